@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package hookd needs to build, test and benchmark. Idempotent.
+set -euo pipefail
+packages=(
+  build-essential cmake ninja-build pkg-config ccache clang-format
+  libboost-dev libboost-system-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev
+  libsimdjson-dev nlohmann-json3-dev libssl-dev libtomlplusplus-dev libcli11-dev
+  libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-pytest python3-requests python3-aiosmtpd
+  nodejs npm nginx-light wrk curl
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

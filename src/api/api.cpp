@@ -1,0 +1,152 @@
+#include "api/api.h"
+
+#include <spdlog/spdlog.h>
+
+#include "signing/signature.h"
+
+namespace hookd::api {
+
+namespace {
+
+HttpResponse run_guarded(SyncHandler handler, ApiContext& ctx, const HttpRequest& req,
+                         const Params& params) {
+  try {
+    return handler(ctx, req, params);
+  } catch (const ApiError& e) {
+    return error_response(e.status(), e.code(), e.what());
+  } catch (const std::exception& e) {
+    spdlog::error("{} {}: {}", req.method, req.path, e.what());
+    return error_response(500, "internal", "internal error; see the server log");
+  }
+}
+
+HttpResponse health(ApiContext& ctx) {
+  if (!ctx.store.writable()) return error_response(503, "store_unavailable", "store refuses writes");
+  return empty_response(204);
+}
+
+}  // namespace
+
+Application require_app(ApiContext& ctx, const std::string& id_or_uid) {
+  auto app = ctx.catalog.find_app(id_or_uid);
+  if (!app) throw not_found("application " + id_or_uid);
+  return *app;
+}
+
+EndpointPtr require_endpoint(ApiContext& ctx, const Application& app,
+                             const std::string& id_or_uid) {
+  auto endpoint = ctx.catalog.find_endpoint(app.id, id_or_uid);
+  if (!endpoint) throw not_found("endpoint " + id_or_uid);
+  return endpoint;
+}
+
+void commit(ApiContext& ctx, WriteOp op) {
+  const auto result = ctx.store.write_sync(std::move(op));
+  if (result.status == WriteStatus::kUnavailable) {
+    throw ApiError(503, "store_unavailable", result.detail);
+  }
+  if (result.status == WriteStatus::kConflict) throw ApiError(409, "conflict", result.detail);
+}
+
+Api::Api(ApiOptions options, Catalog& catalog, Store& store, Dispatcher* dispatcher,
+         Metrics& metrics)
+    : options_(std::move(options)),
+      context_{options_, catalog, store, dispatcher, metrics, {}},
+      pool_("hookd-api", options_.worker_threads) {
+  routes_ = {
+      {"GET", {"app"}, list_apps},
+      {"POST", {"app"}, create_app},
+      {"GET", {"app", "*"}, get_app},
+      {"PUT", {"app", "*"}, update_app},
+      {"PATCH", {"app", "*"}, update_app},
+      {"DELETE", {"app", "*"}, delete_app},
+      {"GET", {"event-type"}, list_event_types},
+      {"POST", {"event-type"}, create_event_type},
+      {"GET", {"event-type", "*"}, get_event_type},
+      {"PUT", {"event-type", "*"}, update_event_type},
+      {"PATCH", {"event-type", "*"}, update_event_type},
+      {"DELETE", {"event-type", "*"}, archive_event_type},
+      {"GET", {"app", "*", "endpoint"}, list_endpoints},
+      {"POST", {"app", "*", "endpoint"}, create_endpoint},
+      {"GET", {"app", "*", "endpoint", "*"}, get_endpoint},
+      {"PUT", {"app", "*", "endpoint", "*"}, update_endpoint},
+      {"PATCH", {"app", "*", "endpoint", "*"}, update_endpoint},
+      {"DELETE", {"app", "*", "endpoint", "*"}, delete_endpoint},
+      {"GET", {"app", "*", "endpoint", "*", "secret"}, get_endpoint_secret},
+      {"POST", {"app", "*", "endpoint", "*", "secret", "rotate"}, rotate_endpoint_secret},
+      {"POST", {"app", "*", "msg"}, nullptr, create_message},
+      {"GET", {"app", "*", "msg"}, list_messages},
+      {"GET", {"app", "*", "msg", "*"}, get_message},
+      {"GET", {"app", "*", "msg", "*", "endpoint"}, list_message_endpoints},
+      {"POST", {"app", "*", "msg", "*", "endpoint", "*", "resend"}, resend_message},
+      {"GET", {"app", "*", "msg", "*", "attempt", "*"}, get_attempt},
+      {"GET", {"app", "*", "attempt", "endpoint", "*"}, list_attempts_by_endpoint},
+      {"GET", {"app", "*", "attempt", "msg", "*"}, list_attempts_by_message},
+  };
+}
+
+Api::~Api() { pool_.stop(); }
+
+void Api::handle(HttpRequest&& req, Responder respond) {
+  const std::string& path = req.path;
+  if (path == "/health" || path == "/api/v1/health" || path == "/api/v1/health/") {
+    if (req.method != "GET" && req.method != "HEAD") {
+      return respond(error_response(405, "method_not_allowed", "use GET"));
+    }
+    return respond(health(context_));
+  }
+  if (path == "/metrics") {
+    HttpResponse r{200, context_.metrics.render_prometheus(context_.store.write_queue_depth()),
+                   "text/plain; version=0.0.4"};
+    return respond(std::move(r));
+  }
+  if (!path.starts_with("/api/v1/")) {
+    return respond(error_response(404, "not_found", "no such route: " + path));
+  }
+  constexpr std::string_view kBearer = "Bearer ";
+  const std::string_view auth = req.authorization;
+  if (!auth.starts_with(kBearer) ||
+      !signing::constant_time_equal(auth.substr(kBearer.size()), options_.admin_token)) {
+    return respond(error_response(401, "authentication_failed",
+                                  auth.empty() ? "Authorization: missing bearer token"
+                                               : "Authorization: invalid token"));
+  }
+
+  std::vector<std::string> segments = split_path(path);
+  segments.erase(segments.begin(), segments.begin() + 2);  // "api", "v1"
+  bool path_matched = false;
+  for (const auto& route : routes_) {
+    if (route.pattern.size() != segments.size()) continue;
+    Params params;
+    bool match = true;
+    for (size_t i = 0; i < segments.size() && match; ++i) {
+      if (route.pattern[i] == "*") {
+        params.push_back(segments[i]);
+      } else {
+        match = route.pattern[i] == segments[i];
+      }
+    }
+    if (!match) continue;
+    path_matched = true;
+    if (req.method != route.method) continue;
+    if (route.async) {
+      try {
+        route.async(context_, std::move(req), params, respond);
+      } catch (const ApiError& e) {
+        respond(error_response(e.status(), e.code(), e.what()));
+      }
+      return;
+    }
+    auto shared = std::make_shared<HttpRequest>(std::move(req));
+    const SyncHandler handler = route.sync;
+    const bool queued = pool_.post([this, handler, shared, params, respond] {
+      respond(run_guarded(handler, context_, *shared, params));
+    });
+    if (!queued) respond(error_response(503, "overloaded", "the API worker queue is full"));
+    return;
+  }
+  if (path_matched) return respond(error_response(405, "method_not_allowed", req.method + " " + path));
+  respond(error_response(404, "not_found", "no such route: " + path));
+}
+
+}  // namespace hookd::api

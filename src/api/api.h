@@ -1,0 +1,99 @@
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "api/http.h"
+#include "api/worker_pool.h"
+#include "catalog/catalog.h"
+#include "delivery/dispatcher.h"
+#include "delivery/ssrf.h"
+#include "metrics/metrics.h"
+#include "store/store.h"
+
+namespace hookd::api {
+
+struct ApiOptions {
+  std::string admin_token;
+  AddressPolicy address_policy;
+  int worker_threads = 4;
+  int64_t default_secret_grace_s = 86'400;
+};
+
+// What handlers work with. Shared across threads; each member says how it may be used.
+struct ApiContext {
+  const ApiOptions& options;
+  Catalog& catalog;            // thread-safe
+  Store& store;                // thread-safe; reads block (worker threads only)
+  Dispatcher* dispatcher;      // thread-safe; null when this node does not deliver
+  Metrics& metrics;            // thread-safe
+  std::mutex catalog_write_mu;  // serialises catalog changes: validate, commit, publish
+};
+
+using Params = std::vector<std::string>;  // the wildcard segments of the matched route
+using SyncHandler = HttpResponse (*)(ApiContext&, const HttpRequest&, const Params&);
+using AsyncHandler = void (*)(ApiContext&, HttpRequest&&, const Params&, Responder);
+
+// Routes a request to its handler. Hot-path handlers (message ingest, health, metrics) run on the
+// calling I/O thread and never block; every other handler runs on the API worker pool.
+class Api final {
+ public:
+  Api(ApiOptions options, Catalog& catalog, Store& store, Dispatcher* dispatcher,
+      Metrics& metrics);
+  ~Api();
+
+  void handle(HttpRequest&& request, Responder respond);
+
+ private:
+  struct Route {
+    const char* method;
+    std::vector<std::string> pattern;  // "*" matches one segment
+    SyncHandler sync = nullptr;
+    AsyncHandler async = nullptr;
+  };
+
+  const ApiOptions options_;
+  ApiContext context_;
+  std::vector<Route> routes_;
+  WorkerPool pool_;
+};
+
+// Shared by handlers: lookups that throw 404, and a durable write that throws 503.
+Application require_app(ApiContext& ctx, const std::string& id_or_uid);
+EndpointPtr require_endpoint(ApiContext& ctx, const Application& app, const std::string& id_or_uid);
+void commit(ApiContext& ctx, WriteOp op);
+
+// Handlers, one file per resource.
+HttpResponse list_apps(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse create_app(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse get_app(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse update_app(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse delete_app(ApiContext&, const HttpRequest&, const Params&);
+
+HttpResponse list_event_types(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse create_event_type(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse get_event_type(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse update_event_type(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse archive_event_type(ApiContext&, const HttpRequest&, const Params&);
+
+HttpResponse list_endpoints(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse create_endpoint(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse get_endpoint(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse update_endpoint(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse delete_endpoint(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse get_endpoint_secret(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse rotate_endpoint_secret(ApiContext&, const HttpRequest&, const Params&);
+
+void create_message(ApiContext&, HttpRequest&&, const Params&, Responder);
+HttpResponse list_messages(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse get_message(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse list_message_endpoints(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse resend_message(ApiContext&, const HttpRequest&, const Params&);
+
+HttpResponse list_attempts_by_endpoint(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse list_attempts_by_message(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse get_attempt(ApiContext&, const HttpRequest&, const Params&);
+
+}  // namespace hookd::api

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+// The HTTP shapes handlers see: plain structs, no Beast, so handlers stay quick to compile and
+// easy to test.
+namespace hookd::api {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // without the query string
+  std::map<std::string, std::string> query;  // percent-decoded
+  std::string authorization;
+  std::string body;  // has spare capacity for simdjson's padding
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+};
+
+// Sends the response; callable once, from any thread.
+using Responder = std::function<void(HttpResponse)>;
+
+// An error of the caller's making, rendered as {"code": ..., "detail": ...}.
+class ApiError final : public std::runtime_error {
+ public:
+  ApiError(int status, std::string code, const std::string& detail)
+      : std::runtime_error(detail), status_(status), code_(std::move(code)) {}
+  int status() const { return status_; }
+  const std::string& code() const { return code_; }
+
+ private:
+  int status_;
+  std::string code_;
+};
+
+inline ApiError validation_error(const std::string& detail) {
+  return ApiError(422, "validation", detail);
+}
+inline ApiError not_found(const std::string& what) {
+  return ApiError(404, "not_found", what + " not found");
+}
+
+HttpResponse error_response(int status, const std::string& code, const std::string& detail);
+HttpResponse json_response(int status, std::string body);
+HttpResponse empty_response(int status);
+
+// Splits "/api/v1/app/x" into {"api", "v1", "app", "x"} (percent-decoded segments).
+std::vector<std::string> split_path(const std::string& path);
+std::string percent_decode(std::string_view text);
+std::map<std::string, std::string> parse_query(std::string_view query);
+
+}  // namespace hookd::api

@@ -1,0 +1,160 @@
+#include <utility>  // before Asio: Boost 1.74 misses it
+
+#include "api/http_server.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <simdjson.h>
+#include <spdlog/spdlog.h>
+
+#include <thread>
+#include <vector>
+
+#include "common/version.h"
+
+namespace hookd::api {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+namespace {
+
+HttpRequest to_request(http::request<http::string_body>&& req) {
+  HttpRequest out;
+  out.method = std::string(req.method_string());
+  const std::string_view target = req.target();
+  const auto q = target.find('?');
+  out.path = std::string(target.substr(0, q));
+  if (q != std::string_view::npos) out.query = parse_query(target.substr(q + 1));
+  if (auto it = req.find(http::field::authorization); it != req.end()) {
+    out.authorization = std::string(it->value());
+  }
+  out.body = std::move(req.body());
+  out.body.reserve(out.body.size() + simdjson::SIMDJSON_PADDING);
+  return out;
+}
+
+http::response<http::string_body> to_beast(HttpResponse&& r, unsigned version, bool keep_alive) {
+  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+  res.set(http::field::server, std::string("hookd/") + kVersion);
+  if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
+  res.keep_alive(keep_alive);
+  res.body() = std::move(r.body);
+  res.prepare_payload();
+  return res;
+}
+
+// Waits for the Api's answer, resuming on this connection's executor whichever thread answers.
+asio::awaitable<HttpResponse> dispatch(Api& api, HttpRequest&& request) {
+  auto executor = co_await asio::this_coro::executor;
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(HttpResponse)>(
+      [&api, &request, executor](auto handler) {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        api.handle(std::move(request), [shared, executor](HttpResponse response) {
+          asio::post(executor, [shared, response = std::move(response)]() mutable {
+            (*shared)(std::move(response));
+          });
+        });
+      },
+      asio::use_awaitable);
+}
+
+asio::awaitable<void> session(tcp::socket socket, Api& api, const HttpServerOptions& options) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  beast::error_code ec;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(options.max_body_bytes);
+    stream.expires_after(std::chrono::seconds(options.idle_timeout_s));
+    co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == http::error::body_limit) {
+      auto res = to_beast(error_response(413, "payload_too_large",
+                                         "body: larger than " +
+                                             std::to_string(options.max_body_bytes) + " bytes"),
+                          11, false);
+      co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+      break;
+    }
+    if (ec) break;
+    auto req = parser.release();
+    const bool keep_alive = req.keep_alive();
+    const unsigned version = req.version();
+    HttpResponse response = co_await dispatch(api, to_request(std::move(req)));
+    auto res = to_beast(std::move(response), version, keep_alive);
+    stream.expires_after(std::chrono::seconds(options.idle_timeout_s));
+    co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || !keep_alive) break;
+  }
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, Api& api,
+                                  const HttpServerOptions& options) {
+  for (;;) {
+    beast::error_code ec;
+    tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::operation_aborted) co_return;
+    if (ec) {
+      spdlog::warn("accept: {}", ec.message());
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    asio::co_spawn(acceptor.get_executor(), session(std::move(socket), api, options),
+                   asio::detached);
+  }
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  HttpServerOptions options;
+  Api& api;
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::vector<std::thread> threads;
+};
+
+HttpServer::HttpServer(HttpServerOptions options, Api& api)
+    : impl_(std::make_unique<Impl>(Impl{std::move(options), api, {}, {}, {}})) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::start() {
+  const tcp::endpoint endpoint(asio::ip::make_address(impl_->options.host), impl_->options.port);
+  for (int i = 0; i < std::max(1, impl_->options.threads); ++i) {
+    auto ctx = std::make_unique<asio::io_context>(1);
+    auto acceptor = std::make_unique<tcp::acceptor>(*ctx);
+    acceptor->open(endpoint.protocol());
+    acceptor->set_option(asio::socket_base::reuse_address(true));
+    acceptor->set_option(ReusePort(true));
+    acceptor->bind(endpoint);
+    acceptor->listen(asio::socket_base::max_listen_connections);
+    asio::co_spawn(*ctx, accept_loop(*acceptor, impl_->api, impl_->options), asio::detached);
+    impl_->contexts.push_back(std::move(ctx));
+    impl_->acceptors.push_back(std::move(acceptor));
+  }
+  for (auto& ctx : impl_->contexts) {
+    impl_->threads.emplace_back([c = ctx.get()] {
+      pthread_setname_np(pthread_self(), "hookd-io");
+      c->run();
+    });
+  }
+}
+
+void HttpServer::stop() {
+  if (!impl_) return;
+  for (auto& ctx : impl_->contexts) ctx->stop();
+  for (auto& t : impl_->threads) {
+    if (t.joinable()) t.join();
+  }
+  impl_->threads.clear();
+  impl_->acceptors.clear();
+  impl_->contexts.clear();
+}
+
+}  // namespace hookd::api

@@ -1,0 +1,201 @@
+#include "api/json_io.h"
+
+#include <charconv>
+
+#include "api/message_input.h"
+#include "common/time.h"
+
+namespace hookd::api {
+
+json parse_body(const HttpRequest& req) {
+  json body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded()) throw ApiError(400, "invalid_json", "body: malformed JSON");
+  if (!body.is_object()) throw validation_error("body: must be a JSON object");
+  return body;
+}
+
+std::optional<std::string> read_string(const json& body, const char* field, size_t max_len) {
+  auto it = body.find(field);
+  if (it == body.end() || it->is_null()) return std::nullopt;
+  if (!it->is_string()) throw validation_error(std::string(field) + ": must be a string");
+  auto value = it->get<std::string>();
+  if (value.size() > max_len) {
+    throw validation_error(std::string(field) + ": longer than " + std::to_string(max_len) +
+                           " characters");
+  }
+  return value;
+}
+
+std::optional<bool> read_bool(const json& body, const char* field) {
+  auto it = body.find(field);
+  if (it == body.end() || it->is_null()) return std::nullopt;
+  if (!it->is_boolean()) throw validation_error(std::string(field) + ": must be true or false");
+  return it->get<bool>();
+}
+
+std::optional<int64_t> read_int(const json& body, const char* field, int64_t min, int64_t max) {
+  auto it = body.find(field);
+  if (it == body.end() || it->is_null()) return std::nullopt;
+  if (!it->is_number_integer()) throw validation_error(std::string(field) + ": must be an integer");
+  const auto value = it->get<int64_t>();
+  if (value < min || value > max) {
+    throw validation_error(std::string(field) + ": must be between " + std::to_string(min) +
+                           " and " + std::to_string(max));
+  }
+  return value;
+}
+
+std::optional<std::string> read_object(const json& body, const char* field) {
+  auto it = body.find(field);
+  if (it == body.end() || it->is_null()) return std::nullopt;
+  if (!it->is_object()) throw validation_error(std::string(field) + ": must be a JSON object");
+  return it->dump();
+}
+
+std::optional<std::vector<std::string>> read_names(const json& body, const char* field,
+                                                   size_t max_items) {
+  auto it = body.find(field);
+  if (it == body.end() || it->is_null()) return std::nullopt;
+  if (!it->is_array()) throw validation_error(std::string(field) + ": must be an array of strings");
+  std::vector<std::string> out;
+  for (const auto& item : *it) {
+    if (!item.is_string() || !is_valid_name(item.get<std::string>())) {
+      throw validation_error(std::string(field) +
+                             ": each entry must be 1 to 256 characters of A-Z a-z 0-9 _ . - :");
+    }
+    out.push_back(item.get<std::string>());
+  }
+  if (out.size() > max_items) {
+    throw validation_error(std::string(field) + ": at most " + std::to_string(max_items) +
+                           " entries");
+  }
+  return out;
+}
+
+Page read_page(const HttpRequest& req) {
+  Page page;
+  if (auto it = req.query.find("limit"); it != req.query.end()) {
+    int limit = 0;
+    const auto& v = it->second;
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), limit);
+    if (ec != std::errc() || end != v.data() + v.size() || limit < 1 || limit > 250) {
+      throw validation_error("limit: must be an integer from 1 to 250");
+    }
+    page.limit = limit;
+  }
+  if (auto it = req.query.find("iterator"); it != req.query.end()) page.iterator = it->second;
+  return page;
+}
+
+std::string dump(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+namespace {
+json metadata(const std::string& text) {
+  auto parsed = json::parse(text, nullptr, false);
+  return parsed.is_object() ? parsed : json::object();
+}
+json optional_int(const std::optional<int64_t>& v) { return v ? json(*v) : json(nullptr); }
+json optional_string(const std::string& v) { return v.empty() ? json(nullptr) : json(v); }
+}  // namespace
+
+json render(const Application& app) {
+  return {{"id", app.id},
+          {"uid", optional_string(app.uid)},
+          {"name", app.name},
+          {"metadata", metadata(app.metadata_json)},
+          {"throttleRate", optional_int(app.throttle_rate)},
+          {"rateLimit", optional_int(app.throttle_rate)},
+          {"createdAt", format_rfc3339(app.created_at)},
+          {"updatedAt", format_rfc3339(app.updated_at)}};
+}
+
+json render(const EventType& et) {
+  return {{"name", et.name},
+          {"description", et.description},
+          {"schemas", et.schemas_json.empty() ? json(nullptr) : json::parse(et.schemas_json)},
+          {"example", et.example_json.empty() ? json(nullptr) : json::parse(et.example_json)},
+          {"featureFlag", optional_string(et.feature_flag)},
+          {"deprecated", et.deprecated},
+          {"archived", et.archived},
+          {"createdAt", format_rfc3339(et.created_at)},
+          {"updatedAt", format_rfc3339(et.updated_at)}};
+}
+
+json render(const Endpoint& ep) {
+  const json types = ep.event_types.empty() ? json(nullptr) : json(ep.event_types);
+  return {{"id", ep.id},
+          {"uid", optional_string(ep.uid)},
+          {"url", ep.url},
+          {"description", ep.description},
+          {"eventTypes", types},
+          {"filterTypes", types},
+          {"channels", ep.channels.empty() ? json(nullptr) : json(ep.channels)},
+          {"disabled", ep.disabled},
+          {"metadata", metadata(ep.metadata_json)},
+          {"throttleRate", optional_int(ep.throttle_rate)},
+          {"rateLimit", optional_int(ep.throttle_rate)},
+          {"version", ep.version},
+          {"createdAt", format_rfc3339(ep.created_at)},
+          {"updatedAt", format_rfc3339(ep.updated_at)}};
+}
+
+std::string status_text(DeliveryStatus status) {
+  switch (status) {
+    case DeliveryStatus::kSuccess: return "success";
+    case DeliveryStatus::kPending: return "pending";
+    case DeliveryStatus::kFailed: return "fail";
+    case DeliveryStatus::kSending: return "sending";
+  }
+  return "unknown";
+}
+
+json render(const Attempt& a) {
+  return {{"id", a.id},
+          {"msgId", a.msg_id},
+          {"endpointId", a.endpoint_id},
+          {"url", a.url},
+          {"response", a.response},
+          {"responseStatusCode", a.status_code},
+          {"responseDurationMs", a.duration_ms},
+          {"status", static_cast<int>(a.status)},
+          {"statusText", status_text(a.status)},
+          {"triggerType", static_cast<int>(a.trigger)},
+          {"errorClass", a.error_class},
+          {"timestamp", format_rfc3339(a.created_at)}};
+}
+
+std::string render(const Message& m) {
+  std::string out = "{\"id\":";
+  out += json(m.id).dump();
+  out += ",\"eventType\":";
+  out += json(m.event_type).dump();
+  out += ",\"eventId\":";
+  out += m.event_id.empty() ? "null" : json(m.event_id).dump();
+  out += ",\"channels\":";
+  out += m.channels.empty() ? "null" : json(m.channels).dump();
+  out += ",\"timestamp\":\"";
+  out += format_rfc3339(m.created_at);
+  out += "\",\"payload\":";
+  out += m.payload;
+  out += '}';
+  return out;
+}
+
+std::string render_list(const std::vector<std::string>& items, bool more,
+                        const std::string& last_id) {
+  std::string out = "{\"data\":[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += items[i];
+  }
+  out += "],\"iterator\":";
+  out += more ? json(last_id).dump() : "null";
+  out += ",\"prevIterator\":null,\"done\":";
+  out += more ? "false" : "true";
+  out += '}';
+  return out;
+}
+
+}  // namespace hookd::api

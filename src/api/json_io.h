@@ -1,0 +1,81 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/http.h"
+#include "store/models.h"
+#include "store/store.h"
+
+// JSON in and out of the cold-path handlers: reading request bodies field by field with
+// errors that name the field, and rendering stored objects in Svix's shapes.
+namespace hookd::api {
+
+using nlohmann::json;
+
+// The request body as a JSON object; 400 when malformed, 422 when not an object.
+json parse_body(const HttpRequest& req);
+
+std::optional<std::string> read_string(const json& body, const char* field, size_t max_len);
+std::optional<bool> read_bool(const json& body, const char* field);
+std::optional<int64_t> read_int(const json& body, const char* field, int64_t min, int64_t max);
+// An object, returned serialised; `null` reads as absent.
+std::optional<std::string> read_object(const json& body, const char* field);
+std::optional<std::vector<std::string>> read_names(const json& body, const char* field,
+                                                   size_t max_items);
+
+// limit (1..250, default 50) and iterator from the query string.
+Page read_page(const HttpRequest& req);
+
+std::string dump(const json& value);
+
+json render(const Application& app);
+json render(const EventType& event_type);
+json render(const Endpoint& endpoint);
+json render(const Attempt& attempt);
+// The message with its payload inserted verbatim (never re-serialised).
+std::string render(const Message& message);
+
+// {"data": [...], "iterator": ..., "prevIterator": null, "done": ...} from rendered items;
+// `more` says whether a further page exists, `last_id` is the iterator for it.
+std::string render_list(const std::vector<std::string>& items, bool more, const std::string& last_id);
+
+std::string status_text(DeliveryStatus status);
+
+}  // namespace hookd::api
+
+namespace hookd::api {
+
+// One page of an in-memory list sorted by ascending key: items after page.iterator.
+template <typename T, typename KeyFn, typename RenderFn>
+std::string render_page(const std::vector<T>& sorted, const Page& page, KeyFn key,
+                        RenderFn render_item) {
+  std::vector<std::string> items;
+  std::string last;
+  bool more = false;
+  for (const auto& item : sorted) {
+    if (!page.iterator.empty() && !(key(item) > page.iterator)) continue;
+    if (static_cast<int>(items.size()) == page.limit) {
+      more = true;
+      break;
+    }
+    items.push_back(render_item(item));
+    last = key(item);
+  }
+  return render_list(items, more, last);
+}
+
+// One page from a store query that returned up to limit + 1 rows.
+template <typename T, typename RenderFn>
+std::string render_store_page(std::vector<T>& rows, const Page& page, RenderFn render_item) {
+  const bool more = static_cast<int>(rows.size()) > page.limit;
+  if (more) rows.resize(static_cast<size_t>(page.limit));
+  std::vector<std::string> items;
+  items.reserve(rows.size());
+  for (const auto& row : rows) items.push_back(render_item(row));
+  return render_list(items, more, rows.empty() ? std::string() : rows.back().id);
+}
+
+}  // namespace hookd::api

@@ -1,0 +1,93 @@
+// /api/v1/app: applications (tenants).
+#include "api/api.h"
+#include "api/json_io.h"
+#include "api/validation.h"
+#include "common/ids.h"
+#include "common/time.h"
+
+namespace hookd::api {
+
+namespace {
+
+// Applies the fields present in `body` to `app`; with `full`, name is required.
+void apply_app_fields(ApiContext& ctx, const json& body, Application& app, bool full) {
+  auto name = read_string(body, "name", 256);
+  if (full && !name) throw validation_error("name: required");
+  if (name) {
+    if (name->empty()) throw validation_error("name: must not be empty");
+    app.name = *name;
+  }
+  if (auto uid = read_string(body, "uid", 256)) {
+    if (auto problem = check_uid(*uid); !problem.empty()) throw validation_error(problem);
+    auto other = ctx.catalog.find_app(*uid);
+    if (other && other->id != app.id) throw ApiError(409, "conflict", "uid: already in use");
+    app.uid = *uid;
+  } else if (full) {
+    app.uid.clear();
+  }
+  if (auto metadata = read_object(body, "metadata")) {
+    app.metadata_json = *metadata;
+  } else if (full) {
+    app.metadata_json = "{}";
+  }
+  auto rate = read_int(body, "throttleRate", 1, 1'000'000);
+  if (!rate) rate = read_int(body, "rateLimit", 1, 1'000'000);
+  if (rate || full) app.throttle_rate = rate;
+}
+
+}  // namespace
+
+HttpResponse list_apps(ApiContext& ctx, const HttpRequest& req, const Params&) {
+  const Page page = read_page(req);
+  return json_response(200, render_page(
+                                ctx.catalog.list_apps(), page,
+                                [](const Application& a) { return a.id; },
+                                [](const Application& a) { return dump(render(a)); }));
+}
+
+HttpResponse create_app(ApiContext& ctx, const HttpRequest& req, const Params&) {
+  const json body = parse_body(req);
+  std::lock_guard lock(ctx.catalog_write_mu);
+  const auto uid = read_string(body, "uid", 256);
+  if (uid) {
+    if (auto existing = ctx.catalog.find_app(*uid)) {
+      auto q = req.query.find("get_if_exists");
+      if (q != req.query.end() && q->second == "true") {
+        return json_response(200, dump(render(*existing)));
+      }
+      throw ApiError(409, "conflict", "uid: an application with this uid already exists");
+    }
+  }
+  Application app;
+  app.id = new_id("app_");
+  apply_app_fields(ctx, body, app, true);
+  app.created_at = app.updated_at = now_unix_ms();
+  commit(ctx, write::PutApplication{app});
+  ctx.catalog.put_app(app);
+  return json_response(201, dump(render(app)));
+}
+
+HttpResponse get_app(ApiContext& ctx, const HttpRequest&, const Params& p) {
+  return json_response(200, dump(render(require_app(ctx, p[0]))));
+}
+
+HttpResponse update_app(ApiContext& ctx, const HttpRequest& req, const Params& p) {
+  const json body = parse_body(req);
+  std::lock_guard lock(ctx.catalog_write_mu);
+  Application app = require_app(ctx, p[0]);
+  apply_app_fields(ctx, body, app, req.method == "PUT");
+  app.updated_at = now_unix_ms();
+  commit(ctx, write::PutApplication{app});
+  ctx.catalog.put_app(app);
+  return json_response(200, dump(render(app)));
+}
+
+HttpResponse delete_app(ApiContext& ctx, const HttpRequest&, const Params& p) {
+  std::lock_guard lock(ctx.catalog_write_mu);
+  const Application app = require_app(ctx, p[0]);
+  commit(ctx, write::DeleteApplication{app.id});
+  ctx.catalog.remove_app(app.id);
+  return empty_response(204);
+}
+
+}  // namespace hookd::api

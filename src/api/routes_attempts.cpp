@@ -1,0 +1,60 @@
+// /api/v1/app/{app}/attempt/...: the record of every delivery attempt.
+#include <charconv>
+
+#include "api/api.h"
+#include "api/json_io.h"
+
+namespace hookd::api {
+
+namespace {
+
+std::optional<int> read_status(const HttpRequest& req) {
+  auto it = req.query.find("status");
+  if (it == req.query.end() || it->second.empty()) return std::nullopt;
+  int status = -1;
+  const auto& v = it->second;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), status);
+  if (ec != std::errc() || end != v.data() + v.size() || status < 0 || status > 3) {
+    throw validation_error("status: must be 0 (success), 1 (pending), 2 (fail) or 3 (sending)");
+  }
+  return status;
+}
+
+HttpResponse list(ApiContext& ctx, const HttpRequest& req, const Application& app,
+                  AttemptFilter filter) {
+  const Page page = read_page(req);
+  filter.status = read_status(req);
+  auto rows = ctx.store.list_attempts(app.id, filter, page);
+  return json_response(200, render_store_page(rows, page,
+                                              [](const Attempt& a) { return dump(render(a)); }));
+}
+
+}  // namespace
+
+HttpResponse list_attempts_by_endpoint(ApiContext& ctx, const HttpRequest& req, const Params& p) {
+  const Application app = require_app(ctx, p[0]);
+  AttemptFilter filter;
+  filter.endpoint_id = require_endpoint(ctx, app, p[1])->id;
+  return list(ctx, req, app, std::move(filter));
+}
+
+HttpResponse list_attempts_by_message(ApiContext& ctx, const HttpRequest& req, const Params& p) {
+  const Application app = require_app(ctx, p[0]);
+  auto message = ctx.store.get_message(app.id, p[1]);
+  if (!message) throw not_found("message " + p[1]);
+  AttemptFilter filter;
+  filter.msg_id = message->id;
+  if (auto it = req.query.find("endpoint_id"); it != req.query.end() && !it->second.empty()) {
+    filter.endpoint_id = require_endpoint(ctx, app, it->second)->id;
+  }
+  return list(ctx, req, app, std::move(filter));
+}
+
+HttpResponse get_attempt(ApiContext& ctx, const HttpRequest&, const Params& p) {
+  const Application app = require_app(ctx, p[0]);
+  auto attempt = ctx.store.get_attempt(app.id, p[2]);
+  if (!attempt || (attempt->msg_id != p[1])) throw not_found("attempt " + p[2]);
+  return json_response(200, dump(render(*attempt)));
+}
+
+}  // namespace hookd::api

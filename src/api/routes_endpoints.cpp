@@ -1,0 +1,175 @@
+// /api/v1/app/{app}/endpoint: where an application's messages are delivered.
+#include <spdlog/spdlog.h>
+
+#include "api/api.h"
+#include "api/json_io.h"
+#include "api/validation.h"
+#include "common/ids.h"
+#include "common/time.h"
+#include "signing/signature.h"
+
+namespace hookd::api {
+
+namespace {
+
+constexpr size_t kMaxSecrets = 5;  // the current key and up to four still in their grace period
+
+EndpointSecret make_secret(const std::string& encoded) {
+  auto key = signing::decode_secret(encoded);
+  if (!key) throw validation_error("secret: must be whsec_ followed by base64 of 24 to 64 bytes");
+  return {encoded, *key, 0};
+}
+
+void check_event_types_exist(ApiContext& ctx, const std::vector<std::string>& names,
+                             const char* field) {
+  for (const auto& name : names) {
+    auto et = ctx.catalog.find_event_type(name);
+    if (!et || et->archived) {
+      throw validation_error(std::string(field) + ": unknown event type " + name);
+    }
+  }
+}
+
+// Applies the fields present in `body`; with `full` (create, PUT) absent fields are reset.
+void apply_endpoint_fields(ApiContext& ctx, const json& body, const Application& app,
+                           Endpoint& ep, bool full) {
+  if (auto url = read_string(body, "url", 65536)) {
+    if (auto problem = check_endpoint_url(*url, ctx.options.address_policy); !problem.empty()) {
+      throw validation_error(problem);
+    }
+    ep.url = *url;
+  } else if (full) {
+    throw validation_error("url: required");
+  }
+  if (auto description = read_string(body, "description", 8192)) {
+    ep.description = *description;
+  } else if (full) {
+    ep.description.clear();
+  }
+  const char* types_field = body.contains("eventTypes") ? "eventTypes" : "filterTypes";
+  if (auto types = read_names(body, types_field, 1000)) {
+    check_event_types_exist(ctx, *types, types_field);
+    ep.event_types = *types;
+  } else if (full) {
+    ep.event_types.clear();
+  }
+  if (auto channels = read_names(body, "channels", 10)) {
+    ep.channels = *channels;
+  } else if (full) {
+    ep.channels.clear();
+  }
+  if (auto disabled = read_bool(body, "disabled")) {
+    ep.disabled = *disabled;
+  } else if (full) {
+    ep.disabled = false;
+  }
+  if (auto uid = read_string(body, "uid", 256)) {
+    if (auto problem = check_uid(*uid); !problem.empty()) throw validation_error(problem);
+    for (const auto& other : ctx.catalog.list_endpoints(app.id)) {
+      if (other->uid == *uid && other->id != ep.id) {
+        throw ApiError(409, "conflict", "uid: another endpoint of this application has it");
+      }
+    }
+    ep.uid = *uid;
+  } else if (full) {
+    ep.uid.clear();
+  }
+  if (auto metadata = read_object(body, "metadata")) {
+    ep.metadata_json = *metadata;
+  } else if (full) {
+    ep.metadata_json = "{}";
+  }
+  auto rate = read_int(body, "throttleRate", 1, 1'000'000);
+  if (!rate) rate = read_int(body, "rateLimit", 1, 1'000'000);
+  if (rate || full) ep.throttle_rate = rate;
+}
+
+HttpResponse save(ApiContext& ctx, const Endpoint& before, const Endpoint& after, int status) {
+  commit(ctx, write::PutEndpoint{after});
+  ctx.catalog.put_endpoint(after);
+  if (before.disabled && !after.disabled && ctx.dispatcher) {
+    // Deliveries kept while it was disabled resume now.
+    ctx.dispatcher->recover_pending(after.id);
+  }
+  return json_response(status, dump(render(after)));
+}
+
+}  // namespace
+
+HttpResponse list_endpoints(ApiContext& ctx, const HttpRequest& req, const Params& p) {
+  const Application app = require_app(ctx, p[0]);
+  const Page page = read_page(req);
+  return json_response(200, render_page(
+                                ctx.catalog.list_endpoints(app.id), page,
+                                [](const EndpointPtr& e) { return e->id; },
+                                [](const EndpointPtr& e) { return dump(render(*e)); }));
+}
+
+HttpResponse create_endpoint(ApiContext& ctx, const HttpRequest& req, const Params& p) {
+  const json body = parse_body(req);
+  std::lock_guard lock(ctx.catalog_write_mu);
+  const Application app = require_app(ctx, p[0]);
+  Endpoint ep;
+  ep.id = new_id("ep_");
+  ep.app_id = app.id;
+  apply_endpoint_fields(ctx, body, app, ep, true);
+  const auto secret = read_string(body, "secret", 256);
+  ep.secrets.push_back(make_secret(secret ? *secret : signing::generate_secret()));
+  ep.created_at = ep.updated_at = now_unix_ms();
+  Endpoint none;
+  return save(ctx, none, ep, 201);
+}
+
+HttpResponse get_endpoint(ApiContext& ctx, const HttpRequest&, const Params& p) {
+  const Application app = require_app(ctx, p[0]);
+  return json_response(200, dump(render(*require_endpoint(ctx, app, p[1]))));
+}
+
+HttpResponse update_endpoint(ApiContext& ctx, const HttpRequest& req, const Params& p) {
+  const json body = parse_body(req);
+  std::lock_guard lock(ctx.catalog_write_mu);
+  const Application app = require_app(ctx, p[0]);
+  const EndpointPtr before = require_endpoint(ctx, app, p[1]);
+  Endpoint ep = *before;
+  apply_endpoint_fields(ctx, body, app, ep, req.method == "PUT");
+  ep.updated_at = now_unix_ms();
+  return save(ctx, *before, ep, 200);
+}
+
+HttpResponse delete_endpoint(ApiContext& ctx, const HttpRequest&, const Params& p) {
+  std::lock_guard lock(ctx.catalog_write_mu);
+  const Application app = require_app(ctx, p[0]);
+  const EndpointPtr ep = require_endpoint(ctx, app, p[1]);
+  commit(ctx, write::DeleteEndpoint{ep->id});
+  ctx.catalog.remove_endpoint(ep->id);
+  return empty_response(204);
+}
+
+HttpResponse get_endpoint_secret(ApiContext& ctx, const HttpRequest&, const Params& p) {
+  const Application app = require_app(ctx, p[0]);
+  const EndpointPtr ep = require_endpoint(ctx, app, p[1]);
+  return json_response(200, dump(json{{"key", ep->secrets.front().encoded}}));
+}
+
+HttpResponse rotate_endpoint_secret(ApiContext& ctx, const HttpRequest& req, const Params& p) {
+  const json body = req.body.empty() ? json::object() : parse_body(req);
+  const auto key = read_string(body, "key", 256);
+  const auto grace_s =
+      read_int(body, "gracePeriodSeconds", 0, 30 * 86'400).value_or(ctx.options.default_secret_grace_s);
+  std::lock_guard lock(ctx.catalog_write_mu);
+  const Application app = require_app(ctx, p[0]);
+  const EndpointPtr before = require_endpoint(ctx, app, p[1]);
+  Endpoint ep = *before;
+  const int64_t now = now_unix_ms();
+  std::vector<EndpointSecret> secrets{make_secret(key ? *key : signing::generate_secret())};
+  for (auto old : ep.secrets) {
+    if (old.expires_at == 0) old.expires_at = now + grace_s * 1000;
+    if (old.expires_at > now && secrets.size() < kMaxSecrets) secrets.push_back(std::move(old));
+  }
+  ep.secrets = std::move(secrets);
+  ep.updated_at = now;
+  save(ctx, *before, ep, 200);
+  return empty_response(204);
+}
+
+}  // namespace hookd::api

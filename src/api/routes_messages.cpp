@@ -1,0 +1,137 @@
+// /api/v1/app/{app}/msg: accepting messages (the hot path) and reading them back.
+#include "api/api.h"
+#include "api/json_io.h"
+#include "api/message_input.h"
+#include "common/ids.h"
+#include "common/time.h"
+
+namespace hookd::api {
+
+// Runs on the I/O thread and never blocks: the catalog is in memory, and the store write
+// completes asynchronously on the writer thread, which answers once the commit is durable.
+void create_message(ApiContext& ctx, HttpRequest&& req, const Params& p, Responder respond) {
+  auto app = ctx.catalog.find_app(p[0]);
+  if (!app) {
+    ctx.metrics.messages_rejected.fetch_add(1, std::memory_order_relaxed);
+    return respond(error_response(404, "not_found", "application " + p[0] + " not found"));
+  }
+  MessageInput input;
+  MessageInputError error;
+  if (!parse_message_input(req.body, req.body.capacity(), input, error)) {
+    ctx.metrics.messages_rejected.fetch_add(1, std::memory_order_relaxed);
+    return respond(error_response(error.status, error.status == 400 ? "invalid_json" : "validation",
+                                  error.detail));
+  }
+  auto event_type = ctx.catalog.find_event_type(input.event_type);
+  if (!event_type || event_type->archived) {
+    ctx.metrics.messages_rejected.fetch_add(1, std::memory_order_relaxed);
+    return respond(error_response(
+        422, "validation",
+        "eventType: " + input.event_type + (event_type ? " is archived" : " is not a known event type")));
+  }
+
+  auto message = std::make_shared<Message>();
+  message->id = new_id("msg_");
+  message->app_id = app->id;
+  message->event_type = std::move(input.event_type);
+  message->event_id = std::move(input.event_id);
+  message->channels = std::move(input.channels);
+  message->payload = std::move(input.payload);
+  message->created_at = now_unix_ms();
+
+  write::InsertMessage op;
+  for (const auto& ep : ctx.catalog.matching_endpoints(app->id, message->event_type,
+                                                       message->channels)) {
+    op.endpoint_ids.push_back(ep->id);
+  }
+  std::string rendered = render(*message);
+  op.message = message;
+  std::vector<std::string> endpoint_ids = op.endpoint_ids;
+
+  ctx.store.write(std::move(op), [&ctx, message, endpoint_ids = std::move(endpoint_ids),
+                                  rendered = std::move(rendered),
+                                  respond = std::move(respond)](const WriteResult& result) mutable {
+    switch (result.status) {
+      case WriteStatus::kOk: {
+        ctx.metrics.messages_accepted.fetch_add(1, std::memory_order_relaxed);
+        if (ctx.dispatcher && !endpoint_ids.empty()) {
+          std::vector<DeliveryJob> jobs;
+          jobs.reserve(endpoint_ids.size());
+          for (auto& id : endpoint_ids) {
+            jobs.push_back({message, std::move(id), 0, message->created_at});
+          }
+          ctx.dispatcher->enqueue(std::move(jobs));
+        }
+        return respond(json_response(202, std::move(rendered)));
+      }
+      case WriteStatus::kConflict:
+        ctx.metrics.messages_rejected.fetch_add(1, std::memory_order_relaxed);
+        return respond(error_response(409, "conflict", result.detail));
+      case WriteStatus::kUnavailable:
+        ctx.metrics.messages_rejected.fetch_add(1, std::memory_order_relaxed);
+        return respond(error_response(503, "store_unavailable", result.detail));
+    }
+  });
+}
+
+HttpResponse list_messages(ApiContext& ctx, const HttpRequest& req, const Params& p) {
+  const Application app = require_app(ctx, p[0]);
+  const Page page = read_page(req);
+  MessageFilter filter;
+  if (auto it = req.query.find("event_types"); it != req.query.end() && !it->second.empty()) {
+    std::string_view rest = it->second;
+    while (!rest.empty()) {
+      const auto comma = rest.find(',');
+      filter.event_types.emplace_back(rest.substr(0, comma));
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  auto rows = ctx.store.list_messages(app.id, filter, page);
+  return json_response(200, render_store_page(rows, page,
+                                              [](const Message& m) { return render(m); }));
+}
+
+HttpResponse get_message(ApiContext& ctx, const HttpRequest&, const Params& p) {
+  const Application app = require_app(ctx, p[0]);
+  auto message = ctx.store.get_message(app.id, p[1]);
+  if (!message) throw not_found("message " + p[1]);
+  return json_response(200, render(*message));
+}
+
+HttpResponse list_message_endpoints(ApiContext& ctx, const HttpRequest&, const Params& p) {
+  const Application app = require_app(ctx, p[0]);
+  auto message = ctx.store.get_message(app.id, p[1]);
+  if (!message) throw not_found("message " + p[1]);
+  std::vector<std::string> items;
+  for (const auto& d : ctx.store.list_deliveries_of_message(message->id)) {
+    const EndpointPtr ep = ctx.catalog.endpoint_by_id(d.endpoint_id);
+    if (!ep) continue;
+    json item = render(*ep);
+    item["status"] = static_cast<int>(d.status);
+    item["statusText"] = status_text(d.status);
+    item["nextAttempt"] = d.status == DeliveryStatus::kPending
+                              ? json(format_rfc3339(d.next_attempt_at))
+                              : json(nullptr);
+    item["attempts"] = d.attempts;
+    items.push_back(dump(item));
+  }
+  return json_response(200, render_list(items, false, ""));
+}
+
+HttpResponse resend_message(ApiContext& ctx, const HttpRequest&, const Params& p) {
+  const Application app = require_app(ctx, p[0]);
+  auto message = ctx.store.get_message(app.id, p[1]);
+  if (!message) throw not_found("message " + p[1]);
+  const EndpointPtr ep = require_endpoint(ctx, app, p[2]);
+  if (!ctx.dispatcher) {
+    throw ApiError(409, "conflict", "this node does not deliver (role api); resend on a worker");
+  }
+  if (ep->disabled) throw validation_error("endpoint: disabled; enable it before resending");
+  DeliveryJob job{std::make_shared<const Message>(std::move(*message)), ep->id, 0, now_unix_ms(),
+                  TriggerType::kManual};
+  ctx.dispatcher->enqueue({std::move(job)});
+  return empty_response(202);
+}
+
+}  // namespace hookd::api

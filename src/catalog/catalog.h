@@ -1,0 +1,63 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "store/models.h"
+#include "store/store.h"
+
+namespace hookd {
+
+using EndpointPtr = std::shared_ptr<const Endpoint>;
+
+// The in-memory copy of every application, event type and endpoint: small, read on every
+// message, changed rarely. Readers get immutable snapshots (shared_ptr<const>), so a delivery
+// in flight keeps the endpoint configuration it started with.
+//
+// Thread-safe. The Catalog is changed only after the store committed the change, so it never
+// shows what a crash could lose.
+class Catalog final {
+ public:
+  void load(const CatalogSnapshot& snapshot);
+
+  // Lookups by id or uid.
+  std::optional<Application> find_app(std::string_view id_or_uid) const;
+  std::optional<EventType> find_event_type(std::string_view name) const;
+  EndpointPtr find_endpoint(std::string_view app_id, std::string_view id_or_uid) const;
+  EndpointPtr endpoint_by_id(std::string_view endpoint_id) const;
+
+  std::vector<Application> list_apps() const;  // oldest first
+  std::vector<EventType> list_event_types() const;
+  std::vector<EndpointPtr> list_endpoints(std::string_view app_id) const;  // oldest first
+
+  // Endpoints of `app_id` that take a message of this type and these channels: enabled, subscribed
+  // to the type (or to every type), and sharing a channel when either side has channels.
+  std::vector<EndpointPtr> matching_endpoints(std::string_view app_id, std::string_view event_type,
+                                              const std::vector<std::string>& channels) const;
+
+  void put_app(const Application& app);
+  void remove_app(const std::string& app_id);  // and its endpoints
+  void put_event_type(const EventType& event_type);
+  void put_endpoint(const Endpoint& endpoint);
+  void remove_endpoint(const std::string& endpoint_id);
+
+ private:
+  struct AppEntry {
+    Application app;
+    std::vector<EndpointPtr> endpoints;  // ordered by id
+  };
+
+  mutable std::shared_mutex mu_;
+  // Guarded by mu_.
+  std::unordered_map<std::string, AppEntry> apps_;            // by id
+  std::unordered_map<std::string, std::string> app_by_uid_;   // uid -> id
+  std::unordered_map<std::string, EventType> event_types_;    // by name
+  std::unordered_map<std::string, EndpointPtr> endpoints_;    // by id
+};
+
+}  // namespace hookd

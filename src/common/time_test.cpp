@@ -1,0 +1,32 @@
+#include "common/time.h"
+
+#include <gtest/gtest.h>
+
+namespace hookd {
+namespace {
+
+TEST(Time, FormatsAndParsesRfc3339) {
+  EXPECT_EQ(format_rfc3339(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(format_rfc3339(1614265330123), "2021-02-25T15:02:10.123Z");
+  EXPECT_EQ(parse_rfc3339("2021-02-25T15:02:10.123Z"), 1614265330123);
+  EXPECT_EQ(parse_rfc3339("2021-02-25T15:02:10Z"), 1614265330000);
+  EXPECT_EQ(parse_rfc3339("2021-02-25T17:02:10+02:00"), 1614265330000);
+  EXPECT_FALSE(parse_rfc3339("2021-02-25"));
+  EXPECT_FALSE(parse_rfc3339("2021-13-25T15:02:10Z"));
+  EXPECT_FALSE(parse_rfc3339("2021-02-25T15:02:10Zjunk"));
+}
+
+TEST(Time, ParsesDurations) {
+  EXPECT_EQ(parse_duration_ms("250ms"), 250);
+  EXPECT_EQ(parse_duration_ms("5s"), 5000);
+  EXPECT_EQ(parse_duration_ms("5"), 5000);
+  EXPECT_EQ(parse_duration_ms("0.5s"), 500);
+  EXPECT_EQ(parse_duration_ms("5m"), 300000);
+  EXPECT_EQ(parse_duration_ms("2h"), 7200000);
+  EXPECT_FALSE(parse_duration_ms("5 parsecs"));
+  EXPECT_FALSE(parse_duration_ms("-1s"));
+  EXPECT_FALSE(parse_duration_ms(""));
+}
+
+}  // namespace
+}  // namespace hookd

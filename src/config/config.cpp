@@ -1,0 +1,154 @@
+#include "config/config.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <thread>
+#include <toml++/toml.h>
+
+namespace hookd {
+
+namespace {
+
+int64_t parse_int(const std::string& key, const std::string& value, int64_t min, int64_t max) {
+  int64_t out = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), out);
+  if (ec != std::errc() || end != value.data() + value.size() || out < min || out > max) {
+    throw ConfigError(key + ": expected an integer from " + std::to_string(min) + " to " +
+                      std::to_string(max) + ", got '" + value + "'");
+  }
+  return out;
+}
+
+}  // namespace
+
+const std::vector<std::string>& config_keys() {
+  static const std::vector<std::string> keys = {
+      "listen",         "data_dir",           "admin_token",        "ssrf_allow",
+      "retry_schedule", "retry_jitter",       "request_timeout_ms", "connect_timeout_ms",
+      "endpoint_max_in_flight", "max_body_bytes", "io_threads",     "delivery_threads",
+      "role",           "log_format",         "log_level"};
+  return keys;
+}
+
+Config build_config(const std::map<std::string, std::string>& settings) {
+  Config c;
+  c.io_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (const auto& [key, value] : settings) {
+    if (key == "listen") {
+      const auto colon = value.rfind(':');
+      if (colon == std::string::npos) throw ConfigError("listen: expected host:port, got '" + value + "'");
+      std::string host = value.substr(0, colon);
+      if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+      }
+      c.listen_host = host.empty() ? "0.0.0.0" : host;
+      c.listen_port = static_cast<uint16_t>(parse_int(key, value.substr(colon + 1), 0, 65535));
+    } else if (key == "data_dir") {
+      if (value.empty()) throw ConfigError("data_dir: must not be empty");
+      c.data_dir = value;
+    } else if (key == "admin_token") {
+      if (!value.empty() && value.size() < 16) {
+        throw ConfigError("admin_token: must be at least 16 characters");
+      }
+      c.admin_token = value;
+    } else if (key == "ssrf_allow") {
+      std::string error;
+      auto policy = AddressPolicy::from_allow_list(value, &error);
+      if (!policy) throw ConfigError("ssrf_allow: " + error);
+      c.address_policy = *policy;
+    } else if (key == "retry_schedule") {
+      auto schedule = RetrySchedule::parse(value);
+      if (!schedule) {
+        throw ConfigError("retry_schedule: expected delays like 5s,5m,30m,2h, got '" + value + "'");
+      }
+      c.retry.delays_ms = schedule->delays_ms;
+    } else if (key == "retry_jitter") {
+      char* end = nullptr;
+      const double jitter = std::strtod(value.c_str(), &end);
+      if (end == value.c_str() || *end != '\0' || jitter < 0 || jitter > 1) {
+        throw ConfigError("retry_jitter: expected a fraction from 0 to 1, got '" + value + "'");
+      }
+      c.retry.jitter = jitter;
+    } else if (key == "request_timeout_ms") {
+      c.request_timeout_ms = parse_int(key, value, 100, 600'000);
+    } else if (key == "connect_timeout_ms") {
+      c.connect_timeout_ms = parse_int(key, value, 100, 600'000);
+    } else if (key == "endpoint_max_in_flight") {
+      c.endpoint_max_in_flight = static_cast<int>(parse_int(key, value, 1, 10'000));
+    } else if (key == "max_body_bytes") {
+      c.max_body_bytes = parse_int(key, value, 1024, 64 << 20);
+    } else if (key == "io_threads") {
+      c.io_threads = static_cast<int>(parse_int(key, value, 1, 256));
+    } else if (key == "delivery_threads") {
+      c.delivery_threads = static_cast<int>(parse_int(key, value, 1, 256));
+    } else if (key == "role") {
+      if (value != "all" && value != "api" && value != "worker") {
+        throw ConfigError("role: expected all, api or worker, got '" + value + "'");
+      }
+      c.serve_api = value != "worker";
+      c.deliver = value != "api";
+    } else if (key == "log_format") {
+      if (value != "text" && value != "json") {
+        throw ConfigError("log_format: expected text or json, got '" + value + "'");
+      }
+      c.log_format = value;
+    } else if (key == "log_level") {
+      if (value != "debug" && value != "info" && value != "warn" && value != "error") {
+        throw ConfigError("log_level: expected debug, info, warn or error, got '" + value + "'");
+      }
+      c.log_level = value;
+    } else {
+      throw ConfigError(key + ": unknown setting");
+    }
+  }
+  return c;
+}
+
+std::map<std::string, std::string> read_config_file(const std::string& path) {
+  toml::table table;
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    throw ConfigError(path + ": " + std::string(e.description()));
+  }
+  std::map<std::string, std::string> out;
+  for (const auto& [key, node] : table) {
+    const std::string name(key.str());
+    if (std::find(config_keys().begin(), config_keys().end(), name) == config_keys().end()) {
+      throw ConfigError(path + ": " + name + ": unknown setting");
+    }
+    if (auto s = node.value<std::string>()) {
+      out[name] = *s;
+    } else if (auto i = node.value<int64_t>()) {
+      out[name] = std::to_string(*i);
+    } else if (auto d = node.value<double>()) {
+      out[name] = std::to_string(*d);
+    } else if (auto b = node.value<bool>()) {
+      out[name] = *b ? "true" : "false";
+    } else if (const auto* arr = node.as_array()) {
+      std::string joined;
+      for (const auto& item : *arr) {
+        if (!joined.empty()) joined += ',';
+        joined += item.value<std::string>().value_or("");
+      }
+      out[name] = joined;
+    } else {
+      throw ConfigError(path + ": " + name + ": unsupported value type");
+    }
+  }
+  return out;
+}
+
+std::map<std::string, std::string> read_environment() {
+  std::map<std::string, std::string> out;
+  for (const auto& key : config_keys()) {
+    std::string env = "HOOKD_";
+    for (char c : key) env.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    if (const char* value = std::getenv(env.c_str())) out[key] = value;
+  }
+  return out;
+}
+
+}  // namespace hookd

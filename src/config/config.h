@@ -1,0 +1,55 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "delivery/retry.h"
+#include "delivery/ssrf.h"
+
+namespace hookd {
+
+// hookd's settings, from defaults, then hookd.toml, then HOOKD_* environment variables, then
+// flags: a later source overrides an earlier one. docs/configuration.md lists every key.
+struct Config {
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 8071;
+  std::string data_dir = "./data";
+  std::string admin_token;  // empty: generated or read from <data_dir>/admin_token
+  AddressPolicy address_policy;
+  RetrySchedule retry = RetrySchedule::standard();
+  int64_t request_timeout_ms = 15'000;
+  int64_t connect_timeout_ms = 5'000;
+  int endpoint_max_in_flight = 32;
+  int64_t max_body_bytes = 1 << 20;
+  int io_threads = 2;
+  int delivery_threads = 1;
+  bool serve_api = true;
+  bool deliver = true;
+  std::string log_format = "text";
+  std::string log_level = "info";
+};
+
+class ConfigError final : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The configurable keys, in the order they are documented.
+const std::vector<std::string>& config_keys();
+
+// Builds the Config from raw key -> value settings (already merged by precedence).
+// Throws ConfigError naming the key and what is wrong with its value.
+Config build_config(const std::map<std::string, std::string>& settings);
+
+// Reads a hookd.toml into key -> value settings. Throws ConfigError on a parse error or an
+// unknown key.
+std::map<std::string, std::string> read_config_file(const std::string& path);
+
+// HOOKD_<KEY> environment variables into key -> value settings.
+std::map<std::string, std::string> read_environment();
+
+}  // namespace hookd

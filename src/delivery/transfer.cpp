@@ -1,0 +1,120 @@
+#include "delivery/transfer.h"
+
+#include <strings.h>
+
+#include <string_view>
+
+#include "common/time.h"
+#include "signing/signature.h"
+
+namespace hookd {
+
+namespace {
+
+size_t on_body(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t n = size * count;
+  t->response_bytes += n;
+  if (t->response.size() < t->options->response_excerpt_bytes) {
+    t->response.append(data, std::min(n, t->options->response_excerpt_bytes - t->response.size()));
+  }
+  if (t->response_bytes > t->options->max_response_bytes) {
+    t->body_too_large = true;
+    return 0;  // stops the transfer; the status line already arrived
+  }
+  return n;
+}
+
+size_t on_header(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t n = size * count;
+  constexpr std::string_view kName = "retry-after:";
+  if (n > kName.size() && strncasecmp(data, kName.data(), kName.size()) == 0) {
+    t->retry_after_ms =
+        parse_retry_after_ms(std::string_view(data + kName.size(), n - kName.size()),
+                             now_unix_ms());
+  }
+  return n;
+}
+
+curl_socket_t on_open_socket(void* user, curlsocktype purpose, curl_sockaddr* address) {
+  auto* t = static_cast<Transfer*>(user);
+  if (purpose == CURLSOCKTYPE_IPCXN &&
+      !t->options->address_policy.permits(reinterpret_cast<const sockaddr*>(&address->addr))) {
+    t->address_refused = true;
+    return CURL_SOCKET_BAD;
+  }
+  return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+}
+
+}  // namespace
+
+void prepare_request(Transfer& t, int64_t now_ms) {
+  CURL* e = t.easy;
+  const Message& msg = *t.job.message;
+  const Endpoint& ep = *t.endpoint;
+  const int64_t timestamp = now_ms / 1000;
+
+  std::vector<std::string> keys;
+  for (const auto& secret : ep.secrets) {
+    if (!secret.key.empty() && (secret.expires_at == 0 || secret.expires_at > now_ms)) {
+      keys.push_back(secret.key);
+    }
+  }
+  const std::string signature = signing::signature_header(keys, msg.id, timestamp, msg.payload);
+
+  t.headers = curl_slist_append(t.headers, "Content-Type: application/json");
+  t.headers = curl_slist_append(t.headers, ("webhook-id: " + msg.id).c_str());
+  t.headers =
+      curl_slist_append(t.headers, ("webhook-timestamp: " + std::to_string(timestamp)).c_str());
+  t.headers = curl_slist_append(t.headers, ("webhook-signature: " + signature).c_str());
+  t.headers = curl_slist_append(t.headers, "Expect:");  // no 100-continue round trip
+
+  curl_easy_setopt(e, CURLOPT_URL, ep.url.c_str());
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e, CURLOPT_POST, 1L);
+  curl_easy_setopt(e, CURLOPT_POSTFIELDS, msg.payload.data());
+  curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(msg.payload.size()));
+  curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
+  curl_easy_setopt(e, CURLOPT_USERAGENT, t.options->user_agent.c_str());
+  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(t.options->request_timeout_ms));
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(t.options->connect_timeout_ms));
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
+  curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+  curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, &t);
+  curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
+}
+
+TransferOutcome classify(const Transfer& t, CURLcode code) {
+  long status = 0;
+  curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
+  TransferOutcome out;
+  out.status_code = static_cast<int>(status);
+  if (code == CURLE_OK || (t.body_too_large && status != 0)) {
+    out.success = status >= 200 && status < 300;
+    out.error_class = out.success ? "none" : (status >= 300 && status < 400 ? "redirect" : "http_status");
+    return out;
+  }
+  if (t.address_refused) {
+    out.error_class = "ssrf_blocked";
+  } else if (code == CURLE_OPERATION_TIMEDOUT) {
+    out.error_class = "timeout";
+  } else if (code == CURLE_COULDNT_RESOLVE_HOST) {
+    out.error_class = "dns";
+  } else if (code == CURLE_COULDNT_CONNECT) {
+    out.error_class = "connect";
+  } else if (code == CURLE_SSL_CONNECT_ERROR || code == CURLE_PEER_FAILED_VERIFICATION ||
+             code == CURLE_SSL_CERTPROBLEM || code == CURLE_SSL_CACERT_BADFILE) {
+    out.error_class = "tls";
+  } else {
+    out.error_class = "network";
+  }
+  return out;
+}
+
+}  // namespace hookd

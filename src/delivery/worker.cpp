@@ -1,0 +1,249 @@
+#include "delivery/worker.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/ids.h"
+#include "common/random.h"
+#include "common/time.h"
+#include "delivery/transfer.h"
+
+namespace hookd {
+
+DeliveryWorker::DeliveryWorker(const DispatcherOptions& options, const Catalog& catalog,
+                               Store& store, Metrics& metrics)
+    : options_(options), catalog_(catalog), store_(store), metrics_(metrics) {
+  multi_ = curl_multi_init();
+  curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
+  curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, static_cast<long>(options.worker_max_in_flight));
+}
+
+DeliveryWorker::~DeliveryWorker() {
+  stop();
+  for (CURL* easy : idle_handles_) curl_easy_cleanup(easy);
+  curl_multi_cleanup(multi_);
+}
+
+void DeliveryWorker::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void DeliveryWorker::stop() {
+  {
+    std::lock_guard lock(inbox_mu_);
+    stopping_ = true;
+  }
+  curl_multi_wakeup(multi_);
+  if (thread_.joinable()) thread_.join();
+}
+
+void DeliveryWorker::post(std::vector<DeliveryJob>&& jobs) {
+  {
+    std::lock_guard lock(inbox_mu_);
+    if (inbox_.empty()) {
+      inbox_ = std::move(jobs);
+    } else {
+      for (auto& job : jobs) inbox_.push_back(std::move(job));
+    }
+  }
+  curl_multi_wakeup(multi_);
+}
+
+std::string DeliveryWorker::key_of(const DeliveryJob& job) {
+  std::string key = job.message->id;
+  key.push_back(' ');
+  key += job.endpoint_id;
+  return key;
+}
+
+void DeliveryWorker::run() {
+  std::vector<DeliveryJob> incoming;
+  std::vector<Transfer*> in_flight_transfers;
+  for (;;) {
+    {
+      std::lock_guard lock(inbox_mu_);
+      if (stopping_) break;
+      incoming.swap(inbox_);
+    }
+    int64_t now = now_unix_ms();
+    for (auto& job : incoming) admit(std::move(job), now);
+    incoming.clear();
+    while (!timers_.empty() && timers_.top().due_at <= now) {
+      make_ready(DeliveryJob(timers_.top()));
+      timers_.pop();
+    }
+    start_transfers(now);
+
+    int running = 0;
+    curl_multi_perform(multi_, &running);
+    int pending = 0;
+    while (CURLMsg* m = curl_multi_info_read(multi_, &pending)) {
+      if (m->msg != CURLMSG_DONE) continue;
+      Transfer* transfer = nullptr;
+      curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &transfer);
+      const CURLcode code = m->data.result;
+      curl_multi_remove_handle(multi_, m->easy_handle);
+      finish(transfer, code);
+    }
+    now = now_unix_ms();
+    start_transfers(now);
+
+    int wait_ms = 1000;
+    if (!timers_.empty()) {
+      wait_ms = static_cast<int>(std::clamp<int64_t>(timers_.top().due_at - now, 0, 1000));
+    }
+    curl_multi_poll(multi_, nullptr, 0, wait_ms, nullptr);
+  }
+  metrics_.deliveries_in_flight.fetch_sub(in_flight_);
+  metrics_.delivery_queue_depth.fetch_sub(static_cast<int64_t>(held_.size()));
+}
+
+void DeliveryWorker::admit(DeliveryJob&& job, int64_t now) {
+  if (job.trigger == TriggerType::kScheduled) {
+    // A delivery is held in memory at most once; a second copy (e.g. from recovery racing a
+    // live enqueue) is dropped here.
+    if (!held_.insert(key_of(job)).second) return;
+    metrics_.delivery_queue_depth.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (job.due_at <= now) {
+    make_ready(std::move(job));
+  } else {
+    timers_.push(std::move(job));
+  }
+}
+
+void DeliveryWorker::make_ready(DeliveryJob&& job) {
+  auto& queue = queues_[job.endpoint_id];
+  queue.ready.push_back(std::move(job));
+  if (!queue.listed && queue.in_flight < options_.endpoint_max_in_flight) {
+    queue.listed = true;
+    runnable_.push_back(queue.ready.back().endpoint_id);
+  }
+}
+
+void DeliveryWorker::start_transfers(int64_t now) {
+  while (!runnable_.empty() && in_flight_ < options_.worker_max_in_flight) {
+    const std::string endpoint_id = std::move(runnable_.front());
+    runnable_.pop_front();
+    auto it = queues_.find(endpoint_id);
+    if (it == queues_.end()) continue;
+    EndpointQueue& queue = it->second;
+    queue.listed = false;
+    while (!queue.ready.empty() && queue.in_flight < options_.endpoint_max_in_flight &&
+           in_flight_ < options_.worker_max_in_flight) {
+      DeliveryJob job = std::move(queue.ready.front());
+      queue.ready.pop_front();
+      if (start_one(std::move(job), now)) ++queue.in_flight;
+    }
+    if (!queue.ready.empty() && queue.in_flight < options_.endpoint_max_in_flight) {
+      queue.listed = true;
+      runnable_.push_back(endpoint_id);  // the worker-wide cap stopped us; resume later
+    }
+    if (queue.ready.empty() && queue.in_flight == 0) queues_.erase(it);
+  }
+}
+
+bool DeliveryWorker::start_one(DeliveryJob&& job, int64_t now) {
+  EndpointPtr endpoint = catalog_.endpoint_by_id(job.endpoint_id);
+  if (!endpoint || endpoint->disabled) {
+    // Deleted endpoints lost their deliveries with them; a disabled endpoint's deliveries stay
+    // pending in the store and are reloaded when it is enabled again.
+    release(job);
+    return false;
+  }
+  auto* t = new Transfer;  // owned by the multi handle until finish()
+  t->job = std::move(job);
+  t->endpoint = std::move(endpoint);
+  t->options = &options_;
+  if (idle_handles_.empty()) {
+    t->easy = curl_easy_init();
+  } else {
+    t->easy = idle_handles_.back();
+    idle_handles_.pop_back();
+  }
+  prepare_request(*t, now);
+  t->started_steady_ms = now_steady_ms();
+  curl_multi_add_handle(multi_, t->easy);
+  ++in_flight_;
+  metrics_.deliveries_in_flight.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+void DeliveryWorker::release(const DeliveryJob& job) {
+  if (job.trigger == TriggerType::kScheduled && held_.erase(key_of(job)) > 0) {
+    metrics_.delivery_queue_depth.fetch_sub(1, std::memory_order_relaxed);
+  }
+}
+
+void DeliveryWorker::finish(Transfer* raw, CURLcode code) {
+  std::unique_ptr<Transfer> t(raw);
+  --in_flight_;
+  metrics_.deliveries_in_flight.fetch_sub(1, std::memory_order_relaxed);
+  const int64_t now = now_unix_ms();
+  const TransferOutcome outcome = classify(*t, code);
+
+  write::RecordAttempt record;
+  Attempt& a = record.attempt;
+  a.id = new_id("atmpt_");
+  a.msg_id = t->job.message->id;
+  a.endpoint_id = t->endpoint->id;
+  a.app_id = t->endpoint->app_id;
+  a.url = t->endpoint->url;
+  a.status = outcome.success ? DeliveryStatus::kSuccess : DeliveryStatus::kFailed;
+  a.status_code = outcome.status_code;
+  a.response = outcome.status_code == 0 ? std::string(curl_easy_strerror(code))
+                                        : std::move(t->response);
+  a.duration_ms = now_steady_ms() - t->started_steady_ms;
+  a.trigger = t->job.trigger;
+  a.error_class = outcome.error_class;
+  a.created_at = now;
+
+  Delivery& d = record.delivery;
+  d.msg_id = a.msg_id;
+  d.endpoint_id = a.endpoint_id;
+  d.app_id = a.app_id;
+  d.updated_at = now;
+  d.attempts = t->job.attempts_made + 1;
+  record.update_delivery = true;
+
+  if (outcome.success) {
+    metrics_.attempts_succeeded.fetch_add(1, std::memory_order_relaxed);
+    metrics_.deliveries_succeeded.fetch_add(1, std::memory_order_relaxed);
+    metrics_.observe_delivery_latency(static_cast<double>(now - t->job.message->created_at) / 1e3);
+    d.status = DeliveryStatus::kSuccess;
+    release(t->job);
+  } else {
+    metrics_.attempts_failed.fetch_add(1, std::memory_order_relaxed);
+    if (t->job.trigger == TriggerType::kManual) {
+      record.update_delivery = false;  // a failed manual resend leaves the schedule as it was
+    } else if (auto delay = next_retry_delay_ms(options_.retry, d.attempts, t->retry_after_ms,
+                                                random_unit())) {
+      d.status = DeliveryStatus::kPending;
+      d.next_attempt_at = now + *delay;
+      DeliveryJob retry = t->job;
+      retry.attempts_made = d.attempts;
+      retry.due_at = d.next_attempt_at;
+      timers_.push(std::move(retry));
+    } else {
+      d.status = DeliveryStatus::kFailed;
+      metrics_.deliveries_failed.fetch_add(1, std::memory_order_relaxed);
+      release(t->job);
+    }
+  }
+
+  auto queue = queues_.find(t->endpoint->id);
+  if (queue != queues_.end()) {
+    --queue->second.in_flight;
+    if (!queue->second.ready.empty() && !queue->second.listed) {
+      queue->second.listed = true;
+      runnable_.push_back(queue->first);
+    } else if (queue->second.ready.empty() && queue->second.in_flight == 0) {
+      queues_.erase(queue);
+    }
+  }
+
+  curl_easy_reset(t->easy);
+  idle_handles_.push_back(t->easy);
+  store_.write(std::move(record), nullptr);
+}
+
+}  // namespace hookd

@@ -1,0 +1,75 @@
+#pragma once
+
+#include <curl/curl.h>
+
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <queue>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "delivery/dispatcher.h"
+
+namespace hookd {
+
+struct Transfer;
+
+// One delivery thread: a libcurl multi handle, a timer heap for retries, and a queue per
+// endpoint. All state but the inbox is owned by the thread.
+class DeliveryWorker final {
+ public:
+  DeliveryWorker(const DispatcherOptions& options, const Catalog& catalog, Store& store,
+                 Metrics& metrics);
+  ~DeliveryWorker();
+
+  void start();
+  void stop();
+  // Thread-safe.
+  void post(std::vector<DeliveryJob>&& jobs);
+
+ private:
+  struct EndpointQueue {
+    std::deque<DeliveryJob> ready;
+    int in_flight = 0;
+    bool listed = false;  // in runnable_
+  };
+  struct LaterFirst {
+    bool operator()(const DeliveryJob& a, const DeliveryJob& b) const { return a.due_at > b.due_at; }
+  };
+
+  void run();
+  void admit(DeliveryJob&& job, int64_t now);
+  void make_ready(DeliveryJob&& job);
+  void start_transfers(int64_t now);
+  bool start_one(DeliveryJob&& job, int64_t now);
+  void finish(Transfer* transfer, CURLcode code);
+  void release(const DeliveryJob& job);
+  static std::string key_of(const DeliveryJob& job);
+
+  // Constant after construction.
+  const DispatcherOptions& options_;
+  const Catalog& catalog_;
+  Store& store_;
+  Metrics& metrics_;
+  CURLM* multi_ = nullptr;
+
+  std::mutex inbox_mu_;
+  // Guarded by inbox_mu_.
+  std::vector<DeliveryJob> inbox_;
+  bool stopping_ = false;
+
+  // Owned by the delivery thread.
+  std::thread thread_;
+  std::unordered_map<std::string, EndpointQueue> queues_;
+  std::deque<std::string> runnable_;  // endpoints with ready jobs and free slots
+  std::priority_queue<DeliveryJob, std::vector<DeliveryJob>, LaterFirst> timers_;
+  std::unordered_set<std::string> held_;  // "msg_id endpoint_id" of scheduled jobs held here
+  std::vector<CURL*> idle_handles_;
+  int in_flight_ = 0;
+};
+
+}  // namespace hookd

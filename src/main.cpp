@@ -1,0 +1,176 @@
+// hookd: a self-hosted webhook platform. `hookd serve` runs the API, the dispatcher and the
+// store in one process.
+#include <curl/curl.h>
+#include <signal.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "api/api.h"
+#include "api/http_server.h"
+#include "catalog/catalog.h"
+#include "common/random.h"
+#include "common/version.h"
+#include "config/config.h"
+#include "delivery/dispatcher.h"
+#include "metrics/metrics.h"
+#include "store/store.h"
+
+namespace {
+
+using namespace hookd;
+
+void setup_logging(const Config& config) {
+  auto logger = spdlog::stderr_logger_mt("hookd");
+  if (config.log_format == "json") {
+    logger->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%v"})",
+                        spdlog::pattern_time_type::utc);
+  } else {
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  }
+  logger->set_level(spdlog::level::from_str(config.log_level));
+  spdlog::set_default_logger(logger);
+}
+
+// The admin token: configured, or kept in <data_dir>/admin_token, or generated on first start.
+std::string resolve_admin_token(const Config& config) {
+  if (!config.admin_token.empty()) return config.admin_token;
+  const auto path = std::filesystem::path(config.data_dir) / "admin_token";
+  if (std::ifstream in(path); in) {
+    std::string token;
+    std::getline(in, token);
+    if (!token.empty()) return token;
+  }
+  const std::string token = "hk_" + random_hex(24);
+  {
+    std::ofstream out(path, std::ios::trunc);
+    out << token << "\n";
+    if (!out) throw ConfigError("admin_token: cannot write " + path.string());
+  }
+  chmod(path.c_str(), 0600);
+  std::cerr << "hookd: generated admin token (kept in " << path.string() << "):\n" << token << "\n";
+  return token;
+}
+
+int serve(const Config& config) {
+  setup_logging(config);
+  std::filesystem::create_directories(config.data_dir);
+  const std::string token = resolve_admin_token(config);
+
+  auto store = open_sqlite_store({(std::filesystem::path(config.data_dir) / "hookd.db").string()});
+  Catalog catalog;
+  catalog.load(store->load_catalog());
+  Metrics metrics;
+
+  std::unique_ptr<Dispatcher> dispatcher;
+  std::thread recovery;
+  if (config.deliver) {
+    DispatcherOptions options;
+    options.threads = config.delivery_threads;
+    options.retry = config.retry;
+    options.request_timeout_ms = config.request_timeout_ms;
+    options.connect_timeout_ms = config.connect_timeout_ms;
+    options.endpoint_max_in_flight = config.endpoint_max_in_flight;
+    options.address_policy = config.address_policy;
+    options.user_agent = std::string("hookd/") + kVersion;
+    dispatcher = std::make_unique<Dispatcher>(options, catalog, *store, metrics);
+    dispatcher->start();
+    // Deliveries pending at the last stop (or crash) are scheduled again, in the background.
+    recovery = std::thread([&] {
+      dispatcher->recover_pending("");
+      spdlog::info("recovery: pending deliveries scheduled ({} held)",
+                   metrics.delivery_queue_depth.load());
+    });
+  }
+
+  api::ApiOptions api_options;
+  api_options.admin_token = token;
+  api_options.address_policy = config.address_policy;
+  api::Api api(api_options, catalog, *store, dispatcher.get(), metrics);
+  std::unique_ptr<api::HttpServer> server;
+  if (config.serve_api) {
+    api::HttpServerOptions http;
+    http.host = config.listen_host;
+    http.port = config.listen_port;
+    http.threads = config.io_threads;
+    http.max_body_bytes = static_cast<size_t>(config.max_body_bytes);
+    server = std::make_unique<api::HttpServer>(http, api);
+    server->start();
+    spdlog::info("hookd {} listening on {}:{} (data in {})", kVersion, config.listen_host,
+                 config.listen_port, config.data_dir);
+  }
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  int received = 0;
+  sigwait(&signals, &received);
+  spdlog::info("stopping on signal {}", received);
+
+  if (server) server->stop();  // no new requests; answers still queued are dropped
+  if (recovery.joinable()) recovery.join();
+  if (dispatcher) dispatcher->stop();
+  store->close();  // commits what is queued
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Signals are taken by sigwait in main; every thread started later inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+
+  CLI::App app{"hookd: a self-hosted webhook platform"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("hookd ") + kVersion);
+  CLI::App* serve_cmd = app.add_subcommand("serve", "Run the API, the dispatcher and the store");
+  std::string config_file;
+  serve_cmd->add_option("--config", config_file, "hookd.toml to read");
+  std::map<std::string, std::string> flags;
+  for (const auto& key : config_keys()) {
+    std::string flag = "--" + key;
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    serve_cmd->add_option_function<std::string>(
+        flag, [&flags, key](const std::string& v) { flags[key] = v; }, "see docs/configuration.md");
+  }
+  serve_cmd->add_flag_callback("--api", [&flags] { flags["role"] = "api"; },
+                               "accept messages but do not deliver");
+  serve_cmd->add_flag_callback("--worker", [&flags] { flags["role"] = "worker"; },
+                               "deliver but serve no API");
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    std::map<std::string, std::string> settings;
+    const auto env = read_environment();
+    if (config_file.empty()) {
+      const auto dir = flags.count("data_dir") ? flags["data_dir"]
+                       : env.count("data_dir") ? env.at("data_dir")
+                                               : std::string("./data");
+      const auto candidate = std::filesystem::path(dir) / "hookd.toml";
+      if (std::filesystem::exists(candidate)) config_file = candidate.string();
+    }
+    if (!config_file.empty()) settings = read_config_file(config_file);
+    for (const auto& [k, v] : env) settings[k] = v;
+    for (const auto& [k, v] : flags) settings[k] = v;
+    return serve(build_config(settings));
+  } catch (const ConfigError& e) {
+    std::cerr << "hookd: configuration error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "hookd: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,61 @@
+#include "metrics/metrics.h"
+
+#include <fmt/format.h>
+
+namespace hookd {
+
+void Metrics::observe_delivery_latency(double seconds) {
+  size_t i = 0;
+  while (i < kLatencyBuckets.size() && seconds > kLatencyBuckets[i]) ++i;
+  latency_buckets_[i].fetch_add(1, std::memory_order_relaxed);
+  latency_count_.fetch_add(1, std::memory_order_relaxed);
+  latency_sum_us_.fetch_add(static_cast<uint64_t>(seconds * 1e6), std::memory_order_relaxed);
+}
+
+std::string Metrics::render_prometheus(size_t store_queue_depth) const {
+  std::string out;
+  auto counter = [&](const char* name, const char* help, uint64_t value) {
+    fmt::format_to(std::back_inserter(out), "# HELP {0} {1}\n# TYPE {0} counter\n{0} {2}\n", name,
+                   help, value);
+  };
+  auto gauge = [&](const char* name, const char* help, int64_t value) {
+    fmt::format_to(std::back_inserter(out), "# HELP {0} {1}\n# TYPE {0} gauge\n{0} {2}\n", name,
+                   help, value);
+  };
+  counter("hookd_messages_accepted_total", "Messages committed and acknowledged with 202.",
+          messages_accepted.load());
+  counter("hookd_messages_rejected_total", "Message requests refused (4xx or 503).",
+          messages_rejected.load());
+  counter("hookd_deliveries_succeeded_total", "Deliveries a receiver acknowledged with success.",
+          deliveries_succeeded.load());
+  counter("hookd_deliveries_failed_total", "Deliveries that exhausted their retry schedule.",
+          deliveries_failed.load());
+  counter("hookd_attempts_succeeded_total", "Delivery attempts that succeeded.",
+          attempts_succeeded.load());
+  counter("hookd_attempts_failed_total", "Delivery attempts that failed.", attempts_failed.load());
+  gauge("hookd_delivery_queue_depth", "Deliveries waiting in the dispatcher (due or scheduled).",
+        delivery_queue_depth.load());
+  gauge("hookd_deliveries_in_flight", "Delivery requests currently in flight.",
+        deliveries_in_flight.load());
+  gauge("hookd_store_write_queue_depth", "Writes waiting for the next group commit.",
+        static_cast<int64_t>(store_queue_depth));
+  out +=
+      "# HELP hookd_delivery_latency_seconds Time from acceptance to a successful delivery.\n"
+      "# TYPE hookd_delivery_latency_seconds histogram\n";
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
+    cumulative += latency_buckets_[i].load();
+    fmt::format_to(std::back_inserter(out), "hookd_delivery_latency_seconds_bucket{{le=\"{}\"}} {}\n",
+                   kLatencyBuckets[i], cumulative);
+  }
+  cumulative += latency_buckets_.back().load();
+  fmt::format_to(std::back_inserter(out),
+                 "hookd_delivery_latency_seconds_bucket{{le=\"+Inf\"}} {}\n"
+                 "hookd_delivery_latency_seconds_sum {}\n"
+                 "hookd_delivery_latency_seconds_count {}\n",
+                 cumulative, static_cast<double>(latency_sum_us_.load()) / 1e6,
+                 latency_count_.load());
+  return out;
+}
+
+}  // namespace hookd

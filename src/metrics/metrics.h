@@ -1,0 +1,38 @@
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace hookd {
+
+// Process-wide counters, exported as Prometheus text. Lock-free; safe from any thread.
+class Metrics final {
+ public:
+  static constexpr std::array<double, 12> kLatencyBuckets = {
+      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+
+  std::atomic<uint64_t> messages_accepted{0};
+  std::atomic<uint64_t> messages_rejected{0};
+  std::atomic<uint64_t> deliveries_succeeded{0};
+  std::atomic<uint64_t> deliveries_failed{0};  // retries exhausted
+  std::atomic<uint64_t> attempts_succeeded{0};
+  std::atomic<uint64_t> attempts_failed{0};
+  std::atomic<int64_t> delivery_queue_depth{0};  // deliveries held by the dispatcher
+  std::atomic<int64_t> deliveries_in_flight{0};
+
+  // Time from a message's acceptance to a receiver's 2xx.
+  void observe_delivery_latency(double seconds);
+
+  // `store_queue_depth` is read when rendering.
+  std::string render_prometheus(size_t store_queue_depth) const;
+
+ private:
+  std::array<std::atomic<uint64_t>, kLatencyBuckets.size() + 1> latency_buckets_{};
+  std::atomic<uint64_t> latency_count_{0};
+  std::atomic<uint64_t> latency_sum_us_{0};
+};
+
+}  // namespace hookd

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// Standard Webhooks signing (https://www.standardwebhooks.com): the receiver recomputes
+// HMAC-SHA256 over "<webhook-id>.<webhook-timestamp>.<body>" with the endpoint's secret and
+// compares it with one of the space-separated "v1,<base64>" entries of `webhook-signature`.
+namespace hookd::signing {
+
+std::string base64_encode(std::string_view bytes);
+// Standard alphabet with padding; returns nullopt on any invalid character or length.
+std::optional<std::string> base64_decode(std::string_view text);
+
+// A new endpoint secret: "whsec_" + base64 of 24 random bytes.
+std::string generate_secret();
+
+// The key bytes of a "whsec_..." secret; nullopt unless it is "whsec_" + base64 of 24..64 bytes.
+std::optional<std::string> decode_secret(std::string_view secret);
+
+// "v1,<base64 HMAC-SHA256(key, id.timestamp.body)>".
+std::string sign_v1(std::string_view key, std::string_view msg_id, int64_t timestamp_s,
+                    std::string_view body);
+
+// The value of the webhook-signature header: one "v1,..." entry per key, space separated.
+std::string signature_header(const std::vector<std::string>& keys, std::string_view msg_id,
+                             int64_t timestamp_s, std::string_view body);
+
+// Constant-time equality, for tokens and signatures.
+bool constant_time_equal(std::string_view a, std::string_view b);
+
+}  // namespace hookd::signing

@@ -1,0 +1,144 @@
+#include "store/documents.h"
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "signing/signature.h"
+
+namespace hookd::documents {
+
+using nlohmann::json;
+
+namespace {
+
+json optional_int(const std::optional<int64_t>& value) {
+  return value ? json(*value) : json(nullptr);
+}
+
+std::optional<int64_t> read_optional_int(const json& doc, const char* key) {
+  if (!doc.contains(key) || doc[key].is_null()) return std::nullopt;
+  return doc[key].get<int64_t>();
+}
+
+json parse(const std::string& doc) {
+  auto parsed = json::parse(doc, nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object()) {
+    throw std::runtime_error("stored document is not a JSON object");
+  }
+  return parsed;
+}
+
+}  // namespace
+
+std::string to_doc(const Application& app) {
+  return json{{"id", app.id},
+              {"uid", app.uid},
+              {"name", app.name},
+              {"metadata", json::parse(app.metadata_json)},
+              {"throttleRate", optional_int(app.throttle_rate)},
+              {"createdAt", app.created_at},
+              {"updatedAt", app.updated_at}}
+      .dump();
+}
+
+Application application_from_doc(const std::string& text) {
+  const json doc = parse(text);
+  Application app;
+  app.id = doc.at("id").get<std::string>();
+  app.uid = doc.value("uid", "");
+  app.name = doc.value("name", "");
+  app.metadata_json = doc.value("metadata", json::object()).dump();
+  app.throttle_rate = read_optional_int(doc, "throttleRate");
+  app.created_at = doc.value("createdAt", int64_t{0});
+  app.updated_at = doc.value("updatedAt", int64_t{0});
+  return app;
+}
+
+std::string to_doc(const EventType& et) {
+  return json{{"name", et.name},
+              {"description", et.description},
+              {"schemas", et.schemas_json.empty() ? json(nullptr) : json::parse(et.schemas_json)},
+              {"example", et.example_json.empty() ? json(nullptr) : json::parse(et.example_json)},
+              {"featureFlag", et.feature_flag},
+              {"deprecated", et.deprecated},
+              {"archived", et.archived},
+              {"createdAt", et.created_at},
+              {"updatedAt", et.updated_at}}
+      .dump();
+}
+
+EventType event_type_from_doc(const std::string& text) {
+  const json doc = parse(text);
+  EventType et;
+  et.name = doc.at("name").get<std::string>();
+  et.description = doc.value("description", "");
+  if (doc.contains("schemas") && !doc["schemas"].is_null()) et.schemas_json = doc["schemas"].dump();
+  if (doc.contains("example") && !doc["example"].is_null()) et.example_json = doc["example"].dump();
+  et.feature_flag = doc.value("featureFlag", "");
+  et.deprecated = doc.value("deprecated", false);
+  et.archived = doc.value("archived", false);
+  et.created_at = doc.value("createdAt", int64_t{0});
+  et.updated_at = doc.value("updatedAt", int64_t{0});
+  return et;
+}
+
+std::string to_doc(const Endpoint& ep) {
+  json secrets = json::array();
+  for (const auto& s : ep.secrets) {
+    secrets.push_back({{"key", s.encoded}, {"expiresAt", s.expires_at}});
+  }
+  return json{{"id", ep.id},
+              {"appId", ep.app_id},
+              {"uid", ep.uid},
+              {"url", ep.url},
+              {"description", ep.description},
+              {"eventTypes", ep.event_types},
+              {"channels", ep.channels},
+              {"disabled", ep.disabled},
+              {"metadata", json::parse(ep.metadata_json)},
+              {"throttleRate", optional_int(ep.throttle_rate)},
+              {"version", ep.version},
+              {"secrets", secrets},
+              {"createdAt", ep.created_at},
+              {"updatedAt", ep.updated_at}}
+      .dump();
+}
+
+Endpoint endpoint_from_doc(const std::string& text) {
+  const json doc = parse(text);
+  Endpoint ep;
+  ep.id = doc.at("id").get<std::string>();
+  ep.app_id = doc.at("appId").get<std::string>();
+  ep.uid = doc.value("uid", "");
+  ep.url = doc.value("url", "");
+  ep.description = doc.value("description", "");
+  ep.event_types = doc.value("eventTypes", std::vector<std::string>{});
+  ep.channels = doc.value("channels", std::vector<std::string>{});
+  ep.disabled = doc.value("disabled", false);
+  ep.metadata_json = doc.value("metadata", json::object()).dump();
+  ep.throttle_rate = read_optional_int(doc, "throttleRate");
+  ep.version = doc.value("version", int64_t{1});
+  for (const auto& s : doc.value("secrets", json::array())) {
+    EndpointSecret secret;
+    secret.encoded = s.at("key").get<std::string>();
+    secret.key = signing::decode_secret(secret.encoded).value_or("");
+    secret.expires_at = s.value("expiresAt", int64_t{0});
+    ep.secrets.push_back(std::move(secret));
+  }
+  ep.created_at = doc.value("createdAt", int64_t{0});
+  ep.updated_at = doc.value("updatedAt", int64_t{0});
+  return ep;
+}
+
+std::string strings_to_json(const std::vector<std::string>& values) {
+  return json(values).dump();
+}
+
+std::vector<std::string> strings_from_json(const std::string& text) {
+  if (text.empty()) return {};
+  auto parsed = json::parse(text, nullptr, false);
+  if (!parsed.is_array()) return {};
+  return parsed.get<std::vector<std::string>>();
+}
+
+}  // namespace hookd::documents

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+// Thin RAII wrappers over the SQLite C API, used by the SQLite store only.
+namespace hookd::sqlite {
+
+class Error final : public std::runtime_error {
+ public:
+  Error(int code, const std::string& what) : std::runtime_error(what), code_(code) {}
+  int code() const { return code_; }
+
+ private:
+  int code_;
+};
+
+class Statement final {
+ public:
+  Statement(sqlite3* db, std::string_view sql);
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  // Binding is 1-based, like SQLite. Text and blobs are bound without copying: the bound
+  // memory must outlive the step.
+  Statement& bind(int index, std::string_view text);
+  Statement& bind_blob(int index, std::string_view bytes);
+  Statement& bind(int index, int64_t value);
+  Statement& bind_null(int index);
+
+  // Returns true while a row is available. Throws Error on failure.
+  bool step();
+  // Runs the statement to completion and resets it.
+  void run();
+  void reset();
+
+  int64_t column_int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  std::string column_text(int col) const;
+  bool column_is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+class Connection final {
+ public:
+  explicit Connection(const std::string& path);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void exec(const char* sql);
+  sqlite3* handle() const { return db_; }
+  int changes() const { return sqlite3_changes(db_); }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace hookd::sqlite

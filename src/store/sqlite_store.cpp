@@ -1,0 +1,531 @@
+// The SQLite store: one writer thread that group-commits every queued write in one fsync'd
+// transaction, and a small pool of reader connections (WAL lets them read while it writes).
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "store/documents.h"
+#include "store/sqlite_db.h"
+#include "store/store.h"
+
+namespace hookd {
+namespace {
+
+using sqlite::Connection;
+using sqlite::Statement;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS applications (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS event_types (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS endpoints (id TEXT PRIMARY KEY, app_id TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS messages (
+  id TEXT PRIMARY KEY, app_id TEXT NOT NULL, event_type TEXT NOT NULL, event_id TEXT,
+  channels TEXT, payload BLOB NOT NULL, created_at INTEGER NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS messages_event_id ON messages (app_id, event_id);
+CREATE INDEX IF NOT EXISTS messages_app ON messages (app_id, id);
+CREATE TABLE IF NOT EXISTS deliveries (
+  msg_id TEXT NOT NULL, endpoint_id TEXT NOT NULL, app_id TEXT NOT NULL,
+  status INTEGER NOT NULL, attempts INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL, PRIMARY KEY (msg_id, endpoint_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries (next_attempt_at) WHERE status = 1;
+CREATE INDEX IF NOT EXISTS deliveries_endpoint ON deliveries (endpoint_id);
+CREATE TABLE IF NOT EXISTS attempts (
+  id TEXT PRIMARY KEY, msg_id TEXT NOT NULL, endpoint_id TEXT NOT NULL, app_id TEXT NOT NULL,
+  url TEXT NOT NULL, status INTEGER NOT NULL, status_code INTEGER NOT NULL, response TEXT NOT NULL,
+  duration_ms INTEGER NOT NULL, trigger_type INTEGER NOT NULL, error_class TEXT NOT NULL,
+  created_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS attempts_msg ON attempts (msg_id, id);
+CREATE INDEX IF NOT EXISTS attempts_endpoint ON attempts (endpoint_id, id);
+)sql";
+
+void configure(Connection& db) {
+  db.exec("PRAGMA journal_mode=WAL");
+  db.exec("PRAGMA synchronous=FULL");
+  db.exec("PRAGMA foreign_keys=OFF");
+  db.exec("PRAGMA cache_size=-65536");
+}
+
+// Prepared statements of the writer connection.
+struct WriterStatements {
+  explicit WriterStatements(sqlite3* db)
+      : begin(db, "BEGIN IMMEDIATE"),
+        commit(db, "COMMIT"),
+        rollback(db, "ROLLBACK"),
+        put_app(db, "INSERT OR REPLACE INTO applications (id, doc) VALUES (?1, ?2)"),
+        put_event_type(db, "INSERT OR REPLACE INTO event_types (name, doc) VALUES (?1, ?2)"),
+        put_endpoint(db, "INSERT OR REPLACE INTO endpoints (id, app_id, doc) VALUES (?1, ?2, ?3)"),
+        insert_message(db,
+                       "INSERT INTO messages (id, app_id, event_type, event_id, channels, "
+                       "payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+                       "ON CONFLICT DO NOTHING"),
+        insert_delivery(db,
+                        "INSERT OR REPLACE INTO deliveries (msg_id, endpoint_id, app_id, status, "
+                        "attempts, next_attempt_at, updated_at) VALUES (?1, ?2, ?3, 1, 0, ?4, ?4)"),
+        update_delivery(db,
+                        "UPDATE deliveries SET status = ?3, attempts = ?4, next_attempt_at = ?5, "
+                        "updated_at = ?6 WHERE msg_id = ?1 AND endpoint_id = ?2"),
+        insert_attempt(db,
+                       "INSERT INTO attempts (id, msg_id, endpoint_id, app_id, url, status, "
+                       "status_code, response, duration_ms, trigger_type, error_class, "
+                       "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)") {}
+
+  Statement begin, commit, rollback;
+  Statement put_app, put_event_type, put_endpoint;
+  Statement insert_message, insert_delivery, update_delivery, insert_attempt;
+};
+
+struct QueuedWrite {
+  WriteOp op;
+  WriteCallback done;
+};
+
+// Shared across threads: the writer thread, API worker threads (reads) and delivery threads.
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(const SqliteOptions& options) : options_(options) {
+    writer_db_ = std::make_unique<Connection>(options.path);
+    configure(*writer_db_);
+    writer_db_->exec(kSchema);
+    statements_ = std::make_unique<WriterStatements>(writer_db_->handle());
+    for (int i = 0; i < options.reader_connections; ++i) {
+      auto reader = std::make_unique<Connection>(options.path);
+      reader->exec("PRAGMA cache_size=-16384");
+      idle_readers_.push_back(std::move(reader));
+    }
+    writer_ = std::thread([this] { writer_loop(); });
+  }
+
+  ~SqliteStore() override { close(); }
+
+  void write(WriteOp op, WriteCallback done) override {
+    {
+      std::lock_guard lock(mu_);
+      if (!closing_ && !failed_ && queue_.size() < options_.max_queued_writes) {
+        queue_.push_back({std::move(op), std::move(done)});
+        cv_.notify_one();
+        return;
+      }
+    }
+    if (done) {
+      done({WriteStatus::kUnavailable,
+            failed_ ? "the store refuses writes after a failed commit"
+                    : "the store's write queue is full"});
+    }
+  }
+
+  bool writable() const override {
+    std::lock_guard lock(mu_);
+    return !failed_ && !closing_;
+  }
+
+  size_t write_queue_depth() const override {
+    std::lock_guard lock(mu_);
+    return queue_.size();
+  }
+
+  void close() override {
+    {
+      std::lock_guard lock(mu_);
+      if (closing_) return;
+      closing_ = true;
+      cv_.notify_all();
+    }
+    if (writer_.joinable()) writer_.join();
+  }
+
+  CatalogSnapshot load_catalog() override;
+  std::vector<Message> list_messages(const std::string& app_id, const MessageFilter& filter,
+                                     const Page& page) override;
+  std::optional<Message> get_message(const std::string& app_id,
+                                     const std::string& msg_id) override;
+  std::vector<Attempt> list_attempts(const std::string& app_id, const AttemptFilter& filter,
+                                     const Page& page) override;
+  std::optional<Attempt> get_attempt(const std::string& app_id,
+                                     const std::string& attempt_id) override;
+  std::vector<Delivery> list_deliveries_of_message(const std::string& msg_id) override;
+  void scan_pending(const std::string& endpoint_id,
+                    const std::function<void(std::vector<PendingDelivery>&&)>& sink) override;
+
+ private:
+  // A reader connection checked out for the lifetime of this object.
+  class ReaderLease final {
+   public:
+    explicit ReaderLease(SqliteStore& store) : store_(store) {
+      std::unique_lock lock(store_.readers_mu_);
+      store_.readers_cv_.wait(lock, [&] { return !store_.idle_readers_.empty(); });
+      conn_ = std::move(store_.idle_readers_.back());
+      store_.idle_readers_.pop_back();
+    }
+    ~ReaderLease() {
+      std::lock_guard lock(store_.readers_mu_);
+      store_.idle_readers_.push_back(std::move(conn_));
+      store_.readers_cv_.notify_one();
+    }
+    sqlite3* operator*() const { return conn_->handle(); }
+
+   private:
+    SqliteStore& store_;
+    std::unique_ptr<Connection> conn_;
+  };
+
+  void writer_loop();
+  void apply(const WriteOp& op, WriteResult& result);
+  bool commit_batch(std::vector<QueuedWrite>& batch, std::vector<WriteResult>& results);
+
+  // Constant after construction.
+  const SqliteOptions options_;
+  std::unique_ptr<Connection> writer_db_;            // used by the writer thread only
+  std::unique_ptr<WriterStatements> statements_;     // used by the writer thread only
+  std::thread writer_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  // Guarded by mu_.
+  std::deque<QueuedWrite> queue_;
+  bool closing_ = false;
+  bool failed_ = false;  // sticky: set once a commit fails
+
+  std::mutex readers_mu_;
+  std::condition_variable readers_cv_;
+  // Guarded by readers_mu_.
+  std::vector<std::unique_ptr<Connection>> idle_readers_;
+};
+
+void SqliteStore::writer_loop() {
+  std::vector<QueuedWrite> batch;
+  std::vector<WriteResult> results;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return closing_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // closing and drained
+      // Everything queued so far shares this transaction.
+      const size_t take = std::min<size_t>(queue_.size(), 4096);
+      batch.clear();
+      for (size_t i = 0; i < take; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    results.assign(batch.size(), WriteResult{});
+    if (!commit_batch(batch, results)) {
+      std::lock_guard lock(mu_);
+      failed_ = true;
+      for (auto& queued : queue_) {
+        if (queued.done) queued.done({WriteStatus::kUnavailable, "the store failed a commit"});
+      }
+      queue_.clear();
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i].done) batch[i].done(results[i]);
+    }
+  }
+}
+
+// Returns false only when the store must stop accepting writes.
+bool SqliteStore::commit_batch(std::vector<QueuedWrite>& batch, std::vector<WriteResult>& results) {
+  try {
+    statements_->begin.run();
+    for (size_t i = 0; i < batch.size(); ++i) apply(batch[i].op, results[i]);
+    statements_->commit.run();
+    return true;
+  } catch (const sqlite::Error& e) {
+    try {
+      statements_->rollback.run();
+    } catch (const sqlite::Error&) {
+    }
+    if (batch.size() > 1 && e.code() != SQLITE_FULL && e.code() != SQLITE_IOERR) {
+      // One write failed for a reason of its own: give each write its own transaction so the
+      // others still land and only the faulty one is refused.
+      spdlog::warn("store: grouped commit failed ({}); retrying writes one by one", e.what());
+      for (size_t i = 0; i < batch.size(); ++i) {
+        std::vector<QueuedWrite> one;
+        one.push_back(std::move(batch[i]));
+        std::vector<WriteResult> one_result(1);
+        const bool ok = commit_batch(one, one_result);
+        batch[i] = std::move(one.front());
+        results[i] = one_result.front();
+        if (!ok) return false;
+      }
+      return true;
+    }
+    if (e.code() == SQLITE_FULL || (e.code() & 0xff) == SQLITE_IOERR) {
+      spdlog::error("store: commit failed, refusing further writes: {}", e.what());
+      for (auto& r : results) r = {WriteStatus::kUnavailable, std::string("commit failed: ") + e.what()};
+      return false;
+    }
+    spdlog::error("store: write refused: {}", e.what());
+    results.front() = {WriteStatus::kUnavailable, std::string("write failed: ") + e.what()};
+    return true;
+  }
+}
+
+void SqliteStore::apply(const WriteOp& op, WriteResult& result) {
+  auto& s = *statements_;
+  std::visit(
+      [&](const auto& w) {
+        using T = std::decay_t<decltype(w)>;
+        if constexpr (std::is_same_v<T, write::PutApplication>) {
+          const auto doc = documents::to_doc(w.app);
+          s.put_app.bind(1, w.app.id).bind(2, doc).run();
+        } else if constexpr (std::is_same_v<T, write::DeleteApplication>) {
+          for (const char* sql : {"DELETE FROM applications WHERE id = ?1",
+                                  "DELETE FROM endpoints WHERE app_id = ?1",
+                                  "DELETE FROM deliveries WHERE app_id = ?1",
+                                  "DELETE FROM attempts WHERE app_id = ?1",
+                                  "DELETE FROM messages WHERE app_id = ?1"}) {
+            Statement(writer_db_->handle(), sql).bind(1, w.app_id).run();
+          }
+        } else if constexpr (std::is_same_v<T, write::PutEventType>) {
+          const auto doc = documents::to_doc(w.event_type);
+          s.put_event_type.bind(1, w.event_type.name).bind(2, doc).run();
+        } else if constexpr (std::is_same_v<T, write::PutEndpoint>) {
+          const auto doc = documents::to_doc(w.endpoint);
+          s.put_endpoint.bind(1, w.endpoint.id).bind(2, w.endpoint.app_id).bind(3, doc).run();
+        } else if constexpr (std::is_same_v<T, write::DeleteEndpoint>) {
+          for (const char* sql : {"DELETE FROM endpoints WHERE id = ?1",
+                                  "DELETE FROM deliveries WHERE endpoint_id = ?1"}) {
+            Statement(writer_db_->handle(), sql).bind(1, w.endpoint_id).run();
+          }
+        } else if constexpr (std::is_same_v<T, write::InsertMessage>) {
+          const Message& m = *w.message;
+          const std::string channels = m.channels.empty() ? "" : documents::strings_to_json(m.channels);
+          s.insert_message.bind(1, m.id).bind(2, m.app_id).bind(3, m.event_type);
+          if (m.event_id.empty()) {
+            s.insert_message.bind_null(4);
+          } else {
+            s.insert_message.bind(4, m.event_id);
+          }
+          if (channels.empty()) {
+            s.insert_message.bind_null(5);
+          } else {
+            s.insert_message.bind(5, channels);
+          }
+          s.insert_message.bind_blob(6, m.payload).bind(7, m.created_at).run();
+          if (writer_db_->changes() == 0) {
+            result = {WriteStatus::kConflict, "eventId: a message with this eventId already exists"};
+            return;
+          }
+          for (const auto& endpoint_id : w.endpoint_ids) {
+            s.insert_delivery.bind(1, m.id).bind(2, endpoint_id).bind(3, m.app_id)
+                .bind(4, m.created_at).run();
+          }
+        } else if constexpr (std::is_same_v<T, write::RecordAttempt>) {
+          const Attempt& a = w.attempt;
+          s.insert_attempt.bind(1, a.id).bind(2, a.msg_id).bind(3, a.endpoint_id).bind(4, a.app_id)
+              .bind(5, a.url).bind(6, int64_t{static_cast<int>(a.status)})
+              .bind(7, int64_t{a.status_code}).bind(8, a.response).bind(9, a.duration_ms)
+              .bind(10, int64_t{static_cast<int>(a.trigger)}).bind(11, a.error_class)
+              .bind(12, a.created_at).run();
+          if (!w.update_delivery) return;
+          const Delivery& d = w.delivery;
+          s.update_delivery.bind(1, d.msg_id).bind(2, d.endpoint_id)
+              .bind(3, int64_t{static_cast<int>(d.status)}).bind(4, int64_t{d.attempts})
+              .bind(5, d.next_attempt_at).bind(6, d.updated_at).run();
+        }
+      },
+      op);
+}
+
+CatalogSnapshot SqliteStore::load_catalog() {
+  ReaderLease db(*this);
+  CatalogSnapshot snapshot;
+  Statement apps(*db, "SELECT doc FROM applications ORDER BY id");
+  while (apps.step()) snapshot.apps.push_back(documents::application_from_doc(apps.column_text(0)));
+  Statement types(*db, "SELECT doc FROM event_types ORDER BY name");
+  while (types.step()) {
+    snapshot.event_types.push_back(documents::event_type_from_doc(types.column_text(0)));
+  }
+  Statement endpoints(*db, "SELECT doc FROM endpoints ORDER BY id");
+  while (endpoints.step()) {
+    snapshot.endpoints.push_back(documents::endpoint_from_doc(endpoints.column_text(0)));
+  }
+  return snapshot;
+}
+
+namespace {
+
+constexpr const char* kMessageColumns =
+    "id, app_id, event_type, event_id, channels, payload, created_at";
+
+Message read_message(const Statement& st) {
+  Message m;
+  m.id = st.column_text(0);
+  m.app_id = st.column_text(1);
+  m.event_type = st.column_text(2);
+  m.event_id = st.column_text(3);
+  m.channels = documents::strings_from_json(st.column_text(4));
+  m.payload = st.column_text(5);
+  m.created_at = st.column_int(6);
+  return m;
+}
+
+constexpr const char* kAttemptColumns =
+    "id, msg_id, endpoint_id, app_id, url, status, status_code, response, duration_ms, "
+    "trigger_type, error_class, created_at";
+
+Attempt read_attempt(const Statement& st) {
+  Attempt a;
+  a.id = st.column_text(0);
+  a.msg_id = st.column_text(1);
+  a.endpoint_id = st.column_text(2);
+  a.app_id = st.column_text(3);
+  a.url = st.column_text(4);
+  a.status = static_cast<DeliveryStatus>(st.column_int(5));
+  a.status_code = static_cast<int>(st.column_int(6));
+  a.response = st.column_text(7);
+  a.duration_ms = st.column_int(8);
+  a.trigger = static_cast<TriggerType>(st.column_int(9));
+  a.error_class = st.column_text(10);
+  a.created_at = st.column_int(11);
+  return a;
+}
+
+}  // namespace
+
+std::vector<Message> SqliteStore::list_messages(const std::string& app_id,
+                                                const MessageFilter& filter, const Page& page) {
+  ReaderLease db(*this);
+  std::string sql = std::string("SELECT ") + kMessageColumns + " FROM messages WHERE app_id = ?1";
+  if (!page.iterator.empty()) sql += " AND id < ?2";
+  if (!filter.event_types.empty()) {
+    sql += " AND event_type IN (";
+    for (size_t i = 0; i < filter.event_types.size(); ++i) {
+      sql += (i ? ", ?" : "?") + std::to_string(4 + i);
+    }
+    sql += ")";
+  }
+  sql += " ORDER BY id DESC LIMIT ?3";
+  Statement st(*db, sql);
+  st.bind(1, app_id).bind(3, int64_t{page.limit + 1});
+  if (!page.iterator.empty()) st.bind(2, page.iterator);
+  for (size_t i = 0; i < filter.event_types.size(); ++i) {
+    st.bind(static_cast<int>(4 + i), filter.event_types[i]);
+  }
+  std::vector<Message> out;
+  while (st.step()) out.push_back(read_message(st));
+  return out;
+}
+
+std::optional<Message> SqliteStore::get_message(const std::string& app_id,
+                                                const std::string& msg_id) {
+  ReaderLease db(*this);
+  Statement st(*db, std::string("SELECT ") + kMessageColumns +
+                        " FROM messages WHERE app_id = ?1 AND (id = ?2 OR event_id = ?2)");
+  st.bind(1, app_id).bind(2, msg_id);
+  if (!st.step()) return std::nullopt;
+  return read_message(st);
+}
+
+std::vector<Attempt> SqliteStore::list_attempts(const std::string& app_id,
+                                                const AttemptFilter& filter, const Page& page) {
+  ReaderLease db(*this);
+  std::string sql = std::string("SELECT ") + kAttemptColumns + " FROM attempts WHERE app_id = ?1";
+  if (!filter.msg_id.empty()) sql += " AND msg_id = ?2";
+  if (!filter.endpoint_id.empty()) sql += " AND endpoint_id = ?3";
+  if (filter.status) sql += " AND status = ?4";
+  if (!page.iterator.empty()) sql += " AND id < ?5";
+  sql += " ORDER BY id DESC LIMIT ?6";
+  Statement st(*db, sql);
+  st.bind(1, app_id).bind(6, int64_t{page.limit + 1});
+  if (!filter.msg_id.empty()) st.bind(2, filter.msg_id);
+  if (!filter.endpoint_id.empty()) st.bind(3, filter.endpoint_id);
+  if (filter.status) st.bind(4, int64_t{*filter.status});
+  if (!page.iterator.empty()) st.bind(5, page.iterator);
+  std::vector<Attempt> out;
+  while (st.step()) out.push_back(read_attempt(st));
+  return out;
+}
+
+std::optional<Attempt> SqliteStore::get_attempt(const std::string& app_id,
+                                                const std::string& attempt_id) {
+  ReaderLease db(*this);
+  Statement st(*db, std::string("SELECT ") + kAttemptColumns +
+                        " FROM attempts WHERE app_id = ?1 AND id = ?2");
+  st.bind(1, app_id).bind(2, attempt_id);
+  if (!st.step()) return std::nullopt;
+  return read_attempt(st);
+}
+
+std::vector<Delivery> SqliteStore::list_deliveries_of_message(const std::string& msg_id) {
+  ReaderLease db(*this);
+  Statement st(*db,
+               "SELECT msg_id, endpoint_id, app_id, status, attempts, next_attempt_at, updated_at "
+               "FROM deliveries WHERE msg_id = ?1 ORDER BY endpoint_id");
+  st.bind(1, msg_id);
+  std::vector<Delivery> out;
+  while (st.step()) {
+    Delivery d;
+    d.msg_id = st.column_text(0);
+    d.endpoint_id = st.column_text(1);
+    d.app_id = st.column_text(2);
+    d.status = static_cast<DeliveryStatus>(st.column_int(3));
+    d.attempts = static_cast<int>(st.column_int(4));
+    d.next_attempt_at = st.column_int(5);
+    d.updated_at = st.column_int(6);
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+void SqliteStore::scan_pending(const std::string& endpoint_id,
+                               const std::function<void(std::vector<PendingDelivery>&&)>& sink) {
+  constexpr int64_t kBatch = 2000;
+  // Keyset pagination over (next_attempt_at, msg_id, endpoint_id) so each batch is an index seek.
+  int64_t after_time = INT64_MIN;
+  std::string after_msg, after_endpoint;
+  std::string sql =
+      "SELECT d.msg_id, d.endpoint_id, d.app_id, d.attempts, d.next_attempt_at, m.event_type, "
+      "m.event_id, m.channels, m.payload, m.created_at FROM deliveries d JOIN messages m ON "
+      "m.id = d.msg_id WHERE d.status = 1 AND (d.next_attempt_at, d.msg_id, d.endpoint_id) > "
+      "(?1, ?2, ?3)";
+  if (!endpoint_id.empty()) sql += " AND d.endpoint_id = ?5";
+  sql += " ORDER BY d.next_attempt_at, d.msg_id, d.endpoint_id LIMIT ?4";
+  for (;;) {
+    std::vector<PendingDelivery> batch;
+    {
+      ReaderLease db(*this);
+      Statement st(*db, sql);
+      st.bind(1, after_time).bind(2, after_msg).bind(3, after_endpoint).bind(4, kBatch);
+      if (!endpoint_id.empty()) st.bind(5, endpoint_id);
+      while (st.step()) {
+        PendingDelivery p;
+        p.delivery.msg_id = st.column_text(0);
+        p.delivery.endpoint_id = st.column_text(1);
+        p.delivery.app_id = st.column_text(2);
+        p.delivery.attempts = static_cast<int>(st.column_int(3));
+        p.delivery.next_attempt_at = st.column_int(4);
+        auto m = std::make_shared<Message>();
+        m->id = p.delivery.msg_id;
+        m->app_id = p.delivery.app_id;
+        m->event_type = st.column_text(5);
+        m->event_id = st.column_text(6);
+        m->channels = documents::strings_from_json(st.column_text(7));
+        m->payload = st.column_text(8);
+        m->created_at = st.column_int(9);
+        p.message = std::move(m);
+        batch.push_back(std::move(p));
+      }
+    }
+    if (batch.empty()) return;
+    const auto& last = batch.back().delivery;
+    after_time = last.next_attempt_at;
+    after_msg = last.msg_id;
+    after_endpoint = last.endpoint_id;
+    const bool more = static_cast<int64_t>(batch.size()) == kBatch;
+    sink(std::move(batch));
+    if (!more) return;
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Store> open_sqlite_store(const SqliteOptions& options) {
+  return std::make_unique<SqliteStore>(options);
+}
+
+}  // namespace hookd

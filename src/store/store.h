@@ -1,0 +1,138 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "store/models.h"
+
+namespace hookd {
+
+// Durability contract
+// -------------------
+// A write counts as accepted when its completion callback runs with WriteStatus::kOk. By then
+// the write is committed and fsync'd (SQLite WAL with synchronous=FULL), so a crash or kill -9
+// one instant later loses nothing that was acknowledged. Writes are grouped: every write that is
+// queued while the previous commit is being fsync'd shares the next transaction, so the batching
+// window is exactly one commit's duration and latency stays low under light load.
+//
+// If a commit or fsync fails the store becomes read-only for good (a sticky error, as in
+// leveldb): every later write completes with kUnavailable and health reports it, rather than
+// guessing which of the grouped writes reached the disk.
+
+enum class WriteStatus { kOk, kConflict, kUnavailable };
+
+struct WriteResult {
+  WriteStatus status = WriteStatus::kOk;
+  std::string detail;
+};
+
+namespace write {
+struct PutApplication {
+  Application app;
+};
+struct DeleteApplication {
+  std::string app_id;
+};
+struct PutEventType {
+  EventType event_type;
+};
+struct PutEndpoint {
+  Endpoint endpoint;
+};
+struct DeleteEndpoint {
+  std::string endpoint_id;
+};
+// A message and one pending delivery per matching endpoint. Conflict when the application
+// already has a message with the same non-empty event_id; nothing is written then.
+struct InsertMessage {
+  MessagePtr message;
+  std::vector<std::string> endpoint_ids;
+};
+// The outcome of one attempt and the resulting state of its delivery.
+struct RecordAttempt {
+  Attempt attempt;
+  Delivery delivery;
+  bool update_delivery = true;  // false: record the attempt only (a failed manual resend)
+};
+}  // namespace write
+
+using WriteOp = std::variant<write::PutApplication, write::DeleteApplication, write::PutEventType,
+                             write::PutEndpoint, write::DeleteEndpoint, write::InsertMessage,
+                             write::RecordAttempt>;
+
+// Called on the store's writer thread once the write is durable (or refused); must not block.
+using WriteCallback = std::function<void(const WriteResult&)>;
+
+struct Page {
+  int limit = 50;
+  std::string iterator;  // exclusive bound; empty: from the start
+};
+
+struct MessageFilter {
+  std::vector<std::string> event_types;
+};
+
+struct AttemptFilter {
+  std::string msg_id;
+  std::string endpoint_id;
+  std::optional<int> status;
+};
+
+// A pending delivery with the message it carries, for the dispatcher.
+struct PendingDelivery {
+  Delivery delivery;
+  MessagePtr message;
+};
+
+struct CatalogSnapshot {
+  std::vector<Application> apps;
+  std::vector<EventType> event_types;
+  std::vector<Endpoint> endpoints;
+};
+
+// The storage interface. Thread-safe. Reads block and must not run on an I/O thread; writes are
+// queued to the writer thread and never block the caller.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual void write(WriteOp op, WriteCallback done) = 0;
+  // Blocks until the write is durable; for cold paths only.
+  WriteResult write_sync(WriteOp op);
+  virtual bool writable() const = 0;
+  // Writes queued but not yet committed.
+  virtual size_t write_queue_depth() const = 0;
+
+  virtual CatalogSnapshot load_catalog() = 0;
+  // Newest first. Returns up to page.limit + 1 rows so callers can tell whether more follow.
+  virtual std::vector<Message> list_messages(const std::string& app_id, const MessageFilter& filter,
+                                             const Page& page) = 0;
+  virtual std::optional<Message> get_message(const std::string& app_id,
+                                             const std::string& msg_id) = 0;
+  virtual std::vector<Attempt> list_attempts(const std::string& app_id,
+                                             const AttemptFilter& filter, const Page& page) = 0;
+  virtual std::optional<Attempt> get_attempt(const std::string& app_id,
+                                             const std::string& attempt_id) = 0;
+  virtual std::vector<Delivery> list_deliveries_of_message(const std::string& msg_id) = 0;
+  // Calls `sink` for every pending delivery (of one endpoint when endpoint_id is non-empty),
+  // in batches, oldest first.
+  virtual void scan_pending(const std::string& endpoint_id,
+                            const std::function<void(std::vector<PendingDelivery>&&)>& sink) = 0;
+
+  // Stops accepting writes, commits what is queued, and joins the writer.
+  virtual void close() = 0;
+};
+
+struct SqliteOptions {
+  std::string path;  // the database file; created when missing
+  int reader_connections = 4;
+  size_t max_queued_writes = 200'000;  // beyond this, writes complete with kUnavailable
+};
+
+std::unique_ptr<Store> open_sqlite_store(const SqliteOptions& options);
+
+}  // namespace hookd
