@@ -2,7 +2,7 @@
 # Installs every Debian 12 package hookd needs to build, test and benchmark. Idempotent.
 set -euo pipefail
 packages=(
-  build-essential cmake ninja-build pkg-config ccache clang-format
+  build-essential cmake ninja-build pkg-config ccache clang clang-format libclang-rt-14-dev
   libboost-dev libboost-system-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev
   libsimdjson-dev nlohmann-json3-dev libssl-dev libtomlplusplus-dev libcli11-dev
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev

@@ -89,11 +89,13 @@ int serve(const Config& config) {
     });
   }
 
+  // Declared before the Api so that it is destroyed after it: API workers still finishing a
+  // request post their answer to the server's (stopped but living) I/O contexts.
+  std::unique_ptr<api::HttpServer> server;
   api::ApiOptions api_options;
   api_options.admin_token = token;
   api_options.address_policy = config.address_policy;
   api::Api api(api_options, catalog, *store, dispatcher.get(), metrics);
-  std::unique_ptr<api::HttpServer> server;
   if (config.serve_api) {
     api::HttpServerOptions http;
     http.host = config.listen_host;
@@ -146,10 +148,10 @@ int main(int argc, char** argv) {
     serve_cmd->add_option_function<std::string>(
         flag, [&flags, key](const std::string& v) { flags[key] = v; }, "see docs/configuration.md");
   }
-  serve_cmd->add_flag_callback("--api", [&flags] { flags["role"] = "api"; },
-                               "accept messages but do not deliver");
-  serve_cmd->add_flag_callback("--worker", [&flags] { flags["role"] = "worker"; },
-                               "deliver but serve no API");
+  serve_cmd->add_flag_callback(
+      "--api", [&flags] { flags["role"] = "api"; }, "accept messages but do not deliver");
+  serve_cmd->add_flag_callback(
+      "--worker", [&flags] { flags["role"] = "worker"; }, "deliver but serve no API");
   CLI11_PARSE(app, argc, argv);
 
   try {

@@ -21,7 +21,8 @@ HttpResponse run_guarded(SyncHandler handler, ApiContext& ctx, const HttpRequest
 }
 
 HttpResponse health(ApiContext& ctx) {
-  if (!ctx.store.writable()) return error_response(503, "store_unavailable", "store refuses writes");
+  if (!ctx.store.writable())
+    return error_response(503, "store_unavailable", "store refuses writes");
   return empty_response(204);
 }
 
@@ -107,9 +108,9 @@ void Api::handle(HttpRequest&& req, Responder respond) {
   const std::string_view auth = req.authorization;
   if (!auth.starts_with(kBearer) ||
       !signing::constant_time_equal(auth.substr(kBearer.size()), options_.admin_token)) {
-    return respond(error_response(401, "authentication_failed",
-                                  auth.empty() ? "Authorization: missing bearer token"
-                                               : "Authorization: invalid token"));
+    return respond(error_response(
+        401, "authentication_failed",
+        auth.empty() ? "Authorization: missing bearer token" : "Authorization: invalid token"));
   }
 
   std::vector<std::string> segments = split_path(path);
@@ -145,7 +146,8 @@ void Api::handle(HttpRequest&& req, Responder respond) {
     if (!queued) respond(error_response(503, "overloaded", "the API worker queue is full"));
     return;
   }
-  if (path_matched) return respond(error_response(405, "method_not_allowed", req.method + " " + path));
+  if (path_matched)
+    return respond(error_response(405, "method_not_allowed", req.method + " " + path));
   respond(error_response(404, "not_found", "no such route: " + path));
 }
 

@@ -25,10 +25,10 @@ struct ApiOptions {
 // What handlers work with. Shared across threads; each member says how it may be used.
 struct ApiContext {
   const ApiOptions& options;
-  Catalog& catalog;            // thread-safe
-  Store& store;                // thread-safe; reads block (worker threads only)
-  Dispatcher* dispatcher;      // thread-safe; null when this node does not deliver
-  Metrics& metrics;            // thread-safe
+  Catalog& catalog;             // thread-safe
+  Store& store;                 // thread-safe; reads block (worker threads only)
+  Dispatcher* dispatcher;       // thread-safe; null when this node does not deliver
+  Metrics& metrics;             // thread-safe
   std::mutex catalog_write_mu;  // serialises catalog changes: validate, commit, publish
 };
 
@@ -40,8 +40,7 @@ using AsyncHandler = void (*)(ApiContext&, HttpRequest&&, const Params&, Respond
 // calling I/O thread and never block; every other handler runs on the API worker pool.
 class Api final {
  public:
-  Api(ApiOptions options, Catalog& catalog, Store& store, Dispatcher* dispatcher,
-      Metrics& metrics);
+  Api(ApiOptions options, Catalog& catalog, Store& store, Dispatcher* dispatcher, Metrics& metrics);
   ~Api();
 
   void handle(HttpRequest&& request, Responder respond);

@@ -41,7 +41,8 @@ std::vector<std::string> split_path(const std::string& path) {
   while (start < path.size()) {
     size_t end = path.find('/', start);
     if (end == std::string::npos) end = path.size();
-    if (end > start) segments.push_back(percent_decode(std::string_view(path).substr(start, end - start)));
+    if (end > start)
+      segments.push_back(percent_decode(std::string_view(path).substr(start, end - start)));
     start = end + 1;
   }
   return segments;

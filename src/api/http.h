@@ -11,8 +11,8 @@
 namespace hookd::api {
 
 struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string path;    // without the query string
+  std::string method;                        // "GET", "POST", ...
+  std::string path;                          // without the query string
   std::map<std::string, std::string> query;  // percent-decoded
   std::string authorization;
   std::string body;  // has spare capacity for simdjson's padding

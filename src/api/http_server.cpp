@@ -2,11 +2,11 @@
 
 #include "api/http_server.h"
 
+#include <simdjson.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <simdjson.h>
-#include <spdlog/spdlog.h>
 
 #include <thread>
 #include <vector>
@@ -71,12 +71,13 @@ asio::awaitable<void> session(tcp::socket socket, Api& api, const HttpServerOpti
     http::request_parser<http::string_body> parser;
     parser.body_limit(options.max_body_bytes);
     stream.expires_after(std::chrono::seconds(options.idle_timeout_s));
-    co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    co_await http::async_read(stream, buffer, parser,
+                              asio::redirect_error(asio::use_awaitable, ec));
     if (ec == http::error::body_limit) {
-      auto res = to_beast(error_response(413, "payload_too_large",
-                                         "body: larger than " +
-                                             std::to_string(options.max_body_bytes) + " bytes"),
-                          11, false);
+      auto res = to_beast(
+          error_response(413, "payload_too_large",
+                         "body: larger than " + std::to_string(options.max_body_bytes) + " bytes"),
+          11, false);
       co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
       break;
     }
@@ -97,7 +98,8 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, Api& api,
                                   const HttpServerOptions& options) {
   for (;;) {
     beast::error_code ec;
-    tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    tcp::socket socket =
+        co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted) co_return;
     if (ec) {
       spdlog::warn("accept: {}", ec.message());

@@ -11,9 +11,9 @@ namespace hookd::api {
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8071;
-  int threads = 2;                     // one io_context and one SO_REUSEPORT acceptor each
-  size_t max_body_bytes = 1 << 20;     // larger bodies get 413
-  int idle_timeout_s = 60;             // a connection silent this long is closed
+  int threads = 2;                  // one io_context and one SO_REUSEPORT acceptor each
+  size_t max_body_bytes = 1 << 20;  // larger bodies get 413
+  int idle_timeout_s = 60;          // a connection silent this long is closed
 };
 
 // The HTTP/1.1 front end (Boost.Beast, C++20 coroutines). Parses requests, hands them to the

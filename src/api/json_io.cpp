@@ -143,10 +143,14 @@ json render(const Endpoint& ep) {
 
 std::string status_text(DeliveryStatus status) {
   switch (status) {
-    case DeliveryStatus::kSuccess: return "success";
-    case DeliveryStatus::kPending: return "pending";
-    case DeliveryStatus::kFailed: return "fail";
-    case DeliveryStatus::kSending: return "sending";
+    case DeliveryStatus::kSuccess:
+      return "success";
+    case DeliveryStatus::kPending:
+      return "pending";
+    case DeliveryStatus::kFailed:
+      return "fail";
+    case DeliveryStatus::kSending:
+      return "sending";
   }
   return "unknown";
 }

@@ -40,7 +40,8 @@ std::string render(const Message& message);
 
 // {"data": [...], "iterator": ..., "prevIterator": null, "done": ...} from rendered items;
 // `more` says whether a further page exists, `last_id` is the iterator for it.
-std::string render_list(const std::vector<std::string>& items, bool more, const std::string& last_id);
+std::string render_list(const std::vector<std::string>& items, bool more,
+                        const std::string& last_id);
 
 std::string status_text(DeliveryStatus status);
 

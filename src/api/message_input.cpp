@@ -74,8 +74,9 @@ bool parse_message_input(std::string_view body, size_t capacity, MessageInput& o
       for (auto c : channels) {
         std::string_view v;
         if (c.get_string().get(v) || !is_valid_name(v)) {
-          return fail(error, 422, "channels: each channel must be 1 to 256 characters of "
-                                  "A-Z a-z 0-9 _ . - :");
+          return fail(error, 422,
+                      "channels: each channel must be 1 to 256 characters of "
+                      "A-Z a-z 0-9 _ . - :");
         }
         out.channels.emplace_back(v);
       }

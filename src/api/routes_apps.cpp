@@ -39,10 +39,10 @@ void apply_app_fields(ApiContext& ctx, const json& body, Application& app, bool 
 
 HttpResponse list_apps(ApiContext& ctx, const HttpRequest& req, const Params&) {
   const Page page = read_page(req);
-  return json_response(200, render_page(
-                                ctx.catalog.list_apps(), page,
-                                [](const Application& a) { return a.id; },
-                                [](const Application& a) { return dump(render(a)); }));
+  return json_response(200,
+                       render_page(
+                           ctx.catalog.list_apps(), page, [](const Application& a) { return a.id; },
+                           [](const Application& a) { return dump(render(a)); }));
 }
 
 HttpResponse create_app(ApiContext& ctx, const HttpRequest& req, const Params&) {

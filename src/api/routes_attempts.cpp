@@ -25,8 +25,8 @@ HttpResponse list(ApiContext& ctx, const HttpRequest& req, const Application& ap
   const Page page = read_page(req);
   filter.status = read_status(req);
   auto rows = ctx.store.list_attempts(app.id, filter, page);
-  return json_response(200, render_store_page(rows, page,
-                                              [](const Attempt& a) { return dump(render(a)); }));
+  return json_response(
+      200, render_store_page(rows, page, [](const Attempt& a) { return dump(render(a)); }));
 }
 
 }  // namespace

@@ -31,8 +31,8 @@ void check_event_types_exist(ApiContext& ctx, const std::vector<std::string>& na
 }
 
 // Applies the fields present in `body`; with `full` (create, PUT) absent fields are reset.
-void apply_endpoint_fields(ApiContext& ctx, const json& body, const Application& app,
-                           Endpoint& ep, bool full) {
+void apply_endpoint_fields(ApiContext& ctx, const json& body, const Application& app, Endpoint& ep,
+                           bool full) {
   if (auto url = read_string(body, "url", 65536)) {
     if (auto problem = check_endpoint_url(*url, ctx.options.address_policy); !problem.empty()) {
       throw validation_error(problem);
@@ -99,10 +99,10 @@ HttpResponse save(ApiContext& ctx, const Endpoint& before, const Endpoint& after
 HttpResponse list_endpoints(ApiContext& ctx, const HttpRequest& req, const Params& p) {
   const Application app = require_app(ctx, p[0]);
   const Page page = read_page(req);
-  return json_response(200, render_page(
-                                ctx.catalog.list_endpoints(app.id), page,
-                                [](const EndpointPtr& e) { return e->id; },
-                                [](const EndpointPtr& e) { return dump(render(*e)); }));
+  return json_response(
+      200, render_page(
+               ctx.catalog.list_endpoints(app.id), page, [](const EndpointPtr& e) { return e->id; },
+               [](const EndpointPtr& e) { return dump(render(*e)); }));
 }
 
 HttpResponse create_endpoint(ApiContext& ctx, const HttpRequest& req, const Params& p) {
@@ -154,8 +154,8 @@ HttpResponse get_endpoint_secret(ApiContext& ctx, const HttpRequest&, const Para
 HttpResponse rotate_endpoint_secret(ApiContext& ctx, const HttpRequest& req, const Params& p) {
   const json body = req.body.empty() ? json::object() : parse_body(req);
   const auto key = read_string(body, "key", 256);
-  const auto grace_s =
-      read_int(body, "gracePeriodSeconds", 0, 30 * 86'400).value_or(ctx.options.default_secret_grace_s);
+  const auto grace_s = read_int(body, "gracePeriodSeconds", 0, 30 * 86'400)
+                           .value_or(ctx.options.default_secret_grace_s);
   std::lock_guard lock(ctx.catalog_write_mu);
   const Application app = require_app(ctx, p[0]);
   const EndpointPtr before = require_endpoint(ctx, app, p[1]);

@@ -25,9 +25,10 @@ void create_message(ApiContext& ctx, HttpRequest&& req, const Params& p, Respond
   auto event_type = ctx.catalog.find_event_type(input.event_type);
   if (!event_type || event_type->archived) {
     ctx.metrics.messages_rejected.fetch_add(1, std::memory_order_relaxed);
-    return respond(error_response(
-        422, "validation",
-        "eventType: " + input.event_type + (event_type ? " is archived" : " is not a known event type")));
+    return respond(
+        error_response(422, "validation",
+                       "eventType: " + input.event_type +
+                           (event_type ? " is archived" : " is not a known event type")));
   }
 
   auto message = std::make_shared<Message>();
@@ -40,8 +41,8 @@ void create_message(ApiContext& ctx, HttpRequest&& req, const Params& p, Respond
   message->created_at = now_unix_ms();
 
   write::InsertMessage op;
-  for (const auto& ep : ctx.catalog.matching_endpoints(app->id, message->event_type,
-                                                       message->channels)) {
+  for (const auto& ep :
+       ctx.catalog.matching_endpoints(app->id, message->event_type, message->channels)) {
     op.endpoint_ids.push_back(ep->id);
   }
   std::string rendered = render(*message);
@@ -88,8 +89,8 @@ HttpResponse list_messages(ApiContext& ctx, const HttpRequest& req, const Params
     }
   }
   auto rows = ctx.store.list_messages(app.id, filter, page);
-  return json_response(200, render_store_page(rows, page,
-                                              [](const Message& m) { return render(m); }));
+  return json_response(200,
+                       render_store_page(rows, page, [](const Message& m) { return render(m); }));
 }
 
 HttpResponse get_message(ApiContext& ctx, const HttpRequest&, const Params& p) {

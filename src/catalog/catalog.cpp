@@ -82,18 +82,17 @@ std::vector<EndpointPtr> Catalog::list_endpoints(std::string_view app_id) const 
   return app->second.endpoints;
 }
 
-std::vector<EndpointPtr> Catalog::matching_endpoints(std::string_view app_id,
-                                                     std::string_view event_type,
-                                                     const std::vector<std::string>& channels) const {
+std::vector<EndpointPtr> Catalog::matching_endpoints(
+    std::string_view app_id, std::string_view event_type,
+    const std::vector<std::string>& channels) const {
   std::vector<EndpointPtr> out;
   std::shared_lock lock(mu_);
   auto app = apps_.find(std::string(app_id));
   if (app == apps_.end()) return out;
   for (const auto& ep : app->second.endpoints) {
     if (ep->disabled) continue;
-    if (!ep->event_types.empty() &&
-        std::find(ep->event_types.begin(), ep->event_types.end(), event_type) ==
-            ep->event_types.end()) {
+    if (!ep->event_types.empty() && std::find(ep->event_types.begin(), ep->event_types.end(),
+                                              event_type) == ep->event_types.end()) {
       continue;
     }
     if ((!ep->channels.empty() || !channels.empty()) && !shares_any(ep->channels, channels)) {
@@ -131,8 +130,9 @@ void Catalog::put_endpoint(const Endpoint& endpoint) {
   std::unique_lock lock(mu_);
   endpoints_[endpoint.id] = ptr;
   auto& list = apps_[endpoint.app_id].endpoints;
-  auto pos = std::lower_bound(list.begin(), list.end(), endpoint.id,
-                              [](const EndpointPtr& e, const std::string& id) { return e->id < id; });
+  auto pos =
+      std::lower_bound(list.begin(), list.end(), endpoint.id,
+                       [](const EndpointPtr& e, const std::string& id) { return e->id < id; });
   if (pos != list.end() && (*pos)->id == endpoint.id) {
     *pos = std::move(ptr);
   } else {

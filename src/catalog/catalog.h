@@ -54,10 +54,10 @@ class Catalog final {
 
   mutable std::shared_mutex mu_;
   // Guarded by mu_.
-  std::unordered_map<std::string, AppEntry> apps_;            // by id
-  std::unordered_map<std::string, std::string> app_by_uid_;   // uid -> id
-  std::unordered_map<std::string, EventType> event_types_;    // by name
-  std::unordered_map<std::string, EndpointPtr> endpoints_;    // by id
+  std::unordered_map<std::string, AppEntry> apps_;           // by id
+  std::unordered_map<std::string, std::string> app_by_uid_;  // uid -> id
+  std::unordered_map<std::string, EventType> event_types_;   // by name
+  std::unordered_map<std::string, EndpointPtr> endpoints_;   // by id
 };
 
 }  // namespace hookd

@@ -16,7 +16,8 @@ std::string new_id(std::string_view prefix);
 
 // The same encoding for a given time and 80-bit tail; exposed for tests and for range bounds
 // ("every id created before t").
-std::string make_id(std::string_view prefix, int64_t unix_ms, uint64_t tail_hi16, uint64_t tail_lo64);
+std::string make_id(std::string_view prefix, int64_t unix_ms, uint64_t tail_hi16,
+                    uint64_t tail_lo64);
 
 // The creation time encoded in an id made by new_id, or -1 when `id` is not one.
 int64_t id_time_ms(std::string_view id);

@@ -1,11 +1,11 @@
 #include "config/config.h"
 
+#include <toml++/toml.h>
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <thread>
-#include <toml++/toml.h>
 
 namespace hookd {
 
@@ -24,11 +24,21 @@ int64_t parse_int(const std::string& key, const std::string& value, int64_t min,
 }  // namespace
 
 const std::vector<std::string>& config_keys() {
-  static const std::vector<std::string> keys = {
-      "listen",         "data_dir",           "admin_token",        "ssrf_allow",
-      "retry_schedule", "retry_jitter",       "request_timeout_ms", "connect_timeout_ms",
-      "endpoint_max_in_flight", "max_body_bytes", "io_threads",     "delivery_threads",
-      "role",           "log_format",         "log_level"};
+  static const std::vector<std::string> keys = {"listen",
+                                                "data_dir",
+                                                "admin_token",
+                                                "ssrf_allow",
+                                                "retry_schedule",
+                                                "retry_jitter",
+                                                "request_timeout_ms",
+                                                "connect_timeout_ms",
+                                                "endpoint_max_in_flight",
+                                                "max_body_bytes",
+                                                "io_threads",
+                                                "delivery_threads",
+                                                "role",
+                                                "log_format",
+                                                "log_level"};
   return keys;
 }
 
@@ -38,7 +48,8 @@ Config build_config(const std::map<std::string, std::string>& settings) {
   for (const auto& [key, value] : settings) {
     if (key == "listen") {
       const auto colon = value.rfind(':');
-      if (colon == std::string::npos) throw ConfigError("listen: expected host:port, got '" + value + "'");
+      if (colon == std::string::npos)
+        throw ConfigError("listen: expected host:port, got '" + value + "'");
       std::string host = value.substr(0, colon);
       if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
         host = host.substr(1, host.size() - 2);
@@ -145,7 +156,8 @@ std::map<std::string, std::string> read_environment() {
   std::map<std::string, std::string> out;
   for (const auto& key : config_keys()) {
     std::string env = "HOOKD_";
-    for (char c : key) env.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    for (char c : key)
+      env.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
     if (const char* value = std::getenv(env.c_str())) out[key] = value;
   }
   return out;

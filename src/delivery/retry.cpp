@@ -39,7 +39,8 @@ std::optional<int64_t> next_retry_delay_ms(const RetrySchedule& schedule, int at
   const double spread = base * schedule.jitter * (2.0 * unit_random - 1.0);
   auto delay = static_cast<int64_t>(std::llround(std::max(0.0, base + spread)));
   constexpr int64_t kMaxRetryAfterMs = 86'400'000;
-  if (retry_after_ms && *retry_after_ms > delay) delay = std::min(*retry_after_ms, kMaxRetryAfterMs);
+  if (retry_after_ms && *retry_after_ms > delay)
+    delay = std::min(*retry_after_ms, kMaxRetryAfterMs);
   return delay;
 }
 

@@ -30,9 +30,8 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   const size_t n = size * count;
   constexpr std::string_view kName = "retry-after:";
   if (n > kName.size() && strncasecmp(data, kName.data(), kName.size()) == 0) {
-    t->retry_after_ms =
-        parse_retry_after_ms(std::string_view(data + kName.size(), n - kName.size()),
-                             now_unix_ms());
+    t->retry_after_ms = parse_retry_after_ms(
+        std::string_view(data + kName.size(), n - kName.size()), now_unix_ms());
   }
   return n;
 }
@@ -97,7 +96,8 @@ TransferOutcome classify(const Transfer& t, CURLcode code) {
   out.status_code = static_cast<int>(status);
   if (code == CURLE_OK || (t.body_too_large && status != 0)) {
     out.success = status >= 200 && status < 300;
-    out.error_class = out.success ? "none" : (status >= 300 && status < 400 ? "redirect" : "http_status");
+    out.error_class =
+        out.success ? "none" : (status >= 300 && status < 400 ? "redirect" : "http_status");
     return out;
   }
   if (t.address_refused) {

@@ -190,8 +190,8 @@ void DeliveryWorker::finish(Transfer* raw, CURLcode code) {
   a.url = t->endpoint->url;
   a.status = outcome.success ? DeliveryStatus::kSuccess : DeliveryStatus::kFailed;
   a.status_code = outcome.status_code;
-  a.response = outcome.status_code == 0 ? std::string(curl_easy_strerror(code))
-                                        : std::move(t->response);
+  a.response =
+      outcome.status_code == 0 ? std::string(curl_easy_strerror(code)) : std::move(t->response);
   a.duration_ms = now_steady_ms() - t->started_steady_ms;
   a.trigger = t->job.trigger;
   a.error_class = outcome.error_class;

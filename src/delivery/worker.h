@@ -38,7 +38,9 @@ class DeliveryWorker final {
     bool listed = false;  // in runnable_
   };
   struct LaterFirst {
-    bool operator()(const DeliveryJob& a, const DeliveryJob& b) const { return a.due_at > b.due_at; }
+    bool operator()(const DeliveryJob& a, const DeliveryJob& b) const {
+      return a.due_at > b.due_at;
+    }
   };
 
   void run();

@@ -45,8 +45,9 @@ std::string Metrics::render_prometheus(size_t store_queue_depth) const {
   uint64_t cumulative = 0;
   for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
     cumulative += latency_buckets_[i].load();
-    fmt::format_to(std::back_inserter(out), "hookd_delivery_latency_seconds_bucket{{le=\"{}\"}} {}\n",
-                   kLatencyBuckets[i], cumulative);
+    fmt::format_to(std::back_inserter(out),
+                   "hookd_delivery_latency_seconds_bucket{{le=\"{}\"}} {}\n", kLatencyBuckets[i],
+                   cumulative);
   }
   cumulative += latency_buckets_.back().load();
   fmt::format_to(std::back_inserter(out),

@@ -11,8 +11,8 @@ namespace hookd {
 // Process-wide counters, exported as Prometheus text. Lock-free; safe from any thread.
 class Metrics final {
  public:
-  static constexpr std::array<double, 12> kLatencyBuckets = {
-      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+  static constexpr std::array<double, 12> kLatencyBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                             0.5,   1,    2.5,   5,    10,  30};
 
   std::atomic<uint64_t> messages_accepted{0};
   std::atomic<uint64_t> messages_rejected{0};

@@ -24,7 +24,8 @@ std::optional<std::string> base64_decode(std::string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     const bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    const bool pad = c == '=' && i + 2 >= text.size() && (i + 1 == text.size() || text.back() == '=');
+    const bool pad =
+        c == '=' && i + 2 >= text.size() && (i + 1 == text.size() || text.back() == '=');
     if (!alnum && c != '+' && c != '/' && !pad) return std::nullopt;
   }
   std::string out(3 * text.size() / 4, '\0');
@@ -61,9 +62,8 @@ std::string sign_v1(std::string_view key, std::string_view msg_id, int64_t times
   static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
   // HMAC over the three parts without concatenating the body into a new buffer.
   EVP_MAC_CTX* mctx = EVP_MAC_CTX_new(mac);
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string("digest", const_cast<char*>("SHA256"), 0),
-      OSSL_PARAM_construct_end()};
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", const_cast<char*>("SHA256"), 0),
+                         OSSL_PARAM_construct_end()};
   std::array<unsigned char, 32> digest{};
   size_t digest_len = 0;
   EVP_MAC_init(mctx, reinterpret_cast<const unsigned char*>(key.data()), key.size(), params);

@@ -40,7 +40,7 @@ TEST(Secret, GeneratedSecretsDecodeAndDiffer) {
 TEST(Secret, RejectsMalformedSecrets) {
   EXPECT_FALSE(decode_secret("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
   EXPECT_FALSE(decode_secret("whsec_"));
-  EXPECT_FALSE(decode_secret("whsec_c2hvcnQ="));      // "short": under 24 bytes
+  EXPECT_FALSE(decode_secret("whsec_c2hvcnQ="));  // "short": under 24 bytes
   EXPECT_FALSE(decode_secret("whsec_!!!!MfKQ9r8GKYqrTwjUPD8ILPZIo2La"));
   EXPECT_FALSE(decode_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS"));  // bad length
 }

@@ -130,9 +130,7 @@ Endpoint endpoint_from_doc(const std::string& text) {
   return ep;
 }
 
-std::string strings_to_json(const std::vector<std::string>& values) {
-  return json(values).dump();
-}
+std::string strings_to_json(const std::vector<std::string>& values) { return json(values).dump(); }
 
 std::vector<std::string> strings_from_json(const std::string& text) {
   if (text.empty()) return {};

@@ -111,9 +111,8 @@ class SqliteStore final : public Store {
       }
     }
     if (done) {
-      done({WriteStatus::kUnavailable,
-            failed_ ? "the store refuses writes after a failed commit"
-                    : "the store's write queue is full"});
+      done({WriteStatus::kUnavailable, failed_ ? "the store refuses writes after a failed commit"
+                                               : "the store's write queue is full"});
     }
   }
 
@@ -140,8 +139,7 @@ class SqliteStore final : public Store {
   CatalogSnapshot load_catalog() override;
   std::vector<Message> list_messages(const std::string& app_id, const MessageFilter& filter,
                                      const Page& page) override;
-  std::optional<Message> get_message(const std::string& app_id,
-                                     const std::string& msg_id) override;
+  std::optional<Message> get_message(const std::string& app_id, const std::string& msg_id) override;
   std::vector<Attempt> list_attempts(const std::string& app_id, const AttemptFilter& filter,
                                      const Page& page) override;
   std::optional<Attempt> get_attempt(const std::string& app_id,
@@ -178,8 +176,8 @@ class SqliteStore final : public Store {
 
   // Constant after construction.
   const SqliteOptions options_;
-  std::unique_ptr<Connection> writer_db_;            // used by the writer thread only
-  std::unique_ptr<WriterStatements> statements_;     // used by the writer thread only
+  std::unique_ptr<Connection> writer_db_;         // used by the writer thread only
+  std::unique_ptr<WriterStatements> statements_;  // used by the writer thread only
   std::thread writer_;
 
   mutable std::mutex mu_;
@@ -255,7 +253,8 @@ bool SqliteStore::commit_batch(std::vector<QueuedWrite>& batch, std::vector<Writ
     }
     if (e.code() == SQLITE_FULL || (e.code() & 0xff) == SQLITE_IOERR) {
       spdlog::error("store: commit failed, refusing further writes: {}", e.what());
-      for (auto& r : results) r = {WriteStatus::kUnavailable, std::string("commit failed: ") + e.what()};
+      for (auto& r : results)
+        r = {WriteStatus::kUnavailable, std::string("commit failed: ") + e.what()};
       return false;
     }
     spdlog::error("store: write refused: {}", e.what());
@@ -273,11 +272,11 @@ void SqliteStore::apply(const WriteOp& op, WriteResult& result) {
           const auto doc = documents::to_doc(w.app);
           s.put_app.bind(1, w.app.id).bind(2, doc).run();
         } else if constexpr (std::is_same_v<T, write::DeleteApplication>) {
-          for (const char* sql : {"DELETE FROM applications WHERE id = ?1",
-                                  "DELETE FROM endpoints WHERE app_id = ?1",
-                                  "DELETE FROM deliveries WHERE app_id = ?1",
-                                  "DELETE FROM attempts WHERE app_id = ?1",
-                                  "DELETE FROM messages WHERE app_id = ?1"}) {
+          for (const char* sql :
+               {"DELETE FROM applications WHERE id = ?1", "DELETE FROM endpoints WHERE app_id = ?1",
+                "DELETE FROM deliveries WHERE app_id = ?1",
+                "DELETE FROM attempts WHERE app_id = ?1",
+                "DELETE FROM messages WHERE app_id = ?1"}) {
             Statement(writer_db_->handle(), sql).bind(1, w.app_id).run();
           }
         } else if constexpr (std::is_same_v<T, write::PutEventType>) {
@@ -293,7 +292,8 @@ void SqliteStore::apply(const WriteOp& op, WriteResult& result) {
           }
         } else if constexpr (std::is_same_v<T, write::InsertMessage>) {
           const Message& m = *w.message;
-          const std::string channels = m.channels.empty() ? "" : documents::strings_to_json(m.channels);
+          const std::string channels =
+              m.channels.empty() ? "" : documents::strings_to_json(m.channels);
           s.insert_message.bind(1, m.id).bind(2, m.app_id).bind(3, m.event_type);
           if (m.event_id.empty()) {
             s.insert_message.bind_null(4);
@@ -307,25 +307,41 @@ void SqliteStore::apply(const WriteOp& op, WriteResult& result) {
           }
           s.insert_message.bind_blob(6, m.payload).bind(7, m.created_at).run();
           if (writer_db_->changes() == 0) {
-            result = {WriteStatus::kConflict, "eventId: a message with this eventId already exists"};
+            result = {WriteStatus::kConflict,
+                      "eventId: a message with this eventId already exists"};
             return;
           }
           for (const auto& endpoint_id : w.endpoint_ids) {
-            s.insert_delivery.bind(1, m.id).bind(2, endpoint_id).bind(3, m.app_id)
-                .bind(4, m.created_at).run();
+            s.insert_delivery.bind(1, m.id)
+                .bind(2, endpoint_id)
+                .bind(3, m.app_id)
+                .bind(4, m.created_at)
+                .run();
           }
         } else if constexpr (std::is_same_v<T, write::RecordAttempt>) {
           const Attempt& a = w.attempt;
-          s.insert_attempt.bind(1, a.id).bind(2, a.msg_id).bind(3, a.endpoint_id).bind(4, a.app_id)
-              .bind(5, a.url).bind(6, int64_t{static_cast<int>(a.status)})
-              .bind(7, int64_t{a.status_code}).bind(8, a.response).bind(9, a.duration_ms)
-              .bind(10, int64_t{static_cast<int>(a.trigger)}).bind(11, a.error_class)
-              .bind(12, a.created_at).run();
+          s.insert_attempt.bind(1, a.id)
+              .bind(2, a.msg_id)
+              .bind(3, a.endpoint_id)
+              .bind(4, a.app_id)
+              .bind(5, a.url)
+              .bind(6, int64_t{static_cast<int>(a.status)})
+              .bind(7, int64_t{a.status_code})
+              .bind(8, a.response)
+              .bind(9, a.duration_ms)
+              .bind(10, int64_t{static_cast<int>(a.trigger)})
+              .bind(11, a.error_class)
+              .bind(12, a.created_at)
+              .run();
           if (!w.update_delivery) return;
           const Delivery& d = w.delivery;
-          s.update_delivery.bind(1, d.msg_id).bind(2, d.endpoint_id)
-              .bind(3, int64_t{static_cast<int>(d.status)}).bind(4, int64_t{d.attempts})
-              .bind(5, d.next_attempt_at).bind(6, d.updated_at).run();
+          s.update_delivery.bind(1, d.msg_id)
+              .bind(2, d.endpoint_id)
+              .bind(3, int64_t{static_cast<int>(d.status)})
+              .bind(4, int64_t{d.attempts})
+              .bind(5, d.next_attempt_at)
+              .bind(6, d.updated_at)
+              .run();
         }
       },
       op);

@@ -113,8 +113,8 @@ class Store {
                                              const Page& page) = 0;
   virtual std::optional<Message> get_message(const std::string& app_id,
                                              const std::string& msg_id) = 0;
-  virtual std::vector<Attempt> list_attempts(const std::string& app_id,
-                                             const AttemptFilter& filter, const Page& page) = 0;
+  virtual std::vector<Attempt> list_attempts(const std::string& app_id, const AttemptFilter& filter,
+                                             const Page& page) = 0;
   virtual std::optional<Attempt> get_attempt(const std::string& app_id,
                                              const std::string& attempt_id) = 0;
   virtual std::vector<Delivery> list_deliveries_of_message(const std::string& msg_id) = 0;

@@ -1,0 +1,37 @@
+// Fuzzes every small parser of outside text: query strings, paths, URLs, timestamps, durations,
+// Retry-After values, CIDRs, secrets and base64.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "api/http.h"
+#include "api/validation.h"
+#include "common/time.h"
+#include "delivery/retry.h"
+#include "delivery/ssrf.h"
+#include "signing/signature.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  hookd::api::parse_query(text);
+  hookd::api::split_path(std::string(text));
+  hookd::api::check_endpoint_url(text, hookd::AddressPolicy());
+  hookd::api::check_uid(text);
+  if (auto t = hookd::parse_rfc3339(text); t && *t >= 0 && *t < 253402300800000) {
+    // Whatever parses formats back to something that parses to the same instant.
+    if (hookd::parse_rfc3339(hookd::format_rfc3339(*t)) != t) __builtin_trap();
+  }
+  hookd::parse_duration_ms(text);
+  hookd::parse_retry_after_ms(text, 0);
+  hookd::RetrySchedule::parse(text);
+  hookd::Cidr::parse(text);
+  std::string error;
+  hookd::AddressPolicy::from_allow_list(text, &error);
+  if (auto decoded = hookd::signing::base64_decode(text)) {
+    if (hookd::signing::base64_decode(hookd::signing::base64_encode(*decoded)) != decoded) {
+      __builtin_trap();
+    }
+  }
+  hookd::signing::decode_secret(text);
+  return 0;
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The whole test suite: unit tests (warnings as errors), the integration tests against the real
+# binary with real receivers and real npm clients, the unit tests again under ASan+UBSan, and a
+# short run of every fuzz target. Usage: scripts/test.sh [--fast]  (--fast: no sanitizers/fuzz)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fast=0
+[[ "${1:-}" == "--fast" ]] && fast=1
+jobs=$(nproc)
+
+scripts/install-deps.sh
+if [[ ! -d tests/node/node_modules ]]; then
+  (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+echo "== build (Debug, -Werror)"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHOOKD_WERROR=ON >/dev/null
+cmake --build build -j"$jobs"
+
+echo "== unit tests"
+ctest --test-dir build --output-on-failure -j"$jobs"
+
+echo "== integration tests"
+HOOKD_BIN="$PWD/build/hookd" /usr/bin/python3 -m pytest -q tests
+
+if ((fast)); then exit 0; fi
+
+echo "== unit tests under ASan+UBSan"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHOOKD_WERROR=ON -DHOOKD_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$jobs" --target hookd_unit_tests
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build-asan/hookd_unit_tests --gtest_brief=1
+
+echo "== fuzz targets (${HOOKD_FUZZ_SECONDS:-20} s each)"
+CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHOOKD_FUZZ=ON -DHOOKD_TESTS=OFF >/dev/null
+cmake --build build-fuzz -j"$jobs" --target message_input_fuzz text_parsers_fuzz
+for target in message_input_fuzz text_parsers_fuzz; do
+  corpus="build-fuzz/corpus/$target"
+  mkdir -p "$corpus"
+  cp -n fuzz/corpus/"$target"/* "$corpus"/ 2>/dev/null || true
+  "build-fuzz/$target" -max_total_time="${HOOKD_FUZZ_SECONDS:-20}" -max_len=4096 "$corpus" 2>&1 | tail -n 2
+done
