@@ -102,6 +102,11 @@ bool parse_message_input(std::string_view body, size_t capacity, MessageInput& o
     if (field.value().get_object().get(payload) || payload.raw_json().get(raw)) {
       return fail(error, 422, "payload: must be a JSON object");
     }
+    // raw_json() runs to the next token, so it carries the whitespace after the closing brace.
+    while (!raw.empty() &&
+           (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) {
+      raw.remove_suffix(1);
+    }
     out.payload.assign(raw.data(), raw.size());
     // A repeated key: the last one wins, as in the DOM pass above.
   }

@@ -14,9 +14,12 @@ namespace {
 
 constexpr size_t kMaxSecrets = 5;  // the current key and up to four still in their grace period
 
-EndpointSecret make_secret(const std::string& encoded) {
+EndpointSecret make_secret(const std::string& encoded, const char* field) {
   auto key = signing::decode_secret(encoded);
-  if (!key) throw validation_error("secret: must be whsec_ followed by base64 of 24 to 64 bytes");
+  if (!key) {
+    throw validation_error(std::string(field) +
+                           ": must be whsec_ followed by base64 of 24 to 64 bytes");
+  }
   return {encoded, *key, 0};
 }
 
@@ -114,7 +117,7 @@ HttpResponse create_endpoint(ApiContext& ctx, const HttpRequest& req, const Para
   ep.app_id = app.id;
   apply_endpoint_fields(ctx, body, app, ep, true);
   const auto secret = read_string(body, "secret", 256);
-  ep.secrets.push_back(make_secret(secret ? *secret : signing::generate_secret()));
+  ep.secrets.push_back(make_secret(secret ? *secret : signing::generate_secret(), "secret"));
   ep.created_at = ep.updated_at = now_unix_ms();
   Endpoint none;
   return save(ctx, none, ep, 201);
@@ -161,7 +164,7 @@ HttpResponse rotate_endpoint_secret(ApiContext& ctx, const HttpRequest& req, con
   const EndpointPtr before = require_endpoint(ctx, app, p[1]);
   Endpoint ep = *before;
   const int64_t now = now_unix_ms();
-  std::vector<EndpointSecret> secrets{make_secret(key ? *key : signing::generate_secret())};
+  std::vector<EndpointSecret> secrets{make_secret(key ? *key : signing::generate_secret(), "key")};
   for (auto old : ep.secrets) {
     if (old.expires_at == 0) old.expires_at = now + grace_s * 1000;
     if (old.expires_at > now && secrets.size() < kMaxSecrets) secrets.push_back(std::move(old));

@@ -21,6 +21,11 @@ struct CurlStringDeleter {
 std::string check_endpoint_url(std::string_view url, const AddressPolicy& policy) {
   if (url.empty()) return "url: required";
   if (url.size() > 65536) return "url: longer than 65536 characters";
+  // libcurl reads "http:///path" as a URL with host "path"; a URL must name its host.
+  if (const auto sep = url.find("://");
+      sep != std::string_view::npos && (sep + 3 >= url.size() || url[sep + 3] == '/')) {
+    return "url: host missing";
+  }
   std::unique_ptr<CURLU, UrlDeleter> parsed(curl_url());
   const std::string text(url);
   if (curl_url_set(parsed.get(), CURLUPART_URL, text.c_str(), 0) != CURLUE_OK) {

@@ -18,6 +18,8 @@ TEST(EndpointUrl, NamesWhatIsWrong) {
   EXPECT_EQ(check_endpoint_url("", policy), "url: required");
   EXPECT_EQ(check_endpoint_url("ftp://example.com/", policy), "url: scheme must be http or https");
   EXPECT_EQ(check_endpoint_url("not a url", policy), "url: not a valid absolute URL");
+  EXPECT_EQ(check_endpoint_url("http:///path", policy), "url: host missing");
+  EXPECT_EQ(check_endpoint_url("https://", policy), "url: host missing");
   EXPECT_NE(check_endpoint_url("http://127.0.0.1:9/", policy).find("127.0.0.1"), std::string::npos);
   EXPECT_NE(check_endpoint_url("http://10.0.0.1/", policy), "");
   EXPECT_NE(check_endpoint_url("http://[::1]/", policy), "");
@@ -62,6 +64,13 @@ TEST(MessageInput, KeepsPayloadBytesVerbatim) {
   EXPECT_EQ(in.event_id, "e1");
   EXPECT_EQ(in.channels, (std::vector<std::string>{"eu"}));
   EXPECT_EQ(in.payload, R"({"a":  1,"b":[1, 2] ,"s":"\u00e9"})");
+}
+
+TEST(MessageInput, LeavesOutWhitespaceAroundThePayload) {
+  const auto in =
+      parse_ok("{ \"eventType\" : \"t\" ,\n  \"payload\" :  {\"a\":  1}\n , \"eventId\": \"e\" }");
+  EXPECT_EQ(in.payload, "{\"a\":  1}");
+  EXPECT_EQ(parse_ok("{\"eventType\":\"t\",\"payload\":{\"b\" : 2}\t\r\n}").payload, "{\"b\" : 2}");
 }
 
 TEST(MessageInput, NamesTheBadField) {

@@ -45,8 +45,11 @@ std::optional<int64_t> next_retry_delay_ms(const RetrySchedule& schedule, int at
 }
 
 std::optional<int64_t> parse_retry_after_ms(std::string_view value, int64_t now_unix_ms) {
-  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-  while (!value.empty() && (value.back() == ' ' || value.back() == '\r')) value.remove_suffix(1);
+  constexpr std::string_view kSpace = " \t\r\n";
+  while (!value.empty() && kSpace.find(value.front()) != std::string_view::npos)
+    value.remove_prefix(1);
+  while (!value.empty() && kSpace.find(value.back()) != std::string_view::npos)
+    value.remove_suffix(1);
   if (value.empty()) return std::nullopt;
   int64_t seconds = 0;
   const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);

@@ -51,6 +51,7 @@ TEST(NextRetryDelay, LongerRetryAfterWins) {
 TEST(RetryAfter, ParsesSecondsAndDates) {
   EXPECT_EQ(parse_retry_after_ms("120", 0), 120'000);
   EXPECT_EQ(parse_retry_after_ms(" 3 ", 0), 3'000);
+  EXPECT_EQ(parse_retry_after_ms(" 2\r\n", 0), 2'000);  // as a header line arrives from libcurl
   EXPECT_EQ(parse_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT", 1445412470000), 10'000);
   EXPECT_EQ(parse_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT", 1445412490000), 0);
   EXPECT_FALSE(parse_retry_after_ms("-5", 0));
