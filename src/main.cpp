@@ -1,10 +1,12 @@
 // hookd: a self-hosted webhook platform. `hookd serve` runs the API, the dispatcher and the
 // store in one process.
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
@@ -25,6 +27,31 @@
 namespace {
 
 using namespace hookd;
+
+// SIGINT and SIGTERM write their number to a pipe that main() waits on. A handler (rather than
+// sigwait with a blocked mask) also works when a runtime started threads before main().
+int stop_pipe[2] = {-1, -1};
+
+void on_stop_signal(int signo) {
+  const unsigned char byte = static_cast<unsigned char>(signo);
+  [[maybe_unused]] auto n = ::write(stop_pipe[1], &byte, 1);
+}
+
+void install_stop_handlers() {
+  if (pipe2(stop_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+int wait_for_stop_signal() {
+  unsigned char byte = 0;
+  while (::read(stop_pipe[0], &byte, 1) != 1) {
+  }
+  return byte;
+}
 
 void setup_logging(const Config& config) {
   auto logger = spdlog::stderr_logger_mt("hookd");
@@ -108,12 +135,7 @@ int serve(const Config& config) {
                  config.listen_port, config.data_dir);
   }
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  int received = 0;
-  sigwait(&signals, &received);
+  const int received = wait_for_stop_signal();
   spdlog::info("stopping on signal {}", received);
 
   if (server) server->stop();  // no new requests; answers still queued are dropped
@@ -126,12 +148,7 @@ int serve(const Config& config) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Signals are taken by sigwait in main; every thread started later inherits the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  install_stop_handlers();
   signal(SIGPIPE, SIG_IGN);
   curl_global_init(CURL_GLOBAL_DEFAULT);
 
