@@ -10,11 +10,6 @@ namespace hookd::api {
 // Runs on the I/O thread and never blocks: the catalog is in memory, and the store write
 // completes asynchronously on the writer thread, which answers once the commit is durable.
 void create_message(ApiContext& ctx, HttpRequest&& req, const Params& p, Responder respond) {
-  auto app = ctx.catalog.find_app(p[0]);
-  if (!app) {
-    ctx.metrics.messages_rejected.fetch_add(1, std::memory_order_relaxed);
-    return respond(error_response(404, "not_found", "application " + p[0] + " not found"));
-  }
   MessageInput input;
   MessageInputError error;
   if (!parse_message_input(req.body, req.body.capacity(), input, error)) {
@@ -22,18 +17,22 @@ void create_message(ApiContext& ctx, HttpRequest&& req, const Params& p, Respond
     return respond(error_response(error.status, error.status == 400 ? "invalid_json" : "validation",
                                   error.detail));
   }
-  auto event_type = ctx.catalog.find_event_type(input.event_type);
-  if (!event_type || event_type->archived) {
+  MessageRoute route = ctx.catalog.route_message(p[0], input.event_type, input.channels);
+  if (route.status != MessageRoute::Status::kOk) {
     ctx.metrics.messages_rejected.fetch_add(1, std::memory_order_relaxed);
-    return respond(
-        error_response(422, "validation",
-                       "eventType: " + input.event_type +
-                           (event_type ? " is archived" : " is not a known event type")));
+    if (route.status == MessageRoute::Status::kUnknownApp) {
+      return respond(error_response(404, "not_found", "application " + p[0] + " not found"));
+    }
+    return respond(error_response(422, "validation",
+                                  "eventType: " + input.event_type +
+                                      (route.status == MessageRoute::Status::kArchivedEventType
+                                           ? " is archived"
+                                           : " is not a known event type")));
   }
 
   auto message = std::make_shared<Message>();
   message->id = new_id("msg_");
-  message->app_id = app->id;
+  message->app_id = std::move(route.app_id);
   message->event_type = std::move(input.event_type);
   message->event_id = std::move(input.event_id);
   message->channels = std::move(input.channels);
@@ -41,10 +40,7 @@ void create_message(ApiContext& ctx, HttpRequest&& req, const Params& p, Respond
   message->created_at = now_unix_ms();
 
   write::InsertMessage op;
-  for (const auto& ep :
-       ctx.catalog.matching_endpoints(app->id, message->event_type, message->channels)) {
-    op.endpoint_ids.push_back(ep->id);
-  }
+  op.endpoint_ids = std::move(route.endpoint_ids);
   std::string rendered = render(*message);
   op.message = message;
   std::vector<std::string> endpoint_ids = op.endpoint_ids;

@@ -22,29 +22,52 @@ void Catalog::load(const CatalogSnapshot& snapshot) {
   for (const auto& ep : snapshot.endpoints) put_endpoint(ep);
 }
 
+const Catalog::AppEntry* Catalog::find_entry(std::string_view id_or_uid) const {
+  auto it = apps_.find(id_or_uid);
+  if (it != apps_.end()) return &it->second;
+  auto by_uid = app_by_uid_.find(id_or_uid);
+  if (by_uid == app_by_uid_.end()) return nullptr;
+  it = apps_.find(by_uid->second);
+  return it == apps_.end() ? nullptr : &it->second;
+}
+
 std::optional<Application> Catalog::find_app(std::string_view id_or_uid) const {
   std::shared_lock lock(mu_);
-  const std::string key(id_or_uid);
-  auto it = apps_.find(key);
-  if (it == apps_.end()) {
-    auto by_uid = app_by_uid_.find(key);
-    if (by_uid == app_by_uid_.end()) return std::nullopt;
-    it = apps_.find(by_uid->second);
-    if (it == apps_.end()) return std::nullopt;
+  const AppEntry* entry = find_entry(id_or_uid);
+  if (!entry) return std::nullopt;
+  return entry->app;
+}
+
+MessageRoute Catalog::route_message(std::string_view app_id_or_uid, std::string_view event_type,
+                                    const std::vector<std::string>& channels) const {
+  MessageRoute route;
+  std::shared_lock lock(mu_);
+  const AppEntry* entry = find_entry(app_id_or_uid);
+  if (!entry) {
+    route.status = MessageRoute::Status::kUnknownApp;
+    return route;
   }
-  return it->second.app;
+  auto et = event_types_.find(event_type);
+  if (et == event_types_.end() || et->second.archived) {
+    route.status = et == event_types_.end() ? MessageRoute::Status::kUnknownEventType
+                                            : MessageRoute::Status::kArchivedEventType;
+    return route;
+  }
+  route.app_id = entry->app.id;
+  append_matching(*entry, event_type, channels, nullptr, &route.endpoint_ids);
+  return route;
 }
 
 std::optional<EventType> Catalog::find_event_type(std::string_view name) const {
   std::shared_lock lock(mu_);
-  auto it = event_types_.find(std::string(name));
+  auto it = event_types_.find(name);
   if (it == event_types_.end()) return std::nullopt;
   return it->second;
 }
 
 EndpointPtr Catalog::find_endpoint(std::string_view app_id, std::string_view id_or_uid) const {
   std::shared_lock lock(mu_);
-  auto app = apps_.find(std::string(app_id));
+  auto app = apps_.find(app_id);
   if (app == apps_.end()) return nullptr;
   for (const auto& ep : app->second.endpoints) {
     if (ep->id == id_or_uid || (!ep->uid.empty() && ep->uid == id_or_uid)) return ep;
@@ -54,7 +77,7 @@ EndpointPtr Catalog::find_endpoint(std::string_view app_id, std::string_view id_
 
 EndpointPtr Catalog::endpoint_by_id(std::string_view endpoint_id) const {
   std::shared_lock lock(mu_);
-  auto it = endpoints_.find(std::string(endpoint_id));
+  auto it = endpoints_.find(endpoint_id);
   return it == endpoints_.end() ? nullptr : it->second;
 }
 
@@ -77,7 +100,7 @@ std::vector<EventType> Catalog::list_event_types() const {
 
 std::vector<EndpointPtr> Catalog::list_endpoints(std::string_view app_id) const {
   std::shared_lock lock(mu_);
-  auto app = apps_.find(std::string(app_id));
+  auto app = apps_.find(app_id);
   if (app == apps_.end()) return {};
   return app->second.endpoints;
 }
@@ -87,9 +110,16 @@ std::vector<EndpointPtr> Catalog::matching_endpoints(
     const std::vector<std::string>& channels) const {
   std::vector<EndpointPtr> out;
   std::shared_lock lock(mu_);
-  auto app = apps_.find(std::string(app_id));
-  if (app == apps_.end()) return out;
-  for (const auto& ep : app->second.endpoints) {
+  auto app = apps_.find(app_id);
+  if (app != apps_.end()) append_matching(app->second, event_type, channels, &out, nullptr);
+  return out;
+}
+
+void Catalog::append_matching(const AppEntry& app, std::string_view event_type,
+                              const std::vector<std::string>& channels,
+                              std::vector<EndpointPtr>* endpoints,
+                              std::vector<std::string>* ids) const {
+  for (const auto& ep : app.endpoints) {
     if (ep->disabled) continue;
     if (!ep->event_types.empty() && std::find(ep->event_types.begin(), ep->event_types.end(),
                                               event_type) == ep->event_types.end()) {
@@ -98,9 +128,9 @@ std::vector<EndpointPtr> Catalog::matching_endpoints(
     if ((!ep->channels.empty() || !channels.empty()) && !shares_any(ep->channels, channels)) {
       continue;
     }
-    out.push_back(ep);
+    if (endpoints) endpoints->push_back(ep);
+    if (ids) ids->push_back(ep->id);
   }
-  return out;
 }
 
 void Catalog::put_app(const Application& app) {

@@ -15,6 +15,20 @@ namespace hookd {
 
 using EndpointPtr = std::shared_ptr<const Endpoint>;
 
+// Where a new message goes, decided under one lock on the ingest hot path.
+struct MessageRoute {
+  enum class Status { kOk, kUnknownApp, kUnknownEventType, kArchivedEventType };
+  Status status = Status::kOk;
+  std::string app_id;
+  std::vector<std::string> endpoint_ids;  // matching endpoints, see matching_endpoints()
+};
+
+// Heterogeneous lookup: find by string_view without building a std::string.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 // The in-memory copy of every application, event type and endpoint: small, read on every
 // message, changed rarely. Readers get immutable snapshots (shared_ptr<const>), so a delivery
 // in flight keeps the endpoint configuration it started with.
@@ -40,6 +54,9 @@ class Catalog final {
   std::vector<EndpointPtr> matching_endpoints(std::string_view app_id, std::string_view event_type,
                                               const std::vector<std::string>& channels) const;
 
+  MessageRoute route_message(std::string_view app_id_or_uid, std::string_view event_type,
+                             const std::vector<std::string>& channels) const;
+
   void put_app(const Application& app);
   void remove_app(const std::string& app_id);  // and its endpoints
   void put_event_type(const EventType& event_type);
@@ -52,12 +69,20 @@ class Catalog final {
     std::vector<EndpointPtr> endpoints;  // ordered by id
   };
 
+  template <typename V>
+  using Map = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
+
+  const AppEntry* find_entry(std::string_view id_or_uid) const;  // needs mu_ held
+  void append_matching(const AppEntry& app, std::string_view event_type,
+                       const std::vector<std::string>& channels,
+                       std::vector<EndpointPtr>* endpoints, std::vector<std::string>* ids) const;
+
   mutable std::shared_mutex mu_;
   // Guarded by mu_.
-  std::unordered_map<std::string, AppEntry> apps_;           // by id
-  std::unordered_map<std::string, std::string> app_by_uid_;  // uid -> id
-  std::unordered_map<std::string, EventType> event_types_;   // by name
-  std::unordered_map<std::string, EndpointPtr> endpoints_;   // by id
+  Map<AppEntry> apps_;           // by id
+  Map<std::string> app_by_uid_;  // uid -> id
+  Map<EventType> event_types_;   // by name
+  Map<EndpointPtr> endpoints_;   // by id
 };
 
 }  // namespace hookd
