@@ -111,8 +111,13 @@ class SqliteStore final : public Store {
       }
     }
     if (done) {
-      done({WriteStatus::kUnavailable, failed_ ? "the store refuses writes after a failed commit"
-                                               : "the store's write queue is full"});
+      std::string why = "the store's write queue is full";
+      {
+        std::lock_guard lock(mu_);
+        if (failed_) why = "the store refuses writes after a failed commit";
+        if (closing_) why = "the store is closed";
+      }
+      done({WriteStatus::kUnavailable, why});
     }
   }
 

@@ -1,0 +1,94 @@
+#include "catalog/catalog.h"
+
+#include <gtest/gtest.h>
+
+namespace hookd {
+namespace {
+
+Endpoint endpoint(std::string id, std::vector<std::string> types = {},
+                  std::vector<std::string> channels = {}, bool disabled = false) {
+  Endpoint ep;
+  ep.id = std::move(id);
+  ep.app_id = "app_1";
+  ep.event_types = std::move(types);
+  ep.channels = std::move(channels);
+  ep.disabled = disabled;
+  return ep;
+}
+
+class CatalogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Application app;
+    app.id = "app_1";
+    app.uid = "acme";
+    catalog_.put_app(app);
+    EventType opened;
+    opened.name = "email.opened";
+    catalog_.put_event_type(opened);
+    EventType old = opened;
+    old.name = "email.old";
+    old.archived = true;
+    catalog_.put_event_type(old);
+    catalog_.put_endpoint(endpoint("ep_all"));
+    catalog_.put_endpoint(endpoint("ep_opened", {"email.opened"}));
+    catalog_.put_endpoint(endpoint("ep_clicked", {"email.clicked"}));
+    catalog_.put_endpoint(endpoint("ep_eu", {}, {"eu"}));
+    catalog_.put_endpoint(endpoint("ep_off", {}, {}, true));
+  }
+  Catalog catalog_;
+};
+
+TEST_F(CatalogTest, RoutesByEventTypeChannelAndState) {
+  auto route = catalog_.route_message("acme", "email.opened", {});
+  ASSERT_EQ(route.status, MessageRoute::Status::kOk);
+  EXPECT_EQ(route.app_id, "app_1");
+  EXPECT_EQ(route.endpoint_ids, (std::vector<std::string>{"ep_all", "ep_opened"}));
+
+  route = catalog_.route_message("app_1", "email.opened", {"eu"});
+  EXPECT_EQ(route.endpoint_ids, (std::vector<std::string>{"ep_eu"}));
+}
+
+TEST_F(CatalogTest, RefusesUnknownAppsAndEventTypes) {
+  EXPECT_EQ(catalog_.route_message("nope", "email.opened", {}).status,
+            MessageRoute::Status::kUnknownApp);
+  EXPECT_EQ(catalog_.route_message("acme", "email.unknown", {}).status,
+            MessageRoute::Status::kUnknownEventType);
+  EXPECT_EQ(catalog_.route_message("acme", "email.old", {}).status,
+            MessageRoute::Status::kArchivedEventType);
+}
+
+TEST_F(CatalogTest, UpdatesReplaceSnapshotsAndRemovalsCascade) {
+  const EndpointPtr before = catalog_.endpoint_by_id("ep_opened");
+  Endpoint changed = *before;
+  changed.disabled = true;
+  catalog_.put_endpoint(changed);
+  EXPECT_FALSE(before->disabled);  // a holder keeps the configuration it started with
+  EXPECT_TRUE(catalog_.endpoint_by_id("ep_opened")->disabled);
+  EXPECT_EQ(catalog_.route_message("acme", "email.opened", {}).endpoint_ids,
+            (std::vector<std::string>{"ep_all"}));
+
+  catalog_.remove_endpoint("ep_all");
+  EXPECT_EQ(catalog_.endpoint_by_id("ep_all"), nullptr);
+  EXPECT_EQ(catalog_.list_endpoints("app_1").size(), 4u);
+
+  catalog_.remove_app("app_1");
+  EXPECT_FALSE(catalog_.find_app("acme"));
+  EXPECT_EQ(catalog_.endpoint_by_id("ep_eu"), nullptr);
+}
+
+TEST_F(CatalogTest, FindsEndpointsByIdOrUid) {
+  Endpoint named = endpoint("ep_named");
+  named.uid = "crm";
+  catalog_.put_endpoint(named);
+  EXPECT_EQ(catalog_.find_endpoint("app_1", "crm")->id, "ep_named");
+  EXPECT_EQ(catalog_.find_endpoint("app_1", "ep_named")->id, "ep_named");
+  EXPECT_EQ(catalog_.find_endpoint("app_2", "crm"), nullptr);
+  const auto list = catalog_.list_endpoints("app_1");
+  ASSERT_EQ(list.size(), 6u);
+  EXPECT_TRUE(std::is_sorted(list.begin(), list.end(),
+                             [](const auto& a, const auto& b) { return a->id < b->id; }));
+}
+
+}  // namespace
+}  // namespace hookd

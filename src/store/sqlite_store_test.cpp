@@ -1,0 +1,132 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <future>
+
+#include "common/ids.h"
+#include "store/store.h"
+
+namespace hookd {
+namespace {
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("hookd-store-test-" + std::to_string(getpid()) + "-" + new_id(""));
+    std::filesystem::create_directories(dir_);
+    open();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void open() { store_ = open_sqlite_store({(dir_ / "hookd.db").string()}); }
+
+  static MessagePtr message(std::string app, std::string event_id = "") {
+    auto m = std::make_shared<Message>();
+    m->id = new_id("msg_");
+    m->app_id = std::move(app);
+    m->event_type = "a.b";
+    m->event_id = std::move(event_id);
+    m->payload = R"({"k":  "v"})";
+    m->created_at = 1000;
+    return m;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(SqliteStoreTest, CommittedMessagesSurviveReopenWithTheirDeliveries) {
+  const auto m = message("app_1");
+  ASSERT_EQ(store_->write_sync(write::InsertMessage{m, {"ep_1", "ep_2"}}).status, WriteStatus::kOk);
+  store_->close();
+  open();
+  const auto read = store_->get_message("app_1", m->id);
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(read->payload, m->payload);
+  std::vector<PendingDelivery> pending;
+  store_->scan_pending("", [&](std::vector<PendingDelivery>&& batch) {
+    for (auto& p : batch) pending.push_back(std::move(p));
+  });
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(pending[0].message->payload, m->payload);
+  EXPECT_EQ(pending[0].delivery.attempts, 0);
+}
+
+TEST_F(SqliteStoreTest, DuplicateEventIdIsAConflictAndWritesNothing) {
+  ASSERT_EQ(store_->write_sync(write::InsertMessage{message("app_1", "e1"), {"ep_1"}}).status,
+            WriteStatus::kOk);
+  const auto dup = message("app_1", "e1");
+  const auto result = store_->write_sync(write::InsertMessage{dup, {"ep_1"}});
+  EXPECT_EQ(result.status, WriteStatus::kConflict);
+  EXPECT_NE(result.detail.find("eventId"), std::string::npos);
+  EXPECT_FALSE(store_->get_message("app_1", dup->id));
+  EXPECT_TRUE(store_->list_deliveries_of_message(dup->id).empty());
+  // The same eventId in another application is another message.
+  EXPECT_EQ(store_->write_sync(write::InsertMessage{message("app_2", "e1"), {}}).status,
+            WriteStatus::kOk);
+}
+
+TEST_F(SqliteStoreTest, ConcurrentWritesAreGroupedAndAllAcknowledged) {
+  constexpr int kWrites = 2000;
+  std::atomic<int> ok{0};
+  std::promise<void> all_done;
+  std::atomic<int> remaining{kWrites};
+  for (int i = 0; i < kWrites; ++i) {
+    store_->write(write::InsertMessage{message("app_1"), {"ep_1"}}, [&](const WriteResult& r) {
+      if (r.status == WriteStatus::kOk) ok.fetch_add(1);
+      if (remaining.fetch_sub(1) == 1) all_done.set_value();
+    });
+  }
+  all_done.get_future().wait();
+  EXPECT_EQ(ok.load(), kWrites);
+  Page page;
+  page.limit = 250;
+  EXPECT_EQ(store_->list_messages("app_1", {}, page).size(), 251u);  // limit + 1: more follow
+}
+
+TEST_F(SqliteStoreTest, AttemptOutcomeUpdatesTheDelivery) {
+  const auto m = message("app_1");
+  ASSERT_EQ(store_->write_sync(write::InsertMessage{m, {"ep_1"}}).status, WriteStatus::kOk);
+  write::RecordAttempt record;
+  record.attempt = {new_id("atmpt_"),
+                    m->id,
+                    "ep_1",
+                    "app_1",
+                    "http://x/",
+                    DeliveryStatus::kSuccess,
+                    200,
+                    "ok",
+                    12,
+                    TriggerType::kScheduled,
+                    "none",
+                    2000};
+  record.delivery = {m->id, "ep_1", "app_1", DeliveryStatus::kSuccess, 1, 0, 2000};
+  ASSERT_EQ(store_->write_sync(record).status, WriteStatus::kOk);
+  const auto deliveries = store_->list_deliveries_of_message(m->id);
+  ASSERT_EQ(deliveries.size(), 1u);
+  EXPECT_EQ(deliveries[0].status, DeliveryStatus::kSuccess);
+  int pending = 0;
+  store_->scan_pending("", [&](std::vector<PendingDelivery>&& b) { pending += b.size(); });
+  EXPECT_EQ(pending, 0);
+  AttemptFilter filter;
+  filter.msg_id = m->id;
+  const auto attempts = store_->list_attempts("app_1", filter, Page{});
+  ASSERT_EQ(attempts.size(), 1u);
+  EXPECT_EQ(attempts[0].status_code, 200);
+  EXPECT_EQ(attempts[0].response, "ok");
+}
+
+TEST_F(SqliteStoreTest, WritesAfterCloseAreRefused) {
+  store_->close();
+  const auto result = store_->write_sync(write::InsertMessage{message("app_1"), {}});
+  EXPECT_EQ(result.status, WriteStatus::kUnavailable);
+  EXPECT_FALSE(store_->writable());
+}
+
+}  // namespace
+}  // namespace hookd
