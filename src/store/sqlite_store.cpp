@@ -8,6 +8,8 @@
 #include <mutex>
 #include <thread>
 
+#include <pthread.h>
+
 #include "store/documents.h"
 #include "store/sqlite_db.h"
 #include "store/store.h"
@@ -22,11 +24,14 @@ constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS applications (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS event_types (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS endpoints (id TEXT PRIMARY KEY, app_id TEXT NOT NULL, doc TEXT NOT NULL);
+-- Every message lookup is scoped to its application, so (app_id, id) is the only id index;
+-- eventIds are indexed only where present. Fewer indexes, fewer B-tree writes per message.
 CREATE TABLE IF NOT EXISTS messages (
-  id TEXT PRIMARY KEY, app_id TEXT NOT NULL, event_type TEXT NOT NULL, event_id TEXT,
+  id TEXT NOT NULL, app_id TEXT NOT NULL, event_type TEXT NOT NULL, event_id TEXT,
   channels TEXT, payload BLOB NOT NULL, created_at INTEGER NOT NULL);
-CREATE UNIQUE INDEX IF NOT EXISTS messages_event_id ON messages (app_id, event_id);
-CREATE INDEX IF NOT EXISTS messages_app ON messages (app_id, id);
+CREATE UNIQUE INDEX IF NOT EXISTS messages_app ON messages (app_id, id);
+CREATE UNIQUE INDEX IF NOT EXISTS messages_event_id ON messages (app_id, event_id)
+  WHERE event_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS deliveries (
   msg_id TEXT NOT NULL, endpoint_id TEXT NOT NULL, app_id TEXT NOT NULL,
   status INTEGER NOT NULL, attempts INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL,
@@ -96,7 +101,10 @@ class SqliteStore final : public Store {
       reader->exec("PRAGMA cache_size=-16384");
       idle_readers_.push_back(std::move(reader));
     }
-    writer_ = std::thread([this] { writer_loop(); });
+    writer_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "hookd-writer");
+      writer_loop();
+    });
   }
 
   ~SqliteStore() override { close(); }
@@ -502,7 +510,8 @@ void SqliteStore::scan_pending(const std::string& endpoint_id,
   std::string sql =
       "SELECT d.msg_id, d.endpoint_id, d.app_id, d.attempts, d.next_attempt_at, m.event_type, "
       "m.event_id, m.channels, m.payload, m.created_at FROM deliveries d JOIN messages m ON "
-      "m.id = d.msg_id WHERE d.status = 1 AND (d.next_attempt_at, d.msg_id, d.endpoint_id) > "
+      "m.app_id = d.app_id AND m.id = d.msg_id WHERE d.status = 1 AND (d.next_attempt_at, "
+      "d.msg_id, d.endpoint_id) > "
       "(?1, ?2, ?3)";
   if (!endpoint_id.empty()) sql += " AND d.endpoint_id = ?5";
   sql += " ORDER BY d.next_attempt_at, d.msg_id, d.endpoint_id LIMIT ?4";
