@@ -7,8 +7,11 @@ packages=(
   libsimdjson-dev nlohmann-json3-dev libssl-dev libtomlplusplus-dev libcli11-dev
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest python3-requests python3-aiosmtpd
-  nodejs npm nginx-light wrk curl
+  nginx-light wrk curl
 )
+# Node.js may come from another packaging that bundles npm; only ask Debian when it is absent.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
