@@ -96,7 +96,6 @@ int serve(const Config& config) {
   Metrics metrics;
 
   std::unique_ptr<Dispatcher> dispatcher;
-  std::thread recovery;
   if (config.deliver) {
     DispatcherOptions options;
     options.threads = config.delivery_threads;
@@ -107,13 +106,7 @@ int serve(const Config& config) {
     options.address_policy = config.address_policy;
     options.user_agent = std::string("hookd/") + kVersion;
     dispatcher = std::make_unique<Dispatcher>(options, catalog, *store, metrics);
-    dispatcher->start();
-    // Deliveries pending at the last stop (or crash) are scheduled again, in the background.
-    recovery = std::thread([&] {
-      dispatcher->recover_pending("");
-      spdlog::info("recovery: pending deliveries scheduled ({} held)",
-                   metrics.delivery_queue_depth.load());
-    });
+    dispatcher->start();  // its loader's first pass recovers what the last run left pending
   }
 
   // Declared before the Api so that it is destroyed after it: API workers still finishing a
@@ -139,7 +132,6 @@ int serve(const Config& config) {
   spdlog::info("stopping on signal {}", received);
 
   if (server) server->stop();  // no new requests; answers still queued are dropped
-  if (recovery.joinable()) recovery.join();
   if (dispatcher) dispatcher->stop();
   store->close();  // commits what is queued
   return 0;

@@ -203,6 +203,26 @@ def test_disabled_endpoint_gets_nothing(api, make_receiver):
     later_off.wait_for(2)
 
 
+def test_deliveries_kept_while_disabled_resume_when_enabled(hookd_factory, receiver):
+    srv = hookd_factory(env={"HOOKD_RETRY_SCHEDULE": "1s,1s,1s,1s,1s"})
+    api = srv.api()
+    receiver.script(Reply(500, body=b"down"))  # then the default 200
+    app, et, ep = _setup(api, receiver.url())
+    msg = api.send(app, et, {"kept": True})
+    receiver.wait_for(1)
+    r = api.patch(f"/api/v1/app/{app}/endpoint/{ep['id']}", {"disabled": True})
+    assert r.status_code == 200
+    time.sleep(2.5)  # the retry fell due while disabled: nothing is sent, nothing is dropped
+    assert receiver.count() == 1
+    assert api.delivery_status(app, msg["id"], ep["id"]) == 1, "the delivery must stay pending"
+    r = api.patch(f"/api/v1/app/{app}/endpoint/{ep['id']}", {"disabled": False})
+    assert r.status_code == 200
+    reqs = receiver.wait_for(2, timeout=10)
+    assert reqs[1].headers["webhook-id"] == msg["id"]
+    wait_until(lambda: api.delivery_status(app, msg["id"], ep["id"]) == 0, 10,
+               what="delivery status 0 after re-enabling")
+
+
 # ---- retries and attempts -----------------------------------------------------------------
 
 

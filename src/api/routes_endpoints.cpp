@@ -92,7 +92,7 @@ HttpResponse save(ApiContext& ctx, const Endpoint& before, const Endpoint& after
   ctx.catalog.put_endpoint(after);
   if (before.disabled && !after.disabled && ctx.dispatcher) {
     // Deliveries kept while it was disabled resume now.
-    ctx.dispatcher->recover_pending(after.id);
+    ctx.dispatcher->wake_loader();
   }
   return json_response(status, dump(render(after)));
 }

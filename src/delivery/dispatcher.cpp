@@ -1,17 +1,26 @@
 #include "delivery/dispatcher.h"
 
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+
 #include <functional>
 
+#include "common/time.h"
 #include "delivery/worker.h"
 
 namespace hookd {
 
+namespace {
+constexpr int kLoaderPage = 1'000;
+}  // namespace
+
 Dispatcher::Dispatcher(DispatcherOptions options, const Catalog& catalog, Store& store,
                        Metrics& metrics)
-    : options_(std::move(options)), store_(store) {
+    : options_(std::move(options)), catalog_(catalog), store_(store) {
   const int threads = std::max(1, options_.threads);
   for (int i = 0; i < threads; ++i) {
-    workers_.push_back(std::make_unique<DeliveryWorker>(options_, catalog, store, metrics));
+    workers_.push_back(std::make_unique<DeliveryWorker>(options_, catalog, store, metrics,
+                                                        [this] { wake_loader(); }));
   }
 }
 
@@ -19,10 +28,31 @@ Dispatcher::~Dispatcher() { stop(); }
 
 void Dispatcher::start() {
   for (auto& w : workers_) w->start();
+  loader_ = std::thread([this] { loader_loop(); });
 }
 
 void Dispatcher::stop() {
+  {
+    std::lock_guard lock(loader_mu_);
+    stopping_ = true;
+  }
+  loader_cv_.notify_all();
+  if (loader_.joinable()) loader_.join();
   for (auto& w : workers_) w->stop();
+}
+
+void Dispatcher::wake_loader() {
+  {
+    std::lock_guard lock(loader_mu_);
+    loader_wanted_ = true;
+  }
+  loader_cv_.notify_all();
+}
+
+size_t Dispatcher::backlog() const {
+  size_t total = 0;
+  for (const auto& w : workers_) total += w->backlog();
+  return total;
 }
 
 void Dispatcher::enqueue(std::vector<DeliveryJob> jobs) {
@@ -39,20 +69,59 @@ void Dispatcher::enqueue(std::vector<DeliveryJob> jobs) {
   }
 }
 
-void Dispatcher::recover_pending(const std::string& endpoint_id) {
-  store_.scan_pending(endpoint_id, [this](std::vector<PendingDelivery>&& batch) {
+size_t Dispatcher::load_due() {
+  const int64_t due_before = now_unix_ms();
+  PendingCursor cursor;
+  size_t loaded = 0;
+  for (;;) {
+    auto page = store_.pending_page(due_before, cursor, kLoaderPage);
+    if (page.empty()) break;
+    const auto& last = page.back().delivery;
+    cursor = {last.next_attempt_at, last.msg_id, last.endpoint_id};
+    const bool more = static_cast<int>(page.size()) == kLoaderPage;
     std::vector<DeliveryJob> jobs;
-    jobs.reserve(batch.size());
-    for (auto& p : batch) {
-      DeliveryJob job;
-      job.message = std::move(p.message);
-      job.endpoint_id = std::move(p.delivery.endpoint_id);
-      job.attempts_made = p.delivery.attempts;
-      job.due_at = p.delivery.next_attempt_at;
-      jobs.push_back(std::move(job));
+    jobs.reserve(page.size());
+    for (auto& p : page) {
+      const EndpointPtr ep = catalog_.endpoint_by_id(p.delivery.endpoint_id);
+      if (!ep || ep->disabled) continue;  // kept in the store until the endpoint is enabled
+      jobs.push_back({std::move(p.message), std::move(p.delivery.endpoint_id), p.delivery.attempts,
+                      p.delivery.next_attempt_at});
     }
+    loaded += jobs.size();
     enqueue(std::move(jobs));
-  });
+    if (!more) break;
+    // Pace the pass by what the workers can take, so memory holds a window, not the backlog.
+    std::unique_lock lock(loader_mu_);
+    while (!stopping_ && backlog() > options_.backlog_high_water) {
+      loader_cv_.wait_for(lock, std::chrono::milliseconds(10));
+    }
+    if (stopping_) break;
+  }
+  return loaded;
+}
+
+void Dispatcher::loader_loop() {
+  pthread_setname_np(pthread_self(), "hookd-loader");
+  bool first = true;
+  for (;;) {
+    const int64_t started = now_steady_ms();
+    size_t loaded = 0;
+    try {
+      loaded = load_due();
+    } catch (const std::exception& e) {
+      spdlog::error("loader: reading pending deliveries failed: {}", e.what());
+    }
+    if (first) {
+      spdlog::info("recovery: {} pending deliveries handed to the dispatcher in {} ms", loaded,
+                   now_steady_ms() - started);
+      first = false;
+    }
+    std::unique_lock lock(loader_mu_);
+    loader_cv_.wait_for(lock, std::chrono::milliseconds(options_.rescan_interval_ms),
+                        [&] { return stopping_ || loader_wanted_; });
+    if (stopping_) return;
+    loader_wanted_ = false;
+  }
 }
 
 }  // namespace hookd

@@ -1,7 +1,10 @@
 #pragma once
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "catalog/catalog.h"
@@ -24,6 +27,12 @@ struct DispatcherOptions {
   size_t max_response_bytes = 1 << 20;    // read at most this much of a receiver's body
   AddressPolicy address_policy;
   std::string user_agent = "hookd";
+
+  // Memory bounds. The store is the queue; memory holds what is due soon.
+  size_t backlog_high_water = 20'000;   // the loader pauses while more due jobs wait to start
+  size_t endpoint_max_queued = 10'000;  // due jobs one endpoint holds; the rest stay in the store
+  int64_t memory_horizon_ms = 30'000;   // retries due later than this wait in the store
+  int64_t rescan_interval_ms = 2'000;   // how often the loader looks for due deliveries
 };
 
 // One delivery of a message to an endpoint, waiting for its next attempt.
@@ -39,11 +48,18 @@ class DeliveryWorker;
 
 // Sends deliveries to receivers. Each endpoint belongs to one delivery thread (by hash), which
 // keeps a queue per endpoint with an in-flight cap, so a slow or dead endpoint only ever holds
-// its own slots and never delays another endpoint's deliveries. Attempt outcomes are written to
-// the store asynchronously; a delivery stays pending in the store until its outcome is written,
-// so a crash at any point leads to a retry, never to a loss (at-least-once).
+// its own slots and never delays another endpoint's deliveries.
 //
-// Thread-safe: enqueue may be called from any thread.
+// The store is the queue; memory is a window onto it. New deliveries are handed over directly
+// after their commit. A loader thread pages through the store's due pending deliveries (at start:
+// everything a crash or stop left pending; later: retries scheduled beyond the memory horizon,
+// deliveries shed by a full endpoint queue, deliveries of re-enabled endpoints) and feeds them in
+// while the backlog is under its high-water mark. A delivery stays pending in the store until
+// the write recording its outcome commits, and stays marked as held in memory until then, so a
+// crash leads to a retry, never to a loss, and the loader never sends a copy of a delivery that
+// is in flight (at-least-once, without needless duplicates).
+//
+// Thread-safe: enqueue and wake_loader may be called from any thread.
 class Dispatcher final {
  public:
   Dispatcher(DispatcherOptions options, const Catalog& catalog, Store& store, Metrics& metrics);
@@ -51,21 +67,35 @@ class Dispatcher final {
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
+  // Starts the delivery threads and the loader, whose first pass recovers pending deliveries.
   void start();
-  // Stops the delivery threads; deliveries in flight stay pending in the store.
+  // Stops every thread; deliveries in flight stay pending in the store.
   void stop();
 
   void enqueue(std::vector<DeliveryJob> jobs);
-
-  // Loads pending deliveries from the store (of one endpoint, or all when empty) and schedules
-  // them. Blocks on store reads: call it from a worker thread, never from an I/O thread.
-  void recover_pending(const std::string& endpoint_id);
+  // Asks the loader for a pass now (an endpoint was enabled, or jobs were shed).
+  void wake_loader();
+  // Due jobs waiting to start, over all delivery threads.
+  size_t backlog() const;
 
  private:
+  void loader_loop();
+  // One pass over the deliveries due now; returns how many were handed to the workers.
+  size_t load_due();
+
   // Constant after construction.
   const DispatcherOptions options_;  // referenced by the workers
+  const Catalog& catalog_;
   Store& store_;
   std::vector<std::unique_ptr<DeliveryWorker>> workers_;
+
+  std::mutex loader_mu_;
+  std::condition_variable loader_cv_;
+  // Guarded by loader_mu_.
+  bool loader_wanted_ = false;
+  bool stopping_ = false;
+
+  std::thread loader_;
 };
 
 }  // namespace hookd

@@ -10,8 +10,12 @@
 namespace hookd {
 
 DeliveryWorker::DeliveryWorker(const DispatcherOptions& options, const Catalog& catalog,
-                               Store& store, Metrics& metrics)
-    : options_(options), catalog_(catalog), store_(store), metrics_(metrics) {
+                               Store& store, Metrics& metrics, std::function<void()> on_shed)
+    : options_(options),
+      catalog_(catalog),
+      store_(store),
+      metrics_(metrics),
+      on_shed_(std::move(on_shed)) {
   multi_ = curl_multi_init();
   curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
   curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, static_cast<long>(options.worker_max_in_flight));
@@ -37,6 +41,7 @@ void DeliveryWorker::stop() {
 }
 
 void DeliveryWorker::post(std::vector<DeliveryJob>&& jobs) {
+  backlog_.fetch_add(jobs.size(), std::memory_order_relaxed);
   {
     std::lock_guard lock(inbox_mu_);
     if (inbox_.empty()) {
@@ -57,17 +62,21 @@ std::string DeliveryWorker::key_of(const DeliveryJob& job) {
 
 void DeliveryWorker::run() {
   std::vector<DeliveryJob> incoming;
-  std::vector<Transfer*> in_flight_transfers;
+  std::vector<std::string> released;
   for (;;) {
     {
       std::lock_guard lock(inbox_mu_);
       if (stopping_) break;
       incoming.swap(inbox_);
+      released.swap(released_);
     }
+    for (const auto& key : released) release_key(key);
+    released.clear();
     int64_t now = now_unix_ms();
     for (auto& job : incoming) admit(std::move(job), now);
     incoming.clear();
     while (!timers_.empty() && timers_.top().due_at <= now) {
+      backlog_.fetch_add(1, std::memory_order_relaxed);
       make_ready(DeliveryJob(timers_.top()));
       timers_.pop();
     }
@@ -101,18 +110,32 @@ void DeliveryWorker::admit(DeliveryJob&& job, int64_t now) {
   if (job.trigger == TriggerType::kScheduled) {
     // A delivery is held in memory at most once; a second copy (e.g. from recovery racing a
     // live enqueue) is dropped here.
-    if (!held_.insert(key_of(job)).second) return;
+    if (!held_.insert(key_of(job)).second) {
+      backlog_.fetch_sub(1, std::memory_order_relaxed);
+      return;
+    }
     metrics_.delivery_queue_depth.fetch_add(1, std::memory_order_relaxed);
   }
   if (job.due_at <= now) {
     make_ready(std::move(job));
   } else {
+    backlog_.fetch_sub(1, std::memory_order_relaxed);
     timers_.push(std::move(job));
   }
 }
 
+// Takes a job counted in backlog_.
 void DeliveryWorker::make_ready(DeliveryJob&& job) {
   auto& queue = queues_[job.endpoint_id];
+  if (job.trigger == TriggerType::kScheduled &&
+      queue.ready.size() >= options_.endpoint_max_queued) {
+    // The endpoint has more waiting than memory should hold: this one stays in the store and
+    // the loader brings it back when the queue has room.
+    backlog_.fetch_sub(1, std::memory_order_relaxed);
+    release(job);
+    if (on_shed_) on_shed_();
+    return;
+  }
   queue.ready.push_back(std::move(job));
   if (!queue.listed && queue.in_flight < options_.endpoint_max_in_flight) {
     queue.listed = true;
@@ -132,6 +155,7 @@ void DeliveryWorker::start_transfers(int64_t now) {
            in_flight_ < options_.worker_max_in_flight) {
       DeliveryJob job = std::move(queue.ready.front());
       queue.ready.pop_front();
+      backlog_.fetch_sub(1, std::memory_order_relaxed);
       if (start_one(std::move(job), now)) ++queue.in_flight;
     }
     if (!queue.ready.empty() && queue.in_flight < options_.endpoint_max_in_flight) {
@@ -169,9 +193,27 @@ bool DeliveryWorker::start_one(DeliveryJob&& job, int64_t now) {
 }
 
 void DeliveryWorker::release(const DeliveryJob& job) {
-  if (job.trigger == TriggerType::kScheduled && held_.erase(key_of(job)) > 0) {
-    metrics_.delivery_queue_depth.fetch_sub(1, std::memory_order_relaxed);
+  if (job.trigger == TriggerType::kScheduled) release_key(key_of(job));
+}
+
+void DeliveryWorker::release_key(const std::string& key) {
+  if (held_.erase(key) > 0) metrics_.delivery_queue_depth.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void DeliveryWorker::record_then_release(write::RecordAttempt&& record, const DeliveryJob* job) {
+  if (!job || job->trigger != TriggerType::kScheduled) {
+    store_.write(std::move(record), nullptr);
+    return;
   }
+  store_.write(std::move(record), [this, key = key_of(*job)](const WriteResult&) {
+    // Whatever the result: a refused write leaves the delivery pending in the store, where the
+    // loader will find it again.
+    {
+      std::lock_guard lock(inbox_mu_);
+      released_.push_back(key);
+    }
+    curl_multi_wakeup(multi_);
+  });
 }
 
 void DeliveryWorker::finish(Transfer* raw, CURLcode code) {
@@ -205,12 +247,13 @@ void DeliveryWorker::finish(Transfer* raw, CURLcode code) {
   d.attempts = t->job.attempts_made + 1;
   record.update_delivery = true;
 
+  const DeliveryJob* release_after_commit = nullptr;
   if (outcome.success) {
     metrics_.attempts_succeeded.fetch_add(1, std::memory_order_relaxed);
     metrics_.deliveries_succeeded.fetch_add(1, std::memory_order_relaxed);
     metrics_.observe_delivery_latency(static_cast<double>(now - t->job.message->created_at) / 1e3);
     d.status = DeliveryStatus::kSuccess;
-    release(t->job);
+    release_after_commit = &t->job;
   } else {
     metrics_.attempts_failed.fetch_add(1, std::memory_order_relaxed);
     if (t->job.trigger == TriggerType::kManual) {
@@ -219,14 +262,18 @@ void DeliveryWorker::finish(Transfer* raw, CURLcode code) {
                                                 random_unit())) {
       d.status = DeliveryStatus::kPending;
       d.next_attempt_at = now + *delay;
-      DeliveryJob retry = t->job;
-      retry.attempts_made = d.attempts;
-      retry.due_at = d.next_attempt_at;
-      timers_.push(std::move(retry));
+      if (*delay <= options_.memory_horizon_ms) {
+        DeliveryJob retry = t->job;
+        retry.attempts_made = d.attempts;
+        retry.due_at = d.next_attempt_at;
+        timers_.push(std::move(retry));
+      } else {
+        release_after_commit = &t->job;  // the loader brings it back when it is due
+      }
     } else {
       d.status = DeliveryStatus::kFailed;
       metrics_.deliveries_failed.fetch_add(1, std::memory_order_relaxed);
-      release(t->job);
+      release_after_commit = &t->job;
     }
   }
 
@@ -243,7 +290,7 @@ void DeliveryWorker::finish(Transfer* raw, CURLcode code) {
 
   curl_easy_reset(t->easy);
   idle_handles_.push_back(t->easy);
-  store_.write(std::move(record), nullptr);
+  record_then_release(std::move(record), release_after_commit);
 }
 
 }  // namespace hookd

@@ -2,7 +2,9 @@
 
 #include <curl/curl.h>
 
+#include <atomic>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <queue>
@@ -22,14 +24,18 @@ struct Transfer;
 // endpoint. All state but the inbox is owned by the thread.
 class DeliveryWorker final {
  public:
+  // `on_shed` is called (on the delivery thread) when jobs were dropped from memory because an
+  // endpoint's queue was full; they are still pending in the store.
   DeliveryWorker(const DispatcherOptions& options, const Catalog& catalog, Store& store,
-                 Metrics& metrics);
+                 Metrics& metrics, std::function<void()> on_shed);
   ~DeliveryWorker();
 
   void start();
   void stop();
   // Thread-safe.
   void post(std::vector<DeliveryJob>&& jobs);
+  // Due jobs not started yet (posted or queued). Thread-safe.
+  size_t backlog() const { return backlog_.load(std::memory_order_relaxed); }
 
  private:
   struct EndpointQueue {
@@ -50,6 +56,10 @@ class DeliveryWorker final {
   bool start_one(DeliveryJob&& job, int64_t now);
   void finish(Transfer* transfer, CURLcode code);
   void release(const DeliveryJob& job);
+  void release_key(const std::string& key);
+  // Releases the job once `record` is durable, so the loader cannot read the delivery as
+  // pending (and send it again) while its outcome is still being written.
+  void record_then_release(write::RecordAttempt&& record, const DeliveryJob* job);
   static std::string key_of(const DeliveryJob& job);
 
   // Constant after construction.
@@ -57,11 +67,14 @@ class DeliveryWorker final {
   const Catalog& catalog_;
   Store& store_;
   Metrics& metrics_;
+  const std::function<void()> on_shed_;
   CURLM* multi_ = nullptr;
+  std::atomic<size_t> backlog_{0};
 
   std::mutex inbox_mu_;
   // Guarded by inbox_mu_.
   std::vector<DeliveryJob> inbox_;
+  std::vector<std::string> released_;  // keys whose outcome is now durable
   bool stopping_ = false;
 
   // Owned by the delivery thread.

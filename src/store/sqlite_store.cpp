@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include <pthread.h>
 
@@ -158,8 +159,8 @@ class SqliteStore final : public Store {
   std::optional<Attempt> get_attempt(const std::string& app_id,
                                      const std::string& attempt_id) override;
   std::vector<Delivery> list_deliveries_of_message(const std::string& msg_id) override;
-  void scan_pending(const std::string& endpoint_id,
-                    const std::function<void(std::vector<PendingDelivery>&&)>& sink) override;
+  std::vector<PendingDelivery> pending_page(int64_t due_before, const PendingCursor& after,
+                                            int limit) override;
 
  private:
   // A reader connection checked out for the lifetime of this object.
@@ -501,55 +502,43 @@ std::vector<Delivery> SqliteStore::list_deliveries_of_message(const std::string&
   return out;
 }
 
-void SqliteStore::scan_pending(const std::string& endpoint_id,
-                               const std::function<void(std::vector<PendingDelivery>&&)>& sink) {
-  constexpr int64_t kBatch = 2000;
-  // Keyset pagination over (next_attempt_at, msg_id, endpoint_id) so each batch is an index seek.
-  int64_t after_time = INT64_MIN;
-  std::string after_msg, after_endpoint;
-  std::string sql =
-      "SELECT d.msg_id, d.endpoint_id, d.app_id, d.attempts, d.next_attempt_at, m.event_type, "
-      "m.event_id, m.channels, m.payload, m.created_at FROM deliveries d JOIN messages m ON "
-      "m.app_id = d.app_id AND m.id = d.msg_id WHERE d.status = 1 AND (d.next_attempt_at, "
-      "d.msg_id, d.endpoint_id) > "
-      "(?1, ?2, ?3)";
-  if (!endpoint_id.empty()) sql += " AND d.endpoint_id = ?5";
-  sql += " ORDER BY d.next_attempt_at, d.msg_id, d.endpoint_id LIMIT ?4";
-  for (;;) {
-    std::vector<PendingDelivery> batch;
-    {
-      ReaderLease db(*this);
-      Statement st(*db, sql);
-      st.bind(1, after_time).bind(2, after_msg).bind(3, after_endpoint).bind(4, kBatch);
-      if (!endpoint_id.empty()) st.bind(5, endpoint_id);
-      while (st.step()) {
-        PendingDelivery p;
-        p.delivery.msg_id = st.column_text(0);
-        p.delivery.endpoint_id = st.column_text(1);
-        p.delivery.app_id = st.column_text(2);
-        p.delivery.attempts = static_cast<int>(st.column_int(3));
-        p.delivery.next_attempt_at = st.column_int(4);
-        auto m = std::make_shared<Message>();
-        m->id = p.delivery.msg_id;
-        m->app_id = p.delivery.app_id;
-        m->event_type = st.column_text(5);
-        m->event_id = st.column_text(6);
-        m->channels = documents::strings_from_json(st.column_text(7));
-        m->payload = st.column_text(8);
-        m->created_at = st.column_int(9);
-        p.message = std::move(m);
-        batch.push_back(std::move(p));
-      }
+std::vector<PendingDelivery> SqliteStore::pending_page(int64_t due_before,
+                                                       const PendingCursor& after, int limit) {
+  // Keyset pagination over the partial index of pending deliveries: each page is one seek.
+  ReaderLease db(*this);
+  Statement st(*db,
+               "SELECT d.msg_id, d.endpoint_id, d.app_id, d.attempts, d.next_attempt_at, "
+               "m.event_type, m.event_id, m.channels, m.payload, m.created_at FROM deliveries d "
+               "JOIN messages m ON m.app_id = d.app_id AND m.id = d.msg_id WHERE d.status = 1 AND "
+               "d.next_attempt_at <= ?4 AND (d.next_attempt_at, d.msg_id, d.endpoint_id) > "
+               "(?1, ?2, ?3) ORDER BY d.next_attempt_at, d.msg_id, d.endpoint_id LIMIT ?5");
+  st.bind(1, after.next_attempt_at).bind(2, after.msg_id).bind(3, after.endpoint_id);
+  st.bind(4, due_before).bind(5, int64_t{limit});
+  std::vector<PendingDelivery> page;
+  std::unordered_map<std::string, MessagePtr> messages;  // fan-out rows share one message
+  while (st.step()) {
+    PendingDelivery p;
+    p.delivery.msg_id = st.column_text(0);
+    p.delivery.endpoint_id = st.column_text(1);
+    p.delivery.app_id = st.column_text(2);
+    p.delivery.attempts = static_cast<int>(st.column_int(3));
+    p.delivery.next_attempt_at = st.column_int(4);
+    MessagePtr& m = messages[p.delivery.msg_id];
+    if (!m) {
+      auto message = std::make_shared<Message>();
+      message->id = p.delivery.msg_id;
+      message->app_id = p.delivery.app_id;
+      message->event_type = st.column_text(5);
+      message->event_id = st.column_text(6);
+      message->channels = documents::strings_from_json(st.column_text(7));
+      message->payload = st.column_text(8);
+      message->created_at = st.column_int(9);
+      m = std::move(message);
     }
-    if (batch.empty()) return;
-    const auto& last = batch.back().delivery;
-    after_time = last.next_attempt_at;
-    after_msg = last.msg_id;
-    after_endpoint = last.endpoint_id;
-    const bool more = static_cast<int64_t>(batch.size()) == kBatch;
-    sink(std::move(batch));
-    if (!more) return;
+    p.message = m;
+    page.push_back(std::move(p));
   }
+  return page;
 }
 
 }  // namespace

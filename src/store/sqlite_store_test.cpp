@@ -48,13 +48,12 @@ TEST_F(SqliteStoreTest, CommittedMessagesSurviveReopenWithTheirDeliveries) {
   const auto read = store_->get_message("app_1", m->id);
   ASSERT_TRUE(read.has_value());
   EXPECT_EQ(read->payload, m->payload);
-  std::vector<PendingDelivery> pending;
-  store_->scan_pending("", [&](std::vector<PendingDelivery>&& batch) {
-    for (auto& p : batch) pending.push_back(std::move(p));
-  });
+  const auto pending = store_->pending_page(INT64_MAX, PendingCursor{}, 100);
   ASSERT_EQ(pending.size(), 2u);
   EXPECT_EQ(pending[0].message->payload, m->payload);
+  EXPECT_EQ(pending[0].message, pending[1].message);  // one message for its two deliveries
   EXPECT_EQ(pending[0].delivery.attempts, 0);
+  EXPECT_TRUE(store_->pending_page(999, PendingCursor{}, 100).empty());  // not due before 1000
 }
 
 TEST_F(SqliteStoreTest, DuplicateEventIdIsAConflictAndWritesNothing) {
@@ -110,15 +109,32 @@ TEST_F(SqliteStoreTest, AttemptOutcomeUpdatesTheDelivery) {
   const auto deliveries = store_->list_deliveries_of_message(m->id);
   ASSERT_EQ(deliveries.size(), 1u);
   EXPECT_EQ(deliveries[0].status, DeliveryStatus::kSuccess);
-  int pending = 0;
-  store_->scan_pending("", [&](std::vector<PendingDelivery>&& b) { pending += b.size(); });
-  EXPECT_EQ(pending, 0);
+  EXPECT_TRUE(store_->pending_page(INT64_MAX, PendingCursor{}, 100).empty());
   AttemptFilter filter;
   filter.msg_id = m->id;
   const auto attempts = store_->list_attempts("app_1", filter, Page{});
   ASSERT_EQ(attempts.size(), 1u);
   EXPECT_EQ(attempts[0].status_code, 200);
   EXPECT_EQ(attempts[0].response, "ok");
+}
+
+TEST_F(SqliteStoreTest, PendingPagesWalkTheDueOrderWithoutGapsOrRepeats) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 25; ++i) {
+    auto m = message("app_1");
+    ids.push_back(m->id);
+    ASSERT_EQ(store_->write_sync(write::InsertMessage{m, {"ep_1"}}).status, WriteStatus::kOk);
+  }
+  std::vector<std::string> seen;
+  PendingCursor cursor;
+  for (;;) {
+    auto page = store_->pending_page(INT64_MAX, cursor, 7);
+    if (page.empty()) break;
+    for (const auto& p : page) seen.push_back(p.delivery.msg_id);
+    const auto& last = page.back().delivery;
+    cursor = {last.next_attempt_at, last.msg_id, last.endpoint_id};
+  }
+  EXPECT_EQ(seen, ids);  // same due time: msg id order, which is creation order
 }
 
 TEST_F(SqliteStoreTest, WritesAfterCloseAreRefused) {

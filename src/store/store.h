@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -88,6 +89,13 @@ struct PendingDelivery {
   MessagePtr message;
 };
 
+// A position in the (next_attempt_at, msg_id, endpoint_id) order of pending deliveries.
+struct PendingCursor {
+  int64_t next_attempt_at = INT64_MIN;
+  std::string msg_id;
+  std::string endpoint_id;
+};
+
 struct CatalogSnapshot {
   std::vector<Application> apps;
   std::vector<EventType> event_types;
@@ -118,10 +126,11 @@ class Store {
   virtual std::optional<Attempt> get_attempt(const std::string& app_id,
                                              const std::string& attempt_id) = 0;
   virtual std::vector<Delivery> list_deliveries_of_message(const std::string& msg_id) = 0;
-  // Calls `sink` for every pending delivery (of one endpoint when endpoint_id is non-empty),
-  // in batches, oldest first.
-  virtual void scan_pending(const std::string& endpoint_id,
-                            const std::function<void(std::vector<PendingDelivery>&&)>& sink) = 0;
+  // Up to `limit` pending deliveries due at or before `due_before` (unix ms) that come after
+  // `after` in (next_attempt_at, msg_id, endpoint_id) order, each with its message. Messages
+  // shared by several deliveries of the page are loaded once.
+  virtual std::vector<PendingDelivery> pending_page(int64_t due_before, const PendingCursor& after,
+                                                    int limit) = 0;
 
   // Stops accepting writes, commits what is queued, and joins the writer.
   virtual void close() = 0;
