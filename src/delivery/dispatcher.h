@@ -29,7 +29,7 @@ struct DispatcherOptions {
   std::string user_agent = "hookd";
 
   // Memory bounds. The store is the queue; memory holds what is due soon.
-  size_t backlog_high_water = 20'000;   // the loader pauses while more due jobs wait to start
+  size_t backlog_high_water = 4'000;    // the loader pauses while more due jobs wait to start
   size_t endpoint_max_queued = 10'000;  // due jobs one endpoint holds; the rest stay in the store
   int64_t memory_horizon_ms = 30'000;   // retries due later than this wait in the store
   int64_t rescan_interval_ms = 2'000;   // how often the loader looks for due deliveries

@@ -48,6 +48,40 @@ curl_socket_t on_open_socket(void* user, curlsocktype purpose, curl_sockaddr* ad
 
 }  // namespace
 
+Transfer::Transfer(const DispatcherOptions& opts) : options(&opts), easy(curl_easy_init()) {
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(easy, CURLOPT_POST, 1L);
+  curl_easy_setopt(easy, CURLOPT_USERAGENT, opts.user_agent.c_str());
+  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(opts.request_timeout_ms));
+  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(opts.connect_timeout_ms));
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, this);
+  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, this);
+  curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+  curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, this);
+  curl_easy_setopt(easy, CURLOPT_PRIVATE, this);
+}
+
+Transfer::~Transfer() {
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(easy);
+}
+
+void Transfer::recycle() {
+  curl_slist_free_all(headers);
+  headers = nullptr;
+  job = DeliveryJob{};
+  endpoint.reset();
+  response.clear();
+  response_bytes = 0;
+  retry_after_ms.reset();
+  address_refused = false;
+  body_too_large = false;
+}
+
 void prepare_request(Transfer& t, int64_t now_ms) {
   CURL* e = t.easy;
   const Message& msg = *t.job.message;
@@ -70,23 +104,9 @@ void prepare_request(Transfer& t, int64_t now_ms) {
   t.headers = curl_slist_append(t.headers, "Expect:");  // no 100-continue round trip
 
   curl_easy_setopt(e, CURLOPT_URL, ep.url.c_str());
-  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_POST, 1L);
   curl_easy_setopt(e, CURLOPT_POSTFIELDS, msg.payload.data());
   curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(msg.payload.size()));
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
-  curl_easy_setopt(e, CURLOPT_USERAGENT, t.options->user_agent.c_str());
-  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(t.options->request_timeout_ms));
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(t.options->connect_timeout_ms));
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
-  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
-  curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
-  curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, &t);
-  curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
 }
 
 TransferOutcome classify(const Transfer& t, CURLcode code) {

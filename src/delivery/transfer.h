@@ -9,12 +9,23 @@
 
 namespace hookd {
 
-// One HTTP request in flight to a receiver: everything libcurl points into lives here, and the
-// job's message (shared_ptr) keeps the body alive until the transfer ends.
+// One HTTP request to a receiver, and the libcurl handle that carries it. Transfers are pooled
+// by their delivery thread: the options that never change (callbacks, timeouts, protocols) are
+// set once when the handle is made, and only the URL, body and headers per request. The job's
+// message (shared_ptr) keeps the body alive until the transfer ends.
 struct Transfer {
+  explicit Transfer(const DispatcherOptions& options);
+  ~Transfer();
+  Transfer(const Transfer&) = delete;
+  Transfer& operator=(const Transfer&) = delete;
+
+  // Clears what one request left behind, before the transfer goes back to the pool.
+  void recycle();
+
+  const DispatcherOptions* options;
+  CURL* easy = nullptr;
   DeliveryJob job;
   EndpointPtr endpoint;
-  CURL* easy = nullptr;
   curl_slist* headers = nullptr;
   std::string response;  // first bytes of the body, up to the excerpt cap
   size_t response_bytes = 0;
@@ -22,12 +33,9 @@ struct Transfer {
   bool address_refused = false;
   bool body_too_large = false;
   int64_t started_steady_ms = 0;
-  const DispatcherOptions* options = nullptr;
-
-  ~Transfer() { curl_slist_free_all(headers); }
 };
 
-// Configures `transfer->easy` for a signed POST of the message to the endpoint.
+// Sets the request: a signed POST of the job's message to the endpoint.
 void prepare_request(Transfer& transfer, int64_t now_unix_ms);
 
 struct TransferOutcome {

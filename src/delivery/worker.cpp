@@ -1,5 +1,6 @@
 #include "delivery/worker.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include "common/ids.h"
@@ -23,7 +24,6 @@ DeliveryWorker::DeliveryWorker(const DispatcherOptions& options, const Catalog& 
 
 DeliveryWorker::~DeliveryWorker() {
   stop();
-  for (CURL* easy : idle_handles_) curl_easy_cleanup(easy);
   curl_multi_cleanup(multi_);
 }
 
@@ -61,6 +61,7 @@ std::string DeliveryWorker::key_of(const DeliveryJob& job) {
 }
 
 void DeliveryWorker::run() {
+  pthread_setname_np(pthread_self(), "hookd-deliver");
   std::vector<DeliveryJob> incoming;
   std::vector<std::string> released;
   for (;;) {
@@ -174,16 +175,16 @@ bool DeliveryWorker::start_one(DeliveryJob&& job, int64_t now) {
     release(job);
     return false;
   }
-  auto* t = new Transfer;  // owned by the multi handle until finish()
+  std::unique_ptr<Transfer> pooled;
+  if (idle_transfers_.empty()) {
+    pooled = std::make_unique<Transfer>(options_);
+  } else {
+    pooled = std::move(idle_transfers_.back());
+    idle_transfers_.pop_back();
+  }
+  Transfer* t = pooled.release();  // owned by the multi handle until finish()
   t->job = std::move(job);
   t->endpoint = std::move(endpoint);
-  t->options = &options_;
-  if (idle_handles_.empty()) {
-    t->easy = curl_easy_init();
-  } else {
-    t->easy = idle_handles_.back();
-    idle_handles_.pop_back();
-  }
   prepare_request(*t, now);
   t->started_steady_ms = now_steady_ms();
   curl_multi_add_handle(multi_, t->easy);
@@ -208,11 +209,14 @@ void DeliveryWorker::record_then_release(write::RecordAttempt&& record, const De
   store_.write(std::move(record), [this, key = key_of(*job)](const WriteResult&) {
     // Whatever the result: a refused write leaves the delivery pending in the store, where the
     // loader will find it again.
+    bool first;
     {
       std::lock_guard lock(inbox_mu_);
+      first = released_.empty();
       released_.push_back(key);
     }
-    curl_multi_wakeup(multi_);
+    // The writer completes a whole commit's callbacks at once: one wakeup serves them all.
+    if (first) curl_multi_wakeup(multi_);
   });
 }
 
@@ -288,9 +292,9 @@ void DeliveryWorker::finish(Transfer* raw, CURLcode code) {
     }
   }
 
-  curl_easy_reset(t->easy);
-  idle_handles_.push_back(t->easy);
   record_then_release(std::move(record), release_after_commit);
+  t->recycle();
+  idle_transfers_.push_back(std::move(t));
 }
 
 }  // namespace hookd

@@ -83,7 +83,7 @@ class DeliveryWorker final {
   std::deque<std::string> runnable_;  // endpoints with ready jobs and free slots
   std::priority_queue<DeliveryJob, std::vector<DeliveryJob>, LaterFirst> timers_;
   std::unordered_set<std::string> held_;  // "msg_id endpoint_id" of scheduled jobs held here
-  std::vector<CURL*> idle_handles_;
+  std::vector<std::unique_ptr<Transfer>> idle_transfers_;
   int in_flight_ = 0;
 };
 
