@@ -113,6 +113,21 @@ void Api::handle(HttpRequest&& req, Responder respond) {
         auth.empty() ? "Authorization: missing bearer token" : "Authorization: invalid token"));
   }
 
+  // The ingest route, matched without building the segment list: it is the one that is hot.
+  constexpr std::string_view kAppPrefix = "/api/v1/app/";
+  constexpr std::string_view kMsgSuffix = "/msg";
+  if (req.method == "POST" && path.size() > kAppPrefix.size() + kMsgSuffix.size() &&
+      std::string_view(path).starts_with(kAppPrefix) &&
+      std::string_view(path).ends_with(kMsgSuffix)) {
+    const std::string_view app = std::string_view(path).substr(
+        kAppPrefix.size(), path.size() - kAppPrefix.size() - kMsgSuffix.size());
+    if (app.find('/') == std::string_view::npos) {
+      Params params{percent_decode(app)};
+      create_message(context_, std::move(req), params, std::move(respond));  // answers itself
+      return;
+    }
+  }
+
   std::vector<std::string> segments = split_path(path);
   segments.erase(segments.begin(), segments.begin() + 2);  // "api", "v1"
   bool path_matched = false;

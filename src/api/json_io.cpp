@@ -170,15 +170,49 @@ json render(const Attempt& a) {
           {"timestamp", format_rfc3339(a.created_at)}};
 }
 
+void append_json_string(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (u < 0x20) {
+      out += "\\u00";
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 15]);
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('"');
+}
+
 std::string render(const Message& m) {
-  std::string out = "{\"id\":";
-  out += json(m.id).dump();
+  // Hand-written: this runs for every accepted message, and the payload goes in verbatim.
+  std::string out;
+  out.reserve(m.payload.size() + 160);
+  out += "{\"id\":";
+  append_json_string(out, m.id);
   out += ",\"eventType\":";
-  out += json(m.event_type).dump();
+  append_json_string(out, m.event_type);
   out += ",\"eventId\":";
-  out += m.event_id.empty() ? "null" : json(m.event_id).dump();
+  if (m.event_id.empty()) {
+    out += "null";
+  } else {
+    append_json_string(out, m.event_id);
+  }
   out += ",\"channels\":";
-  out += m.channels.empty() ? "null" : json(m.channels).dump();
+  if (m.channels.empty()) {
+    out += "null";
+  } else {
+    for (size_t i = 0; i < m.channels.size(); ++i) {
+      out.push_back(i ? ',' : '[');
+      append_json_string(out, m.channels[i]);
+    }
+    out.push_back(']');
+  }
   out += ",\"timestamp\":\"";
   out += format_rfc3339(m.created_at);
   out += "\",\"payload\":";

@@ -35,6 +35,8 @@ json render(const Application& app);
 json render(const EventType& event_type);
 json render(const Endpoint& endpoint);
 json render(const Attempt& attempt);
+// Appends `text` as a JSON string literal (quotes and escapes added).
+void append_json_string(std::string& out, std::string_view text);
 // The message with its payload inserted verbatim (never re-serialised).
 std::string render(const Message& message);
 

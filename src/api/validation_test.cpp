@@ -94,3 +94,32 @@ TEST(MessageInput, MalformedJsonIs400) {
 
 }  // namespace
 }  // namespace hookd::api
+
+#include "api/json_io.h"
+
+namespace hookd::api {
+namespace {
+
+TEST(RenderMessage, IsValidJsonWithThePayloadVerbatim) {
+  Message m;
+  m.id = "msg_1";
+  m.event_type = "a.b";
+  m.event_id = "quote\" back\\ nl\n tab\t \x01";
+  m.channels = {"eu", "us"};
+  m.payload = R"({"x":  [1, 2]})";
+  m.created_at = 1614265330123;
+  const std::string text = render(m);
+  const auto parsed = nlohmann::json::parse(text);
+  EXPECT_EQ(parsed["eventId"], m.event_id);
+  EXPECT_EQ(parsed["channels"], nlohmann::json({"eu", "us"}));
+  EXPECT_EQ(parsed["timestamp"], "2021-02-25T15:02:10.123Z");
+  EXPECT_NE(text.find(R"("payload":{"x":  [1, 2]})"), std::string::npos);
+  m.event_id.clear();
+  m.channels.clear();
+  const auto bare = nlohmann::json::parse(render(m));
+  EXPECT_TRUE(bare["eventId"].is_null());
+  EXPECT_TRUE(bare["channels"].is_null());
+}
+
+}  // namespace
+}  // namespace hookd::api

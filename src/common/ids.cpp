@@ -47,7 +47,7 @@ std::string new_id(std::string_view prefix) {
   constexpr U128 kTailMask = (static_cast<U128>(1) << 80) - 1;
   if (now_ms > state.last_ms) {
     std::array<uint8_t, 10> bytes{};
-    fill_random(bytes.data(), bytes.size());
+    fill_random_fast(bytes.data(), bytes.size());
     U128 tail = 0;
     for (uint8_t b : bytes) tail = (tail << 8) | b;
     // Leave headroom so that increments within one millisecond never overflow the tail.

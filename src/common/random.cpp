@@ -2,8 +2,10 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <random>
 
 namespace hookd {
@@ -22,6 +24,24 @@ double random_unit() {
     return seed;
   }()};
   return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
+}
+
+void fill_random_fast(uint8_t* out, size_t size) {
+  // RAND_bytes costs thousands of instructions a call (DRBG locking); ids need a few bytes per
+  // message, so take them from a thread-local block refilled from the same CSPRNG.
+  thread_local uint8_t block[4096];
+  thread_local size_t used = sizeof block;
+  while (size > 0) {
+    if (used == sizeof block) {
+      fill_random(block, sizeof block);
+      used = 0;
+    }
+    const size_t n = std::min(size, sizeof block - used);
+    std::memcpy(out, block + used, n);
+    used += n;
+    out += n;
+    size -= n;
+  }
 }
 
 std::string random_hex(size_t bytes) {

@@ -1,5 +1,6 @@
 #include "common/time.h"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -19,15 +20,48 @@ int64_t now_steady_ms() {
       .count();
 }
 
+namespace {
+
+// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's civil_from_days): pure
+// arithmetic, no libc time zone lock; this runs for every message rendered.
+void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y = static_cast<int64_t>(yoe) + era * 400 + (m <= 2);
+}
+
+void put_digits(char* out, unsigned value, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    out[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+}
+
+}  // namespace
+
 std::string format_rfc3339(int64_t unix_ms) {
-  const time_t seconds = static_cast<time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(unix_ms % 1000));
-  return buf;
+  const int64_t ms = ((unix_ms % 1000) + 1000) % 1000;
+  const int64_t seconds = (unix_ms - ms) / 1000;
+  const int64_t sec_of_day = ((seconds % 86400) + 86400) % 86400;
+  const int64_t days = (seconds - sec_of_day) / 86400;
+  int64_t year = 0;
+  unsigned month = 0, day = 0;
+  civil_from_days(days, year, month, day);
+  std::string out = "0000-00-00T00:00:00.000Z";
+  put_digits(out.data(), static_cast<unsigned>(std::clamp<int64_t>(year, 0, 9999)), 4);
+  put_digits(out.data() + 5, month, 2);
+  put_digits(out.data() + 8, day, 2);
+  put_digits(out.data() + 11, static_cast<unsigned>(sec_of_day / 3600), 2);
+  put_digits(out.data() + 14, static_cast<unsigned>(sec_of_day / 60 % 60), 2);
+  put_digits(out.data() + 17, static_cast<unsigned>(sec_of_day % 60), 2);
+  put_digits(out.data() + 20, static_cast<unsigned>(ms), 3);
+  return out;
 }
 
 namespace {

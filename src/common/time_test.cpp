@@ -8,6 +8,12 @@ namespace {
 TEST(Time, FormatsAndParsesRfc3339) {
   EXPECT_EQ(format_rfc3339(0), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(format_rfc3339(1614265330123), "2021-02-25T15:02:10.123Z");
+  EXPECT_EQ(format_rfc3339(951782400000), "2000-02-29T00:00:00.000Z");  // leap day
+  EXPECT_EQ(format_rfc3339(4102444799999), "2099-12-31T23:59:59.999Z");
+  // Every day for 200 years round-trips through the parser.
+  for (int64_t t = 0; t < 200LL * 365 * 86400000; t += 86400000LL + 3601001) {
+    ASSERT_EQ(parse_rfc3339(format_rfc3339(t)), t) << format_rfc3339(t);
+  }
   EXPECT_EQ(parse_rfc3339("2021-02-25T15:02:10.123Z"), 1614265330123);
   EXPECT_EQ(parse_rfc3339("2021-02-25T15:02:10Z"), 1614265330000);
   EXPECT_EQ(parse_rfc3339("2021-02-25T17:02:10+02:00"), 1614265330000);
