@@ -58,22 +58,34 @@ std::optional<std::string> decode_secret(std::string_view secret) {
 std::string sign_v1(std::string_view key, std::string_view msg_id, int64_t timestamp_s,
                     std::string_view body) {
   const std::string ts = std::to_string(timestamp_s);
-  // The HMAC implementation is fetched once; it is immutable and safe to share across threads.
-  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  // HMAC over the three parts without concatenating the body into a new buffer.
-  EVP_MAC_CTX* mctx = EVP_MAC_CTX_new(mac);
-  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", const_cast<char*>("SHA256"), 0),
-                         OSSL_PARAM_construct_end()};
+  // One HMAC context per thread, re-keyed per call: creating a context per signature cost more
+  // than the hashing of a typical payload.
+  struct MacContext {
+    MacContext() {
+      EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+      ctx = EVP_MAC_CTX_new(mac);
+      EVP_MAC_free(mac);  // the context keeps its own reference
+      // The digest is set once: naming it on every init would look it up every time.
+      OSSL_PARAM params[] = {
+          OSSL_PARAM_construct_utf8_string("digest", const_cast<char*>("SHA256"), 0),
+          OSSL_PARAM_construct_end()};
+      EVP_MAC_CTX_set_params(ctx, params);
+    }
+    ~MacContext() { EVP_MAC_CTX_free(ctx); }
+    EVP_MAC_CTX* ctx;
+  };
+  thread_local MacContext mac;
   std::array<unsigned char, 32> digest{};
   size_t digest_len = 0;
-  EVP_MAC_init(mctx, reinterpret_cast<const unsigned char*>(key.data()), key.size(), params);
+  EVP_MAC_CTX* mctx = mac.ctx;
+  // HMAC over the three parts without concatenating the body into a new buffer.
+  EVP_MAC_init(mctx, reinterpret_cast<const unsigned char*>(key.data()), key.size(), nullptr);
   EVP_MAC_update(mctx, reinterpret_cast<const unsigned char*>(msg_id.data()), msg_id.size());
   EVP_MAC_update(mctx, reinterpret_cast<const unsigned char*>("."), 1);
   EVP_MAC_update(mctx, reinterpret_cast<const unsigned char*>(ts.data()), ts.size());
   EVP_MAC_update(mctx, reinterpret_cast<const unsigned char*>("."), 1);
   EVP_MAC_update(mctx, reinterpret_cast<const unsigned char*>(body.data()), body.size());
   EVP_MAC_final(mctx, digest.data(), &digest_len, digest.size());
-  EVP_MAC_CTX_free(mctx);
   return "v1," + base64_encode({reinterpret_cast<const char*>(digest.data()), digest_len});
 }
 

@@ -71,7 +71,20 @@ Connection::Connection(const std::string& path) {
   sqlite3_busy_timeout(db_, 5000);
 }
 
-Connection::~Connection() { sqlite3_close_v2(db_); }
+Connection::~Connection() {
+  statements_.clear();
+  sqlite3_close_v2(db_);
+}
+
+Statement& Connection::cached(const std::string& sql) {
+  auto& slot = statements_[sql];
+  if (!slot) {
+    slot = std::make_unique<Statement>(db_, sql);
+  } else {
+    slot->reset();
+  }
+  return *slot;
+}
 
 void Connection::exec(const char* sql) {
   char* error = nullptr;

@@ -3,6 +3,8 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -57,10 +59,14 @@ class Connection final {
 
   void exec(const char* sql);
   sqlite3* handle() const { return db_; }
+  // A prepared statement kept for the connection's lifetime, reset and ready to bind. For
+  // queries that run often; the SQL text is the key.
+  Statement& cached(const std::string& sql);
   int changes() const { return sqlite3_changes(db_); }
 
  private:
-  sqlite3* db_ = nullptr;
+  std::map<std::string, std::unique_ptr<Statement>> statements_;
+  sqlite3* db_ = nullptr;  // declared last: closed after the statements are finalized
 };
 
 }  // namespace hookd::sqlite

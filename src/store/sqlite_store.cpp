@@ -178,6 +178,7 @@ class SqliteStore final : public Store {
       store_.readers_cv_.notify_one();
     }
     sqlite3* operator*() const { return conn_->handle(); }
+    sqlite::Connection& connection() const { return *conn_; }
 
    private:
     SqliteStore& store_;
@@ -505,13 +506,14 @@ std::vector<Delivery> SqliteStore::list_deliveries_of_message(const std::string&
 std::vector<PendingDelivery> SqliteStore::pending_page(int64_t due_before,
                                                        const PendingCursor& after, int limit) {
   // Keyset pagination over the partial index of pending deliveries: each page is one seek.
+  static const std::string kSql =
+      "SELECT d.msg_id, d.endpoint_id, d.app_id, d.attempts, d.next_attempt_at, "
+      "m.event_type, m.event_id, m.channels, m.payload, m.created_at FROM deliveries d "
+      "JOIN messages m ON m.app_id = d.app_id AND m.id = d.msg_id WHERE d.status = 1 AND "
+      "d.next_attempt_at <= ?4 AND (d.next_attempt_at, d.msg_id, d.endpoint_id) > "
+      "(?1, ?2, ?3) ORDER BY d.next_attempt_at, d.msg_id, d.endpoint_id LIMIT ?5";
   ReaderLease db(*this);
-  Statement st(*db,
-               "SELECT d.msg_id, d.endpoint_id, d.app_id, d.attempts, d.next_attempt_at, "
-               "m.event_type, m.event_id, m.channels, m.payload, m.created_at FROM deliveries d "
-               "JOIN messages m ON m.app_id = d.app_id AND m.id = d.msg_id WHERE d.status = 1 AND "
-               "d.next_attempt_at <= ?4 AND (d.next_attempt_at, d.msg_id, d.endpoint_id) > "
-               "(?1, ?2, ?3) ORDER BY d.next_attempt_at, d.msg_id, d.endpoint_id LIMIT ?5");
+  Statement& st = db.connection().cached(kSql);
   st.bind(1, after.next_attempt_at).bind(2, after.msg_id).bind(3, after.endpoint_id);
   st.bind(4, due_before).bind(5, int64_t{limit});
   std::vector<PendingDelivery> page;
@@ -538,6 +540,7 @@ std::vector<PendingDelivery> SqliteStore::pending_page(int64_t due_before,
     p.message = m;
     page.push_back(std::move(p));
   }
+  st.reset();  // ends the read snapshot, so checkpoints can proceed
   return page;
 }
 
