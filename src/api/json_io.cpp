@@ -72,6 +72,18 @@ std::optional<std::vector<std::string>> read_names(const json& body, const char*
   return out;
 }
 
+void read_metadata_and_rate(const json& body, bool full, std::string& metadata_json,
+                            std::optional<int64_t>& throttle_rate) {
+  if (auto metadata = read_object(body, "metadata")) {
+    metadata_json = *metadata;
+  } else if (full) {
+    metadata_json = "{}";
+  }
+  auto rate = read_int(body, "throttleRate", 1, 1'000'000);
+  if (!rate) rate = read_int(body, "rateLimit", 1, 1'000'000);
+  if (rate || full) throttle_rate = rate;
+}
+
 Page read_page(const HttpRequest& req) {
   Page page;
   if (auto it = req.query.find("limit"); it != req.query.end()) {

@@ -26,6 +26,11 @@ std::optional<std::string> read_object(const json& body, const char* field);
 std::optional<std::vector<std::string>> read_names(const json& body, const char* field,
                                                    size_t max_items);
 
+// The fields applications and endpoints share: `metadata` (an object) and `throttleRate` (alias
+// `rateLimit`). With `full` (create, PUT) absent fields are reset.
+void read_metadata_and_rate(const json& body, bool full, std::string& metadata_json,
+                            std::optional<int64_t>& throttle_rate);
+
 // limit (1..250, default 50) and iterator from the query string.
 Page read_page(const HttpRequest& req);
 

@@ -25,14 +25,7 @@ void apply_app_fields(ApiContext& ctx, const json& body, Application& app, bool 
   } else if (full) {
     app.uid.clear();
   }
-  if (auto metadata = read_object(body, "metadata")) {
-    app.metadata_json = *metadata;
-  } else if (full) {
-    app.metadata_json = "{}";
-  }
-  auto rate = read_int(body, "throttleRate", 1, 1'000'000);
-  if (!rate) rate = read_int(body, "rateLimit", 1, 1'000'000);
-  if (rate || full) app.throttle_rate = rate;
+  read_metadata_and_rate(body, full, app.metadata_json, app.throttle_rate);
 }
 
 }  // namespace

@@ -77,14 +77,7 @@ void apply_endpoint_fields(ApiContext& ctx, const json& body, const Application&
   } else if (full) {
     ep.uid.clear();
   }
-  if (auto metadata = read_object(body, "metadata")) {
-    ep.metadata_json = *metadata;
-  } else if (full) {
-    ep.metadata_json = "{}";
-  }
-  auto rate = read_int(body, "throttleRate", 1, 1'000'000);
-  if (!rate) rate = read_int(body, "rateLimit", 1, 1'000'000);
-  if (rate || full) ep.throttle_rate = rate;
+  read_metadata_and_rate(body, full, ep.metadata_json, ep.throttle_rate);
 }
 
 HttpResponse save(ApiContext& ctx, const Endpoint& before, const Endpoint& after, int status) {
