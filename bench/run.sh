@@ -3,8 +3,9 @@
 #
 #   bench/run.sh [--quick] [--bin PATH] [--keep]
 #
-#   --quick     3 s measuring windows, 5,000 end-to-end messages; finishes well under 3 minutes
-#               (CI runs this to prove the suite works; there are no thresholds)
+#   --quick     3 s measuring windows and smaller counts (5,000 end-to-end messages, fan-out of
+#               200 messages, 1,000 endpoints in 100 apps, 50,000 pending deliveries); finishes
+#               well under 3 minutes (CI runs this to prove the suite works; no thresholds)
 #   --bin PATH  hookd binary to measure (default build-release/hookd, built in Release with
 #               cmake + Ninja when it is missing)
 #   --keep      keep the temporary directory (logs, nginx config, hookd data) for inspection
@@ -30,6 +31,26 @@
 #      Ratio to A. Then the same instance at half that rate, paced, for the window: for each
 #      message, the time from the start of its POST to nginx's receipt of its delivery
 #      (joined on webhook-id, nginx logging $msec for location /latency only): p50/p99.
+#   6. fan-out: fresh hookd, role all, one app with 100 endpoints (nginx /fan/0 .. /fan/99, all
+#      subscribed to bench.event); M messages (quick 200, full 1,000) posted, 64 in flight.
+#      Figure: M*100 / seconds from the first POST until hookd_deliveries_succeeded_total
+#      reaches M*100. Ratio to B.
+#   7. isolation: a python3 TCP server on 127.0.0.1 that accepts connections and never answers.
+#      Two fresh hookds, role all, HOOKD_REQUEST_TIMEOUT_MS=2000, one app each: first with 9
+#      endpoints at nginx, then with the same 9 plus one at the silent server (created first).
+#      Each run: M messages (quick 10,000, full 30,000) posted, 64 in flight; figure: M*9 /
+#      seconds from the first POST until hookd_deliveries_succeeded_total reaches M*9 (the
+#      silent endpoint never succeeds). Ratio with / without.
+#   8. scale: fresh hookd, role api; 10 event types t.0 .. t.9, applications s0 .. s(N-1)
+#      (full 1,000, quick 100), each with 10 endpoints, endpoint k subscribed to t.k only,
+#      created through the API by bench/populate.py (8 connections). wrk (bench/scale.lua) POSTs
+#      each message to a random app uid with a random event type: each matches one endpoint.
+#      Figure: 202 responses/s, p50/p99. Ratio to the ingest figure of step 3.
+#   9. memory: fresh hookd, role api, one endpoint at nginx; N messages (full 1,000,000, quick
+#      50,000) posted by the libcurl loop, 64 in flight; stopped, restarted with role all on
+#      the same data dir. Figures: VmHWM (peak RSS) of the restarted process once every
+#      pending delivery succeeded (or the window ran out), seconds from its start to the first
+#      delivery, and the drain rate. No ratio.
 # The table at the end is Markdown, ready to paste into docs/benchmarks.md.
 #
 # Requirements: nginx, wrk (LuaJIT), cc + libcurl headers, curl, python3, coreutils timeout.
@@ -59,9 +80,17 @@ done
 
 if [ "$QUICK" = 1 ]; then
     MODE=quick; DUR=3; WARM=1; E2E_N=5000; DRAIN_WINDOW=30; E2E_WINDOW=60; TIME_LIMIT=170
+    FAN_M=200; ISO_M=10000; SCALE_APPS=100; MEM_N=50000
+    FAN_WINDOW=40; ISO_WINDOW=40; POPULATE_WINDOW=60; MEM_INGEST_WINDOW=60; MEM_WINDOW=60
 else
     MODE=full; DUR=10; WARM=2; E2E_N=20000; DRAIN_WINDOW=120; E2E_WINDOW=180; TIME_LIMIT=1200
+    FAN_M=1000; ISO_M=30000; SCALE_APPS=1000; MEM_N=1000000
+    FAN_WINDOW=120; ISO_WINDOW=120; POPULATE_WINDOW=180; MEM_INGEST_WINDOW=300; MEM_WINDOW=300
 fi
+FAN_EPS=100       # endpoints in the fan-out app
+ISO_EPS=9         # healthy endpoints in the isolation app (plus one silent one)
+ISO_TIMEOUT_MS=2000
+SCALE_PER_APP=10  # endpoints per app in the scale scenario = number of event types
 TIME_LIMIT=${BENCH_TIME_LIMIT:-$TIME_LIMIT}   # whole run, build excluded
 CONNS=64          # connections / transfers in flight, everywhere
 WRK_THREADS=2     # wrk threads (the machine has 2 cores; same for ceiling and hookd)
@@ -94,18 +123,24 @@ NGINX_PID=""
 HOOKD_PID=""
 CHILD_PID=""
 WATCHDOG_PID=""
+SILENT_PID=""
 
-stop_pid() { # pid signal grace_seconds -> 0 if it exited on the signal, 1 if it needed SIGKILL
+# stop_pid pid signal grace_seconds -> 0 if it exited on the signal, 1 if it needed SIGKILL;
+# STOP_RC: its exit status (128 + n: killed by signal n)
+STOP_RC=0
+stop_pid() {
     local pid=$1 sig=$2 grace=$3 i
+    STOP_RC=0
     [ -n "$pid" ] || return 0
-    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; STOP_RC=$?; return 0; }
     kill "-$sig" "$pid" 2>/dev/null
     for ((i = 0; i < grace * 10; i++)); do
-        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; STOP_RC=$?; return 0; }
         sleep 0.1
     done
     kill -KILL "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
+    STOP_RC=$?
     return 1
 }
 
@@ -114,6 +149,7 @@ cleanup() {
     [ -n "$WATCHDOG_PID" ] && kill "$WATCHDOG_PID" 2>/dev/null
     [ -n "$CHILD_PID" ] && stop_pid "$CHILD_PID" TERM 2
     [ -n "$HOOKD_PID" ] && stop_pid "$HOOKD_PID" TERM 5
+    [ -n "$SILENT_PID" ] && stop_pid "$SILENT_PID" TERM 2
     [ -n "$NGINX_PID" ] && stop_pid "$NGINX_PID" QUIT 5
     if [ "$KEEP" = 1 ]; then log "kept $TMP"; else rm -rf "$TMP"; fi
 }
@@ -161,6 +197,7 @@ try: print(f"{float(sys.argv[1])/float(sys.argv[2]):.2f}")
 except Exception: print("n/a")' "${1:-}" "${2:-}"; }
 
 # ---------------------------------------------------------------- inputs
+LOAD_START=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)
 log "mode: $MODE (windows ${DUR}s, end-to-end ${E2E_N} messages), binary: $BIN"
 log "temp dir: $TMP"
 
@@ -245,13 +282,14 @@ NOTES=()
 note() { NOTES+=("$*"); log "$*"; }
 fail() { FAILED=1; note "FAILED: $*"; }
 
-# wrk_run NAME URL EXPECT TOKEN SECONDS -> $TMP/NAME.out with the WRK summary line
+# wrk_run NAME URL EXPECT TOKEN SECONDS [SCRIPT] -> $TMP/NAME.out with the WRK summary line
+# (SCRIPT: default bench/post.lua)
 wrk_run() {
-    local name=$1 url=$2 expect=$3 token=$4 secs=$5
+    local name=$1 url=$2 expect=$3 token=$4 secs=$5 script=${6:-$BENCH_DIR/post.lua}
     BENCH_BODY_FILE="$BODY" BENCH_EXPECT="$expect" BENCH_TOKEN="$token" \
         run_bounded $((secs + 30)) "$TMP/$name.out" \
         wrk -t"$WRK_THREADS" -c"$CONNS" -d"${secs}s" --timeout 10s \
-        -s "$BENCH_DIR/post.lua" "$url"
+        -s "$script" "$url"
     local rc=$?
     if ! grep -q '^WRK ' "$TMP/$name.out"; then
         cat "$TMP/$name.out" "$TMP/$name.out.err" >&2
@@ -294,16 +332,18 @@ HOOKD_PORT=""
 HOOKD_URL=""
 APP_ID=""
 
-# hookd_start NAME DATA_DIR ROLE: start hookd, wait for /health 204
+# hookd_start NAME DATA_DIR ROLE [VAR=VALUE]...: start hookd (with those extra environment
+# variables), wait for /health 204
 hookd_start() {
     local name=$1 data=$2 role=$3 code i
+    shift 3
     HOOKD_PORT=$(free_port)
     HOOKD_URL="http://127.0.0.1:$HOOKD_PORT"
     mkdir -p "$data"
     HOOKD_START_TS=$(date +%s.%N)
     HOOKD_LISTEN="127.0.0.1:$HOOKD_PORT" HOOKD_DATA_DIR="$data" HOOKD_ADMIN_TOKEN="$TOKEN" \
         HOOKD_SSRF_ALLOW="127.0.0.0/8" HOOKD_ROLE="$role" \
-        "$BIN" serve >"$TMP/hookd-$name.log" 2>&1 &
+        env "$@" "$BIN" serve >"$TMP/hookd-$name.log" 2>&1 &
     HOOKD_PID=$!
     for ((i = 0; i < 300; i++)); do
         code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$HOOKD_URL/health" 2>/dev/null)
@@ -324,13 +364,23 @@ hookd_start() {
 }
 
 # hookd_stop NAME: SIGTERM, then SIGKILL after 15 s (reported)
+# A hookd that already logged a signal, or is gone, was stopped by something outside the suite
+# (on a shared machine: someone's `pkill -f "hookd serve"`): that phase's figures are void.
 hookd_stop() {
     [ -n "$HOOKD_PID" ] || return 0
-    local rss
+    local rss sig
     rss=$(awk '/^VmHWM/ {print $2}' "/proc/$HOOKD_PID/status" 2>/dev/null)
     [ -n "$rss" ] && R[rss_$1]=$((rss / 1024))
+    sig=$(grep -m1 'stopping on signal' "$TMP/hookd-$1.log" 2>/dev/null)
+    if [ -n "$sig" ] || ! kill -0 "$HOOKD_PID" 2>/dev/null; then
+        fail "hookd $1 was stopped from outside the suite before the end of its scenario (${sig:-process gone}); its figures are not valid"
+    fi
     if ! stop_pid "$HOOKD_PID" TERM 15; then
         note "hookd $1 did not exit within 15 s of SIGTERM (killed)"
+    elif [ "$STOP_RC" != 0 ]; then
+        local how="status $STOP_RC"
+        [ "$STOP_RC" -gt 128 ] && how="signal $((STOP_RC - 128))$( [ "$STOP_RC" = 139 ] && echo ' (SIGSEGV)')"
+        note "hookd $1 ended with $how after SIGTERM (a clean stop exits 0)"
     fi
     HOOKD_PID=""
 }
@@ -380,7 +430,8 @@ hookd_setup() {
 
 # wait_metric OUTFILE NAME TARGET TIMEOUT T0: poll /metrics until the sum of NAME reaches
 # TARGET or TIMEOUT seconds after T0 (unix time) have passed; writes
-# "WAIT reached= value= elapsed= first= first_value=" (times in seconds since T0) to OUTFILE
+# "WAIT reached= lost= value= elapsed= first= first_value=" (times in seconds since T0; lost=1:
+# /metrics stopped answering for 5 s) to OUTFILE
 wait_metric() {
     run_bounded $(( ${4%.*} + 15 )) "$1" "$PY" "$TMP/wait_metric.py" "$HOOKD_URL/metrics" "$2" "$3" "$4" "$5"
 }
@@ -402,21 +453,39 @@ def read():
 first = None   # seconds since T0 when the counter was first seen above 0
 first_v = 0    # and its value then
 value = None
+last_ok = None # when /metrics last answered: 5 s of silence after that ends the wait (lost=1)
+lost = 0
 while True:
     v = read()
     now = time.time() - t0
     if v is not None:
-        value = v
+        value, last_ok = v, now
         if first is None and v > 0:
             first, first_v = now, v
         if v >= target:
             break
+    elif last_ok is not None and now - last_ok > 5:
+        lost = 1
+        break
     if now > timeout:
         break
     time.sleep(0.02)
-print(f"WAIT reached={int(value is not None and value >= target)} value={value if value is not None else ''}"
-      f" elapsed={now:.3f} first={'' if first is None else f'{first:.3f}'} first_value={first_v}")
+print(f"WAIT reached={int(value is not None and value >= target)} lost={lost}"
+      f" value={value if value is not None else ''} elapsed={now:.3f}"
+      f" first={'' if first is None else f'{first:.3f}'} first_value={first_v}")
 EOF
+
+# check_overshoot NAME EXPECTED: one second after hookd_deliveries_succeeded_total reached
+# EXPECTED (every delivery there is), it must still be EXPECTED: more means deliveries were
+# sent (and counted) twice, and a figure from the counter counts those too
+check_overshoot() {
+    local v
+    sleep 1
+    v=$(metric hookd_deliveries_succeeded_total)
+    if [ -n "$v" ] && [ "$v" -gt "$2" ]; then
+        note "$1: hookd_deliveries_succeeded_total=$v one second after it reached $2, the number of deliveries there are: $((v - $2)) sent twice (the figure counts them)"
+    fi
+}
 
 # ---------------------------------------------------------------- 3. ingest (delivery paused)
 INGEST_DATA="$TMP/data-ingest"
@@ -485,8 +554,11 @@ d, t = $value - $first_value, $elapsed - $first
 print(d / t if d >= 500 and t >= 0.2 else $value / max($elapsed, 1e-3))")
             R[drain_first]=$first
             R[drain_value]=$value
-            [ "$reached" = 1 ] ||
+            if [ "$reached" = 1 ]; then
+                check_overshoot drain "$PENDING"
+            else
                 note "drain: only $value of $PENDING delivered within ${DRAIN_WINDOW}s (figure from the partial count)"
+            fi
             log "drain: $value deliveries in ${elapsed}s, first after ${first}s: $(fmt_num "${R[drain_rps]}") deliveries/s"
         else
             fail "drain: no delivery succeeded within ${DRAIN_WINDOW}s ($(cat "$TMP/drain.out"))"
@@ -603,13 +675,316 @@ if hookd_start e2e "$TMP/data-e2e" all && hookd_setup; then
 fi
 hookd_stop e2e
 
+# ---------------------------------------------------------------- helpers for steps 6-9
+# populate NAME FILE: create the objects listed in FILE (see bench/populate.py) on the running
+# hookd; $TMP/NAME.out holds the API summary line. Returns 1 (and fails) unless all were created.
+populate() {
+    local name=$1 file=$2
+    run_bounded "$POPULATE_WINDOW" "$TMP/$name.out" "$PY" "$BENCH_DIR/populate.py" -j 8 \
+        -t "$((POPULATE_WINDOW - 10))" -f "$file" "$HOOKD_URL" "$TOKEN"
+    if [ "$(kv "$TMP/$name.out" API bad)" = 0 ] && [ "$(kv "$TMP/$name.out" API errors)" = 0 ] &&
+        [ "$(kv "$TMP/$name.out" API requests)" = "$(grep -cv '^--$' "$file")" ]; then
+        log "$name: $(kv "$TMP/$name.out" API requests) objects created in $(kv "$TMP/$name.out" API seconds)s"
+        return 0
+    fi
+    cat "$TMP/$name.out.err" >&2 2>/dev/null
+    fail "$name: creating the objects failed ($(cat "$TMP/$name.out" 2>/dev/null))"
+    return 1
+}
+
+# post_and_deliver NAME MSG_URL M PER_MSG WINDOW: on the running hookd (role all), POST M
+# messages (the libcurl loop, 64 in flight) while it delivers, then wait until
+# hookd_deliveries_succeeded_total has grown by (accepted messages x PER_MSG), at most WINDOW
+# seconds after the first POST. Sets PD_OK (accepted), PD_DONE (deliveries counted), PD_RPS
+# (PD_DONE / seconds from the first POST), PD_SECS, PD_POST_RPS, PD_REACHED.
+post_and_deliver() {
+    local name=$1 url=$2 m=$3 per=$4 window=$5 base t0 value
+    PD_OK=0; PD_DONE=0; PD_RPS=""; PD_SECS=""; PD_POST_RPS=""; PD_REACHED=0
+    base=$(metric hookd_deliveries_succeeded_total); base=${base:-0}
+    t0=$(date +%s.%N)
+    run_bounded "$window" "$TMP/$name.post.out" "$CURL_CEILING" -n "$m" -c "$CONNS" -b "$BODY" \
+        -s 202 -H "Authorization: Bearer $TOKEN" "$url"
+    PD_OK=$(kvn "$TMP/$name.post.out" CURL ok)
+    if [ "$PD_OK" -le 0 ]; then
+        cat "$TMP/$name.post.out.err" >&2 2>/dev/null
+        fail "$name: no message accepted ($(cat "$TMP/$name.post.out" 2>/dev/null))"
+        return 1
+    fi
+    PD_POST_RPS=$(kv "$TMP/$name.post.out" CURL ok_rps)
+    [ "$PD_OK" != "$m" ] &&
+        note "$name: $((m - PD_OK)) of $m POSTs were not 202 (first: $(kv "$TMP/$name.post.out" CURL first_bad))"
+    wait_metric "$TMP/$name.out" hookd_deliveries_succeeded_total "$((base + PD_OK * per))" \
+        "$window" "$t0"
+    value=$(kv "$TMP/$name.out" WAIT value)
+    PD_SECS=$(kv "$TMP/$name.out" WAIT elapsed)
+    PD_REACHED=$(kvn "$TMP/$name.out" WAIT reached)
+    PD_DONE=$(( ${value:-0} - base ))
+    if [ "$PD_DONE" -le 0 ]; then
+        fail "$name: nothing delivered within ${window}s ($(cat "$TMP/$name.out"))"
+        return 1
+    fi
+    PD_RPS=$("$PY" -c "print($PD_DONE / max($PD_SECS, 1e-3))")
+    if [ "$(kv "$TMP/$name.out" WAIT lost)" = 1 ]; then
+        note "$name: /metrics stopped answering after ${PD_SECS}s ($PD_DONE of $((PD_OK * per)) deliveries counted)"
+    elif [ "$PD_REACHED" = 1 ]; then
+        check_overshoot "$name" "$((base + PD_OK * per))"
+    else
+        note "$name: only $PD_DONE of $((PD_OK * per)) deliveries within ${window}s (figure from the partial count)"
+    fi
+    log "$name: $PD_OK messages accepted at $(fmt_num "$PD_POST_RPS")/s, $PD_DONE deliveries after ${PD_SECS}s: $(fmt_num "$PD_RPS") deliveries/s"
+}
+
+# ---------------------------------------------------------------- 6. fan-out
+if hookd_start fanout "$TMP/data-fanout" all; then
+    {
+        echo 'POST /api/v1/event-type {"name":"bench.event","description":"hookd benchmark event"}'
+        echo 'POST /api/v1/app {"name":"bench fan-out","uid":"fan"}'
+        echo --
+        for ((j = 0; j < FAN_EPS; j++)); do
+            echo "POST /api/v1/app/fan/endpoint {\"url\":\"$NGINX_URL/fan/$j\",\"eventTypes\":[\"bench.event\"]}"
+        done
+    } >"$TMP/fanout.req"
+    if populate fanout_setup "$TMP/fanout.req"; then
+        log "fan-out: posting $FAN_M messages to $FAN_EPS endpoints each, delivery running"
+        if post_and_deliver fanout "$HOOKD_URL/api/v1/app/fan/msg" "$FAN_M" "$FAN_EPS" "$FAN_WINDOW"; then
+            R[fan_rps]=$PD_RPS
+            R[fan_n]=$((PD_OK * FAN_EPS))
+            R[fan_secs]=$PD_SECS
+            R[fan_post_rps]=$PD_POST_RPS
+        fi
+        failed_attempts=$(metric hookd_attempts_failed_total)
+        [ -n "$failed_attempts" ] && [ "$failed_attempts" != 0 ] &&
+            note "fan-out: hookd_attempts_failed_total=$failed_attempts"
+    fi
+fi
+hookd_stop fanout
+
+# ---------------------------------------------------------------- 7. isolation
+# a TCP server on 127.0.0.1 that accepts every connection, reads and discards what it gets, and
+# never answers; it closes a connection only when the peer does. Prints its port.
+SILENT_PY='
+import selectors, socket, sys
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", 0))
+srv.listen(1024)
+print(srv.getsockname()[1], flush=True)
+sel = selectors.DefaultSelector()
+sel.register(srv, selectors.EVENT_READ)
+while True:
+    for key, _ in sel.select(1.0):
+        s = key.fileobj
+        if s is srv:
+            c, _ = srv.accept()
+            sel.register(c, selectors.EVENT_READ)
+        else:
+            try:
+                data = s.recv(65536)
+            except OSError:
+                data = b""
+            if not data:
+                sel.unregister(s)
+                s.close()
+'
+SILENT_URL=""
+"$PY" -c "$SILENT_PY" >"$TMP/silent.port" 2>"$TMP/silent.err" &
+SILENT_PID=$!
+for _ in $(seq 1 50); do
+    [ -s "$TMP/silent.port" ] && break
+    kill -0 "$SILENT_PID" 2>/dev/null || break
+    sleep 0.1
+done
+silent_port=$(head -n1 "$TMP/silent.port" 2>/dev/null)
+# it must accept the connection and then say nothing: curl times out (28), neither refused (7)
+# nor answered
+silent_rc=""
+if [ -n "$silent_port" ]; then
+    curl -s -o /dev/null --max-time 1 -X POST -H 'Content-Type: application/json' \
+        --data-binary "@$BODY" "http://127.0.0.1:$silent_port/dead"
+    silent_rc=$?
+fi
+if [ "$silent_rc" = 28 ]; then
+    SILENT_URL="http://127.0.0.1:$silent_port/dead"
+    log "silent server (pid $SILENT_PID) accepts and never answers on 127.0.0.1:$silent_port"
+else
+    cat "$TMP/silent.err" >&2 2>/dev/null
+    fail "isolation: the silent TCP server did not start or did not behave (curl status ${silent_rc:-none})"
+fi
+
+# iso_run NAME WITH_SILENT(0|1): fresh hookd, 9 endpoints at nginx (+ the silent one, created
+# first), ISO_M messages; sets R[iso_NAME_rps]
+iso_run() {
+    local name=$1 with=$2 j
+    hookd_start "iso_$name" "$TMP/data-iso-$name" all "HOOKD_REQUEST_TIMEOUT_MS=$ISO_TIMEOUT_MS" ||
+        return 1
+    {
+        echo 'POST /api/v1/event-type {"name":"bench.event","description":"hookd benchmark event"}'
+        echo 'POST /api/v1/app {"name":"bench isolation","uid":"iso"}'
+        echo --
+        [ "$with" = 1 ] && echo "POST /api/v1/app/iso/endpoint {\"url\":\"$SILENT_URL\",\"eventTypes\":[\"bench.event\"],\"description\":\"never answers\"}" && echo --
+        for ((j = 0; j < ISO_EPS; j++)); do
+            echo "POST /api/v1/app/iso/endpoint {\"url\":\"$NGINX_URL/iso/$j\",\"eventTypes\":[\"bench.event\"]}"
+        done
+    } >"$TMP/iso_$name.req"
+    if populate "iso_${name}_setup" "$TMP/iso_$name.req"; then
+        log "isolation ($name the silent endpoint): posting $ISO_M messages to $((ISO_EPS + with)) endpoints each"
+        if post_and_deliver "iso_$name" "$HOOKD_URL/api/v1/app/iso/msg" "$ISO_M" "$ISO_EPS" "$ISO_WINDOW"; then
+            R[iso_${name}_rps]=$PD_RPS
+            R[iso_${name}_secs]=$PD_SECS
+            R[iso_n]=$((PD_OK * ISO_EPS))
+        fi
+        local failed_attempts
+        failed_attempts=$(metric hookd_attempts_failed_total)
+        R[iso_${name}_failed]=${failed_attempts:-}
+        if [ "$with" = 1 ]; then
+            log "isolation: hookd_attempts_failed_total=${failed_attempts:-n/a} (the silent endpoint)"
+            [ "${failed_attempts:-0}" = 0 ] &&
+                note "isolation: no failed attempt to the silent endpoint yet (the run was shorter than the ${ISO_TIMEOUT_MS} ms timeout?)"
+        elif [ -n "$failed_attempts" ] && [ "$failed_attempts" != 0 ]; then
+            note "isolation without the silent endpoint: hookd_attempts_failed_total=$failed_attempts"
+        fi
+    fi
+    hookd_stop "iso_$name"
+}
+
+if [ -n "$SILENT_URL" ]; then
+    iso_run without 0
+    iso_run with 1
+fi
+stop_pid "$SILENT_PID" TERM 2
+SILENT_PID=""
+
+# ---------------------------------------------------------------- 8. scale
+SCALE_EPS=$((SCALE_APPS * SCALE_PER_APP))
+if hookd_start scale "$TMP/data-scale" api; then
+    {
+        for ((k = 0; k < SCALE_PER_APP; k++)); do
+            echo "POST /api/v1/event-type {\"name\":\"t.$k\",\"description\":\"hookd benchmark scale $k\"}"
+        done
+        awk -v n="$SCALE_APPS" 'BEGIN { for (i = 0; i < n; i++)
+            printf "POST /api/v1/app {\"name\":\"bench scale %d\",\"uid\":\"s%d\"}\n", i, i }'
+        echo --
+        awk -v n="$SCALE_APPS" -v per="$SCALE_PER_APP" -v u="$NGINX_URL" 'BEGIN {
+            for (i = 0; i < n; i++) for (k = 0; k < per; k++)
+                printf "POST /api/v1/app/s%d/endpoint {\"url\":\"%s/s/%d/%d\",\"eventTypes\":[\"t.%d\"]}\n", i, u, i, k, k }'
+    } >"$TMP/scale.req"
+    log "scale: creating $SCALE_PER_APP event types, $SCALE_APPS apps, $SCALE_EPS endpoints through the API"
+    if populate scale_setup "$TMP/scale.req"; then
+        R[scale_create_s]=$(kv "$TMP/scale_setup.out" API seconds)
+        R[scale_create_rps]=$(kv "$TMP/scale_setup.out" API rps)
+        # one message by hand: it must give 202 and match exactly the one endpoint of its type
+        last=$((SCALE_APPS - 1)); k=$((SCALE_PER_APP - 1))
+        scale_ok=0
+        if resp=$(api POST "/api/v1/app/s$last/msg" "{\"eventType\":\"t.$k\",\"payload\":{\"check\":1}}" 202); then
+            mid=$(json_field id <<<"$resp")
+            if resp=$(api GET "/api/v1/app/s$last/msg/$mid/endpoint" "" 200); then
+                got=$("$PY" -c 'import json,sys; d=json.load(sys.stdin)["data"]; print(" ".join(e["url"] for e in d))' <<<"$resp" 2>/dev/null)
+                if [ "$got" = "$NGINX_URL/s/$last/$k" ]; then
+                    scale_ok=1
+                    log "scale: a t.$k message to s$last matches exactly its endpoint ($got)"
+                else
+                    fail "scale: a t.$k message to s$last matched [${got}], expected [$NGINX_URL/s/$last/$k]"
+                fi
+            else
+                api_failed
+            fi
+        else
+            api_failed
+        fi
+        if [ "$scale_ok" = 1 ]; then
+            export BENCH_APPS=$SCALE_APPS BENCH_TYPES=$SCALE_PER_APP BENCH_APP_PREFIX=s BENCH_TYPE_PREFIX=t.
+            log "scale: wrk -t$WRK_THREADS -c$CONNS POST to random apps and event types, ${WARM}s warm-up + ${DUR}s"
+            wrk_run scale_warm "$HOOKD_URL/" 202 "$TOKEN" "$WARM" "$BENCH_DIR/scale.lua" >/dev/null
+            if wrk_run scale "$HOOKD_URL/" 202 "$TOKEN" "$DUR" "$BENCH_DIR/scale.lua"; then
+                R[scale_rps]=$(kv "$TMP/scale.out" WRK ok_rps)
+                R[scale_p50]=$(kv "$TMP/scale.out" WRK p50_ms)
+                R[scale_p99]=$(kv "$TMP/scale.out" WRK p99_ms)
+                bad=$(kv "$TMP/scale.out" WRK unexpected)
+                errs=0
+                for x in connect_errors read_errors write_errors timeouts; do
+                    errs=$((errs + $(kvn "$TMP/scale.out" WRK $x)))
+                done
+                [ "${bad:-0}" != 0 ] && note "scale: $bad responses were not 202, first: $(kv "$TMP/scale.out" WRK first_unexpected)"
+                [ "$errs" != 0 ] && note "scale: $errs socket errors/timeouts in wrk"
+                [ "$(kv "$TMP/scale.out" WRK expected)" = 0 ] && fail "scale: no 202 at all"
+                log "scale: $(fmt_num "${R[scale_rps]}") msg/s accepted, p50 ${R[scale_p50]} ms, p99 ${R[scale_p99]} ms"
+                sent=$(( 1 + $(kvn "$TMP/scale_warm.out" WRK expected) + $(kvn "$TMP/scale.out" WRK expected) ))
+                accepted=$(metric hookd_messages_accepted_total)
+                [ -n "$accepted" ] && [ "$accepted" -lt "$sent" ] &&
+                    note "scale: /metrics hookd_messages_accepted_total=$accepted but clients saw $sent responses 202"
+            else
+                fail "scale: wrk did not report"
+            fi
+        fi
+    fi
+fi
+hookd_stop scale
+
+# ---------------------------------------------------------------- 9. memory
+MEM_DATA="$TMP/data-mem"
+MEM_PENDING=""
+if hookd_start mem_ingest "$MEM_DATA" api && hookd_setup; then
+    log "memory: posting $((MEM_N - 1)) more messages (role api), $CONNS in flight, at most ${MEM_INGEST_WINDOW}s"
+    run_bounded "$MEM_INGEST_WINDOW" "$TMP/mem_post.out" "$CURL_CEILING" -n "$((MEM_N - 1))" \
+        -c "$CONNS" -b "$BODY" -s 202 -H "Authorization: Bearer $TOKEN" "$HOOKD_URL/api/v1/app/$APP_ID/msg"
+    okn=$(kvn "$TMP/mem_post.out" CURL ok)
+    R[mem_post_rps]=$(kv "$TMP/mem_post.out" CURL ok_rps)
+    accepted=$(metric hookd_messages_accepted_total)
+    MEM_PENDING=${accepted:-$((okn + 1))}
+    if [ "$okn" -gt 0 ]; then
+        [ "$okn" != "$((MEM_N - 1))" ] &&
+            note "memory: $((MEM_N - 1 - okn)) of $((MEM_N - 1)) POSTs were not 202 (first: $(kv "$TMP/mem_post.out" CURL first_bad))"
+        log "memory: $okn accepted in $(kv "$TMP/mem_post.out" CURL seconds)s ($(fmt_num "${R[mem_post_rps]}")/s), hookd_messages_accepted_total=${accepted:-n/a}"
+    else
+        note "memory: the libcurl loop did not finish within ${MEM_INGEST_WINDOW}s ($(cat "$TMP/mem_post.out" 2>/dev/null)); hookd_messages_accepted_total=${accepted:-n/a}"
+    fi
+fi
+hookd_stop mem_ingest
+
+if [ -n "$MEM_PENDING" ] && [ "$MEM_PENDING" -gt 0 ]; then
+    log "memory: restarting with role all, $MEM_PENDING pending deliveries"
+    if hookd_start mem "$MEM_DATA" all; then
+        wait_metric "$TMP/mem.out" hookd_deliveries_succeeded_total "$MEM_PENDING" "$MEM_WINDOW" \
+            "$HOOKD_START_TS"
+        reached=$(kv "$TMP/mem.out" WAIT reached)
+        value=$(kv "$TMP/mem.out" WAIT value)
+        elapsed=$(kv "$TMP/mem.out" WAIT elapsed)
+        first=$(kv "$TMP/mem.out" WAIT first)
+        first_value=$(kvn "$TMP/mem.out" WAIT first_value)
+        R[mem_n]=$MEM_PENDING
+        hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$HOOKD_PID/status" 2>/dev/null)
+        [ -n "$hwm" ] && R[mem_hwm]=$("$PY" -c "print(f'{$hwm / 1024:.0f}')")
+        if [ -n "$first" ] && [ -n "$value" ] && [ "$value" -gt 0 ]; then
+            R[mem_first]=$first
+            R[mem_value]=$value
+            R[mem_rps]=$("$PY" -c "
+d, t = $value - $first_value, $elapsed - $first
+print(d / t if d >= 500 and t >= 0.2 else $value / max($elapsed, 1e-3))")
+            if [ "$reached" = 1 ]; then
+                check_overshoot memory "$MEM_PENDING"
+            else
+                note "memory: only $value of $MEM_PENDING delivered within ${MEM_WINDOW}s (RSS peak and rate from that part)"
+            fi
+            log "memory: peak RSS ${R[mem_hwm]:-n/a} MB, first delivery after ${first}s, $value deliveries in ${elapsed}s ($(fmt_num "${R[mem_rps]}")/s)"
+        else
+            fail "memory: no delivery succeeded within ${MEM_WINDOW}s ($(cat "$TMP/mem.out"))"
+        fi
+        failed_attempts=$(metric hookd_attempts_failed_total)
+        [ -n "$failed_attempts" ] && [ "$failed_attempts" != 0 ] &&
+            note "memory: hookd_attempts_failed_total=$failed_attempts"
+        hookd_stop mem
+    fi
+else
+    fail "memory: skipped (nothing was accepted)"
+fi
+
 # ---------------------------------------------------------------- table
 n() { fmt_num "${R[$1]:-}"; }
 ms() { "$PY" -c 'import sys; v=sys.argv[1]; print(f"{float(v):.2f}" if v else "n/a")' "${R[$1]:-}"; }
 {
     echo
     echo "hookd benchmark ($MODE: ${DUR}s windows, $CONNS connections, wrk -t$WRK_THREADS), $(date -u +%Y-%m-%dT%H:%MZ)"
-    echo "machine: $(nproc) cores, $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME"), binary: $BIN"
+    echo "machine: $(nproc) cores, $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME"), load average (1 min) at start ${LOAD_START:-n/a}, at end $(cut -d' ' -f1 /proc/loadavg 2>/dev/null), binary: $BIN"
     echo
     echo "| scenario | figure | ceiling | ratio | target |"
     echo "|---|---|---|---|---|"
@@ -619,9 +994,15 @@ ms() { "$PY" -c 'import sys; v=sys.argv[1]; print(f"{float(v):.2f}" if v else "n
     echo "| drain: $(n drain_n) pending deliveries after restart | $(n drain_rps) deliveries/s (first after ${R[drain_first]:-n/a} s) | B $(n curl_rps) | $(ratio "${R[drain_rps]:-}" "${R[curl_rps]:-}") | >= 0.7 |"
     echo "| end to end: $(n e2e_n) messages posted and delivered to nginx | $(n e2e_rps) msg/s delivered (accepted at $(n e2e_post_rps)/s) | A $(n nginx_rps) | $(ratio "${R[e2e_rps]:-}" "${R[nginx_rps]:-}") | >= 0.15 |"
     echo "| end to end latency at half that rate ($(n lat_rate) msg/s): POST start to nginx receipt | p50 ${R[lat_p50]:-n/a} ms, p99 ${R[lat_p99]:-n/a} ms (the POST itself: p50 $(ms lat_post_p50) ms, p99 $(ms lat_post_p99) ms) | — | — | p99 <= 50 ms |"
+    echo "| fan-out: $(fmt_num "$FAN_M") messages to 1 app with $FAN_EPS endpoints (nginx), $(n fan_n) deliveries | $(n fan_rps) deliveries/s (all after ${R[fan_secs]:-n/a} s; POSTs accepted at $(n fan_post_rps)/s) | B $(n curl_rps) | $(ratio "${R[fan_rps]:-}" "${R[curl_rps]:-}") | >= 0.7 |"
+    echo "| isolation: 10 endpoints, 1 never answers (timeout $((ISO_TIMEOUT_MS / 1000)) s); $(fmt_num "$ISO_M") messages, $(n iso_n) deliveries to the 9 healthy ones | $(n iso_with_rps) deliveries/s (all after ${R[iso_with_secs]:-n/a} s; ${R[iso_with_failed]:-n/a} failed attempts) | without the silent one: $(n iso_without_rps) deliveries/s (${R[iso_without_secs]:-n/a} s) | $(ratio "${R[iso_with_rps]:-}" "${R[iso_without_rps]:-}") | >= 0.9 |"
+    scale_what="$(fmt_num "$SCALE_EPS") endpoints in $(fmt_num "$SCALE_APPS") applications"
+    [ "$MODE" = quick ] && scale_what="$scale_what (quick mode; full: 10,000 in 1,000)"
+    echo "| scale: $scale_what, created in ${R[scale_create_s]:-n/a} s; each message to a random app and event type, matching 1 endpoint; delivery paused | $(n scale_rps) msg/s accepted (p50 $(ms scale_p50) ms, p99 $(ms scale_p99) ms) | ingest $(n ingest_rps) | $(ratio "${R[scale_rps]:-}" "${R[ingest_rps]:-}") | >= 0.9 |"
+    echo "| memory: $(n mem_n) pending deliveries (posted at $(n mem_post_rps)/s), restart with role all | peak RSS ${R[mem_hwm]:-n/a} MB (VmHWM); first delivery after ${R[mem_first]:-n/a} s; drained at $(n mem_rps) deliveries/s | — | — | <= 300 MB; <= 10 s |"
     echo
     rss=""
-    for s in ingest drain e2e; do [ -n "${R[rss_$s]:-}" ] && rss="$rss $s ${R[rss_$s]} MB,"; done
+    for s in ingest drain e2e fanout iso_without iso_with scale mem_ingest mem; do [ -n "${R[rss_$s]:-}" ] && rss="$rss $s ${R[rss_$s]} MB,"; done
     [ -n "$rss" ] && echo "hookd peak RSS:${rss%,}"
     if [ ${#NOTES[@]} -gt 0 ]; then
         echo "notes:"
