@@ -83,6 +83,12 @@ asio::awaitable<void> session(tcp::socket socket, Api& api, const HttpServerOpti
     }
     if (ec) break;
     auto req = parser.release();
+    if (req.version() >= 11 && req.find(http::field::host) == req.end()) {
+      auto res = to_beast(error_response(400, "bad_request", "Host: header missing (HTTP/1.1)"),
+                          req.version(), false);
+      co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+      break;
+    }
     const bool keep_alive = req.keep_alive();
     const unsigned version = req.version();
     HttpResponse response = co_await dispatch(api, to_request(std::move(req)));
@@ -155,8 +161,9 @@ void HttpServer::stop() {
     if (t.joinable()) t.join();
   }
   impl_->threads.clear();
+  // The contexts stay until destruction: answers still on their way (store callbacks) may post
+  // to them after the threads stopped.
   impl_->acceptors.clear();
-  impl_->contexts.clear();
 }
 
 }  // namespace hookd::api
