@@ -73,7 +73,9 @@ size_t Dispatcher::load_due() {
   const int64_t due_before = now_unix_ms();
   PendingCursor cursor;
   size_t loaded = 0;
+  uint64_t snapshot = 0;
   for (;;) {
+    snapshot = store_.commit_sequence() + 1;
     auto page = store_.pending_page(due_before, cursor, kLoaderPage);
     if (page.empty()) break;
     const auto& last = page.back().delivery;
@@ -85,7 +87,7 @@ size_t Dispatcher::load_due() {
       const EndpointPtr ep = catalog_.endpoint_by_id(p.delivery.endpoint_id);
       if (!ep || ep->disabled) continue;  // kept in the store until the endpoint is enabled
       jobs.push_back({std::move(p.message), std::move(p.delivery.endpoint_id), p.delivery.attempts,
-                      p.delivery.next_attempt_at});
+                      p.delivery.next_attempt_at, TriggerType::kScheduled, snapshot});
     }
     loaded += jobs.size();
     enqueue(std::move(jobs));
@@ -96,6 +98,13 @@ size_t Dispatcher::load_due() {
       loader_cv_.wait_for(lock, std::chrono::milliseconds(10));
     }
     if (stopping_) break;
+  }
+  // A watermark per delivery thread: nothing read before it is on its way any more, so the
+  // threads can forget older settlements even when this pass had nothing for them.
+  for (auto& w : workers_) {
+    DeliveryJob watermark;
+    watermark.snapshot_seq = snapshot;
+    w->post({std::move(watermark)});
   }
   return loaded;
 }

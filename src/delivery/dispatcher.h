@@ -42,6 +42,9 @@ struct DeliveryJob {
   int attempts_made = 0;
   int64_t due_at = 0;  // unix ms
   TriggerType trigger = TriggerType::kScheduled;
+  // For jobs read from the store: 1 + the store's commit sequence when the read began (0 for
+  // jobs handed over live). Lets a delivery thread tell a stale read from a pending delivery.
+  uint64_t snapshot_seq = 0;
 };
 
 class DeliveryWorker;

@@ -63,7 +63,7 @@ std::string DeliveryWorker::key_of(const DeliveryJob& job) {
 void DeliveryWorker::run() {
   pthread_setname_np(pthread_self(), "hookd-deliver");
   std::vector<DeliveryJob> incoming;
-  std::vector<std::string> released;
+  std::vector<std::pair<std::string, uint64_t>> released;
   for (;;) {
     {
       std::lock_guard lock(inbox_mu_);
@@ -71,7 +71,7 @@ void DeliveryWorker::run() {
       incoming.swap(inbox_);
       released.swap(released_);
     }
-    for (const auto& key : released) release_key(key);
+    for (const auto& [key, seq] : released) settle(key, seq);
     released.clear();
     int64_t now = now_unix_ms();
     for (auto& job : incoming) admit(std::move(job), now);
@@ -107,7 +107,31 @@ void DeliveryWorker::run() {
   metrics_.delivery_queue_depth.fetch_sub(static_cast<int64_t>(held_.size()));
 }
 
+void DeliveryWorker::settle(const std::string& key, uint64_t commit_seq) {
+  release_key(key);
+  settled_[key] = commit_seq;
+  settled_order_.emplace_back(commit_seq, key);
+}
+
+bool DeliveryWorker::stale(const DeliveryJob& job) {
+  if (job.snapshot_seq == 0) return false;
+  // Store reads reach this thread in the order they were made, so settlements older than this
+  // read can never matter again.
+  while (!settled_order_.empty() && settled_order_.front().first < job.snapshot_seq) {
+    auto it = settled_.find(settled_order_.front().second);
+    if (it != settled_.end() && it->second == settled_order_.front().first) settled_.erase(it);
+    settled_order_.pop_front();
+  }
+  if (!job.message) return true;  // a watermark only
+  auto it = settled_.find(key_of(job));
+  return it != settled_.end() && it->second >= job.snapshot_seq;
+}
+
 void DeliveryWorker::admit(DeliveryJob&& job, int64_t now) {
+  if (stale(job)) {
+    backlog_.fetch_sub(1, std::memory_order_relaxed);
+    return;
+  }
   if (job.trigger == TriggerType::kScheduled) {
     // A delivery is held in memory at most once; a second copy (e.g. from recovery racing a
     // live enqueue) is dropped here.
@@ -213,7 +237,7 @@ void DeliveryWorker::record_then_release(write::RecordAttempt&& record, const De
     {
       std::lock_guard lock(inbox_mu_);
       first = released_.empty();
-      released_.push_back(key);
+      released_.emplace_back(key, store_.commit_sequence());
     }
     // The writer completes a whole commit's callbacks at once: one wakeup serves them all.
     if (first) curl_multi_wakeup(multi_);

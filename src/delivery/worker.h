@@ -57,6 +57,10 @@ class DeliveryWorker final {
   void finish(Transfer* transfer, CURLcode code);
   void release(const DeliveryJob& job);
   void release_key(const std::string& key);
+  // A delivery whose outcome committed at `commit_seq`: a store read that began before that
+  // commit may still show it pending, and must not send it again.
+  void settle(const std::string& key, uint64_t commit_seq);
+  bool stale(const DeliveryJob& job);
   // Releases the job once `record` is durable, so the loader cannot read the delivery as
   // pending (and send it again) while its outcome is still being written.
   void record_then_release(write::RecordAttempt&& record, const DeliveryJob* job);
@@ -74,7 +78,8 @@ class DeliveryWorker final {
   std::mutex inbox_mu_;
   // Guarded by inbox_mu_.
   std::vector<DeliveryJob> inbox_;
-  std::vector<std::string> released_;  // keys whose outcome is now durable
+  // Keys whose outcome is now durable, with the commit sequence that made it so.
+  std::vector<std::pair<std::string, uint64_t>> released_;
   bool stopping_ = false;
 
   // Owned by the delivery thread.
@@ -83,6 +88,9 @@ class DeliveryWorker final {
   std::deque<std::string> runnable_;  // endpoints with ready jobs and free slots
   std::priority_queue<DeliveryJob, std::vector<DeliveryJob>, LaterFirst> timers_;
   std::unordered_set<std::string> held_;  // "msg_id endpoint_id" of scheduled jobs held here
+  // Settled deliveries by key -> commit sequence, and the same in settling order for pruning.
+  std::unordered_map<std::string, uint64_t> settled_;
+  std::deque<std::pair<uint64_t, std::string>> settled_order_;
   std::vector<std::unique_ptr<Transfer>> idle_transfers_;
   int in_flight_ = 0;
 };

@@ -2,6 +2,7 @@
 // transaction, and a small pool of reader connections (WAL lets them read while it writes).
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -135,6 +136,8 @@ class SqliteStore final : public Store {
     return !failed_ && !closing_;
   }
 
+  uint64_t commit_sequence() const override { return commits_.load(std::memory_order_acquire); }
+
   size_t write_queue_depth() const override {
     std::lock_guard lock(mu_);
     return queue_.size();
@@ -201,6 +204,7 @@ class SqliteStore final : public Store {
   std::deque<QueuedWrite> queue_;
   bool closing_ = false;
   bool failed_ = false;  // sticky: set once a commit fails
+  std::atomic<uint64_t> commits_{0};
 
   std::mutex readers_mu_;
   std::condition_variable readers_cv_;
@@ -225,7 +229,9 @@ void SqliteStore::writer_loop() {
       }
     }
     results.assign(batch.size(), WriteResult{});
-    if (!commit_batch(batch, results)) {
+    const bool ok = commit_batch(batch, results);
+    commits_.fetch_add(1, std::memory_order_release);
+    if (!ok) {
       std::lock_guard lock(mu_);
       failed_ = true;
       for (auto& queued : queue_) {

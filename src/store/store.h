@@ -112,6 +112,9 @@ class Store {
   // Blocks until the write is durable; for cold paths only.
   WriteResult write_sync(WriteOp op);
   virtual bool writable() const = 0;
+  // How many grouped commits have completed. A read that starts after this returned N sees
+  // every write of the first N commits; callbacks of commit N run after it reads N.
+  virtual uint64_t commit_sequence() const = 0;
   // Writes queued but not yet committed.
   virtual size_t write_queue_depth() const = 0;
 
