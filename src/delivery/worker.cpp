@@ -104,7 +104,7 @@ void DeliveryWorker::run() {
     curl_multi_poll(multi_, nullptr, 0, wait_ms, nullptr);
   }
   metrics_.deliveries_in_flight.fetch_sub(in_flight_);
-  metrics_.delivery_queue_depth.fetch_sub(static_cast<int64_t>(held_.size()));
+  metrics_.delivery_queue_depth.store(0);  // nothing waits in a stopped dispatcher
 }
 
 void DeliveryWorker::settle(const std::string& key, uint64_t commit_seq) {
@@ -218,11 +218,14 @@ bool DeliveryWorker::start_one(DeliveryJob&& job, int64_t now) {
 }
 
 void DeliveryWorker::release(const DeliveryJob& job) {
-  if (job.trigger == TriggerType::kScheduled) release_key(key_of(job));
+  if (job.trigger == TriggerType::kScheduled && held_.erase(key_of(job)) > 0) {
+    metrics_.delivery_queue_depth.fetch_sub(1, std::memory_order_relaxed);
+  }
 }
 
 void DeliveryWorker::release_key(const std::string& key) {
-  if (held_.erase(key) > 0) metrics_.delivery_queue_depth.fetch_sub(1, std::memory_order_relaxed);
+  // The queue-depth gauge already dropped this delivery when its outcome was known.
+  held_.erase(key);
 }
 
 void DeliveryWorker::record_then_release(write::RecordAttempt&& record, const DeliveryJob* job) {
@@ -316,6 +319,10 @@ void DeliveryWorker::finish(Transfer* raw, CURLcode code) {
     }
   }
 
+  if (release_after_commit && release_after_commit->trigger == TriggerType::kScheduled) {
+    // No longer waiting here, though still held until the outcome is durable.
+    metrics_.delivery_queue_depth.fetch_sub(1, std::memory_order_relaxed);
+  }
   record_then_release(std::move(record), release_after_commit);
   t->recycle();
   idle_transfers_.push_back(std::move(t));
