@@ -76,7 +76,9 @@ size_t Dispatcher::load_due() {
   uint64_t snapshot = 0;
   for (;;) {
     snapshot = store_.commit_sequence() + 1;
-    auto page = store_.pending_page(due_before, cursor, kLoaderPage);
+    std::vector<std::string> stalled;
+    for (const auto& w : workers_) w->stalled_endpoints(stalled);
+    auto page = store_.pending_page(due_before, cursor, kLoaderPage, stalled);
     if (page.empty()) break;
     const auto& last = page.back().delivery;
     cursor = {last.next_attempt_at, last.msg_id, last.endpoint_id};

@@ -97,6 +97,7 @@ void DeliveryWorker::run() {
     now = now_unix_ms();
     start_transfers(now);
 
+    survey_stalls(now_steady_ms());
     int wait_ms = 1000;
     if (!timers_.empty()) {
       wait_ms = static_cast<int>(std::clamp<int64_t>(timers_.top().due_at - now, 0, 1000));
@@ -217,6 +218,31 @@ bool DeliveryWorker::start_one(DeliveryJob&& job, int64_t now) {
   return true;
 }
 
+void DeliveryWorker::survey_stalls(int64_t now_steady) {
+  constexpr int64_t kSurveyEveryMs = 100;
+  constexpr int64_t kStalledAfterMs = 1'000;
+  if (now_steady - last_survey_ms_ < kSurveyEveryMs) return;
+  last_survey_ms_ = now_steady;
+  size_t stalled_ready = 0;
+  std::vector<std::string> stalled;
+  for (auto& [id, queue] : queues_) {
+    if (queue.in_flight < options_.endpoint_max_in_flight) {
+      queue.last_progress_ms = now_steady;
+    } else if (now_steady - queue.last_progress_ms > kStalledAfterMs) {
+      stalled_ready += queue.ready.size();
+      stalled.push_back(id);
+    }
+  }
+  stalled_ready_.store(stalled_ready, std::memory_order_relaxed);
+  std::lock_guard lock(stalled_mu_);
+  stalled_ids_.swap(stalled);
+}
+
+void DeliveryWorker::stalled_endpoints(std::vector<std::string>& out) const {
+  std::lock_guard lock(stalled_mu_);
+  out.insert(out.end(), stalled_ids_.begin(), stalled_ids_.end());
+}
+
 void DeliveryWorker::release(const DeliveryJob& job) {
   if (job.trigger == TriggerType::kScheduled && held_.erase(key_of(job)) > 0) {
     metrics_.delivery_queue_depth.fetch_sub(1, std::memory_order_relaxed);
@@ -311,6 +337,7 @@ void DeliveryWorker::finish(Transfer* raw, CURLcode code) {
   auto queue = queues_.find(t->endpoint->id);
   if (queue != queues_.end()) {
     --queue->second.in_flight;
+    queue->second.last_progress_ms = now_steady_ms();
     if (!queue->second.ready.empty() && !queue->second.listed) {
       queue->second.listed = true;
       runnable_.push_back(queue->first);

@@ -34,14 +34,24 @@ class DeliveryWorker final {
   void stop();
   // Thread-safe.
   void post(std::vector<DeliveryJob>&& jobs);
-  // Due jobs not started yet (posted or queued). Thread-safe.
-  size_t backlog() const { return backlog_.load(std::memory_order_relaxed); }
+  // Due jobs not started yet (posted or queued), leaving out those of stalled endpoints: ones
+  // at their in-flight cap with no request finishing for a second (a receiver that hangs).
+  // Their jobs wait on the receiver, not on this thread, so they must not hold the loader
+  // back. Thread-safe.
+  size_t backlog() const {
+    const size_t all = backlog_.load(std::memory_order_relaxed);
+    const size_t stalled = stalled_ready_.load(std::memory_order_relaxed);
+    return all > stalled ? all - stalled : 0;
+  }
+  // Appends the ids of stalled endpoints, whose deliveries the loader need not read now.
+  void stalled_endpoints(std::vector<std::string>& out) const;
 
  private:
   struct EndpointQueue {
     std::deque<DeliveryJob> ready;
     int in_flight = 0;
-    bool listed = false;  // in runnable_
+    bool listed = false;           // in runnable_
+    int64_t last_progress_ms = 0;  // steady ms of the last completion or free slot
   };
   struct LaterFirst {
     bool operator()(const DeliveryJob& a, const DeliveryJob& b) const {
@@ -50,6 +60,7 @@ class DeliveryWorker final {
   };
 
   void run();
+  void survey_stalls(int64_t now_steady);
   void admit(DeliveryJob&& job, int64_t now);
   void make_ready(DeliveryJob&& job);
   void start_transfers(int64_t now);
@@ -74,6 +85,10 @@ class DeliveryWorker final {
   const std::function<void()> on_shed_;
   CURLM* multi_ = nullptr;
   std::atomic<size_t> backlog_{0};
+  std::atomic<size_t> stalled_ready_{0};
+  mutable std::mutex stalled_mu_;
+  std::vector<std::string> stalled_ids_;  // guarded by stalled_mu_
+  int64_t last_survey_ms_ = 0;            // delivery thread only
 
   std::mutex inbox_mu_;
   // Guarded by inbox_mu_.

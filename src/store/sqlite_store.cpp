@@ -162,8 +162,9 @@ class SqliteStore final : public Store {
   std::optional<Attempt> get_attempt(const std::string& app_id,
                                      const std::string& attempt_id) override;
   std::vector<Delivery> list_deliveries_of_message(const std::string& msg_id) override;
-  std::vector<PendingDelivery> pending_page(int64_t due_before, const PendingCursor& after,
-                                            int limit) override;
+  std::vector<PendingDelivery> pending_page(
+      int64_t due_before, const PendingCursor& after, int limit,
+      const std::vector<std::string>& skip_endpoints) override;
 
  private:
   // A reader connection checked out for the lifetime of this object.
@@ -509,19 +510,22 @@ std::vector<Delivery> SqliteStore::list_deliveries_of_message(const std::string&
   return out;
 }
 
-std::vector<PendingDelivery> SqliteStore::pending_page(int64_t due_before,
-                                                       const PendingCursor& after, int limit) {
+std::vector<PendingDelivery> SqliteStore::pending_page(
+    int64_t due_before, const PendingCursor& after, int limit,
+    const std::vector<std::string>& skip_endpoints) {
   // Keyset pagination over the partial index of pending deliveries: each page is one seek.
   static const std::string kSql =
       "SELECT d.msg_id, d.endpoint_id, d.app_id, d.attempts, d.next_attempt_at, "
       "m.event_type, m.event_id, m.channels, m.payload, m.created_at FROM deliveries d "
       "JOIN messages m ON m.app_id = d.app_id AND m.id = d.msg_id WHERE d.status = 1 AND "
       "d.next_attempt_at <= ?4 AND (d.next_attempt_at, d.msg_id, d.endpoint_id) > "
-      "(?1, ?2, ?3) ORDER BY d.next_attempt_at, d.msg_id, d.endpoint_id LIMIT ?5";
+      "(?1, ?2, ?3) AND d.endpoint_id NOT IN (SELECT value FROM json_each(?6)) "
+      "ORDER BY d.next_attempt_at, d.msg_id, d.endpoint_id LIMIT ?5";
   ReaderLease db(*this);
   Statement& st = db.connection().cached(kSql);
   st.bind(1, after.next_attempt_at).bind(2, after.msg_id).bind(3, after.endpoint_id);
-  st.bind(4, due_before).bind(5, int64_t{limit});
+  const std::string skip = documents::strings_to_json(skip_endpoints);
+  st.bind(4, due_before).bind(5, int64_t{limit}).bind(6, skip);
   std::vector<PendingDelivery> page;
   std::unordered_map<std::string, MessagePtr> messages;  // fan-out rows share one message
   while (st.step()) {

@@ -54,6 +54,9 @@ TEST_F(SqliteStoreTest, CommittedMessagesSurviveReopenWithTheirDeliveries) {
   EXPECT_EQ(pending[0].message, pending[1].message);  // one message for its two deliveries
   EXPECT_EQ(pending[0].delivery.attempts, 0);
   EXPECT_TRUE(store_->pending_page(999, PendingCursor{}, 100).empty());  // not due before 1000
+  const auto skipping = store_->pending_page(INT64_MAX, PendingCursor{}, 100, {"ep_1"});
+  ASSERT_EQ(skipping.size(), 1u);
+  EXPECT_EQ(skipping[0].delivery.endpoint_id, "ep_2");
 }
 
 TEST_F(SqliteStoreTest, DuplicateEventIdIsAConflictAndWritesNothing) {

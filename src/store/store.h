@@ -132,8 +132,10 @@ class Store {
   // Up to `limit` pending deliveries due at or before `due_before` (unix ms) that come after
   // `after` in (next_attempt_at, msg_id, endpoint_id) order, each with its message. Messages
   // shared by several deliveries of the page are loaded once.
-  virtual std::vector<PendingDelivery> pending_page(int64_t due_before, const PendingCursor& after,
-                                                    int limit) = 0;
+  // Deliveries of `skip_endpoints` are left out.
+  virtual std::vector<PendingDelivery> pending_page(
+      int64_t due_before, const PendingCursor& after, int limit,
+      const std::vector<std::string>& skip_endpoints = {}) = 0;
 
   // Stops accepting writes, commits what is queued, and joins the writer.
   virtual void close() = 0;
