@@ -192,6 +192,14 @@ kv() {
 kvn() { local v; v=$(kv "$@"); echo "${v:-0}"; }
 
 fmt_num() { "$PY" -c 'import sys; v=sys.argv[1]; print(f"{float(v):,.0f}" if v else "n/a")' "${1:-}"; }
+# drain_rate VALUE FIRST_VALUE ELAPSED FIRST: deliveries/s between the first sight of a delivery
+# and the end; when that window is too short to mean anything (tiny backlog), the rate since
+# start-up instead.
+drain_rate() {
+    "$PY" -c "
+d, t = $1 - $2, $3 - $4
+print(d / t if d >= 500 and t >= 0.2 else $1 / max($3, 1e-3))"
+}
 ratio() { "$PY" -c 'import sys
 try: print(f"{float(sys.argv[1])/float(sys.argv[2]):.2f}")
 except Exception: print("n/a")' "${1:-}" "${2:-}"; }
@@ -547,11 +555,7 @@ if [ -n "$PENDING" ] && [ "$PENDING" -gt 0 ]; then
         first_value=$(kvn "$TMP/drain.out" WAIT first_value)
         R[drain_n]=$PENDING
         if [ -n "$first" ] && [ -n "$value" ] && [ "$value" -gt 0 ]; then
-            # rate between the first sight of a delivery and the end; when that window is too
-            # short to mean anything (tiny backlog), the rate since start-up instead
-            R[drain_rps]=$("$PY" -c "
-d, t = $value - $first_value, $elapsed - $first
-print(d / t if d >= 500 and t >= 0.2 else $value / max($elapsed, 1e-3))")
+            R[drain_rps]=$(drain_rate "$value" "$first_value" "$elapsed" "$first")
             R[drain_first]=$first
             R[drain_value]=$value
             if [ "$reached" = 1 ]; then
@@ -957,9 +961,7 @@ if [ -n "$MEM_PENDING" ] && [ "$MEM_PENDING" -gt 0 ]; then
         if [ -n "$first" ] && [ -n "$value" ] && [ "$value" -gt 0 ]; then
             R[mem_first]=$first
             R[mem_value]=$value
-            R[mem_rps]=$("$PY" -c "
-d, t = $value - $first_value, $elapsed - $first
-print(d / t if d >= 500 and t >= 0.2 else $value / max($elapsed, 1e-3))")
+            R[mem_rps]=$(drain_rate "$value" "$first_value" "$elapsed" "$first")
             if [ "$reached" = 1 ]; then
                 check_overshoot memory "$MEM_PENDING"
             else

@@ -153,6 +153,7 @@ void DeliveryWorker::admit(DeliveryJob&& job, int64_t now) {
 // Takes a job counted in backlog_.
 void DeliveryWorker::make_ready(DeliveryJob&& job) {
   auto& queue = queues_[job.endpoint_id];
+  if (queue.last_progress_ms == 0) queue.last_progress_ms = now_steady_ms();  // a new queue
   if (job.trigger == TriggerType::kScheduled &&
       queue.ready.size() >= options_.endpoint_max_queued) {
     // The endpoint has more waiting than memory should hold: this one stays in the store and
