@@ -40,10 +40,11 @@ void create_message(ApiContext& ctx, HttpRequest&& req, const Params& p, Respond
   message->created_at = now_unix_ms();
 
   write::InsertMessage op;
-  op.endpoint_ids = std::move(route.endpoint_ids);
+  auto endpoint_ids =
+      std::make_shared<const std::vector<std::string>>(std::move(route.endpoint_ids));
+  op.endpoint_ids = endpoint_ids;
   std::string rendered = render(*message);
   op.message = message;
-  std::vector<std::string> endpoint_ids = op.endpoint_ids;
 
   ctx.store.write(std::move(op), [&ctx, message, endpoint_ids = std::move(endpoint_ids),
                                   rendered = std::move(rendered),
@@ -51,11 +52,11 @@ void create_message(ApiContext& ctx, HttpRequest&& req, const Params& p, Respond
     switch (result.status) {
       case WriteStatus::kOk: {
         ctx.metrics.messages_accepted.fetch_add(1, std::memory_order_relaxed);
-        if (ctx.dispatcher && !endpoint_ids.empty()) {
+        if (ctx.dispatcher && !endpoint_ids->empty()) {
           std::vector<DeliveryJob> jobs;
-          jobs.reserve(endpoint_ids.size());
-          for (auto& id : endpoint_ids) {
-            jobs.push_back({message, std::move(id), 0, message->created_at});
+          jobs.reserve(endpoint_ids->size());
+          for (const auto& id : *endpoint_ids) {
+            jobs.push_back({message, id, 0, message->created_at});
           }
           ctx.dispatcher->enqueue(std::move(jobs));
         }

@@ -54,7 +54,7 @@ MessageRoute Catalog::route_message(std::string_view app_id_or_uid, std::string_
     return route;
   }
   route.app_id = entry->app.id;
-  append_matching(*entry, event_type, channels, nullptr, &route.endpoint_ids);
+  append_matching(*entry, event_type, channels, route.endpoint_ids);
   return route;
 }
 
@@ -105,20 +105,9 @@ std::vector<EndpointPtr> Catalog::list_endpoints(std::string_view app_id) const 
   return app->second.endpoints;
 }
 
-std::vector<EndpointPtr> Catalog::matching_endpoints(
-    std::string_view app_id, std::string_view event_type,
-    const std::vector<std::string>& channels) const {
-  std::vector<EndpointPtr> out;
-  std::shared_lock lock(mu_);
-  auto app = apps_.find(app_id);
-  if (app != apps_.end()) append_matching(app->second, event_type, channels, &out, nullptr);
-  return out;
-}
-
 void Catalog::append_matching(const AppEntry& app, std::string_view event_type,
                               const std::vector<std::string>& channels,
-                              std::vector<EndpointPtr>* endpoints,
-                              std::vector<std::string>* ids) const {
+                              std::vector<std::string>& ids) const {
   for (const auto& ep : app.endpoints) {
     if (ep->disabled) continue;
     if (!ep->event_types.empty() && std::find(ep->event_types.begin(), ep->event_types.end(),
@@ -128,8 +117,7 @@ void Catalog::append_matching(const AppEntry& app, std::string_view event_type,
     if ((!ep->channels.empty() || !channels.empty()) && !shares_any(ep->channels, channels)) {
       continue;
     }
-    if (endpoints) endpoints->push_back(ep);
-    if (ids) ids->push_back(ep->id);
+    ids.push_back(ep->id);
   }
 }
 

@@ -20,7 +20,9 @@ struct MessageRoute {
   enum class Status { kOk, kUnknownApp, kUnknownEventType, kArchivedEventType };
   Status status = Status::kOk;
   std::string app_id;
-  std::vector<std::string> endpoint_ids;  // matching endpoints, see matching_endpoints()
+  // Enabled endpoints subscribed to the event type (or to every type), sharing a channel with
+  // the message when either side has channels.
+  std::vector<std::string> endpoint_ids;
 };
 
 // Heterogeneous lookup: find by string_view without building a std::string.
@@ -49,11 +51,6 @@ class Catalog final {
   std::vector<EventType> list_event_types() const;
   std::vector<EndpointPtr> list_endpoints(std::string_view app_id) const;  // oldest first
 
-  // Endpoints of `app_id` that take a message of this type and these channels: enabled, subscribed
-  // to the type (or to every type), and sharing a channel when either side has channels.
-  std::vector<EndpointPtr> matching_endpoints(std::string_view app_id, std::string_view event_type,
-                                              const std::vector<std::string>& channels) const;
-
   MessageRoute route_message(std::string_view app_id_or_uid, std::string_view event_type,
                              const std::vector<std::string>& channels) const;
 
@@ -75,7 +72,7 @@ class Catalog final {
   const AppEntry* find_entry(std::string_view id_or_uid) const;  // needs mu_ held
   void append_matching(const AppEntry& app, std::string_view event_type,
                        const std::vector<std::string>& channels,
-                       std::vector<EndpointPtr>* endpoints, std::vector<std::string>* ids) const;
+                       std::vector<std::string>& ids) const;
 
   mutable std::shared_mutex mu_;
   // Guarded by mu_.

@@ -258,7 +258,10 @@ bool SqliteStore::commit_batch(std::vector<QueuedWrite>& batch, std::vector<Writ
       statements_->rollback.run();
     } catch (const sqlite::Error&) {
     }
-    if (batch.size() > 1 && e.code() != SQLITE_FULL && e.code() != SQLITE_IOERR) {
+    // A full disk or an I/O error is the store's failure, not one write's.
+    const int primary = e.code() & 0xff;
+    const bool disk_failure = primary == SQLITE_FULL || primary == SQLITE_IOERR;
+    if (batch.size() > 1 && !disk_failure) {
       // One write failed for a reason of its own: give each write its own transaction so the
       // others still land and only the faulty one is refused.
       spdlog::warn("store: grouped commit failed ({}); retrying writes one by one", e.what());
@@ -273,7 +276,7 @@ bool SqliteStore::commit_batch(std::vector<QueuedWrite>& batch, std::vector<Writ
       }
       return true;
     }
-    if (e.code() == SQLITE_FULL || (e.code() & 0xff) == SQLITE_IOERR) {
+    if (disk_failure) {
       spdlog::error("store: commit failed, refusing further writes: {}", e.what());
       for (auto& r : results)
         r = {WriteStatus::kUnavailable, std::string("commit failed: ") + e.what()};
@@ -333,7 +336,7 @@ void SqliteStore::apply(const WriteOp& op, WriteResult& result) {
                       "eventId: a message with this eventId already exists"};
             return;
           }
-          for (const auto& endpoint_id : w.endpoint_ids) {
+          for (const auto& endpoint_id : *w.endpoint_ids) {
             s.insert_delivery.bind(1, m.id)
                 .bind(2, endpoint_id)
                 .bind(3, m.app_id)

@@ -36,13 +36,18 @@ class SqliteStoreTest : public ::testing::Test {
     return m;
   }
 
+  static std::shared_ptr<const std::vector<std::string>> ids(std::vector<std::string> list) {
+    return std::make_shared<const std::vector<std::string>>(std::move(list));
+  }
+
   std::filesystem::path dir_;
   std::unique_ptr<Store> store_;
 };
 
 TEST_F(SqliteStoreTest, CommittedMessagesSurviveReopenWithTheirDeliveries) {
   const auto m = message("app_1");
-  ASSERT_EQ(store_->write_sync(write::InsertMessage{m, {"ep_1", "ep_2"}}).status, WriteStatus::kOk);
+  ASSERT_EQ(store_->write_sync(write::InsertMessage{m, ids({"ep_1", "ep_2"})}).status,
+            WriteStatus::kOk);
   store_->close();
   open();
   const auto read = store_->get_message("app_1", m->id);
@@ -60,16 +65,16 @@ TEST_F(SqliteStoreTest, CommittedMessagesSurviveReopenWithTheirDeliveries) {
 }
 
 TEST_F(SqliteStoreTest, DuplicateEventIdIsAConflictAndWritesNothing) {
-  ASSERT_EQ(store_->write_sync(write::InsertMessage{message("app_1", "e1"), {"ep_1"}}).status,
+  ASSERT_EQ(store_->write_sync(write::InsertMessage{message("app_1", "e1"), ids({"ep_1"})}).status,
             WriteStatus::kOk);
   const auto dup = message("app_1", "e1");
-  const auto result = store_->write_sync(write::InsertMessage{dup, {"ep_1"}});
+  const auto result = store_->write_sync(write::InsertMessage{dup, ids({"ep_1"})});
   EXPECT_EQ(result.status, WriteStatus::kConflict);
   EXPECT_NE(result.detail.find("eventId"), std::string::npos);
   EXPECT_FALSE(store_->get_message("app_1", dup->id));
   EXPECT_TRUE(store_->list_deliveries_of_message(dup->id).empty());
   // The same eventId in another application is another message.
-  EXPECT_EQ(store_->write_sync(write::InsertMessage{message("app_2", "e1"), {}}).status,
+  EXPECT_EQ(store_->write_sync(write::InsertMessage{message("app_2", "e1"), ids({})}).status,
             WriteStatus::kOk);
 }
 
@@ -79,7 +84,7 @@ TEST_F(SqliteStoreTest, ConcurrentWritesAreGroupedAndAllAcknowledged) {
   std::promise<void> all_done;
   std::atomic<int> remaining{kWrites};
   for (int i = 0; i < kWrites; ++i) {
-    store_->write(write::InsertMessage{message("app_1"), {"ep_1"}}, [&](const WriteResult& r) {
+    store_->write(write::InsertMessage{message("app_1"), ids({"ep_1"})}, [&](const WriteResult& r) {
       if (r.status == WriteStatus::kOk) ok.fetch_add(1);
       if (remaining.fetch_sub(1) == 1) all_done.set_value();
     });
@@ -93,7 +98,7 @@ TEST_F(SqliteStoreTest, ConcurrentWritesAreGroupedAndAllAcknowledged) {
 
 TEST_F(SqliteStoreTest, AttemptOutcomeUpdatesTheDelivery) {
   const auto m = message("app_1");
-  ASSERT_EQ(store_->write_sync(write::InsertMessage{m, {"ep_1"}}).status, WriteStatus::kOk);
+  ASSERT_EQ(store_->write_sync(write::InsertMessage{m, ids({"ep_1"})}).status, WriteStatus::kOk);
   write::RecordAttempt record;
   record.attempt = {new_id("atmpt_"),
                     m->id,
@@ -122,11 +127,11 @@ TEST_F(SqliteStoreTest, AttemptOutcomeUpdatesTheDelivery) {
 }
 
 TEST_F(SqliteStoreTest, PendingPagesWalkTheDueOrderWithoutGapsOrRepeats) {
-  std::vector<std::string> ids;
+  std::vector<std::string> created;
   for (int i = 0; i < 25; ++i) {
     auto m = message("app_1");
-    ids.push_back(m->id);
-    ASSERT_EQ(store_->write_sync(write::InsertMessage{m, {"ep_1"}}).status, WriteStatus::kOk);
+    created.push_back(m->id);
+    ASSERT_EQ(store_->write_sync(write::InsertMessage{m, ids({"ep_1"})}).status, WriteStatus::kOk);
   }
   std::vector<std::string> seen;
   PendingCursor cursor;
@@ -137,12 +142,12 @@ TEST_F(SqliteStoreTest, PendingPagesWalkTheDueOrderWithoutGapsOrRepeats) {
     const auto& last = page.back().delivery;
     cursor = {last.next_attempt_at, last.msg_id, last.endpoint_id};
   }
-  EXPECT_EQ(seen, ids);  // same due time: msg id order, which is creation order
+  EXPECT_EQ(seen, created);  // same due time: msg id order, which is creation order
 }
 
 TEST_F(SqliteStoreTest, WritesAfterCloseAreRefused) {
   store_->close();
-  const auto result = store_->write_sync(write::InsertMessage{message("app_1"), {}});
+  const auto result = store_->write_sync(write::InsertMessage{message("app_1"), ids({})});
   EXPECT_EQ(result.status, WriteStatus::kUnavailable);
   EXPECT_FALSE(store_->writable());
 }

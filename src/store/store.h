@@ -51,7 +51,8 @@ struct DeleteEndpoint {
 // already has a message with the same non-empty event_id; nothing is written then.
 struct InsertMessage {
   MessagePtr message;
-  std::vector<std::string> endpoint_ids;
+  // Shared with the caller, which hands the same ids to the dispatcher after the commit.
+  std::shared_ptr<const std::vector<std::string>> endpoint_ids;
 };
 // The outcome of one attempt and the resulting state of its delivery.
 struct RecordAttempt {
