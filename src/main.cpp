@@ -115,6 +115,7 @@ int serve(const Config& config) {
   api::ApiOptions api_options;
   api_options.admin_token = token;
   api_options.address_policy = config.address_policy;
+  api_options.max_body_bytes = config.max_body_bytes;
   api::Api api(api_options, catalog, *store, dispatcher.get(), metrics);
   if (config.serve_api) {
     api::HttpServerOptions http;

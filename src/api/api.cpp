@@ -83,6 +83,17 @@ Api::Api(ApiOptions options, Catalog& catalog, Store& store, Dispatcher* dispatc
       {"GET", {"app", "*", "msg", "*", "attempt", "*"}, get_attempt},
       {"GET", {"app", "*", "attempt", "endpoint", "*"}, list_attempts_by_endpoint},
       {"GET", {"app", "*", "attempt", "msg", "*"}, list_attempts_by_message},
+      {"GET", {"app", "*", "source"}, list_sources},
+      {"POST", {"app", "*", "source"}, create_source},
+      {"GET", {"app", "*", "source", "*"}, get_source},
+      {"PUT", {"app", "*", "source", "*"}, update_source},
+      {"PATCH", {"app", "*", "source", "*"}, update_source},
+      {"DELETE", {"app", "*", "source", "*"}, delete_source},
+      {"GET", {"app", "*", "source", "*", "event"}, list_inbound_events},
+      {"GET", {"app", "*", "source", "*", "event", "*"}, get_inbound_event},
+      {"GET", {"app", "*", "source", "*", "customer"}, list_customers},
+      {"GET", {"app", "*", "source", "*", "customer", "*"}, get_customer},
+      {"GET", {"app", "*", "source", "*", "rejection"}, list_rejections},
   };
 }
 
@@ -100,6 +111,18 @@ void Api::handle(HttpRequest&& req, Responder respond) {
     HttpResponse r{200, context_.metrics.render_prometheus(context_.store.write_queue_depth()),
                    "text/plain; version=0.0.4"};
     return respond(std::move(r));
+  }
+  constexpr std::string_view kWebhook = "/webhook/";
+  if (path.starts_with(kWebhook)) {
+    const std::string_view id = std::string_view(path).substr(kWebhook.size());
+    if (id.empty() || id.find('/') != std::string_view::npos) {
+      return respond(error_response(404, "not_found", "no such route: " + path));
+    }
+    if (req.method != "POST") {
+      return respond(error_response(405, "method_not_allowed", "use POST to send an event"));
+    }
+    receive_webhook(context_, std::move(req), percent_decode(id), std::move(respond));
+    return;
   }
   if (!path.starts_with("/api/v1/")) {
     return respond(error_response(404, "not_found", "no such route: " + path));

@@ -20,6 +20,7 @@ struct ApiOptions {
   AddressPolicy address_policy;
   int worker_threads = 4;
   int64_t default_secret_grace_s = 86'400;
+  int64_t max_body_bytes = 1 << 20;  // the HTTP server's limit; inbound sources may set less
 };
 
 // What handlers work with. Shared across threads; each member says how it may be used.
@@ -63,6 +64,9 @@ class Api final {
 Application require_app(ApiContext& ctx, const std::string& id_or_uid);
 EndpointPtr require_endpoint(ApiContext& ctx, const Application& app, const std::string& id_or_uid);
 void commit(ApiContext& ctx, WriteOp op);
+// Hands a committed message's first attempts to the dispatcher (when this node delivers).
+void dispatch_new_message(ApiContext& ctx, const MessagePtr& message,
+                          const std::vector<std::string>& endpoint_ids);
 
 // Handlers, one file per resource.
 HttpResponse list_apps(ApiContext&, const HttpRequest&, const Params&);
@@ -94,5 +98,20 @@ HttpResponse resend_message(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse list_attempts_by_endpoint(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse list_attempts_by_message(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse get_attempt(ApiContext&, const HttpRequest&, const Params&);
+
+HttpResponse list_sources(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse create_source(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse get_source(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse update_source(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse delete_source(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse list_inbound_events(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse get_inbound_event(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse list_customers(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse get_customer(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse list_rejections(ApiContext&, const HttpRequest&, const Params&);
+
+// POST /webhook/{webhookId}: an event from a third party. Runs on the I/O thread and answers
+// once the event is durable.
+void receive_webhook(ApiContext&, HttpRequest&&, const std::string& webhook_id, Responder);
 
 }  // namespace hookd::api

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "common/url.h"
+
 // The HTTP shapes handlers see: plain structs, no Beast, so handlers stay quick to compile and
 // easy to test.
 namespace hookd::api {
@@ -16,6 +18,17 @@ struct HttpRequest {
   std::map<std::string, std::string> query;  // percent-decoded
   std::string authorization;
   std::string body;  // has spare capacity for simdjson's padding
+  // Every header with its name in lower case; filled for inbound webhooks (/webhook/...) only,
+  // which verify signatures: the API routes need none of them.
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  // The first header with this lower-case name, or null.
+  const std::string* header(std::string_view lower_name) const {
+    for (const auto& [name, value] : headers) {
+      if (name == lower_name) return &value;
+    }
+    return nullptr;
+  }
 };
 
 struct HttpResponse {
@@ -53,7 +66,7 @@ HttpResponse empty_response(int status);
 
 // Splits "/api/v1/app/x" into {"api", "v1", "app", "x"} (percent-decoded segments).
 std::vector<std::string> split_path(const std::string& path);
-std::string percent_decode(std::string_view text);
-std::map<std::string, std::string> parse_query(std::string_view query);
+using hookd::parse_query;
+using hookd::percent_decode;
 
 }  // namespace hookd::api

@@ -33,6 +33,13 @@ HttpRequest to_request(http::request<http::string_body>&& req) {
   if (auto it = req.find(http::field::authorization); it != req.end()) {
     out.authorization = std::string(it->value());
   }
+  if (out.path.starts_with("/webhook/")) {
+    for (const auto& field : req) {
+      std::string name(field.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      out.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+  }
   out.body = std::move(req.body());
   out.body.reserve(out.body.size() + simdjson::SIMDJSON_PADDING);
   return out;

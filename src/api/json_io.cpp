@@ -1,9 +1,11 @@
 #include "api/json_io.h"
 
 #include <charconv>
+#include <cmath>
 
 #include "api/message_input.h"
 #include "common/time.h"
+#include "store/documents.h"
 
 namespace hookd::api {
 
@@ -246,6 +248,107 @@ std::string render_list(const std::vector<std::string>& items, bool more,
   out += more ? "false" : "true";
   out += '}';
   return out;
+}
+
+}  // namespace hookd::api
+
+namespace hookd::api {
+
+namespace {
+
+json text_or_null(const std::string& text) { return text.empty() ? json(nullptr) : json(text); }
+
+constexpr const char* kMasked = "********";
+
+}  // namespace
+
+json render(const InboundSource& src, int64_t server_max_body) {
+  const SourceVerification& v = src.verification;
+  json verification{{"type", documents::verification_name(v.type)}};
+  switch (v.type) {
+    case VerificationType::kNone:
+      break;
+    case VerificationType::kHmac:
+      verification["header"] = v.header;
+      verification["algorithm"] = v.algorithm;
+      verification["encoding"] = v.encoding;
+      verification["prefix"] = text_or_null(v.prefix);
+      verification["timestampHeader"] = text_or_null(v.timestamp_header);
+      verification["toleranceSeconds"] = v.tolerance_s;
+      verification["secret"] = kMasked;
+      break;
+    case VerificationType::kStandardWebhooks:
+      verification["toleranceSeconds"] = v.tolerance_s;
+      verification["secret"] = kMasked;
+      break;
+    case VerificationType::kBasic:
+      verification["username"] = v.username;
+      verification["password"] = kMasked;
+      break;
+    case VerificationType::kApiKey:
+      verification["header"] = v.header;
+      verification["key"] = kMasked;
+      break;
+  }
+  std::string url = "/webhook/" + src.webhook_id;
+  if (!src.client_id.empty()) url += "?client_id=" + src.client_id;
+  return json{{"id", src.id},
+              {"appId", src.app_id},
+              {"uid", text_or_null(src.uid)},
+              {"name", src.name},
+              {"kind", documents::kind_name(src.kind)},
+              {"webhookId", src.webhook_id},
+              {"clientId", text_or_null(src.client_id)},
+              {"url", url},
+              {"verification", verification},
+              {"maxBodyBytes", src.max_body_bytes > 0 ? src.max_body_bytes : server_max_body},
+              {"forward", src.forward_app_id.empty() ? json(nullptr)
+                                                     : json{{"appId", src.forward_app_id},
+                                                            {"eventType", src.forward_event_type}}},
+              {"idHeader", text_or_null(src.id_header)},
+              {"idField", text_or_null(src.id_field)},
+              {"createdAt", format_rfc3339(src.created_at)},
+              {"updatedAt", format_rfc3339(src.updated_at)}};
+}
+
+std::string render(const InboundEvent& e) {
+  json head{{"id", e.id},
+            {"sourceId", e.source_id},
+            {"eventId", text_or_null(e.event_key)},
+            {"customerId", text_or_null(e.customer_id)},
+            {"name", text_or_null(e.name)},
+            {"score", e.score ? json(*e.score) : json(nullptr)},
+            {"ts", text_or_null(e.ts)},
+            {"localtime", text_or_null(e.localtime)},
+            {"occurredAt", format_rfc3339(e.occurred_at)},
+            {"receivedAt", format_rfc3339(e.received_at)},
+            {"revision", e.revision},
+            {"contentType", e.content_type},
+            {"messageId", text_or_null(e.message_id)}};
+  std::string out = dump(head);
+  out.pop_back();  // the closing brace
+  out += ",\"payload\":";
+  out += e.payload;
+  out += '}';
+  return out;
+}
+
+json render(const CustomerSummary& c) {
+  json average = nullptr;
+  if (c.average_score) average = std::round(*c.average_score * 100.0) / 100.0;
+  return json{{"customerId", c.customer_id},
+              {"eventCount", c.event_count},
+              {"averageScore", average},
+              {"latestScore", c.latest_score ? json(*c.latest_score) : json(nullptr)},
+              {"lastEventAt", format_rfc3339(c.last_event_at)}};
+}
+
+json render(const InboundRejection& r) {
+  return json{{"id", r.id},
+              {"sourceId", r.source_id},
+              {"status", r.status},
+              {"reason", r.reason},
+              {"receivedAt", format_rfc3339(r.received_at)}};
 }
 
 }  // namespace hookd::api

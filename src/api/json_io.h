@@ -44,6 +44,12 @@ json render(const Attempt& attempt);
 void append_json_string(std::string& out, std::string_view text);
 // The message with its payload inserted verbatim (never re-serialised).
 std::string render(const Message& message);
+// Secrets, passwords and keys shown as "********"; `server_max_body` stands for an unset limit.
+json render(const InboundSource& source, int64_t server_max_body);
+// The event with its payload inserted verbatim.
+std::string render(const InboundEvent& event);
+json render(const CustomerSummary& summary);
+json render(const InboundRejection& rejection);
 
 // {"data": [...], "iterator": ..., "prevIterator": null, "done": ...} from rendered items;
 // `more` says whether a further page exists, `last_id` is the iterator for it.

@@ -7,6 +7,15 @@
 
 namespace hookd::api {
 
+void dispatch_new_message(ApiContext& ctx, const MessagePtr& message,
+                          const std::vector<std::string>& endpoint_ids) {
+  if (!ctx.dispatcher || endpoint_ids.empty()) return;
+  std::vector<DeliveryJob> jobs;
+  jobs.reserve(endpoint_ids.size());
+  for (const auto& id : endpoint_ids) jobs.push_back({message, id, 0, message->created_at});
+  ctx.dispatcher->enqueue(std::move(jobs));
+}
+
 // Runs on the I/O thread and never blocks: the catalog is in memory, and the store write
 // completes asynchronously on the writer thread, which answers once the commit is durable.
 void create_message(ApiContext& ctx, HttpRequest&& req, const Params& p, Responder respond) {
@@ -52,14 +61,7 @@ void create_message(ApiContext& ctx, HttpRequest&& req, const Params& p, Respond
     switch (result.status) {
       case WriteStatus::kOk: {
         ctx.metrics.messages_accepted.fetch_add(1, std::memory_order_relaxed);
-        if (ctx.dispatcher && !endpoint_ids->empty()) {
-          std::vector<DeliveryJob> jobs;
-          jobs.reserve(endpoint_ids->size());
-          for (const auto& id : *endpoint_ids) {
-            jobs.push_back({message, id, 0, message->created_at});
-          }
-          ctx.dispatcher->enqueue(std::move(jobs));
-        }
+        dispatch_new_message(ctx, message, *endpoint_ids);
         return respond(json_response(202, std::move(rendered)));
       }
       case WriteStatus::kConflict:

@@ -20,6 +20,7 @@ void Catalog::load(const CatalogSnapshot& snapshot) {
   for (const auto& app : snapshot.apps) put_app(app);
   for (const auto& et : snapshot.event_types) put_event_type(et);
   for (const auto& ep : snapshot.endpoints) put_endpoint(ep);
+  for (const auto& src : snapshot.sources) put_source(src);
 }
 
 const Catalog::AppEntry* Catalog::find_entry(std::string_view id_or_uid) const {
@@ -135,6 +136,10 @@ void Catalog::remove_app(const std::string& app_id) {
   if (it == apps_.end()) return;
   if (!it->second.app.uid.empty()) app_by_uid_.erase(it->second.app.uid);
   for (const auto& ep : it->second.endpoints) endpoints_.erase(ep->id);
+  for (const auto& src : it->second.sources) {
+    sources_.erase(src->id);
+    source_by_webhook_.erase(src->webhook_id);
+  }
   apps_.erase(it);
 }
 
@@ -170,6 +175,62 @@ void Catalog::remove_endpoint(const std::string& endpoint_id) {
                list.end());
   }
   endpoints_.erase(it);
+}
+
+SourcePtr Catalog::source_by_webhook_id(std::string_view webhook_id) const {
+  std::shared_lock lock(mu_);
+  auto it = source_by_webhook_.find(webhook_id);
+  return it == source_by_webhook_.end() ? nullptr : it->second;
+}
+
+SourcePtr Catalog::find_source(std::string_view app_id, std::string_view id_or_uid) const {
+  std::shared_lock lock(mu_);
+  auto app = apps_.find(app_id);
+  if (app == apps_.end()) return nullptr;
+  for (const auto& src : app->second.sources) {
+    if (src->id == id_or_uid || (!src->uid.empty() && src->uid == id_or_uid)) return src;
+  }
+  return nullptr;
+}
+
+std::vector<SourcePtr> Catalog::list_sources(std::string_view app_id) const {
+  std::shared_lock lock(mu_);
+  auto app = apps_.find(app_id);
+  if (app == apps_.end()) return {};
+  return app->second.sources;
+}
+
+void Catalog::put_source(const InboundSource& source) {
+  auto ptr = std::make_shared<const InboundSource>(source);
+  std::unique_lock lock(mu_);
+  if (auto old = sources_.find(source.id); old != sources_.end()) {
+    source_by_webhook_.erase(old->second->webhook_id);
+  }
+  sources_[source.id] = ptr;
+  source_by_webhook_[source.webhook_id] = ptr;
+  auto& list = apps_[source.app_id].sources;
+  auto pos = std::lower_bound(list.begin(), list.end(), source.id,
+                              [](const SourcePtr& s, const std::string& id) { return s->id < id; });
+  if (pos != list.end() && (*pos)->id == source.id) {
+    *pos = std::move(ptr);
+  } else {
+    list.insert(pos, std::move(ptr));
+  }
+}
+
+void Catalog::remove_source(const std::string& source_id) {
+  std::unique_lock lock(mu_);
+  auto it = sources_.find(source_id);
+  if (it == sources_.end()) return;
+  source_by_webhook_.erase(it->second->webhook_id);
+  auto app = apps_.find(it->second->app_id);
+  if (app != apps_.end()) {
+    auto& list = app->second.sources;
+    list.erase(std::remove_if(list.begin(), list.end(),
+                              [&](const SourcePtr& s) { return s->id == source_id; }),
+               list.end());
+  }
+  sources_.erase(it);
 }
 
 }  // namespace hookd

@@ -60,10 +60,18 @@ class Catalog final {
   void put_endpoint(const Endpoint& endpoint);
   void remove_endpoint(const std::string& endpoint_id);
 
+  // Inbound sources.
+  SourcePtr source_by_webhook_id(std::string_view webhook_id) const;
+  SourcePtr find_source(std::string_view app_id, std::string_view id_or_uid) const;
+  std::vector<SourcePtr> list_sources(std::string_view app_id) const;  // oldest first
+  void put_source(const InboundSource& source);
+  void remove_source(const std::string& source_id);
+
  private:
   struct AppEntry {
     Application app;
     std::vector<EndpointPtr> endpoints;  // ordered by id
+    std::vector<SourcePtr> sources;      // ordered by id
   };
 
   template <typename V>
@@ -76,10 +84,12 @@ class Catalog final {
 
   mutable std::shared_mutex mu_;
   // Guarded by mu_.
-  Map<AppEntry> apps_;           // by id
-  Map<std::string> app_by_uid_;  // uid -> id
-  Map<EventType> event_types_;   // by name
-  Map<EndpointPtr> endpoints_;   // by id
+  Map<AppEntry> apps_;                // by id
+  Map<std::string> app_by_uid_;       // uid -> id
+  Map<EventType> event_types_;        // by name
+  Map<EndpointPtr> endpoints_;        // by id
+  Map<SourcePtr> sources_;            // by id
+  Map<SourcePtr> source_by_webhook_;  // by webhook id
 };
 
 }  // namespace hookd

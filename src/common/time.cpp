@@ -99,9 +99,12 @@ std::optional<int64_t> parse_rfc3339(std::string_view text) {
       !expect(text, ':') || !read_int(text, 2, second)) {
     return std::nullopt;
   }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 60) {
     return std::nullopt;
   }
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (day > kDays[month - 1] + (month == 2 && leap ? 1 : 0)) return std::nullopt;
   int millis = 0;
   if (!text.empty() && text.front() == '.') {
     text.remove_prefix(1);

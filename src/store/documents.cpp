@@ -130,6 +130,104 @@ Endpoint endpoint_from_doc(const std::string& text) {
   return ep;
 }
 
+const char* kind_name(SourceKind kind) {
+  return kind == SourceKind::kSkalin ? "skalin" : "generic";
+}
+
+std::optional<SourceKind> kind_from_name(std::string_view name) {
+  if (name == "skalin") return SourceKind::kSkalin;
+  if (name == "generic") return SourceKind::kGeneric;
+  return std::nullopt;
+}
+
+namespace {
+constexpr std::pair<VerificationType, const char*> kVerificationNames[] = {
+    {VerificationType::kNone, "none"},
+    {VerificationType::kHmac, "hmac"},
+    {VerificationType::kStandardWebhooks, "standard_webhooks"},
+    {VerificationType::kBasic, "basic"},
+    {VerificationType::kApiKey, "api_key"},
+};
+}  // namespace
+
+const char* verification_name(VerificationType type) {
+  for (const auto& [t, name] : kVerificationNames) {
+    if (t == type) return name;
+  }
+  return "none";
+}
+
+std::optional<VerificationType> verification_from_name(std::string_view name) {
+  for (const auto& [t, n] : kVerificationNames) {
+    if (name == n) return t;
+  }
+  return std::nullopt;
+}
+
+std::string to_doc(const InboundSource& src) {
+  const SourceVerification& v = src.verification;
+  return json{{"id", src.id},
+              {"appId", src.app_id},
+              {"uid", src.uid},
+              {"name", src.name},
+              {"kind", kind_name(src.kind)},
+              {"webhookId", src.webhook_id},
+              {"clientId", src.client_id},
+              {"verification",
+               {{"type", verification_name(v.type)},
+                {"header", v.header},
+                {"algorithm", v.algorithm},
+                {"encoding", v.encoding},
+                {"prefix", v.prefix},
+                {"timestampHeader", v.timestamp_header},
+                {"toleranceSeconds", v.tolerance_s},
+                {"secret", v.secret},
+                {"username", v.username},
+                {"password", v.password},
+                {"key", v.key}}},
+              {"maxBodyBytes", src.max_body_bytes},
+              {"forwardAppId", src.forward_app_id},
+              {"forwardEventType", src.forward_event_type},
+              {"idHeader", src.id_header},
+              {"idField", src.id_field},
+              {"createdAt", src.created_at},
+              {"updatedAt", src.updated_at}}
+      .dump();
+}
+
+InboundSource source_from_doc(const std::string& text) {
+  const json doc = parse(text);
+  InboundSource src;
+  src.id = doc.at("id").get<std::string>();
+  src.app_id = doc.at("appId").get<std::string>();
+  src.uid = doc.value("uid", "");
+  src.name = doc.value("name", "");
+  src.kind = kind_from_name(doc.value("kind", "skalin")).value_or(SourceKind::kSkalin);
+  src.webhook_id = doc.at("webhookId").get<std::string>();
+  src.client_id = doc.value("clientId", "");
+  const json v = doc.value("verification", json::object());
+  SourceVerification& out = src.verification;
+  out.type = verification_from_name(v.value("type", "none")).value_or(VerificationType::kNone);
+  out.header = v.value("header", "");
+  out.algorithm = v.value("algorithm", "sha256");
+  out.encoding = v.value("encoding", "hex");
+  out.prefix = v.value("prefix", "");
+  out.timestamp_header = v.value("timestampHeader", "");
+  out.tolerance_s = v.value("toleranceSeconds", int64_t{300});
+  out.secret = v.value("secret", "");
+  out.username = v.value("username", "");
+  out.password = v.value("password", "");
+  out.key = v.value("key", "");
+  src.max_body_bytes = doc.value("maxBodyBytes", int64_t{0});
+  src.forward_app_id = doc.value("forwardAppId", "");
+  src.forward_event_type = doc.value("forwardEventType", "");
+  src.id_header = doc.value("idHeader", "");
+  src.id_field = doc.value("idField", "");
+  src.created_at = doc.value("createdAt", int64_t{0});
+  src.updated_at = doc.value("updatedAt", int64_t{0});
+  return src;
+}
+
 std::string strings_to_json(const std::vector<std::string>& values) { return json(values).dump(); }
 
 std::vector<std::string> strings_from_json(const std::string& text) {

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "store/models.h"
 
@@ -10,11 +12,19 @@ namespace hookd::documents {
 std::string to_doc(const Application& app);
 std::string to_doc(const EventType& event_type);
 std::string to_doc(const Endpoint& endpoint);
+std::string to_doc(const InboundSource& source);
 
 // Throw std::runtime_error on a document that does not parse.
 Application application_from_doc(const std::string& doc);
 EventType event_type_from_doc(const std::string& doc);
 Endpoint endpoint_from_doc(const std::string& doc);
+InboundSource source_from_doc(const std::string& doc);
+
+// The names used in documents and in the API.
+const char* kind_name(SourceKind kind);
+std::optional<SourceKind> kind_from_name(std::string_view name);
+const char* verification_name(VerificationType type);
+std::optional<VerificationType> verification_from_name(std::string_view name);
 
 std::string strings_to_json(const std::vector<std::string>& values);
 std::vector<std::string> strings_from_json(const std::string& json);

@@ -44,6 +44,7 @@ class Statement final {
   int64_t column_int(int col) const { return sqlite3_column_int64(stmt_, col); }
   std::string column_text(int col) const;
   bool column_is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  double column_double(int col) const { return sqlite3_column_double(stmt_, col); }
 
  private:
   sqlite3* db_;

@@ -47,6 +47,20 @@ CREATE TABLE IF NOT EXISTS attempts (
   created_at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS attempts_msg ON attempts (msg_id, id);
 CREATE INDEX IF NOT EXISTS attempts_endpoint ON attempts (endpoint_id, id);
+CREATE TABLE IF NOT EXISTS sources (id TEXT PRIMARY KEY, app_id TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS inbound_events (
+  id TEXT NOT NULL, source_id TEXT NOT NULL, event_key TEXT, customer_id TEXT, name TEXT,
+  score INTEGER, ts TEXT, localtime TEXT, occurred_at INTEGER NOT NULL,
+  received_at INTEGER NOT NULL, revision INTEGER NOT NULL, content_type TEXT NOT NULL,
+  payload BLOB NOT NULL, message_id TEXT, PRIMARY KEY (source_id, id)) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS inbound_events_key ON inbound_events (source_id, event_key)
+  WHERE event_key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS inbound_events_customer
+  ON inbound_events (source_id, customer_id, occurred_at);
+CREATE TABLE IF NOT EXISTS inbound_rejections (
+  id TEXT PRIMARY KEY, source_id TEXT NOT NULL, status INTEGER NOT NULL, reason TEXT NOT NULL,
+  received_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS inbound_rejections_source ON inbound_rejections (source_id, id);
 )sql";
 
 void configure(Connection& db) {
@@ -78,11 +92,26 @@ struct WriterStatements {
         insert_attempt(db,
                        "INSERT INTO attempts (id, msg_id, endpoint_id, app_id, url, status, "
                        "status_code, response, duration_ms, trigger_type, error_class, "
-                       "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)") {}
+                       "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
+        upsert_inbound(db,
+                       "INSERT INTO inbound_events (id, source_id, event_key, customer_id, name, "
+                       "score, ts, localtime, occurred_at, received_at, revision, content_type, "
+                       "payload, message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, "
+                       "?11, ?12, ?13) ON CONFLICT (source_id, event_key) WHERE event_key IS NOT "
+                       "NULL DO UPDATE SET customer_id = excluded.customer_id, name = "
+                       "excluded.name, score = excluded.score, ts = excluded.ts, localtime = "
+                       "excluded.localtime, occurred_at = excluded.occurred_at, received_at = "
+                       "excluded.received_at, revision = revision + 1, content_type = "
+                       "excluded.content_type, payload = excluded.payload, message_id = "
+                       "excluded.message_id RETURNING id, revision"),
+        insert_rejection(db,
+                         "INSERT INTO inbound_rejections (id, source_id, status, reason, "
+                         "received_at) VALUES (?1, ?2, ?3, ?4, ?5)") {}
 
   Statement begin, commit, rollback;
   Statement put_app, put_event_type, put_endpoint;
   Statement insert_message, insert_delivery, update_delivery, insert_attempt;
+  Statement upsert_inbound, insert_rejection;
 };
 
 struct QueuedWrite {
@@ -165,6 +194,16 @@ class SqliteStore final : public Store {
   std::vector<PendingDelivery> pending_page(
       int64_t due_before, const PendingCursor& after, int limit,
       const std::vector<std::string>& skip_endpoints) override;
+  std::vector<InboundEvent> list_inbound_events(const std::string& source_id,
+                                                const InboundEventFilter& filter,
+                                                const Page& page) override;
+  std::optional<InboundEvent> get_inbound_event(const std::string& source_id,
+                                                const std::string& id_or_key) override;
+  std::vector<CustomerSummary> customer_summaries(const std::string& source_id,
+                                                  const std::string& customer_id,
+                                                  const Page& page) override;
+  std::vector<InboundRejection> list_rejections(const std::string& source_id,
+                                                const Page& page) override;
 
  private:
   // A reader connection checked out for the lifetime of this object.
@@ -191,6 +230,8 @@ class SqliteStore final : public Store {
 
   void writer_loop();
   void apply(const WriteOp& op, WriteResult& result);
+  void insert_message(const write::InsertMessage& w, WriteResult& result);
+  void upsert_inbound(const write::UpsertInboundEvent& w, WriteResult& result);
   bool commit_batch(std::vector<QueuedWrite>& batch, std::vector<WriteResult>& results);
 
   // Constant after construction.
@@ -288,6 +329,35 @@ bool SqliteStore::commit_batch(std::vector<QueuedWrite>& batch, std::vector<Writ
   }
 }
 
+void SqliteStore::insert_message(const write::InsertMessage& w, WriteResult& result) {
+  auto& s = *statements_;
+  const Message& m = *w.message;
+  const std::string channels = m.channels.empty() ? "" : documents::strings_to_json(m.channels);
+  s.insert_message.bind(1, m.id).bind(2, m.app_id).bind(3, m.event_type);
+  if (m.event_id.empty()) {
+    s.insert_message.bind_null(4);
+  } else {
+    s.insert_message.bind(4, m.event_id);
+  }
+  if (channels.empty()) {
+    s.insert_message.bind_null(5);
+  } else {
+    s.insert_message.bind(5, channels);
+  }
+  s.insert_message.bind_blob(6, m.payload).bind(7, m.created_at).run();
+  if (writer_db_->changes() == 0) {
+    result = {WriteStatus::kConflict, "eventId: a message with this eventId already exists"};
+    return;
+  }
+  for (const auto& endpoint_id : *w.endpoint_ids) {
+    s.insert_delivery.bind(1, m.id)
+        .bind(2, endpoint_id)
+        .bind(3, m.app_id)
+        .bind(4, m.created_at)
+        .run();
+  }
+}
+
 void SqliteStore::apply(const WriteOp& op, WriteResult& result) {
   auto& s = *statements_;
   std::visit(
@@ -298,7 +368,12 @@ void SqliteStore::apply(const WriteOp& op, WriteResult& result) {
           s.put_app.bind(1, w.app.id).bind(2, doc).run();
         } else if constexpr (std::is_same_v<T, write::DeleteApplication>) {
           for (const char* sql :
-               {"DELETE FROM applications WHERE id = ?1", "DELETE FROM endpoints WHERE app_id = ?1",
+               {"DELETE FROM inbound_events WHERE source_id IN "
+                "(SELECT id FROM sources WHERE app_id = ?1)",
+                "DELETE FROM inbound_rejections WHERE source_id IN "
+                "(SELECT id FROM sources WHERE app_id = ?1)",
+                "DELETE FROM sources WHERE app_id = ?1", "DELETE FROM applications WHERE id = ?1",
+                "DELETE FROM endpoints WHERE app_id = ?1",
                 "DELETE FROM deliveries WHERE app_id = ?1",
                 "DELETE FROM attempts WHERE app_id = ?1",
                 "DELETE FROM messages WHERE app_id = ?1"}) {
@@ -316,33 +391,7 @@ void SqliteStore::apply(const WriteOp& op, WriteResult& result) {
             Statement(writer_db_->handle(), sql).bind(1, w.endpoint_id).run();
           }
         } else if constexpr (std::is_same_v<T, write::InsertMessage>) {
-          const Message& m = *w.message;
-          const std::string channels =
-              m.channels.empty() ? "" : documents::strings_to_json(m.channels);
-          s.insert_message.bind(1, m.id).bind(2, m.app_id).bind(3, m.event_type);
-          if (m.event_id.empty()) {
-            s.insert_message.bind_null(4);
-          } else {
-            s.insert_message.bind(4, m.event_id);
-          }
-          if (channels.empty()) {
-            s.insert_message.bind_null(5);
-          } else {
-            s.insert_message.bind(5, channels);
-          }
-          s.insert_message.bind_blob(6, m.payload).bind(7, m.created_at).run();
-          if (writer_db_->changes() == 0) {
-            result = {WriteStatus::kConflict,
-                      "eventId: a message with this eventId already exists"};
-            return;
-          }
-          for (const auto& endpoint_id : *w.endpoint_ids) {
-            s.insert_delivery.bind(1, m.id)
-                .bind(2, endpoint_id)
-                .bind(3, m.app_id)
-                .bind(4, m.created_at)
-                .run();
-          }
+          insert_message(w, result);
         } else if constexpr (std::is_same_v<T, write::RecordAttempt>) {
           const Attempt& a = w.attempt;
           s.insert_attempt.bind(1, a.id)
@@ -367,9 +416,76 @@ void SqliteStore::apply(const WriteOp& op, WriteResult& result) {
               .bind(5, d.next_attempt_at)
               .bind(6, d.updated_at)
               .run();
+        } else if constexpr (std::is_same_v<T, write::PutSource>) {
+          const auto doc = documents::to_doc(w.source);
+          Statement(writer_db_->handle(),
+                    "INSERT OR REPLACE INTO sources (id, app_id, doc) VALUES (?1, ?2, ?3)")
+              .bind(1, w.source.id)
+              .bind(2, w.source.app_id)
+              .bind(3, doc)
+              .run();
+        } else if constexpr (std::is_same_v<T, write::DeleteSource>) {
+          for (const char* sql : {"DELETE FROM inbound_events WHERE source_id = ?1",
+                                  "DELETE FROM inbound_rejections WHERE source_id = ?1",
+                                  "DELETE FROM sources WHERE id = ?1"}) {
+            Statement(writer_db_->handle(), sql).bind(1, w.source_id).run();
+          }
+        } else if constexpr (std::is_same_v<T, write::UpsertInboundEvent>) {
+          upsert_inbound(w, result);
+        } else if constexpr (std::is_same_v<T, write::RecordRejection>) {
+          const InboundRejection& r = w.rejection;
+          s.insert_rejection.bind(1, r.id)
+              .bind(2, r.source_id)
+              .bind(3, int64_t{r.status})
+              .bind(4, r.reason)
+              .bind(5, r.received_at)
+              .run();
         }
       },
       op);
+}
+
+namespace {
+
+// Binds `text`, or NULL when it is empty.
+void bind_text_or_null(Statement& st, int index, const std::string& text) {
+  if (text.empty()) {
+    st.bind_null(index);
+  } else {
+    st.bind(index, text);
+  }
+}
+
+}  // namespace
+
+void SqliteStore::upsert_inbound(const write::UpsertInboundEvent& w, WriteResult& result) {
+  if (w.forward) {
+    insert_message(*w.forward, result);
+    if (result.status != WriteStatus::kOk) return;
+  }
+  const InboundEvent& e = w.event;
+  Statement& st = statements_->upsert_inbound;
+  st.bind(1, e.id).bind(2, e.source_id);
+  bind_text_or_null(st, 3, e.event_key);
+  bind_text_or_null(st, 4, e.customer_id);
+  bind_text_or_null(st, 5, e.name);
+  if (e.score) {
+    st.bind(6, int64_t{*e.score});
+  } else {
+    st.bind_null(6);
+  }
+  bind_text_or_null(st, 7, e.ts);
+  bind_text_or_null(st, 8, e.localtime);
+  st.bind(9, e.occurred_at).bind(10, e.received_at).bind(11, e.content_type);
+  st.bind_blob(12, e.payload);
+  bind_text_or_null(st, 13, e.message_id);
+  if (!st.step()) {
+    st.reset();
+    throw sqlite::Error(SQLITE_ERROR, "inbound upsert returned no row");
+  }
+  result.stored_id = st.column_text(0);
+  result.revision = st.column_int(1);
+  st.reset();
 }
 
 CatalogSnapshot SqliteStore::load_catalog() {
@@ -384,6 +500,10 @@ CatalogSnapshot SqliteStore::load_catalog() {
   Statement endpoints(*db, "SELECT doc FROM endpoints ORDER BY id");
   while (endpoints.step()) {
     snapshot.endpoints.push_back(documents::endpoint_from_doc(endpoints.column_text(0)));
+  }
+  Statement sources(*db, "SELECT doc FROM sources ORDER BY id");
+  while (sources.step()) {
+    snapshot.sources.push_back(documents::source_from_doc(sources.column_text(0)));
   }
   return snapshot;
 }
@@ -555,6 +675,121 @@ std::vector<PendingDelivery> SqliteStore::pending_page(
   }
   st.reset();  // ends the read snapshot, so checkpoints can proceed
   return page;
+}
+
+namespace {
+
+constexpr const char* kInboundColumns =
+    "id, source_id, event_key, customer_id, name, score, ts, localtime, occurred_at, "
+    "received_at, revision, content_type, payload, message_id";
+
+InboundEvent read_inbound(const Statement& st) {
+  InboundEvent e;
+  e.id = st.column_text(0);
+  e.source_id = st.column_text(1);
+  e.event_key = st.column_text(2);
+  e.customer_id = st.column_text(3);
+  e.name = st.column_text(4);
+  if (!st.column_is_null(5)) e.score = static_cast<int>(st.column_int(5));
+  e.ts = st.column_text(6);
+  e.localtime = st.column_text(7);
+  e.occurred_at = st.column_int(8);
+  e.received_at = st.column_int(9);
+  e.revision = st.column_int(10);
+  e.content_type = st.column_text(11);
+  e.payload = st.column_text(12);
+  e.message_id = st.column_text(13);
+  return e;
+}
+
+}  // namespace
+
+std::vector<InboundEvent> SqliteStore::list_inbound_events(const std::string& source_id,
+                                                           const InboundEventFilter& filter,
+                                                           const Page& page) {
+  ReaderLease db(*this);
+  std::string sql =
+      std::string("SELECT ") + kInboundColumns + " FROM inbound_events WHERE source_id = ?1";
+  if (!page.iterator.empty()) sql += " AND id < ?2";
+  if (!filter.customer_id.empty()) sql += " AND customer_id = ?4";
+  if (!filter.name.empty()) sql += " AND name = ?5";
+  if (filter.since) sql += " AND occurred_at >= ?6";
+  if (filter.until) sql += " AND occurred_at < ?7";
+  sql += " ORDER BY id DESC LIMIT ?3";
+  Statement st(*db, sql);
+  st.bind(1, source_id).bind(3, int64_t{page.limit + 1});
+  if (!page.iterator.empty()) st.bind(2, page.iterator);
+  if (!filter.customer_id.empty()) st.bind(4, filter.customer_id);
+  if (!filter.name.empty()) st.bind(5, filter.name);
+  if (filter.since) st.bind(6, *filter.since);
+  if (filter.until) st.bind(7, *filter.until);
+  std::vector<InboundEvent> out;
+  while (st.step()) out.push_back(read_inbound(st));
+  return out;
+}
+
+std::optional<InboundEvent> SqliteStore::get_inbound_event(const std::string& source_id,
+                                                           const std::string& id_or_key) {
+  ReaderLease db(*this);
+  Statement st(*db, std::string("SELECT ") + kInboundColumns +
+                        " FROM inbound_events WHERE source_id = ?1 AND (id = ?2 OR event_key = "
+                        "?2) ORDER BY id = ?2 DESC LIMIT 1");
+  st.bind(1, source_id).bind(2, id_or_key);
+  if (!st.step()) return std::nullopt;
+  return read_inbound(st);
+}
+
+std::vector<CustomerSummary> SqliteStore::customer_summaries(const std::string& source_id,
+                                                             const std::string& customer_id,
+                                                             const Page& page) {
+  ReaderLease db(*this);
+  std::string sql =
+      "SELECT customer_id, COUNT(*), AVG(score), (SELECT score FROM inbound_events l WHERE "
+      "l.source_id = e.source_id AND l.customer_id = e.customer_id AND l.score IS NOT NULL "
+      "ORDER BY l.occurred_at DESC, l.received_at DESC, l.id DESC LIMIT 1), MAX(occurred_at) "
+      "FROM inbound_events e WHERE source_id = ?1 AND customer_id IS NOT NULL";
+  if (!page.iterator.empty()) sql += " AND customer_id > ?2";
+  if (!customer_id.empty()) sql += " AND customer_id = ?4";
+  sql += " GROUP BY customer_id ORDER BY customer_id LIMIT ?3";
+  Statement st(*db, sql);
+  st.bind(1, source_id).bind(3, int64_t{page.limit + 1});
+  if (!page.iterator.empty()) st.bind(2, page.iterator);
+  if (!customer_id.empty()) st.bind(4, customer_id);
+  std::vector<CustomerSummary> out;
+  while (st.step()) {
+    CustomerSummary c;
+    c.customer_id = st.column_text(0);
+    c.event_count = st.column_int(1);
+    if (!st.column_is_null(2)) c.average_score = st.column_double(2);
+    if (!st.column_is_null(3)) c.latest_score = static_cast<int>(st.column_int(3));
+    c.last_event_at = st.column_int(4);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::vector<InboundRejection> SqliteStore::list_rejections(const std::string& source_id,
+                                                           const Page& page) {
+  ReaderLease db(*this);
+  std::string sql =
+      "SELECT id, source_id, status, reason, received_at FROM inbound_rejections WHERE "
+      "source_id = ?1";
+  if (!page.iterator.empty()) sql += " AND id < ?2";
+  sql += " ORDER BY id DESC LIMIT ?3";
+  Statement st(*db, sql);
+  st.bind(1, source_id).bind(3, int64_t{page.limit + 1});
+  if (!page.iterator.empty()) st.bind(2, page.iterator);
+  std::vector<InboundRejection> out;
+  while (st.step()) {
+    InboundRejection r;
+    r.id = st.column_text(0);
+    r.source_id = st.column_text(1);
+    r.status = static_cast<int>(st.column_int(2));
+    r.reason = st.column_text(3);
+    r.received_at = st.column_int(4);
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 }  // namespace

@@ -29,6 +29,9 @@ enum class WriteStatus { kOk, kConflict, kUnavailable };
 struct WriteResult {
   WriteStatus status = WriteStatus::kOk;
   std::string detail;
+  // UpsertInboundEvent: the stored event's id and revision (1: created; more: replaced).
+  std::string stored_id;
+  int64_t revision = 0;
 };
 
 namespace write {
@@ -60,11 +63,29 @@ struct RecordAttempt {
   Delivery delivery;
   bool update_delivery = true;  // false: record the attempt only (a failed manual resend)
 };
+struct PutSource {
+  InboundSource source;
+};
+// The source and every event it received.
+struct DeleteSource {
+  std::string source_id;
+};
+// Stores an inbound event; an event with the same non-empty event_key in the source is replaced
+// (keeping its id, revision + 1). With `forward`, the forwarded message is inserted in the same
+// transaction.
+struct UpsertInboundEvent {
+  InboundEvent event;
+  std::optional<InsertMessage> forward;
+};
+struct RecordRejection {
+  InboundRejection rejection;
+};
 }  // namespace write
 
 using WriteOp = std::variant<write::PutApplication, write::DeleteApplication, write::PutEventType,
                              write::PutEndpoint, write::DeleteEndpoint, write::InsertMessage,
-                             write::RecordAttempt>;
+                             write::RecordAttempt, write::PutSource, write::DeleteSource,
+                             write::UpsertInboundEvent, write::RecordRejection>;
 
 // Called on the store's writer thread once the write is durable (or refused); must not block.
 using WriteCallback = std::function<void(const WriteResult&)>;
@@ -101,6 +122,14 @@ struct CatalogSnapshot {
   std::vector<Application> apps;
   std::vector<EventType> event_types;
   std::vector<Endpoint> endpoints;
+  std::vector<InboundSource> sources;
+};
+
+struct InboundEventFilter {
+  std::string customer_id;
+  std::string name;
+  std::optional<int64_t> since;  // occurred_at >= since (unix ms)
+  std::optional<int64_t> until;  // occurred_at < until
 };
 
 // The storage interface. Thread-safe. Reads block and must not run on an I/O thread; writes are
@@ -137,6 +166,21 @@ class Store {
   virtual std::vector<PendingDelivery> pending_page(
       int64_t due_before, const PendingCursor& after, int limit,
       const std::vector<std::string>& skip_endpoints = {}) = 0;
+
+  // Inbound events of a source, newest first (by id); up to page.limit + 1 rows.
+  virtual std::vector<InboundEvent> list_inbound_events(const std::string& source_id,
+                                                        const InboundEventFilter& filter,
+                                                        const Page& page) = 0;
+  // By id or by event key.
+  virtual std::optional<InboundEvent> get_inbound_event(const std::string& source_id,
+                                                        const std::string& id_or_key) = 0;
+  // Ordered by customer id, after page.iterator; up to page.limit + 1 rows. A non-empty
+  // `customer_id` selects that customer only.
+  virtual std::vector<CustomerSummary> customer_summaries(const std::string& source_id,
+                                                          const std::string& customer_id,
+                                                          const Page& page) = 0;
+  virtual std::vector<InboundRejection> list_rejections(const std::string& source_id,
+                                                        const Page& page) = 0;
 
   // Stops accepting writes, commits what is queued, and joins the writer.
   virtual void close() = 0;
