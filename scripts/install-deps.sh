@@ -6,7 +6,7 @@ packages=(
   libboost-dev libboost-system-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev
   libsimdjson-dev nlohmann-json3-dev libssl-dev libtomlplusplus-dev libcli11-dev
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-pytest python3-requests python3-aiosmtpd
+  python3 python3-pytest python3-requests python3-aiosmtpd php-cli
   nginx-light wrk curl
 )
 # Node.js may come from another packaging that bundles npm; only ask Debian when it is absent.

@@ -131,8 +131,8 @@ def node_dir():
     """tests/node with its npm dependencies installed (runs `npm ci` once when missing)."""
     if shutil.which("node") is None:
         pytest.fail("node is not on PATH; the Node client tests need Node.js and npm")
-    if not (NODE_DIR / "node_modules" / "standardwebhooks").exists() or \
-            not (NODE_DIR / "node_modules" / "svix").exists():
+    if not all((NODE_DIR / "node_modules" / m).exists()
+               for m in ("standardwebhooks", "svix", "axios")):
         if shutil.which("npm") is None:
             pytest.fail("tests/node/node_modules is missing and npm is not on PATH")
         r = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR,
