@@ -14,6 +14,7 @@
 #include <iostream>
 #include <thread>
 
+#include "alerts/alerts.h"
 #include "api/api.h"
 #include "api/http_server.h"
 #include "catalog/catalog.h"
@@ -21,6 +22,7 @@
 #include "common/version.h"
 #include "config/config.h"
 #include "delivery/dispatcher.h"
+#include "health/monitor.h"
 #include "metrics/metrics.h"
 #include "store/store.h"
 
@@ -95,8 +97,31 @@ int serve(const Config& config) {
   catalog.load(store->load_catalog());
   Metrics metrics;
 
+  std::unique_ptr<alerts::Alerter> alerter;
+  std::unique_ptr<HealthMonitor> health;
   std::unique_ptr<Dispatcher> dispatcher;
   if (config.deliver) {
+    alerts::SmtpSettings smtp;
+    smtp.url = config.smtp_url;
+    smtp.require_tls = config.smtp_require_tls;
+    smtp.username = config.smtp_username;
+    smtp.password = config.smtp_password;
+    smtp.from = config.smtp_from;
+    alerts::Intervals intervals;
+    intervals.immediate_ms = config.alert_immediate_interval_ms;
+    intervals.hourly_ms = config.alert_hourly_interval_ms;
+    intervals.daily_ms = config.alert_daily_interval_ms;
+    alerter = std::make_unique<alerts::Alerter>(smtp, intervals);
+    if (alerter->enabled()) alerter->start();
+
+    HealthOptions health_options;
+    health_options.disable_after_exhausted = config.disable_after_exhausted;
+    health_options.disable_after_failing_for_ms = config.disable_after_failing_for_ms;
+    health_options.operational_app = config.operational_app;
+    health_options.retention_days = config.retention_days;
+    health_options.retention_interval_ms = config.retention_interval_ms;
+    health = std::make_unique<HealthMonitor>(health_options, catalog, *store, alerter.get());
+
     DispatcherOptions options;
     options.threads = config.delivery_threads;
     options.retry = config.retry;
@@ -105,7 +130,18 @@ int serve(const Config& config) {
     options.endpoint_max_in_flight = config.endpoint_max_in_flight;
     options.address_policy = config.address_policy;
     options.user_agent = std::string("hookd/") + kVersion;
-    dispatcher = std::make_unique<Dispatcher>(options, catalog, *store, metrics);
+    options.https_only = config.https_only;
+    options.max_response_bytes = static_cast<size_t>(config.max_response_bytes);
+    options.egress_interface = config.egress_interface;
+    options.egress_proxy = config.egress_proxy;
+    options.circuit_window = config.circuit_window;
+    options.circuit_min_attempts = config.circuit_min_attempts;
+    options.circuit_failure_ratio = config.circuit_failure_ratio;
+    options.circuit_cooldown_ms = config.circuit_cooldown_ms;
+    options.circuit_max_cooldown_ms = config.circuit_max_cooldown_ms;
+    dispatcher = std::make_unique<Dispatcher>(options, catalog, *store, metrics, health.get());
+    health->set_dispatcher(dispatcher.get());
+    health->start();
     dispatcher->start();  // its loader's first pass recovers what the last run left pending
   }
 
@@ -116,7 +152,8 @@ int serve(const Config& config) {
   api_options.admin_token = token;
   api_options.address_policy = config.address_policy;
   api_options.max_body_bytes = config.max_body_bytes;
-  api::Api api(api_options, catalog, *store, dispatcher.get(), metrics);
+  api_options.https_only = config.https_only;
+  api::Api api(api_options, catalog, *store, dispatcher.get(), metrics, health.get());
   if (config.serve_api) {
     api::HttpServerOptions http;
     http.host = config.listen_host;
@@ -134,7 +171,9 @@ int serve(const Config& config) {
 
   if (server) server->stop();  // no new requests; answers still queued are dropped
   if (dispatcher) dispatcher->stop();
-  store->close();  // commits what is queued
+  if (health) health->stop();
+  if (alerter) alerter->stop();  // sends what is due
+  store->close();                // commits what is queued
   return 0;
 }
 

@@ -50,9 +50,9 @@ void commit(ApiContext& ctx, WriteOp op) {
 }
 
 Api::Api(ApiOptions options, Catalog& catalog, Store& store, Dispatcher* dispatcher,
-         Metrics& metrics)
+         Metrics& metrics, HealthMonitor* health)
     : options_(std::move(options)),
-      context_{options_, catalog, store, dispatcher, metrics, {}},
+      context_{options_, catalog, store, dispatcher, metrics, health, catalog.write_mutex()},
       pool_("hookd-api", options_.worker_threads) {
   routes_ = {
       {"GET", {"app"}, list_apps},
@@ -75,6 +75,9 @@ Api::Api(ApiOptions options, Catalog& catalog, Store& store, Dispatcher* dispatc
       {"DELETE", {"app", "*", "endpoint", "*"}, delete_endpoint},
       {"GET", {"app", "*", "endpoint", "*", "secret"}, get_endpoint_secret},
       {"POST", {"app", "*", "endpoint", "*", "secret", "rotate"}, rotate_endpoint_secret},
+      {"POST", {"app", "*", "endpoint", "*", "recover"}, recover_endpoint},
+      {"GET", {"app", "*", "endpoint", "*", "health"}, get_endpoint_health},
+      {"POST", {"app", "*", "retry"}, retry_failed},
       {"POST", {"app", "*", "msg"}, nullptr, create_message},
       {"GET", {"app", "*", "msg"}, list_messages},
       {"GET", {"app", "*", "msg", "*"}, get_message},

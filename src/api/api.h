@@ -10,6 +10,7 @@
 #include "catalog/catalog.h"
 #include "delivery/dispatcher.h"
 #include "delivery/ssrf.h"
+#include "health/monitor.h"
 #include "metrics/metrics.h"
 #include "store/store.h"
 
@@ -21,16 +22,18 @@ struct ApiOptions {
   int worker_threads = 4;
   int64_t default_secret_grace_s = 86'400;
   int64_t max_body_bytes = 1 << 20;  // the HTTP server's limit; inbound sources may set less
+  bool https_only = false;           // endpoint URLs must be https
 };
 
 // What handlers work with. Shared across threads; each member says how it may be used.
 struct ApiContext {
   const ApiOptions& options;
-  Catalog& catalog;             // thread-safe
-  Store& store;                 // thread-safe; reads block (worker threads only)
-  Dispatcher* dispatcher;       // thread-safe; null when this node does not deliver
-  Metrics& metrics;             // thread-safe
-  std::mutex catalog_write_mu;  // serialises catalog changes: validate, commit, publish
+  Catalog& catalog;              // thread-safe
+  Store& store;                  // thread-safe; reads block (worker threads only)
+  Dispatcher* dispatcher;        // thread-safe; null when this node does not deliver
+  Metrics& metrics;              // thread-safe
+  HealthMonitor* health;         // thread-safe; null when this node does not deliver
+  std::mutex& catalog_write_mu;  // serialises catalog changes: validate, commit, publish
 };
 
 using Params = std::vector<std::string>;  // the wildcard segments of the matched route
@@ -41,7 +44,8 @@ using AsyncHandler = void (*)(ApiContext&, HttpRequest&&, const Params&, Respond
 // calling I/O thread and never block; every other handler runs on the API worker pool.
 class Api final {
  public:
-  Api(ApiOptions options, Catalog& catalog, Store& store, Dispatcher* dispatcher, Metrics& metrics);
+  Api(ApiOptions options, Catalog& catalog, Store& store, Dispatcher* dispatcher, Metrics& metrics,
+      HealthMonitor* health = nullptr);
   ~Api();
 
   void handle(HttpRequest&& request, Responder respond);
@@ -94,6 +98,9 @@ HttpResponse list_messages(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse get_message(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse list_message_endpoints(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse resend_message(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse recover_endpoint(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse retry_failed(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse get_endpoint_health(ApiContext&, const HttpRequest&, const Params&);
 
 HttpResponse list_attempts_by_endpoint(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse list_attempts_by_message(ApiContext&, const HttpRequest&, const Params&);

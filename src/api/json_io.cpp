@@ -86,6 +86,35 @@ void read_metadata_and_rate(const json& body, bool full, std::string& metadata_j
   if (rate || full) throttle_rate = rate;
 }
 
+void read_alert_settings(const json& body, bool full, AlertSettings& alerts) {
+  if (auto it = body.find("alertEmails"); it != body.end() && !it->is_null()) {
+    if (!it->is_array() || it->size() > 20) {
+      throw validation_error("alertEmails: must be an array of at most 20 email addresses");
+    }
+    std::vector<std::string> emails;
+    for (const auto& item : *it) {
+      const std::string email = item.is_string() ? item.get<std::string>() : std::string();
+      const auto at = email.find('@');
+      if (email.size() > 254 || at == std::string::npos || at == 0 || at + 1 == email.size() ||
+          email.find_first_of(" \t\r\n<>,;\"") != std::string::npos) {
+        throw validation_error("alertEmails: not an email address: " + item.dump());
+      }
+      emails.push_back(email);
+    }
+    alerts.emails = std::move(emails);
+  } else if (full) {
+    alerts.emails.clear();
+  }
+  if (auto frequency = read_string(body, "alertFrequency", 16)) {
+    if (*frequency != "immediate" && *frequency != "hourly" && *frequency != "daily") {
+      throw validation_error("alertFrequency: must be immediate, hourly or daily");
+    }
+    alerts.frequency = *frequency;
+  } else if (full) {
+    alerts.frequency.clear();
+  }
+}
+
 Page read_page(const HttpRequest& req) {
   Page page;
   if (auto it = req.query.find("limit"); it != req.query.end()) {
@@ -121,6 +150,8 @@ json render(const Application& app) {
           {"metadata", metadata(app.metadata_json)},
           {"throttleRate", optional_int(app.throttle_rate)},
           {"rateLimit", optional_int(app.throttle_rate)},
+          {"alertEmails", app.alerts.emails},
+          {"alertFrequency", optional_string(app.alerts.frequency)},
           {"createdAt", format_rfc3339(app.created_at)},
           {"updatedAt", format_rfc3339(app.updated_at)}};
 }
@@ -147,9 +178,14 @@ json render(const Endpoint& ep) {
           {"filterTypes", types},
           {"channels", ep.channels.empty() ? json(nullptr) : json(ep.channels)},
           {"disabled", ep.disabled},
+          {"disabledReason", optional_string(ep.disabled_reason)},
+          {"disabledAt", ep.disabled_at ? json(format_rfc3339(ep.disabled_at)) : json(nullptr)},
           {"metadata", metadata(ep.metadata_json)},
           {"throttleRate", optional_int(ep.throttle_rate)},
           {"rateLimit", optional_int(ep.throttle_rate)},
+          {"maxConcurrency", ep.max_concurrency ? json(*ep.max_concurrency) : json(nullptr)},
+          {"alertEmails", ep.alerts.emails},
+          {"alertFrequency", optional_string(ep.alerts.frequency)},
           {"version", ep.version},
           {"createdAt", format_rfc3339(ep.created_at)},
           {"updatedAt", format_rfc3339(ep.updated_at)}};

@@ -31,6 +31,9 @@ std::optional<std::vector<std::string>> read_names(const json& body, const char*
 void read_metadata_and_rate(const json& body, bool full, std::string& metadata_json,
                             std::optional<int64_t>& throttle_rate);
 
+// `alertEmails` and `alertFrequency` (docs/failures.md).
+void read_alert_settings(const json& body, bool full, AlertSettings& alerts);
+
 // limit (1..250, default 50) and iterator from the query string.
 Page read_page(const HttpRequest& req);
 

@@ -26,6 +26,7 @@ void apply_app_fields(ApiContext& ctx, const json& body, Application& app, bool 
     app.uid.clear();
   }
   read_metadata_and_rate(body, full, app.metadata_json, app.throttle_rate);
+  read_alert_settings(body, full, app.alerts);
 }
 
 }  // namespace

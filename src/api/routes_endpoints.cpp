@@ -1,5 +1,6 @@
 // /api/v1/app/{app}/endpoint: where an application's messages are delivered.
 #include <spdlog/spdlog.h>
+#include <strings.h>
 
 #include "api/api.h"
 #include "api/json_io.h"
@@ -40,6 +41,10 @@ void apply_endpoint_fields(ApiContext& ctx, const json& body, const Application&
     if (auto problem = check_endpoint_url(*url, ctx.options.address_policy); !problem.empty()) {
       throw validation_error(problem);
     }
+    if (ctx.options.https_only &&
+        !(url->size() > 8 && strncasecmp(url->c_str(), "https://", 8) == 0)) {
+      throw validation_error("url: must be https:// (this server has https_only set)");
+    }
     ep.url = *url;
   } else if (full) {
     throw validation_error("url: required");
@@ -66,6 +71,10 @@ void apply_endpoint_fields(ApiContext& ctx, const json& body, const Application&
   } else if (full) {
     ep.disabled = false;
   }
+  if (!ep.disabled) {  // enabled by its owner: hookd's reason no longer applies
+    ep.disabled_reason.clear();
+    ep.disabled_at = 0;
+  }
   if (auto uid = read_string(body, "uid", 256)) {
     if (auto problem = check_uid(*uid); !problem.empty()) throw validation_error(problem);
     for (const auto& other : ctx.catalog.list_endpoints(app.id)) {
@@ -78,6 +87,12 @@ void apply_endpoint_fields(ApiContext& ctx, const json& body, const Application&
     ep.uid.clear();
   }
   read_metadata_and_rate(body, full, ep.metadata_json, ep.throttle_rate);
+  if (auto concurrency = read_int(body, "maxConcurrency", 1, 1000)) {
+    ep.max_concurrency = static_cast<int>(*concurrency);
+  } else if (full || (body.contains("maxConcurrency") && body["maxConcurrency"].is_null())) {
+    ep.max_concurrency.reset();
+  }
+  read_alert_settings(body, full, ep.alerts);
 }
 
 HttpResponse save(ApiContext& ctx, const Endpoint& before, const Endpoint& after, int status) {
@@ -86,6 +101,7 @@ HttpResponse save(ApiContext& ctx, const Endpoint& before, const Endpoint& after
   if (before.disabled && !after.disabled && ctx.dispatcher) {
     // Deliveries kept while it was disabled resume now.
     ctx.dispatcher->wake_loader();
+    if (ctx.health) ctx.health->endpoint_enabled(after);
   }
   return json_response(status, dump(render(after)));
 }
@@ -166,6 +182,30 @@ HttpResponse rotate_endpoint_secret(ApiContext& ctx, const HttpRequest& req, con
   ep.updated_at = now;
   save(ctx, *before, ep, 200);
   return empty_response(204);
+}
+
+HttpResponse get_endpoint_health(ApiContext& ctx, const HttpRequest&, const Params& p) {
+  const Application app = require_app(ctx, p[0]);
+  const EndpointPtr ep = require_endpoint(ctx, app, p[1]);
+  if (!ctx.health) throw ApiError(409, "conflict", "this node does not deliver (role api)");
+  const EndpointHealth h = ctx.health->health(ep->id);
+  const char* state = h.circuit == CircuitState::kOpen       ? "open"
+                      : h.circuit == CircuitState::kHalfOpen ? "half_open"
+                                                             : "closed";
+  auto time_or_null = [](int64_t ms) { return ms ? json(format_rfc3339(ms)) : json(nullptr); };
+  return json_response(
+      200, dump(json{{"state", state},
+                     {"consecutiveFailures", h.consecutive_failures},
+                     {"consecutiveExhausted", h.consecutive_exhausted},
+                     {"failingSince", time_or_null(h.failing_since)},
+                     {"lastStatus", h.last_status ? json(h.last_status) : json(nullptr)},
+                     {"lastError", h.last_error.empty() ? json(nullptr) : json(h.last_error)},
+                     {"circuitOpenUntil", h.circuit == CircuitState::kOpen
+                                              ? time_or_null(h.circuit_open_until)
+                                              : json(nullptr)},
+                     {"disabled", ep->disabled},
+                     {"disabledReason",
+                      ep->disabled_reason.empty() ? json(nullptr) : json(ep->disabled_reason)}}));
 }
 
 }  // namespace hookd::api

@@ -134,4 +134,69 @@ HttpResponse resend_message(ApiContext& ctx, const HttpRequest&, const Params& p
   return empty_response(202);
 }
 
+namespace {
+
+constexpr int kMaxReplay = 10'000;
+
+int64_t read_time_field(const json& body, const char* field, std::optional<int64_t> fallback) {
+  auto text = read_string(body, field, 64);
+  if (!text) {
+    if (!fallback) throw validation_error(std::string(field) + ": required (RFC 3339)");
+    return *fallback;
+  }
+  auto t = parse_rfc3339(*text);
+  if (!t) throw validation_error(std::string(field) + ": must be an RFC 3339 timestamp");
+  return *t;
+}
+
+// Sends failed deliveries again as manual attempts; answers with how many.
+HttpResponse replay(ApiContext& ctx, const Application& app, const std::string& endpoint_id,
+                    const std::vector<std::string>& event_types, int64_t since, int64_t until) {
+  if (!ctx.dispatcher) {
+    throw ApiError(409, "conflict", "this node does not deliver (role api); replay on a worker");
+  }
+  if (until <= since) throw validation_error("until: must be after since");
+  auto rows =
+      ctx.store.failed_deliveries(app.id, endpoint_id, event_types, since, until, kMaxReplay);
+  std::vector<DeliveryJob> jobs;
+  jobs.reserve(rows.size());
+  const int64_t now = now_unix_ms();
+  for (auto& row : rows) {
+    const EndpointPtr ep = ctx.catalog.endpoint_by_id(row.delivery.endpoint_id);
+    if (!ep || ep->disabled) continue;
+    jobs.push_back({std::move(row.message), std::move(row.delivery.endpoint_id),
+                    row.delivery.attempts, now, TriggerType::kManual});
+  }
+  const size_t count = jobs.size();
+  ctx.dispatcher->enqueue(std::move(jobs));
+  return json_response(202, dump(json{{"id", new_id("rcv_")}, {"count", count}}));
+}
+
+}  // namespace
+
+HttpResponse recover_endpoint(ApiContext& ctx, const HttpRequest& req, const Params& p) {
+  const json body = parse_body(req);
+  const Application app = require_app(ctx, p[0]);
+  const EndpointPtr ep = require_endpoint(ctx, app, p[1]);
+  if (ep->disabled) throw validation_error("endpoint: disabled; enable it before recovering");
+  const int64_t since = read_time_field(body, "since", std::nullopt);
+  const int64_t until = read_time_field(body, "until", now_unix_ms() + 1);
+  return replay(ctx, app, ep->id, {}, since, until);
+}
+
+HttpResponse retry_failed(ApiContext& ctx, const HttpRequest& req, const Params& p) {
+  const json body = req.body.empty() ? json::object() : parse_body(req);
+  const Application app = require_app(ctx, p[0]);
+  std::string endpoint_id;
+  if (auto ref = read_string(body, "endpointId", 256))
+    endpoint_id = require_endpoint(ctx, app, *ref)->id;
+  const auto types = read_names(body, "eventTypes", 100).value_or(std::vector<std::string>{});
+  if (auto status = read_string(body, "status", 16); status && *status != "failed") {
+    throw validation_error("status: only failed deliveries are retried in bulk");
+  }
+  const int64_t since = read_time_field(body, "since", 0);
+  const int64_t until = read_time_field(body, "until", now_unix_ms() + 1);
+  return replay(ctx, app, endpoint_id, types, since, until);
+}
+
 }  // namespace hookd::api

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -40,6 +41,10 @@ struct StringHash {
 class Catalog final {
  public:
   void load(const CatalogSnapshot& snapshot);
+
+  // Held by whoever changes the catalog (validate, commit, publish), so two changes of one
+  // object never interleave: API handlers and the health monitor.
+  std::mutex& write_mutex() { return write_mu_; }
 
   // Lookups by id or uid.
   std::optional<Application> find_app(std::string_view id_or_uid) const;
@@ -82,6 +87,7 @@ class Catalog final {
                        const std::vector<std::string>& channels,
                        std::vector<std::string>& ids) const;
 
+  std::mutex write_mu_;
   mutable std::shared_mutex mu_;
   // Guarded by mu_.
   Map<AppEntry> apps_;                // by id

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <thread>
 
+#include "common/time.h"
+
 namespace hookd {
 
 namespace {
@@ -19,6 +21,21 @@ int64_t parse_int(const std::string& key, const std::string& value, int64_t min,
                       std::to_string(max) + ", got '" + value + "'");
   }
   return out;
+}
+
+int64_t parse_duration(const std::string& key, const std::string& value, bool zero_ok) {
+  const auto ms = parse_duration_ms(value);
+  if (!ms || *ms < 0 || (*ms == 0 && !zero_ok)) {
+    throw ConfigError(key + ": expected a duration like 250ms, 30s, 5m, 2h or 5d, got '" + value +
+                      "'");
+  }
+  return *ms;
+}
+
+bool parse_bool(const std::string& key, const std::string& value) {
+  if (value == "true" || value == "1" || value == "yes") return true;
+  if (value == "false" || value == "0" || value == "no") return false;
+  throw ConfigError(key + ": expected true or false, got '" + value + "'");
 }
 
 }  // namespace
@@ -38,7 +55,29 @@ const std::vector<std::string>& config_keys() {
                                                 "delivery_threads",
                                                 "role",
                                                 "log_format",
-                                                "log_level"};
+                                                "log_level",
+                                                "disable_after_exhausted",
+                                                "disable_after_failing_for",
+                                                "circuit_window",
+                                                "circuit_min_attempts",
+                                                "circuit_failure_ratio",
+                                                "circuit_cooldown",
+                                                "circuit_max_cooldown",
+                                                "smtp_url",
+                                                "smtp_require_tls",
+                                                "smtp_username",
+                                                "smtp_password",
+                                                "smtp_from",
+                                                "alert_immediate_interval",
+                                                "alert_hourly_interval",
+                                                "alert_daily_interval",
+                                                "operational_app",
+                                                "https_only",
+                                                "max_response_bytes",
+                                                "egress_interface",
+                                                "egress_proxy",
+                                                "retention_days",
+                                                "retention_interval"};
   return keys;
 }
 
@@ -110,6 +149,69 @@ Config build_config(const std::map<std::string, std::string>& settings) {
         throw ConfigError("log_level: expected debug, info, warn or error, got '" + value + "'");
       }
       c.log_level = value;
+    } else if (key == "disable_after_exhausted") {
+      c.disable_after_exhausted = static_cast<int>(parse_int(key, value, 0, 1'000'000));
+    } else if (key == "disable_after_failing_for") {
+      c.disable_after_failing_for_ms = parse_duration(key, value, true);
+    } else if (key == "circuit_window") {
+      c.circuit_window = static_cast<int>(parse_int(key, value, 0, 1000));
+    } else if (key == "circuit_min_attempts") {
+      c.circuit_min_attempts = static_cast<int>(parse_int(key, value, 1, 1000));
+    } else if (key == "circuit_failure_ratio") {
+      char* end = nullptr;
+      const double ratio = std::strtod(value.c_str(), &end);
+      if (end == value.c_str() || *end != '\0' || ratio <= 0 || ratio > 1) {
+        throw ConfigError("circuit_failure_ratio: expected a fraction above 0, at most 1, got '" +
+                          value + "'");
+      }
+      c.circuit_failure_ratio = ratio;
+    } else if (key == "circuit_cooldown") {
+      c.circuit_cooldown_ms = parse_duration(key, value, false);
+    } else if (key == "circuit_max_cooldown") {
+      c.circuit_max_cooldown_ms = parse_duration(key, value, false);
+    } else if (key == "smtp_url") {
+      if (!value.empty() && !value.starts_with("smtp://") && !value.starts_with("smtps://")) {
+        throw ConfigError("smtp_url: expected smtp://host:port or smtps://host:port, got '" +
+                          value + "'");
+      }
+      c.smtp_url = value;
+    } else if (key == "smtp_require_tls") {
+      c.smtp_require_tls = parse_bool(key, value);
+    } else if (key == "smtp_username") {
+      c.smtp_username = value;
+    } else if (key == "smtp_password") {
+      c.smtp_password = value;
+    } else if (key == "smtp_from") {
+      if (value.empty() || value.find_first_of("\r\n<>") != std::string::npos ||
+          value.find('@') == std::string::npos) {
+        throw ConfigError("smtp_from: expected an email address, got '" + value + "'");
+      }
+      c.smtp_from = value;
+    } else if (key == "alert_immediate_interval") {
+      c.alert_immediate_interval_ms = parse_duration(key, value, false);
+    } else if (key == "alert_hourly_interval") {
+      c.alert_hourly_interval_ms = parse_duration(key, value, false);
+    } else if (key == "alert_daily_interval") {
+      c.alert_daily_interval_ms = parse_duration(key, value, false);
+    } else if (key == "operational_app") {
+      c.operational_app = value;
+    } else if (key == "https_only") {
+      c.https_only = parse_bool(key, value);
+    } else if (key == "max_response_bytes") {
+      c.max_response_bytes = parse_int(key, value, 4096, 1LL << 30);
+    } else if (key == "egress_interface") {
+      c.egress_interface = value;
+    } else if (key == "egress_proxy") {
+      if (!value.empty() && !value.starts_with("http://") && !value.starts_with("https://") &&
+          !value.starts_with("socks5://")) {
+        throw ConfigError("egress_proxy: expected an http://, https:// or socks5:// URL, got '" +
+                          value + "'");
+      }
+      c.egress_proxy = value;
+    } else if (key == "retention_days") {
+      c.retention_days = static_cast<int>(parse_int(key, value, 0, 36'500));
+    } else if (key == "retention_interval") {
+      c.retention_interval_ms = parse_duration(key, value, false);
     } else {
       throw ConfigError(key + ": unknown setting");
     }

@@ -31,6 +31,30 @@ struct Config {
   bool deliver = true;
   std::string log_format = "text";
   std::string log_level = "info";
+
+  // Failure handling (docs/failures.md).
+  int disable_after_exhausted = 5;                        // 0: off
+  int64_t disable_after_failing_for_ms = 5 * 86'400'000;  // 0: off
+  int circuit_window = 20;                                // 0: no circuit breaking
+  int circuit_min_attempts = 10;
+  double circuit_failure_ratio = 0.5;
+  int64_t circuit_cooldown_ms = 30'000;
+  int64_t circuit_max_cooldown_ms = 600'000;
+  std::string smtp_url;
+  bool smtp_require_tls = false;
+  std::string smtp_username;
+  std::string smtp_password;
+  std::string smtp_from = "hookd@localhost";
+  int64_t alert_immediate_interval_ms = 60'000;
+  int64_t alert_hourly_interval_ms = 3'600'000;
+  int64_t alert_daily_interval_ms = 86'400'000;
+  std::string operational_app;
+  bool https_only = false;
+  int64_t max_response_bytes = 1 << 20;
+  std::string egress_interface;
+  std::string egress_proxy;
+  int retention_days = 30;  // 0: keep everything
+  int64_t retention_interval_ms = 60'000;
 };
 
 class ConfigError final : public std::runtime_error {

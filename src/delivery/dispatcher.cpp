@@ -15,11 +15,11 @@ constexpr int kLoaderPage = 1'000;
 }  // namespace
 
 Dispatcher::Dispatcher(DispatcherOptions options, const Catalog& catalog, Store& store,
-                       Metrics& metrics)
+                       Metrics& metrics, DeliveryObserver* observer)
     : options_(std::move(options)), catalog_(catalog), store_(store) {
   const int threads = std::max(1, options_.threads);
   for (int i = 0; i < threads; ++i) {
-    workers_.push_back(std::make_unique<DeliveryWorker>(options_, catalog, store, metrics,
+    workers_.push_back(std::make_unique<DeliveryWorker>(options_, catalog, store, metrics, observer,
                                                         [this] { wake_loader(); }));
   }
 }

@@ -27,6 +27,16 @@ struct DispatcherOptions {
   size_t max_response_bytes = 1 << 20;    // read at most this much of a receiver's body
   AddressPolicy address_policy;
   std::string user_agent = "hookd";
+  bool https_only = false;
+  std::string egress_interface;  // CURLOPT_INTERFACE: bind outgoing connections
+  std::string egress_proxy;      // CURLOPT_PROXY
+
+  // Circuit breaking per endpoint (docs/failures.md); circuit_window 0 turns it off.
+  int circuit_window = 20;
+  int circuit_min_attempts = 10;
+  double circuit_failure_ratio = 0.5;
+  int64_t circuit_cooldown_ms = 30'000;
+  int64_t circuit_max_cooldown_ms = 600'000;
 
   // Memory bounds. The store is the queue; memory holds what is due soon.
   size_t backlog_high_water = 4'000;    // the loader pauses while more due jobs wait to start
@@ -49,6 +59,37 @@ struct DeliveryJob {
 
 class DeliveryWorker;
 
+// What a delivery thread tells the health monitor about an attempt. Sent for failures, for
+// successes of deliveries that had failed before, and for the first success of an endpoint that
+// was failing; the healthy path sends nothing.
+struct AttemptOutcome {
+  std::string app_id;
+  std::string endpoint_id;
+  MessagePtr message;
+  std::string attempt_id;
+  int64_t at_ms = 0;
+  bool success = false;
+  bool will_retry = false;  // failed, and another attempt is scheduled
+  bool exhausted = false;   // failed, and the schedule is used up
+  bool gone = false;        // the receiver answered 410
+  int status_code = 0;
+  std::string error_class;
+  int attempts_made = 0;  // including this one
+  TriggerType trigger = TriggerType::kScheduled;
+};
+
+enum class CircuitState { kClosed, kOpen, kHalfOpen };
+
+// Receives what delivery threads observe; implemented by the health monitor. Called on delivery
+// threads: implementations must not block.
+class DeliveryObserver {
+ public:
+  virtual ~DeliveryObserver() = default;
+  virtual void attempt_finished(AttemptOutcome&& outcome) = 0;
+  virtual void circuit_changed(const std::string& endpoint_id, CircuitState state,
+                               int64_t open_until_ms) = 0;
+};
+
 // Sends deliveries to receivers. Each endpoint belongs to one delivery thread (by hash), which
 // keeps a queue per endpoint with an in-flight cap, so a slow or dead endpoint only ever holds
 // its own slots and never delays another endpoint's deliveries.
@@ -65,7 +106,8 @@ class DeliveryWorker;
 // Thread-safe: enqueue and wake_loader may be called from any thread.
 class Dispatcher final {
  public:
-  Dispatcher(DispatcherOptions options, const Catalog& catalog, Store& store, Metrics& metrics);
+  Dispatcher(DispatcherOptions options, const Catalog& catalog, Store& store, Metrics& metrics,
+             DeliveryObserver* observer = nullptr);
   ~Dispatcher();
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;

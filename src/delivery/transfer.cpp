@@ -49,7 +49,11 @@ curl_socket_t on_open_socket(void* user, curlsocktype purpose, curl_sockaddr* ad
 }  // namespace
 
 Transfer::Transfer(const DispatcherOptions& opts) : options(&opts), easy(curl_easy_init()) {
-  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, opts.https_only ? "https" : "http,https");
+  if (!opts.egress_interface.empty()) {
+    curl_easy_setopt(easy, CURLOPT_INTERFACE, opts.egress_interface.c_str());
+  }
+  if (!opts.egress_proxy.empty()) curl_easy_setopt(easy, CURLOPT_PROXY, opts.egress_proxy.c_str());
   curl_easy_setopt(easy, CURLOPT_POST, 1L);
   curl_easy_setopt(easy, CURLOPT_USERAGENT, opts.user_agent.c_str());
   curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);

@@ -11,11 +11,13 @@
 namespace hookd {
 
 DeliveryWorker::DeliveryWorker(const DispatcherOptions& options, const Catalog& catalog,
-                               Store& store, Metrics& metrics, std::function<void()> on_shed)
+                               Store& store, Metrics& metrics, DeliveryObserver* observer,
+                               std::function<void()> on_shed)
     : options_(options),
       catalog_(catalog),
       store_(store),
       metrics_(metrics),
+      observer_(observer),
       on_shed_(std::move(on_shed)) {
   multi_ = curl_multi_init();
   curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
@@ -81,6 +83,7 @@ void DeliveryWorker::run() {
       make_ready(DeliveryJob(timers_.top()));
       timers_.pop();
     }
+    undefer(now_steady_ms());
     start_transfers(now);
 
     int running = 0;
@@ -101,6 +104,10 @@ void DeliveryWorker::run() {
     int wait_ms = 1000;
     if (!timers_.empty()) {
       wait_ms = static_cast<int>(std::clamp<int64_t>(timers_.top().due_at - now, 0, 1000));
+    }
+    if (!deferred_.empty()) {
+      wait_ms = static_cast<int>(
+          std::clamp<int64_t>(deferred_.top().first - now_steady_ms(), 0, wait_ms));
     }
     curl_multi_poll(multi_, nullptr, 0, wait_ms, nullptr);
   }
@@ -164,13 +171,15 @@ void DeliveryWorker::make_ready(DeliveryJob&& job) {
     return;
   }
   queue.ready.push_back(std::move(job));
-  if (!queue.listed && queue.in_flight < options_.endpoint_max_in_flight) {
+  const int cap = queue.cap > 0 ? queue.cap : options_.endpoint_max_in_flight;
+  if (!queue.listed && !queue.deferred && queue.in_flight < cap) {
     queue.listed = true;
     runnable_.push_back(queue.ready.back().endpoint_id);
   }
 }
 
 void DeliveryWorker::start_transfers(int64_t now) {
+  const int64_t now_steady = now_steady_ms();
   while (!runnable_.empty() && in_flight_ < options_.worker_max_in_flight) {
     const std::string endpoint_id = std::move(runnable_.front());
     runnable_.pop_front();
@@ -178,18 +187,143 @@ void DeliveryWorker::start_transfers(int64_t now) {
     if (it == queues_.end()) continue;
     EndpointQueue& queue = it->second;
     queue.listed = false;
-    while (!queue.ready.empty() && queue.in_flight < options_.endpoint_max_in_flight &&
+    const EndpointPtr endpoint = catalog_.endpoint_by_id(endpoint_id);
+    queue.cap = endpoint && endpoint->max_concurrency ? *endpoint->max_concurrency
+                                                      : options_.endpoint_max_in_flight;
+    int64_t defer_until = 0;
+    bool held_back = false;
+    while (!queue.ready.empty() && queue.in_flight < queue.cap &&
            in_flight_ < options_.worker_max_in_flight) {
+      if (!take_slot(endpoint_id, endpoint.get(), now_steady, defer_until)) {
+        held_back = true;
+        break;
+      }
       DeliveryJob job = std::move(queue.ready.front());
       queue.ready.pop_front();
       backlog_.fetch_sub(1, std::memory_order_relaxed);
       if (start_one(std::move(job), now)) ++queue.in_flight;
     }
-    if (!queue.ready.empty() && queue.in_flight < options_.endpoint_max_in_flight) {
+    if (held_back) {
+      if (defer_until > 0 && !queue.deferred) {
+        queue.deferred = true;
+        deferred_.emplace(defer_until, endpoint_id);
+      }
+      // defer_until 0: a probe is in flight; its finish lists the queue again.
+    } else if (!queue.ready.empty() && queue.in_flight < queue.cap) {
       queue.listed = true;
       runnable_.push_back(endpoint_id);  // the worker-wide cap stopped us; resume later
     }
     if (queue.ready.empty() && queue.in_flight == 0) queues_.erase(it);
+  }
+}
+
+void DeliveryWorker::undefer(int64_t now_steady) {
+  while (!deferred_.empty() && deferred_.top().first <= now_steady) {
+    const std::string endpoint_id = deferred_.top().second;
+    deferred_.pop();
+    auto it = queues_.find(endpoint_id);
+    if (it == queues_.end()) continue;
+    it->second.deferred = false;
+    if (!it->second.listed && !it->second.ready.empty()) {
+      it->second.listed = true;
+      runnable_.push_back(endpoint_id);
+    }
+  }
+}
+
+bool DeliveryWorker::take_slot(const std::string& endpoint_id, const Endpoint* endpoint,
+                               int64_t now_steady, int64_t& defer_until) {
+  const int64_t rate = endpoint && endpoint->throttle_rate ? *endpoint->throttle_rate : 0;
+  auto it = gates_.find(endpoint_id);
+  if (it == gates_.end()) {
+    if (rate <= 0) return true;  // the common case: healthy and not throttled
+    it = gates_.emplace(endpoint_id, Gate{}).first;
+  }
+  Gate& gate = it->second;
+  if (gate.state == CircuitState::kOpen) {
+    if (now_steady < gate.open_until_ms) {
+      defer_until = gate.open_until_ms;
+      return false;
+    }
+    gate.state = CircuitState::kHalfOpen;
+    gate.probe_in_flight = false;
+    if (observer_) observer_->circuit_changed(endpoint_id, gate.state, 0);
+  }
+  if (gate.state == CircuitState::kHalfOpen && gate.probe_in_flight) {
+    defer_until = 0;
+    return false;
+  }
+  if (rate > 0) {
+    // A token bucket holding one second's worth (at least one request).
+    const double burst = std::max<double>(1.0, static_cast<double>(rate));
+    if (!gate.bucket_started) {
+      gate.bucket_started = true;
+      gate.tokens = burst;
+    } else {
+      gate.tokens =
+          std::min(burst, gate.tokens + static_cast<double>(now_steady - gate.refilled_ms) *
+                                            static_cast<double>(rate) / 1000.0);
+    }
+    gate.refilled_ms = now_steady;
+    if (gate.tokens < 1.0) {
+      defer_until =
+          now_steady + std::max<int64_t>(1, static_cast<int64_t>((1.0 - gate.tokens) * 1000.0 /
+                                                                 static_cast<double>(rate)) +
+                                                1);
+      return false;
+    }
+    gate.tokens -= 1.0;
+  }
+  if (gate.state == CircuitState::kHalfOpen) gate.probe_in_flight = true;
+  return true;
+}
+
+void DeliveryWorker::open_circuit(const std::string& endpoint_id, Gate& gate, int64_t now_steady) {
+  gate.state = CircuitState::kOpen;
+  gate.probe_in_flight = false;
+  gate.open_until_ms = now_steady + gate.cooldown_ms;
+  if (observer_) {
+    observer_->circuit_changed(endpoint_id, gate.state, now_unix_ms() + gate.cooldown_ms);
+  }
+}
+
+void DeliveryWorker::observe_circuit(const std::string& endpoint_id, bool failed,
+                                     int64_t now_steady) {
+  if (options_.circuit_window <= 0) return;
+  auto it = gates_.find(endpoint_id);
+  if (it == gates_.end()) {
+    if (!failed) return;  // healthy: no state kept
+    it = gates_.emplace(endpoint_id, Gate{}).first;
+  }
+  Gate& gate = it->second;
+  if (gate.cooldown_ms == 0) gate.cooldown_ms = options_.circuit_cooldown_ms;
+  if (gate.state == CircuitState::kHalfOpen) {
+    gate.probe_in_flight = false;
+    if (failed) {
+      gate.cooldown_ms = std::min(gate.cooldown_ms * 2, options_.circuit_max_cooldown_ms);
+      open_circuit(endpoint_id, gate, now_steady);
+    } else {
+      gate.state = CircuitState::kClosed;
+      gate.window.clear();
+      gate.failures = 0;
+      gate.cooldown_ms = options_.circuit_cooldown_ms;
+      if (observer_) observer_->circuit_changed(endpoint_id, gate.state, 0);
+    }
+    return;
+  }
+  if (gate.state == CircuitState::kOpen) return;  // started before the circuit opened
+  gate.window.push_back(failed);
+  if (failed) ++gate.failures;
+  if (static_cast<int>(gate.window.size()) > options_.circuit_window) {
+    if (gate.window.front()) --gate.failures;
+    gate.window.pop_front();
+  }
+  const auto attempts = static_cast<int>(gate.window.size());
+  if (attempts >= options_.circuit_min_attempts &&
+      gate.failures >= options_.circuit_failure_ratio * attempts) {
+    open_circuit(endpoint_id, gate, now_steady);
+  } else if (gate.failures == 0 && !gate.bucket_started) {
+    gates_.erase(it);  // healthy again and not throttled
   }
 }
 
@@ -227,7 +361,12 @@ void DeliveryWorker::survey_stalls(int64_t now_steady) {
   size_t stalled_ready = 0;
   std::vector<std::string> stalled;
   for (auto& [id, queue] : queues_) {
-    if (queue.in_flight < options_.endpoint_max_in_flight) {
+    const int cap = queue.cap > 0 ? queue.cap : options_.endpoint_max_in_flight;
+    if (queue.deferred) {
+      // Throttled or paused by its circuit: waits on its own schedule, not on this thread.
+      stalled_ready += queue.ready.size();
+      stalled.push_back(id);
+    } else if (queue.in_flight < cap) {
       queue.last_progress_ms = now_steady;
     } else if (now_steady - queue.last_progress_ms > kStalledAfterMs) {
       stalled_ready += queue.ready.size();
@@ -305,6 +444,7 @@ void DeliveryWorker::finish(Transfer* raw, CURLcode code) {
   d.attempts = t->job.attempts_made + 1;
   record.update_delivery = true;
 
+  const bool gone = outcome.status_code == 410;
   const DeliveryJob* release_after_commit = nullptr;
   if (outcome.success) {
     metrics_.attempts_succeeded.fetch_add(1, std::memory_order_relaxed);
@@ -316,6 +456,16 @@ void DeliveryWorker::finish(Transfer* raw, CURLcode code) {
     metrics_.attempts_failed.fetch_add(1, std::memory_order_relaxed);
     if (t->job.trigger == TriggerType::kManual) {
       record.update_delivery = false;  // a failed manual resend leaves the schedule as it was
+    } else if (gone) {
+      // 410 Gone: the health monitor disables the endpoint; the delivery stays pending, to be
+      // sent when its owner enables the endpoint again.
+      const auto delay =
+          next_retry_delay_ms(options_.retry, d.attempts, t->retry_after_ms, random_unit());
+      d.status = DeliveryStatus::kPending;
+      d.next_attempt_at =
+          now + delay.value_or(options_.retry.delays_ms.empty() ? 5'000
+                                                                : options_.retry.delays_ms.front());
+      release_after_commit = &t->job;
     } else if (auto delay = next_retry_delay_ms(options_.retry, d.attempts, t->retry_after_ms,
                                                 random_unit())) {
       d.status = DeliveryStatus::kPending;
@@ -335,11 +485,39 @@ void DeliveryWorker::finish(Transfer* raw, CURLcode code) {
     }
   }
 
-  auto queue = queues_.find(t->endpoint->id);
+  const std::string& endpoint_id = t->endpoint->id;
+  const int64_t now_steady = now_steady_ms();
+  observe_circuit(endpoint_id, !outcome.success, now_steady);
+  const bool was_failing = !failing_.empty() && failing_.count(endpoint_id) > 0;
+  if (observer_ && (!outcome.success || was_failing || t->job.attempts_made > 0)) {
+    AttemptOutcome o;
+    o.app_id = a.app_id;
+    o.endpoint_id = endpoint_id;
+    o.message = t->job.message;
+    o.attempt_id = a.id;
+    o.at_ms = now;
+    o.success = outcome.success;
+    o.gone = gone;
+    o.will_retry =
+        !outcome.success && !gone && d.status == DeliveryStatus::kPending && record.update_delivery;
+    o.exhausted = !outcome.success && d.status == DeliveryStatus::kFailed && record.update_delivery;
+    o.status_code = outcome.status_code;
+    o.error_class = outcome.error_class;
+    o.attempts_made = d.attempts;
+    o.trigger = t->job.trigger;
+    observer_->attempt_finished(std::move(o));
+  }
+  if (outcome.success) {
+    if (was_failing) failing_.erase(endpoint_id);
+  } else if (!was_failing) {
+    failing_.insert(endpoint_id);
+  }
+
+  auto queue = queues_.find(endpoint_id);
   if (queue != queues_.end()) {
     --queue->second.in_flight;
-    queue->second.last_progress_ms = now_steady_ms();
-    if (!queue->second.ready.empty() && !queue->second.listed) {
+    queue->second.last_progress_ms = now_steady;
+    if (!queue->second.ready.empty() && !queue->second.listed && !queue->second.deferred) {
       queue->second.listed = true;
       runnable_.push_back(queue->first);
     } else if (queue->second.ready.empty() && queue->second.in_flight == 0) {

@@ -27,7 +27,7 @@ class DeliveryWorker final {
   // `on_shed` is called (on the delivery thread) when jobs were dropped from memory because an
   // endpoint's queue was full; they are still pending in the store.
   DeliveryWorker(const DispatcherOptions& options, const Catalog& catalog, Store& store,
-                 Metrics& metrics, std::function<void()> on_shed);
+                 Metrics& metrics, DeliveryObserver* observer, std::function<void()> on_shed);
   ~DeliveryWorker();
 
   void start();
@@ -50,9 +50,25 @@ class DeliveryWorker final {
   struct EndpointQueue {
     std::deque<DeliveryJob> ready;
     int in_flight = 0;
+    int cap = 0;                   // the endpoint's in-flight limit when last started
     bool listed = false;           // in runnable_
+    bool deferred = false;         // waiting in deferred_ (throttled or circuit open)
     int64_t last_progress_ms = 0;  // steady ms of the last completion or free slot
   };
+  // Circuit breaker and token bucket of an endpoint; kept beyond its queue's life, made only
+  // for endpoints that failed or are throttled (the healthy path never touches one).
+  struct Gate {
+    std::deque<bool> window;  // recent attempts, true = failed
+    int failures = 0;         // in window
+    CircuitState state = CircuitState::kClosed;
+    int64_t open_until_ms = 0;  // steady
+    int64_t cooldown_ms = 0;
+    bool probe_in_flight = false;
+    bool bucket_started = false;
+    double tokens = 0;
+    int64_t refilled_ms = 0;  // steady
+  };
+  using Deferred = std::pair<int64_t, std::string>;  // steady ms, endpoint id
   struct LaterFirst {
     bool operator()(const DeliveryJob& a, const DeliveryJob& b) const {
       return a.due_at > b.due_at;
@@ -65,6 +81,13 @@ class DeliveryWorker final {
   void make_ready(DeliveryJob&& job);
   void start_transfers(int64_t now);
   bool start_one(DeliveryJob&& job, int64_t now);
+  // Whether one more request may start to the endpoint now (circuit, throttle); when not,
+  // `defer_until` is the steady ms to look again, or 0 to wait for a request to finish.
+  bool take_slot(const std::string& endpoint_id, const Endpoint* endpoint, int64_t now_steady,
+                 int64_t& defer_until);
+  void observe_circuit(const std::string& endpoint_id, bool failed, int64_t now_steady);
+  void open_circuit(const std::string& endpoint_id, Gate& gate, int64_t now_steady);
+  void undefer(int64_t now_steady);
   void finish(Transfer* transfer, CURLcode code);
   void release(const DeliveryJob& job);
   void release_key(const std::string& key);
@@ -82,6 +105,7 @@ class DeliveryWorker final {
   const Catalog& catalog_;
   Store& store_;
   Metrics& metrics_;
+  DeliveryObserver* const observer_;  // may be null
   const std::function<void()> on_shed_;
   CURLM* multi_ = nullptr;
   std::atomic<size_t> backlog_{0};
@@ -101,6 +125,9 @@ class DeliveryWorker final {
   std::thread thread_;
   std::unordered_map<std::string, EndpointQueue> queues_;
   std::deque<std::string> runnable_;  // endpoints with ready jobs and free slots
+  std::priority_queue<Deferred, std::vector<Deferred>, std::greater<>> deferred_;
+  std::unordered_map<std::string, Gate> gates_;
+  std::unordered_set<std::string> failing_;  // endpoints whose last attempt failed
   std::priority_queue<DeliveryJob, std::vector<DeliveryJob>, LaterFirst> timers_;
   std::unordered_set<std::string> held_;  // "msg_id endpoint_id" of scheduled jobs held here
   // Settled deliveries by key -> commit sequence, and the same in settling order for pruning.

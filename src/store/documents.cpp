@@ -20,6 +20,18 @@ std::optional<int64_t> read_optional_int(const json& doc, const char* key) {
   return doc[key].get<int64_t>();
 }
 
+json alerts_doc(const AlertSettings& a) {
+  return json{{"emails", a.emails}, {"frequency", a.frequency}};
+}
+
+AlertSettings alerts_from(const json& doc) {
+  AlertSettings a;
+  if (!doc.contains("alerts") || !doc["alerts"].is_object()) return a;
+  a.emails = doc["alerts"].value("emails", std::vector<std::string>{});
+  a.frequency = doc["alerts"].value("frequency", "");
+  return a;
+}
+
 json parse(const std::string& doc) {
   auto parsed = json::parse(doc, nullptr, false);
   if (parsed.is_discarded() || !parsed.is_object()) {
@@ -36,6 +48,7 @@ std::string to_doc(const Application& app) {
               {"name", app.name},
               {"metadata", json::parse(app.metadata_json)},
               {"throttleRate", optional_int(app.throttle_rate)},
+              {"alerts", alerts_doc(app.alerts)},
               {"createdAt", app.created_at},
               {"updatedAt", app.updated_at}}
       .dump();
@@ -49,6 +62,7 @@ Application application_from_doc(const std::string& text) {
   app.name = doc.value("name", "");
   app.metadata_json = doc.value("metadata", json::object()).dump();
   app.throttle_rate = read_optional_int(doc, "throttleRate");
+  app.alerts = alerts_from(doc);
   app.created_at = doc.value("createdAt", int64_t{0});
   app.updated_at = doc.value("updatedAt", int64_t{0});
   return app;
@@ -95,8 +109,12 @@ std::string to_doc(const Endpoint& ep) {
               {"eventTypes", ep.event_types},
               {"channels", ep.channels},
               {"disabled", ep.disabled},
+              {"disabledReason", ep.disabled_reason},
+              {"disabledAt", ep.disabled_at},
               {"metadata", json::parse(ep.metadata_json)},
               {"throttleRate", optional_int(ep.throttle_rate)},
+              {"maxConcurrency", ep.max_concurrency ? json(*ep.max_concurrency) : json(nullptr)},
+              {"alerts", alerts_doc(ep.alerts)},
               {"version", ep.version},
               {"secrets", secrets},
               {"createdAt", ep.created_at},
@@ -117,6 +135,11 @@ Endpoint endpoint_from_doc(const std::string& text) {
   ep.disabled = doc.value("disabled", false);
   ep.metadata_json = doc.value("metadata", json::object()).dump();
   ep.throttle_rate = read_optional_int(doc, "throttleRate");
+  ep.disabled_reason = doc.value("disabledReason", "");
+  ep.disabled_at = doc.value("disabledAt", int64_t{0});
+  if (auto mc = read_optional_int(doc, "maxConcurrency"))
+    ep.max_concurrency = static_cast<int>(*mc);
+  ep.alerts = alerts_from(doc);
   ep.version = doc.value("version", int64_t{1});
   for (const auto& s : doc.value("secrets", json::array())) {
     EndpointSecret secret;

@@ -11,12 +11,19 @@
 // rows.
 namespace hookd {
 
+// Who is emailed about an application's or endpoint's failures (docs/failures.md).
+struct AlertSettings {
+  std::vector<std::string> emails;
+  std::string frequency;  // "immediate", "hourly", "daily"; empty: inherited (or immediate)
+};
+
 struct Application {
   std::string id;
   std::string uid;  // empty when unset
   std::string name;
   std::string metadata_json = "{}";
   std::optional<int64_t> throttle_rate;
+  AlertSettings alerts;
   int64_t created_at = 0;
   int64_t updated_at = 0;
 };
@@ -48,8 +55,12 @@ struct Endpoint {
   std::vector<std::string> event_types;  // empty: every event type
   std::vector<std::string> channels;     // empty: messages without channels
   bool disabled = false;
+  std::string disabled_reason;  // set when hookd disabled it: "exhausted", "failing", "gone"
+  int64_t disabled_at = 0;
   std::string metadata_json = "{}";
-  std::optional<int64_t> throttle_rate;
+  std::optional<int64_t> throttle_rate;  // requests per second
+  std::optional<int> max_concurrency;    // requests in flight at most
+  AlertSettings alerts;
   int64_t version = 1;
   std::vector<EndpointSecret> secrets;  // secrets.front() is the current key
   int64_t created_at = 0;

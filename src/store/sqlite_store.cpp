@@ -12,6 +12,7 @@
 
 #include <pthread.h>
 
+#include "common/ids.h"
 #include "store/documents.h"
 #include "store/sqlite_db.h"
 #include "store/store.h"
@@ -204,6 +205,10 @@ class SqliteStore final : public Store {
                                                   const Page& page) override;
   std::vector<InboundRejection> list_rejections(const std::string& source_id,
                                                 const Page& page) override;
+  std::vector<PendingDelivery> failed_deliveries(const std::string& app_id,
+                                                 const std::string& endpoint_id,
+                                                 const std::vector<std::string>& event_types,
+                                                 int64_t since, int64_t until, int limit) override;
 
  private:
   // A reader connection checked out for the lifetime of this object.
@@ -232,6 +237,7 @@ class SqliteStore final : public Store {
   void apply(const WriteOp& op, WriteResult& result);
   void insert_message(const write::InsertMessage& w, WriteResult& result);
   void upsert_inbound(const write::UpsertInboundEvent& w, WriteResult& result);
+  int64_t prune(const write::Prune& w);
   bool commit_batch(std::vector<QueuedWrite>& batch, std::vector<WriteResult>& results);
 
   // Constant after construction.
@@ -432,6 +438,8 @@ void SqliteStore::apply(const WriteOp& op, WriteResult& result) {
           }
         } else if constexpr (std::is_same_v<T, write::UpsertInboundEvent>) {
           upsert_inbound(w, result);
+        } else if constexpr (std::is_same_v<T, write::Prune>) {
+          result.affected = prune(w);
         } else if constexpr (std::is_same_v<T, write::RecordRejection>) {
           const InboundRejection& r = w.rejection;
           s.insert_rejection.bind(1, r.id)
@@ -457,6 +465,34 @@ void bind_text_or_null(Statement& st, int index, const std::string& text) {
 }
 
 }  // namespace
+
+int64_t SqliteStore::prune(const write::Prune& w) {
+  sqlite3* db = writer_db_->handle();
+  // Attempt ids sort by creation time, so the oldest are a range of the primary key.
+  Statement attempts(db,
+                     "DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE id < ?1 "
+                     "ORDER BY id LIMIT ?2)");
+  const std::string attempt_bound = make_id("atmpt_", w.before, 0, 0);
+  attempts.bind(1, attempt_bound).bind(2, int64_t{w.limit}).run();
+  const int64_t attempts_deleted = writer_db_->changes();
+  // Messages in insertion (rowid) order: the oldest come first.
+  Statement pick(db,
+                 "SELECT rowid, id FROM messages WHERE rowid IN (SELECT rowid FROM messages "
+                 "ORDER BY rowid LIMIT ?2) AND created_at < ?1");
+  pick.bind(1, w.before).bind(2, int64_t{w.limit});
+  std::vector<std::pair<int64_t, std::string>> old;
+  while (pick.step()) old.emplace_back(pick.column_int(0), pick.column_text(1));
+  pick.reset();
+  Statement deliveries(db, "DELETE FROM deliveries WHERE msg_id = ?1");
+  Statement message_attempts(db, "DELETE FROM attempts WHERE msg_id = ?1");
+  Statement message(db, "DELETE FROM messages WHERE rowid = ?1");
+  for (const auto& [rowid, id] : old) {
+    deliveries.bind(1, id).run();
+    message_attempts.bind(1, id).run();
+    message.bind(1, rowid).run();
+  }
+  return std::max<int64_t>(attempts_deleted, static_cast<int64_t>(old.size()));
+}
 
 void SqliteStore::upsert_inbound(const write::UpsertInboundEvent& w, WriteResult& result) {
   if (w.forward) {
@@ -633,22 +669,11 @@ std::vector<Delivery> SqliteStore::list_deliveries_of_message(const std::string&
   return out;
 }
 
-std::vector<PendingDelivery> SqliteStore::pending_page(
-    int64_t due_before, const PendingCursor& after, int limit,
-    const std::vector<std::string>& skip_endpoints) {
-  // Keyset pagination over the partial index of pending deliveries: each page is one seek.
-  static const std::string kSql =
-      "SELECT d.msg_id, d.endpoint_id, d.app_id, d.attempts, d.next_attempt_at, "
-      "m.event_type, m.event_id, m.channels, m.payload, m.created_at FROM deliveries d "
-      "JOIN messages m ON m.app_id = d.app_id AND m.id = d.msg_id WHERE d.status = 1 AND "
-      "d.next_attempt_at <= ?4 AND (d.next_attempt_at, d.msg_id, d.endpoint_id) > "
-      "(?1, ?2, ?3) AND d.endpoint_id NOT IN (SELECT value FROM json_each(?6)) "
-      "ORDER BY d.next_attempt_at, d.msg_id, d.endpoint_id LIMIT ?5";
-  ReaderLease db(*this);
-  Statement& st = db.connection().cached(kSql);
-  st.bind(1, after.next_attempt_at).bind(2, after.msg_id).bind(3, after.endpoint_id);
-  const std::string skip = documents::strings_to_json(skip_endpoints);
-  st.bind(4, due_before).bind(5, int64_t{limit}).bind(6, skip);
+namespace {
+
+// Rows of (msg_id, endpoint_id, app_id, attempts, next_attempt_at, event_type, event_id,
+// channels, payload, created_at); rows of one message share one Message.
+std::vector<PendingDelivery> read_pending_rows(Statement& st) {
   std::vector<PendingDelivery> page;
   std::unordered_map<std::string, MessagePtr> messages;  // fan-out rows share one message
   while (st.step()) {
@@ -673,6 +698,28 @@ std::vector<PendingDelivery> SqliteStore::pending_page(
     p.message = m;
     page.push_back(std::move(p));
   }
+  return page;
+}
+
+}  // namespace
+
+std::vector<PendingDelivery> SqliteStore::pending_page(
+    int64_t due_before, const PendingCursor& after, int limit,
+    const std::vector<std::string>& skip_endpoints) {
+  // Keyset pagination over the partial index of pending deliveries: each page is one seek.
+  static const std::string kSql =
+      "SELECT d.msg_id, d.endpoint_id, d.app_id, d.attempts, d.next_attempt_at, "
+      "m.event_type, m.event_id, m.channels, m.payload, m.created_at FROM deliveries d "
+      "JOIN messages m ON m.app_id = d.app_id AND m.id = d.msg_id WHERE d.status = 1 AND "
+      "d.next_attempt_at <= ?4 AND (d.next_attempt_at, d.msg_id, d.endpoint_id) > "
+      "(?1, ?2, ?3) AND d.endpoint_id NOT IN (SELECT value FROM json_each(?6)) "
+      "ORDER BY d.next_attempt_at, d.msg_id, d.endpoint_id LIMIT ?5";
+  ReaderLease db(*this);
+  Statement& st = db.connection().cached(kSql);
+  st.bind(1, after.next_attempt_at).bind(2, after.msg_id).bind(3, after.endpoint_id);
+  const std::string skip = documents::strings_to_json(skip_endpoints);
+  st.bind(4, due_before).bind(5, int64_t{limit}).bind(6, skip);
+  std::vector<PendingDelivery> page = read_pending_rows(st);
   st.reset();  // ends the read snapshot, so checkpoints can proceed
   return page;
 }
@@ -793,6 +840,30 @@ std::vector<InboundRejection> SqliteStore::list_rejections(const std::string& so
 }
 
 }  // namespace
+
+std::vector<PendingDelivery> SqliteStore::failed_deliveries(
+    const std::string& app_id, const std::string& endpoint_id,
+    const std::vector<std::string>& event_types, int64_t since, int64_t until, int limit) {
+  std::string sql =
+      "SELECT d.msg_id, d.endpoint_id, d.app_id, d.attempts, d.next_attempt_at, m.event_type, "
+      "m.event_id, m.channels, m.payload, m.created_at FROM deliveries d JOIN messages m ON "
+      "m.app_id = d.app_id AND m.id = d.msg_id WHERE d.app_id = ?1 AND d.status = 2 AND "
+      "d.msg_id >= ?2 AND d.msg_id < ?3 AND m.created_at >= ?4 AND m.created_at < ?5";
+  if (!endpoint_id.empty()) sql += " AND d.endpoint_id = ?6";
+  if (!event_types.empty()) sql += " AND m.event_type IN (SELECT value FROM json_each(?7))";
+  sql += " ORDER BY d.msg_id, d.endpoint_id LIMIT ?8";
+  ReaderLease db(*this);
+  Statement st(*db, sql);
+  // Message ids encode their creation time; a second of slack either side covers clock reads.
+  const std::string low = make_id("msg_", std::max<int64_t>(0, since - 1'000), 0, 0);
+  const std::string high = make_id("msg_", until + 1'000, 0, 0);
+  st.bind(1, app_id).bind(2, low).bind(3, high).bind(4, since).bind(5, until);
+  if (!endpoint_id.empty()) st.bind(6, endpoint_id);
+  const std::string types = documents::strings_to_json(event_types);
+  if (!event_types.empty()) st.bind(7, types);
+  st.bind(8, int64_t{limit});
+  return read_pending_rows(st);
+}
 
 std::unique_ptr<Store> open_sqlite_store(const SqliteOptions& options) {
   return std::make_unique<SqliteStore>(options);

@@ -32,6 +32,8 @@ struct WriteResult {
   // UpsertInboundEvent: the stored event's id and revision (1: created; more: replaced).
   std::string stored_id;
   int64_t revision = 0;
+  // Prune: rows deleted.
+  int64_t affected = 0;
 };
 
 namespace write {
@@ -80,12 +82,19 @@ struct UpsertInboundEvent {
 struct RecordRejection {
   InboundRejection rejection;
 };
+// Retention: deletes up to `limit` of the oldest messages created before `before` (unix ms)
+// with their deliveries, and attempts made before it.
+struct Prune {
+  int64_t before = 0;
+  int limit = 1'000;
+};
+
 }  // namespace write
 
 using WriteOp = std::variant<write::PutApplication, write::DeleteApplication, write::PutEventType,
                              write::PutEndpoint, write::DeleteEndpoint, write::InsertMessage,
                              write::RecordAttempt, write::PutSource, write::DeleteSource,
-                             write::UpsertInboundEvent, write::RecordRejection>;
+                             write::UpsertInboundEvent, write::RecordRejection, write::Prune>;
 
 // Called on the store's writer thread once the write is durable (or refused); must not block.
 using WriteCallback = std::function<void(const WriteResult&)>;
@@ -179,6 +188,11 @@ class Store {
   virtual std::vector<CustomerSummary> customer_summaries(const std::string& source_id,
                                                           const std::string& customer_id,
                                                           const Page& page) = 0;
+  // Replay: failed deliveries of an application (optionally one endpoint, some event types)
+  // whose messages were created in [since, until), oldest first, up to `limit`.
+  virtual std::vector<PendingDelivery> failed_deliveries(
+      const std::string& app_id, const std::string& endpoint_id,
+      const std::vector<std::string>& event_types, int64_t since, int64_t until, int limit) = 0;
   virtual std::vector<InboundRejection> list_rejections(const std::string& source_id,
                                                         const Page& page) = 0;
 
