@@ -1,5 +1,8 @@
 #include "delivery/transfer.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <strings.h>
 
 #include <string_view>
@@ -41,6 +44,14 @@ curl_socket_t on_open_socket(void* user, curlsocktype purpose, curl_sockaddr* ad
   if (purpose == CURLSOCKTYPE_IPCXN &&
       !t->options->address_policy.permits(reinterpret_cast<const sockaddr*>(&address->addr))) {
     t->address_refused = true;
+    char text[INET6_ADDRSTRLEN] = "?";
+    const auto* sa = reinterpret_cast<const sockaddr*>(&address->addr);
+    if (sa->sa_family == AF_INET) {
+      inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, text, sizeof text);
+    } else if (sa->sa_family == AF_INET6) {
+      inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, text, sizeof text);
+    }
+    t->refused_address = text;
     return CURL_SOCKET_BAD;
   }
   return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
@@ -75,6 +86,7 @@ Transfer::~Transfer() {
 }
 
 void Transfer::recycle() {
+  refused_address.clear();
   curl_slist_free_all(headers);
   headers = nullptr;
   job = DeliveryJob{};

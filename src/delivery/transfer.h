@@ -31,6 +31,7 @@ struct Transfer {
   size_t response_bytes = 0;
   std::optional<int64_t> retry_after_ms;
   bool address_refused = false;
+  std::string refused_address;  // the address the SSRF policy refused
   bool body_too_large = false;
   int64_t started_steady_ms = 0;
 };

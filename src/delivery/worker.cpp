@@ -429,8 +429,14 @@ void DeliveryWorker::finish(Transfer* raw, CURLcode code) {
   a.url = t->endpoint->url;
   a.status = outcome.success ? DeliveryStatus::kSuccess : DeliveryStatus::kFailed;
   a.status_code = outcome.status_code;
-  a.response =
-      outcome.status_code == 0 ? std::string(curl_easy_strerror(code)) : std::move(t->response);
+  if (outcome.status_code != 0) {
+    a.response = std::move(t->response);
+  } else if (t->address_refused) {
+    a.response = "refused by the SSRF policy: " + t->refused_address +
+                 " is a private, loopback, link-local or reserved address (see ssrf_allow)";
+  } else {
+    a.response = curl_easy_strerror(code);
+  }
   a.duration_ms = now_steady_ms() - t->started_steady_ms;
   a.trigger = t->job.trigger;
   a.error_class = outcome.error_class;
