@@ -128,6 +128,7 @@ int serve(const Config& config) {
     options.request_timeout_ms = config.request_timeout_ms;
     options.connect_timeout_ms = config.connect_timeout_ms;
     options.endpoint_max_in_flight = config.endpoint_max_in_flight;
+    options.worker_max_in_flight = config.delivery_max_in_flight;
     options.address_policy = config.address_policy;
     options.user_agent = std::string("hookd/") + kVersion;
     options.https_only = config.https_only;

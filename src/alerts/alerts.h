@@ -62,6 +62,18 @@ struct Email {
 // in between; "hourly"/"daily" collect from the first failure for their period and send one
 // digest. Disabled and recovered alerts are sent at once. A recovered alert is sent only for
 // an endpoint that had a failure alert sent (or pending) since its last recovery.
+//
+// Details: an endpoint's emails go to the recipients (and frequency) of its latest event. A
+// disabled alert carries the endpoint's pending failures in the same email (none are left
+// behind it). A recovery that finds failures still waiting for their interval joins them: one
+// "recovered" email with those failures goes out when they are due, so a flapping endpoint gets
+// no more email than its frequency allows; a failure after that recovery makes it a "failing"
+// email again. Memory is bounded: an email lists the last 10 failures and counts the rest;
+// at most 100,000 endpoints are tracked and 1,000 emails queued (the oldest is dropped).
+// A failed send is logged and retried after 10 s, 1 min and 5 min, then dropped.
+//
+// Thread-safe. Emails are sent by the "hookd-alerts" thread (after start()) or by flush_due()'s
+// caller, never by notify()'s.
 class Alerter {
  public:
   // `clock` returns unix ms; tests pass a fake one. `send` replaces SMTP in unit tests; when
@@ -72,7 +84,11 @@ class Alerter {
   Alerter(const Alerter&) = delete;
   Alerter& operator=(const Alerter&) = delete;
 
+  // Starts the alert thread (a no-op when not enabled or already started).
   void start();
+  // Stops the thread after one last try (within SmtpSettings::timeout_ms in all) for every
+  // email due or waiting for a retry; digests not yet due are dropped. Idempotent; an Alerter
+  // is not restarted. Without start(), nothing is sent here.
   void stop();
   bool enabled() const;  // an SMTP url or a send function is set
 

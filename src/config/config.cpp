@@ -50,6 +50,7 @@ const std::vector<std::string>& config_keys() {
                                                 "request_timeout_ms",
                                                 "connect_timeout_ms",
                                                 "endpoint_max_in_flight",
+                                                "delivery_max_in_flight",
                                                 "max_body_bytes",
                                                 "io_threads",
                                                 "delivery_threads",
@@ -127,6 +128,8 @@ Config build_config(const std::map<std::string, std::string>& settings) {
       c.connect_timeout_ms = parse_int(key, value, 100, 600'000);
     } else if (key == "endpoint_max_in_flight") {
       c.endpoint_max_in_flight = static_cast<int>(parse_int(key, value, 1, 10'000));
+    } else if (key == "delivery_max_in_flight") {
+      c.delivery_max_in_flight = static_cast<int>(parse_int(key, value, 1, 100'000));
     } else if (key == "max_body_bytes") {
       c.max_body_bytes = parse_int(key, value, 1024, 64 << 20);
     } else if (key == "io_threads") {
