@@ -46,6 +46,36 @@ TEST(Config, ErrorsNameTheKey) {
   EXPECT_EQ(message_of({{"io_threads", "0"}}).rfind("io_threads:", 0), 0u);
   EXPECT_EQ(message_of({{"admin_token", "short"}}).rfind("admin_token:", 0), 0u);
   EXPECT_EQ(message_of({{"colour", "blue"}}).rfind("colour:", 0), 0u);
+  for (const char* key : {"disable_after_failing_for", "circuit_cooldown", "alert_hourly_interval",
+                          "retention_interval"}) {
+    EXPECT_EQ(message_of({{key, "soon"}}).rfind(std::string(key) + ":", 0), 0u) << key;
+  }
+  EXPECT_EQ(message_of({{"circuit_failure_ratio", "1.5"}}).rfind("circuit_failure_ratio:", 0), 0u);
+  EXPECT_EQ(message_of({{"smtp_url", "http://mail"}}).rfind("smtp_url:", 0), 0u);
+  EXPECT_EQ(message_of({{"smtp_from", "nobody"}}).rfind("smtp_from:", 0), 0u);
+  EXPECT_EQ(message_of({{"https_only", "maybe"}}).rfind("https_only:", 0), 0u);
+  EXPECT_EQ(message_of({{"egress_proxy", "ftp://p"}}).rfind("egress_proxy:", 0), 0u);
+}
+
+TEST(Config, ReadsFailureHandlingSettings) {
+  const Config c = build_config({{"disable_after_exhausted", "3"},
+                                 {"disable_after_failing_for", "2d"},
+                                 {"circuit_window", "0"},
+                                 {"circuit_cooldown", "1500ms"},
+                                 {"smtp_url", "smtp://127.0.0.1:2525"},
+                                 {"smtp_require_tls", "true"},
+                                 {"alert_immediate_interval", "2s"},
+                                 {"https_only", "yes"},
+                                 {"retention_days", "0"}});
+  EXPECT_EQ(c.disable_after_exhausted, 3);
+  EXPECT_EQ(c.disable_after_failing_for_ms, 2 * 86'400'000LL);
+  EXPECT_EQ(c.circuit_window, 0);
+  EXPECT_EQ(c.circuit_cooldown_ms, 1'500);
+  EXPECT_EQ(c.smtp_url, "smtp://127.0.0.1:2525");
+  EXPECT_TRUE(c.smtp_require_tls);
+  EXPECT_EQ(c.alert_immediate_interval_ms, 2'000);
+  EXPECT_TRUE(c.https_only);
+  EXPECT_EQ(c.retention_days, 0);
 }
 
 }  // namespace
