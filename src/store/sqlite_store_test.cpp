@@ -152,5 +152,77 @@ TEST_F(SqliteStoreTest, WritesAfterCloseAreRefused) {
   EXPECT_FALSE(store_->writable());
 }
 
+// A message created at `created_at` (unix ms), with an id made at that time.
+MessagePtr message_at(const std::string& app, int64_t created_at, const std::string& type) {
+  auto m = std::make_shared<Message>();
+  m->id = make_id("msg_", created_at, 0, static_cast<uint64_t>(created_at));
+  m->app_id = app;
+  m->event_type = type;
+  m->payload = "{}";
+  m->created_at = created_at;
+  return m;
+}
+
+write::RecordAttempt failed_attempt(const MessagePtr& m, const std::string& endpoint, int64_t at) {
+  write::RecordAttempt r;
+  r.attempt.id = make_id("atmpt_", at, 0, static_cast<uint64_t>(at));
+  r.attempt.msg_id = m->id;
+  r.attempt.endpoint_id = endpoint;
+  r.attempt.app_id = m->app_id;
+  r.attempt.url = "http://x";
+  r.attempt.created_at = at;
+  r.delivery = {m->id, endpoint, m->app_id, DeliveryStatus::kFailed, 1, 0, at};
+  return r;
+}
+
+TEST_F(SqliteStoreTest, FailedDeliveriesAreSelectedByWindowEndpointAndType) {
+  const int64_t t0 = 1'700'000'000'000;
+  std::vector<MessagePtr> messages;
+  for (int i = 0; i < 6; ++i) {
+    auto m = message_at("app_1", t0 + i * 60'000, i % 2 ? "odd" : "even");
+    ASSERT_EQ(store_->write_sync(write::InsertMessage{m, ids({"ep_1", "ep_2"})}).status,
+              WriteStatus::kOk);
+    // ep_1 fails every delivery; ep_2 only message 0's.
+    ASSERT_EQ(store_->write_sync(failed_attempt(m, "ep_1", t0 + i * 60'000 + 5)).status,
+              WriteStatus::kOk);
+    if (i == 0) {
+      ASSERT_EQ(store_->write_sync(failed_attempt(m, "ep_2", t0 + 6)).status, WriteStatus::kOk);
+    }
+    messages.push_back(m);
+  }
+  auto window = store_->failed_deliveries("app_1", "ep_1", {}, t0 + 60'000, t0 + 4 * 60'000, 100);
+  ASSERT_EQ(window.size(), 3u);  // messages 1, 2, 3
+  EXPECT_EQ(window[0].message->id, messages[1]->id);
+  EXPECT_EQ(window[2].message->id, messages[3]->id);
+  auto odd = store_->failed_deliveries("app_1", "", {"odd"}, 0, t0 + 3'600'000, 100);
+  ASSERT_EQ(odd.size(), 3u);  // messages 1, 3, 5 on ep_1
+  for (const auto& row : odd) EXPECT_EQ(row.message->event_type, "odd");
+  auto all = store_->failed_deliveries("app_1", "", {}, 0, t0 + 3'600'000, 100);
+  EXPECT_EQ(all.size(), 7u);  // six on ep_1, one on ep_2
+  EXPECT_TRUE(store_->failed_deliveries("app_2", "", {}, 0, t0 + 3'600'000, 100).empty());
+}
+
+TEST_F(SqliteStoreTest, PruneDeletesOldMessagesAndAttemptsInBatches) {
+  const int64_t t0 = 1'700'000'000'000;
+  for (int i = 0; i < 5; ++i) {
+    auto m = message_at("app_1", t0 + i, "a.b");
+    store_->write_sync(write::InsertMessage{m, ids({"ep_1"})});
+    store_->write_sync(failed_attempt(m, "ep_1", t0 + i));
+  }
+  auto recent = message_at("app_1", t0 + 10'000, "a.b");
+  store_->write_sync(write::InsertMessage{recent, ids({"ep_1"})});
+  store_->write_sync(failed_attempt(recent, "ep_1", t0 + 10'000));
+
+  const WriteResult first = store_->write_sync(write::Prune{t0 + 5'000, 3});
+  EXPECT_EQ(first.affected, 3);
+  const WriteResult second = store_->write_sync(write::Prune{t0 + 5'000, 3});
+  EXPECT_EQ(second.affected, 2);
+  EXPECT_EQ(store_->write_sync(write::Prune{t0 + 5'000, 3}).affected, 0);
+  EXPECT_TRUE(store_->list_messages("app_1", {}, Page{50, ""}).size() == 1);
+  EXPECT_TRUE(store_->get_message("app_1", recent->id).has_value());
+  EXPECT_EQ(store_->list_attempts("app_1", {}, Page{50, ""}).size(), 1u);
+  EXPECT_EQ(store_->list_deliveries_of_message(recent->id).size(), 1u);
+}
+
 }  // namespace
 }  // namespace hookd
