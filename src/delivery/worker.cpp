@@ -201,7 +201,7 @@ void DeliveryWorker::start_transfers(int64_t now) {
       DeliveryJob job = std::move(queue.ready.front());
       queue.ready.pop_front();
       backlog_.fetch_sub(1, std::memory_order_relaxed);
-      if (start_one(std::move(job), now)) ++queue.in_flight;
+      if (start_one(std::move(job), now, endpoint)) ++queue.in_flight;
     }
     if (held_back) {
       if (defer_until > 0 && !queue.deferred) {
@@ -327,8 +327,7 @@ void DeliveryWorker::observe_circuit(const std::string& endpoint_id, bool failed
   }
 }
 
-bool DeliveryWorker::start_one(DeliveryJob&& job, int64_t now) {
-  EndpointPtr endpoint = catalog_.endpoint_by_id(job.endpoint_id);
+bool DeliveryWorker::start_one(DeliveryJob&& job, int64_t now, EndpointPtr endpoint) {
   if (!endpoint || endpoint->disabled) {
     // Deleted endpoints lost their deliveries with them; a disabled endpoint's deliveries stay
     // pending in the store and are reloaded when it is enabled again.

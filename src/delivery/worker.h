@@ -80,7 +80,8 @@ class DeliveryWorker final {
   void admit(DeliveryJob&& job, int64_t now);
   void make_ready(DeliveryJob&& job);
   void start_transfers(int64_t now);
-  bool start_one(DeliveryJob&& job, int64_t now);
+  // `endpoint`: the job's endpoint as the catalog has it now (null: deleted).
+  bool start_one(DeliveryJob&& job, int64_t now, EndpointPtr endpoint);
   // Whether one more request may start to the endpoint now (circuit, throttle); when not,
   // `defer_until` is the steady ms to look again, or 0 to wait for a request to finish.
   bool take_slot(const std::string& endpoint_id, const Endpoint* endpoint, int64_t now_steady,
