@@ -64,7 +64,9 @@ Transfer::Transfer(const DispatcherOptions& opts) : options(&opts), easy(curl_ea
   if (!opts.egress_interface.empty()) {
     curl_easy_setopt(easy, CURLOPT_INTERFACE, opts.egress_interface.c_str());
   }
-  if (!opts.egress_proxy.empty()) curl_easy_setopt(easy, CURLOPT_PROXY, opts.egress_proxy.c_str());
+  // Only the configured proxy: an empty string also stops libcurl reading http_proxy and
+  // friends from the environment on every request.
+  curl_easy_setopt(easy, CURLOPT_PROXY, opts.egress_proxy.c_str());
   curl_easy_setopt(easy, CURLOPT_POST, 1L);
   curl_easy_setopt(easy, CURLOPT_USERAGENT, opts.user_agent.c_str());
   curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
