@@ -164,8 +164,10 @@ HttpResponse replay(ApiContext& ctx, const Application& app, const std::string& 
   for (auto& row : rows) {
     const EndpointPtr ep = ctx.catalog.endpoint_by_id(row.delivery.endpoint_id);
     if (!ep || ep->disabled) continue;
-    jobs.push_back({std::move(row.message), std::move(row.delivery.endpoint_id),
-                    row.delivery.attempts, now, TriggerType::kManual});
+    DeliveryJob job{std::move(row.message), std::move(row.delivery.endpoint_id),
+                    row.delivery.attempts, now, TriggerType::kManual};
+    job.replay = true;
+    jobs.push_back(std::move(job));
   }
   const size_t count = jobs.size();
   ctx.dispatcher->enqueue(std::move(jobs));

@@ -55,6 +55,9 @@ struct DeliveryJob {
   // For jobs read from the store: 1 + the store's commit sequence when the read began (0 for
   // jobs handed over live). Lets a delivery thread tell a stale read from a pending delivery.
   uint64_t snapshot_seq = 0;
+  // A replay (recover, bulk retry) of a failed delivery: at most one copy is on its way, so a
+  // second replay call made before the first one's outcome is recorded sends nothing twice.
+  bool replay = false;
 };
 
 class DeliveryWorker;

@@ -140,6 +140,10 @@ void DeliveryWorker::admit(DeliveryJob&& job, int64_t now) {
     backlog_.fetch_sub(1, std::memory_order_relaxed);
     return;
   }
+  if (job.replay && !replaying_.insert(key_of(job)).second) {
+    backlog_.fetch_sub(1, std::memory_order_relaxed);  // already on its way
+    return;
+  }
   if (job.trigger == TriggerType::kScheduled) {
     // A delivery is held in memory at most once; a second copy (e.g. from recovery racing a
     // live enqueue) is dropped here.
@@ -383,6 +387,7 @@ void DeliveryWorker::stalled_endpoints(std::vector<std::string>& out) const {
 }
 
 void DeliveryWorker::release(const DeliveryJob& job) {
+  if (job.replay) replaying_.erase(key_of(job));
   if (job.trigger == TriggerType::kScheduled && held_.erase(key_of(job)) > 0) {
     metrics_.delivery_queue_depth.fetch_sub(1, std::memory_order_relaxed);
   }
@@ -391,10 +396,11 @@ void DeliveryWorker::release(const DeliveryJob& job) {
 void DeliveryWorker::release_key(const std::string& key) {
   // The queue-depth gauge already dropped this delivery when its outcome was known.
   held_.erase(key);
+  if (!replaying_.empty()) replaying_.erase(key);
 }
 
 void DeliveryWorker::record_then_release(write::RecordAttempt&& record, const DeliveryJob* job) {
-  if (!job || job->trigger != TriggerType::kScheduled) {
+  if (!job || (job->trigger != TriggerType::kScheduled && !job->replay)) {
     store_.write(std::move(record), nullptr);
     return;
   }
@@ -461,6 +467,7 @@ void DeliveryWorker::finish(Transfer* raw, CURLcode code) {
     metrics_.attempts_failed.fetch_add(1, std::memory_order_relaxed);
     if (t->job.trigger == TriggerType::kManual) {
       record.update_delivery = false;  // a failed manual resend leaves the schedule as it was
+      if (t->job.replay) release_after_commit = &t->job;
     } else if (gone) {
       // 410 Gone: the health monitor disables the endpoint; the delivery stays pending, to be
       // sent when its owner enables the endpoint again.

@@ -130,7 +130,8 @@ class DeliveryWorker final {
   std::unordered_map<std::string, Gate> gates_;
   std::unordered_set<std::string> failing_;  // endpoints whose last attempt failed
   std::priority_queue<DeliveryJob, std::vector<DeliveryJob>, LaterFirst> timers_;
-  std::unordered_set<std::string> held_;  // "msg_id endpoint_id" of scheduled jobs held here
+  std::unordered_set<std::string> held_;       // "msg_id endpoint_id" of scheduled jobs held here
+  std::unordered_set<std::string> replaying_;  // keys of replay jobs until their outcome commits
   // Settled deliveries by key -> commit sequence, and the same in settling order for pruning.
   std::unordered_map<std::string, uint64_t> settled_;
   std::deque<std::pair<uint64_t, std::string>> settled_order_;
