@@ -1156,6 +1156,33 @@ def test_recover_requeues_exactly_the_failed_window(hookd_factory, faults):
                  422, "validation", "since")
 
 
+@pytest.mark.timeout_s(60)
+def test_a_second_replay_call_sends_nothing_twice(hookd_factory, faults):
+    """Replays in flight are not sent again by a retry call made before their outcome is
+    recorded (before the fix, a quick second call sent most of them twice)."""
+    srv, api = _start(hookd_factory, HOOKD_RETRY_SCHEDULE="100ms", HOOKD_DISABLE_AFTER_EXHAUSTED="0",
+                      HOOKD_CIRCUIT_WINDOW="0")
+    rcv = faults()
+    rcv.set("/s", Status(500))
+    app, et, ep = _setup(api, rcv.url("/s"))
+    msgs = [api.send(app, et, {"n": i}) for i in range(20)]
+    for m in msgs:
+        _wait_delivery(api, app, m["id"], ep["id"], 2)
+    base = rcv.count("/s")
+    rcv.set("/s", Status(200, delay=0.5))  # slow: the first replays are still in flight
+    first = api.post(f"/api/v1/app/{app}/retry", {})
+    second = api.post(f"/api/v1/app/{app}/retry", {})
+    assert first.status_code == 202 and first.json()["count"] == 20, first.text
+    assert second.status_code == 202, second.text
+    for m in msgs:
+        _wait_delivery(api, app, m["id"], ep["id"], 0)
+    time.sleep(1.0)
+    assert rcv.count("/s") == base + 20, "a delivery was replayed twice"
+    for m in msgs:
+        manual = [a for a in api.attempts_by_msg(app, m["id"]) if a["triggerType"] == 1]
+        assert len(manual) == 1, manual
+
+
 def test_bulk_retry_filters_by_event_type_and_endpoint(hookd_factory, faults):
     srv, api = _start(hookd_factory, HOOKD_RETRY_SCHEDULE="200ms", HOOKD_DISABLE_AFTER_EXHAUSTED="0",
                       HOOKD_CIRCUIT_WINDOW="0")
