@@ -168,6 +168,23 @@ json render(const EventType& et) {
           {"updatedAt", format_rfc3339(et.updated_at)}};
 }
 
+json render_headers(const Endpoint& ep) {
+  json out = json::object();
+  for (const auto& [name, value] : ep.headers) out[name] = value;
+  return out;
+}
+
+namespace {
+json render_retry_schedule(const Endpoint& ep) {
+  if (ep.retry_delays_ms.empty()) return nullptr;
+  json out = json::array();
+  for (const int64_t ms : ep.retry_delays_ms) {
+    out.push_back(ms % 1000 == 0 ? std::to_string(ms / 1000) + "s" : std::to_string(ms) + "ms");
+  }
+  return out;
+}
+}  // namespace
+
 json render(const Endpoint& ep) {
   const json types = ep.event_types.empty() ? json(nullptr) : json(ep.event_types);
   return {{"id", ep.id},
@@ -186,6 +203,14 @@ json render(const Endpoint& ep) {
           {"maxConcurrency", ep.max_concurrency ? json(*ep.max_concurrency) : json(nullptr)},
           {"alertEmails", ep.alerts.emails},
           {"alertFrequency", optional_string(ep.alerts.frequency)},
+          {"label", optional_string(ep.label)},
+          {"headers", render_headers(ep)},
+          {"basicAuth", ep.basic_username.empty()
+                            ? json(nullptr)
+                            : json{{"username", ep.basic_username}, {"password", "********"}}},
+          {"format", ep.form_format ? "form" : "json"},
+          {"successPolicy", ep.success_only_200 ? "200" : "2xx"},
+          {"retrySchedule", render_retry_schedule(ep)},
           {"version", ep.version},
           {"createdAt", format_rfc3339(ep.created_at)},
           {"updatedAt", format_rfc3339(ep.updated_at)}};

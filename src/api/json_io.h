@@ -42,6 +42,8 @@ std::string dump(const json& value);
 json render(const Application& app);
 json render(const EventType& event_type);
 json render(const Endpoint& endpoint);
+// The endpoint's custom headers as an object.
+json render_headers(const Endpoint& endpoint);
 json render(const Attempt& attempt);
 // Appends `text` as a JSON string literal (quotes and escapes added).
 void append_json_string(std::string& out, std::string_view text);

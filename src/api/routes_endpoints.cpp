@@ -2,6 +2,8 @@
 #include <spdlog/spdlog.h>
 #include <strings.h>
 
+#include <algorithm>
+
 #include "api/api.h"
 #include "api/json_io.h"
 #include "api/validation.h"
@@ -31,6 +33,135 @@ void check_event_types_exist(ApiContext& ctx, const std::vector<std::string>& na
     if (!et || et->archived) {
       throw validation_error(std::string(field) + ": unknown event type " + name);
     }
+  }
+}
+
+constexpr std::string_view kReservedHeaders[] = {
+    "webhook-id", "webhook-timestamp", "webhook-signature", "content-type", "content-length",
+    "host",       "transfer-encoding", "connection",        "expect"};
+constexpr size_t kMaxHeaders = 20;
+constexpr std::string_view kMasked = "********";
+
+bool same_name(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+void check_header(const std::string& name, const std::string& value, bool basic_auth) {
+  if (!is_http_token(name)) {
+    throw validation_error("headers: " + name + ": not a valid header name (an HTTP token)");
+  }
+  for (const auto reserved : kReservedHeaders) {
+    if (same_name(name, reserved)) {
+      throw validation_error("headers: " + name + ": reserved; hookd sets it");
+    }
+  }
+  if (basic_auth && same_name(name, "authorization")) {
+    throw validation_error("headers: " + name + ": reserved while basicAuth is set");
+  }
+  if (value.size() > 4096 || value.find_first_of(std::string("\r\n\0", 3)) != std::string::npos) {
+    throw validation_error("headers: " + name +
+                           ": the value must be at most 4096 characters without CR, LF or NUL");
+  }
+}
+
+// Sets (or, for null, deletes) each header of `object` in `headers`, by case-insensitive name.
+void merge_headers(const json& object, std::vector<std::pair<std::string, std::string>>& headers,
+                   bool basic_auth) {
+  if (!object.is_object()) throw validation_error("headers: must be an object of name: value");
+  for (const auto& [name, value] : object.items()) {
+    auto it = std::find_if(headers.begin(), headers.end(),
+                           [&](const auto& h) { return same_name(h.first, name); });
+    if (value.is_null()) {
+      if (it != headers.end()) headers.erase(it);
+      continue;
+    }
+    if (!value.is_string()) throw validation_error("headers: " + name + ": must be a string");
+    check_header(name, value.get<std::string>(), basic_auth);
+    if (it != headers.end()) {
+      *it = {name, value.get<std::string>()};
+    } else {
+      headers.emplace_back(name, value.get<std::string>());
+    }
+  }
+  if (headers.size() > kMaxHeaders) {
+    throw validation_error("headers: at most " + std::to_string(kMaxHeaders) + " headers");
+  }
+}
+
+void read_basic_auth(const json& body, bool full, Endpoint& ep) {
+  auto it = body.find("basicAuth");
+  if (it == body.end() && !full) return;
+  if (it == body.end() || it->is_null()) {
+    ep.basic_username.clear();
+    ep.basic_password.clear();
+    return;
+  }
+  if (!it->is_object()) throw validation_error("basicAuth: must be {username, password} or null");
+  const auto username = read_string(*it, "username", 256);
+  if (!username || username->empty()) throw validation_error("basicAuth.username: required");
+  if (username->find(':') != std::string::npos ||
+      username->find_first_of("\r\n") != std::string::npos) {
+    throw validation_error("basicAuth.username: must not contain ':' or line breaks");
+  }
+  const auto password = read_string(*it, "password", 1024);
+  if (!password) throw validation_error("basicAuth.password: required");
+  if (*password == kMasked) {
+    if (ep.basic_password.empty()) throw validation_error("basicAuth.password: required");
+  } else {
+    ep.basic_password = *password;
+  }
+  ep.basic_username = *username;
+}
+
+void read_delivery_options(const json& body, bool full, Endpoint& ep) {
+  if (auto label = read_string(body, "label", 256)) {
+    ep.label = *label;
+  } else if (full || (body.contains("label") && body["label"].is_null())) {
+    ep.label.clear();
+  }
+  read_basic_auth(body, full, ep);
+  if (auto it = body.find("headers"); it != body.end() && !it->is_null()) {
+    std::vector<std::pair<std::string, std::string>> headers;
+    merge_headers(*it, headers, !ep.basic_username.empty());
+    ep.headers = std::move(headers);
+  } else if (full || it != body.end()) {
+    ep.headers.clear();
+  }
+  if (!ep.basic_username.empty()) {
+    for (const auto& [name, value] : ep.headers) {
+      if (same_name(name, "authorization")) {
+        throw validation_error("headers: " + name + ": reserved while basicAuth is set");
+      }
+    }
+  }
+  if (auto format = read_string(body, "format", 16)) {
+    if (*format != "json" && *format != "form")
+      throw validation_error("format: must be json or form");
+    ep.form_format = *format == "form";
+  } else if (full) {
+    ep.form_format = false;
+  }
+  if (auto policy = read_string(body, "successPolicy", 16)) {
+    if (*policy != "2xx" && *policy != "200") {
+      throw validation_error("successPolicy: must be 2xx or 200");
+    }
+    ep.success_only_200 = *policy == "200";
+  } else if (full) {
+    ep.success_only_200 = false;
+  }
+  if (auto it = body.find("retrySchedule"); it != body.end() && !it->is_null()) {
+    const char* rule =
+        "retrySchedule: must be a list of 1 to 20 delays like \"5m\", each at most 7 days";
+    if (!it->is_array() || it->empty() || it->size() > 20) throw validation_error(rule);
+    std::vector<int64_t> delays;
+    for (const auto& item : *it) {
+      const auto ms = item.is_string() ? parse_duration_ms(item.get<std::string>()) : std::nullopt;
+      if (!ms || *ms <= 0 || *ms > 7 * 86'400'000LL) throw validation_error(rule);
+      delays.push_back(*ms);
+    }
+    ep.retry_delays_ms = std::move(delays);
+  } else if (full || it != body.end()) {
+    ep.retry_delays_ms.clear();
   }
 }
 
@@ -93,6 +224,7 @@ void apply_endpoint_fields(ApiContext& ctx, const json& body, const Application&
     ep.max_concurrency.reset();
   }
   read_alert_settings(body, full, ep.alerts);
+  read_delivery_options(body, full, ep);
 }
 
 HttpResponse save(ApiContext& ctx, const Endpoint& before, const Endpoint& after, int status) {
@@ -180,6 +312,28 @@ HttpResponse rotate_endpoint_secret(ApiContext& ctx, const HttpRequest& req, con
   }
   ep.secrets = std::move(secrets);
   ep.updated_at = now;
+  save(ctx, *before, ep, 200);
+  return empty_response(204);
+}
+
+HttpResponse get_endpoint_headers(ApiContext& ctx, const HttpRequest&, const Params& p) {
+  const Application app = require_app(ctx, p[0]);
+  const EndpointPtr ep = require_endpoint(ctx, app, p[1]);
+  return json_response(200,
+                       dump(json{{"headers", render_headers(*ep)}, {"sensitive", json::array()}}));
+}
+
+HttpResponse update_endpoint_headers(ApiContext& ctx, const HttpRequest& req, const Params& p) {
+  const json body = parse_body(req);
+  auto headers = body.find("headers");
+  if (headers == body.end()) throw validation_error("headers: required");
+  std::lock_guard lock(ctx.catalog_write_mu);
+  const Application app = require_app(ctx, p[0]);
+  const EndpointPtr before = require_endpoint(ctx, app, p[1]);
+  Endpoint ep = *before;
+  if (req.method == "PUT") ep.headers.clear();
+  if (!headers->is_null()) merge_headers(*headers, ep.headers, !ep.basic_username.empty());
+  ep.updated_at = now_unix_ms();
   save(ctx, *before, ep, 200);
   return empty_response(204);
 }

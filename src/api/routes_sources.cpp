@@ -25,17 +25,6 @@ bool is_public_id(std::string_view id) {
   return true;
 }
 
-// Header names: RFC 9110 tokens.
-bool is_header_name(std::string_view name) {
-  if (name.empty() || name.size() > 256) return false;
-  for (const char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-    if (!ok) return false;
-  }
-  return true;
-}
-
 std::string read_public_id(const json& body, const char* field) {
   auto value = read_string(body, field, 64);
   if (value && !is_public_id(*value)) {
@@ -50,7 +39,7 @@ std::string read_header_name(const json& v, const char* field, bool required) {
     if (required) throw validation_error(std::string(field) + ": required");
     return {};
   }
-  if (!is_header_name(*value)) throw validation_error(std::string(field) + ": not a header name");
+  if (!is_http_token(*value)) throw validation_error(std::string(field) + ": not a header name");
   return *value;
 }
 

@@ -63,4 +63,14 @@ std::string check_uid(std::string_view uid) {
   return "";
 }
 
+bool is_http_token(std::string_view name) {
+  if (name.empty() || name.size() > 256) return false;
+  for (const char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+
 }  // namespace hookd::api

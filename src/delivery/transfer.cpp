@@ -89,6 +89,7 @@ Transfer::~Transfer() {
 
 void Transfer::recycle() {
   refused_address.clear();
+  form_body.clear();
   curl_slist_free_all(headers);
   headers = nullptr;
   job = DeliveryJob{};
@@ -112,19 +113,53 @@ void prepare_request(Transfer& t, int64_t now_ms) {
       keys.push_back(secret.key);
     }
   }
-  const std::string signature = signing::signature_header(keys, msg.id, timestamp, msg.payload);
+  // Form endpoints get "data=<percent-encoded payload>"; the signature covers the body sent.
+  std::string_view body = msg.payload;
+  if (ep.form_format) {
+    t.form_body = "data=" + form_encode(msg.payload);
+    body = t.form_body;
+  }
+  const std::string signature = signing::signature_header(keys, msg.id, timestamp, body);
 
-  t.headers = curl_slist_append(t.headers, "Content-Type: application/json");
+  t.headers = curl_slist_append(t.headers, ep.form_format
+                                               ? "Content-Type: application/x-www-form-urlencoded"
+                                               : "Content-Type: application/json");
   t.headers = curl_slist_append(t.headers, ("webhook-id: " + msg.id).c_str());
   t.headers =
       curl_slist_append(t.headers, ("webhook-timestamp: " + std::to_string(timestamp)).c_str());
   t.headers = curl_slist_append(t.headers, ("webhook-signature: " + signature).c_str());
   t.headers = curl_slist_append(t.headers, "Expect:");  // no 100-continue round trip
+  for (const auto& [name, value] : ep.headers) {
+    t.headers = curl_slist_append(t.headers, (name + ": " + value).c_str());
+  }
+  if (!ep.basic_username.empty()) {
+    t.headers = curl_slist_append(
+        t.headers, ("Authorization: Basic " +
+                    signing::base64_encode(ep.basic_username + ":" + ep.basic_password))
+                       .c_str());
+  }
 
   curl_easy_setopt(e, CURLOPT_URL, ep.url.c_str());
-  curl_easy_setopt(e, CURLOPT_POSTFIELDS, msg.payload.data());
-  curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(msg.payload.size()));
+  curl_easy_setopt(e, CURLOPT_POSTFIELDS, body.data());
+  curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
+}
+
+std::string form_encode(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(bytes.size() * 3);
+  for (const unsigned char c : bytes) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
 }
 
 TransferOutcome classify(const Transfer& t, CURLcode code) {
@@ -133,7 +168,8 @@ TransferOutcome classify(const Transfer& t, CURLcode code) {
   TransferOutcome out;
   out.status_code = static_cast<int>(status);
   if (code == CURLE_OK || (t.body_too_large && status != 0)) {
-    out.success = status >= 200 && status < 300;
+    out.success =
+        t.endpoint && t.endpoint->success_only_200 ? status == 200 : status >= 200 && status < 300;
     out.error_class =
         out.success ? "none" : (status >= 300 && status < 400 ? "redirect" : "http_status");
     return out;

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "delivery/dispatcher.h"
 
@@ -27,7 +28,8 @@ struct Transfer {
   DeliveryJob job;
   EndpointPtr endpoint;
   curl_slist* headers = nullptr;
-  std::string response;  // first bytes of the body, up to the excerpt cap
+  std::string form_body;  // the request body of form-format endpoints
+  std::string response;   // first bytes of the body, up to the excerpt cap
   size_t response_bytes = 0;
   std::optional<int64_t> retry_after_ms;
   bool address_refused = false;
@@ -38,6 +40,9 @@ struct Transfer {
 
 // Sets the request: a signed POST of the job's message to the endpoint.
 void prepare_request(Transfer& transfer, int64_t now_unix_ms);
+
+// Percent-encodes every byte but A-Z a-z 0-9 - _ . ~ (the `data=` value of form bodies).
+std::string form_encode(std::string_view bytes);
 
 struct TransferOutcome {
   bool success = false;

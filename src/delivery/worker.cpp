@@ -456,6 +456,14 @@ void DeliveryWorker::finish(Transfer* raw, CURLcode code) {
   record.update_delivery = true;
 
   const bool gone = outcome.status_code == 410;
+  // The endpoint's own schedule, when it has one (docs/endpoint-options.md).
+  RetrySchedule own_schedule;
+  const bool has_own = !t->endpoint->retry_delays_ms.empty();
+  if (has_own) {
+    own_schedule.delays_ms = t->endpoint->retry_delays_ms;
+    own_schedule.jitter = options_.retry.jitter;
+  }
+  const RetrySchedule& schedule = has_own ? own_schedule : options_.retry;
   const DeliveryJob* release_after_commit = nullptr;
   if (outcome.success) {
     metrics_.attempts_succeeded.fetch_add(1, std::memory_order_relaxed);
@@ -472,14 +480,14 @@ void DeliveryWorker::finish(Transfer* raw, CURLcode code) {
       // 410 Gone: the health monitor disables the endpoint; the delivery stays pending, to be
       // sent when its owner enables the endpoint again.
       const auto delay =
-          next_retry_delay_ms(options_.retry, d.attempts, t->retry_after_ms, random_unit());
+          next_retry_delay_ms(schedule, d.attempts, t->retry_after_ms, random_unit());
       d.status = DeliveryStatus::kPending;
       d.next_attempt_at =
           now + delay.value_or(options_.retry.delays_ms.empty() ? 5'000
                                                                 : options_.retry.delays_ms.front());
       release_after_commit = &t->job;
-    } else if (auto delay = next_retry_delay_ms(options_.retry, d.attempts, t->retry_after_ms,
-                                                random_unit())) {
+    } else if (auto delay =
+                   next_retry_delay_ms(schedule, d.attempts, t->retry_after_ms, random_unit())) {
       d.status = DeliveryStatus::kPending;
       d.next_attempt_at = now + *delay;
       if (*delay <= options_.memory_horizon_ms) {

@@ -32,6 +32,12 @@ AlertSettings alerts_from(const json& doc) {
   return a;
 }
 
+json headers_doc(const std::vector<std::pair<std::string, std::string>>& headers) {
+  json out = json::array();
+  for (const auto& [name, value] : headers) out.push_back(json::array({name, value}));
+  return out;
+}
+
 json parse(const std::string& doc) {
   auto parsed = json::parse(doc, nullptr, false);
   if (parsed.is_discarded() || !parsed.is_object()) {
@@ -115,6 +121,12 @@ std::string to_doc(const Endpoint& ep) {
               {"throttleRate", optional_int(ep.throttle_rate)},
               {"maxConcurrency", ep.max_concurrency ? json(*ep.max_concurrency) : json(nullptr)},
               {"alerts", alerts_doc(ep.alerts)},
+              {"label", ep.label},
+              {"headers", headers_doc(ep.headers)},
+              {"basicAuth", {{"username", ep.basic_username}, {"password", ep.basic_password}}},
+              {"format", ep.form_format ? "form" : "json"},
+              {"successPolicy", ep.success_only_200 ? "200" : "2xx"},
+              {"retryDelaysMs", ep.retry_delays_ms},
               {"version", ep.version},
               {"secrets", secrets},
               {"createdAt", ep.created_at},
@@ -140,6 +152,19 @@ Endpoint endpoint_from_doc(const std::string& text) {
   if (auto mc = read_optional_int(doc, "maxConcurrency"))
     ep.max_concurrency = static_cast<int>(*mc);
   ep.alerts = alerts_from(doc);
+  ep.label = doc.value("label", "");
+  if (doc.contains("headers") && doc["headers"].is_array()) {
+    for (const auto& h : doc["headers"]) {
+      ep.headers.emplace_back(h.at(0).get<std::string>(), h.at(1).get<std::string>());
+    }
+  }
+  if (doc.contains("basicAuth") && doc["basicAuth"].is_object()) {
+    ep.basic_username = doc["basicAuth"].value("username", "");
+    ep.basic_password = doc["basicAuth"].value("password", "");
+  }
+  ep.form_format = doc.value("format", "json") == "form";
+  ep.success_only_200 = doc.value("successPolicy", "2xx") == "200";
+  ep.retry_delays_ms = doc.value("retryDelaysMs", std::vector<int64_t>{});
   ep.version = doc.value("version", int64_t{1});
   for (const auto& s : doc.value("secrets", json::array())) {
     EndpointSecret secret;

@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 // The objects hookd stores. Cold-path objects (applications, event types, endpoints) are kept in
@@ -61,6 +62,14 @@ struct Endpoint {
   std::optional<int64_t> throttle_rate;  // requests per second
   std::optional<int> max_concurrency;    // requests in flight at most
   AlertSettings alerts;
+  // Options of docs/endpoint-options.md.
+  std::string label;
+  std::vector<std::pair<std::string, std::string>> headers;  // custom headers, in order
+  std::string basic_username;                                // empty: no basic authentication
+  std::string basic_password;
+  bool form_format = false;  // body "data=<percent-encoded payload>" instead of the JSON bytes
+  bool success_only_200 = false;
+  std::vector<int64_t> retry_delays_ms;  // empty: the server's retry_schedule
   int64_t version = 1;
   std::vector<EndpointSecret> secrets;  // secrets.front() is the current key
   int64_t created_at = 0;
