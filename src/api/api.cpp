@@ -78,6 +78,7 @@ Api::Api(ApiOptions options, Catalog& catalog, Store& store, Dispatcher* dispatc
       {"POST", {"app", "*", "endpoint", "*", "recover"}, recover_endpoint},
       {"GET", {"app", "*", "endpoint", "*", "health"}, get_endpoint_health},
       {"GET", {"app", "*", "endpoint", "*", "headers"}, get_endpoint_headers},
+      {"POST", {"app", "*", "endpoint", "*", "test"}, test_endpoint},
       {"PUT", {"app", "*", "endpoint", "*", "headers"}, update_endpoint_headers},
       {"PATCH", {"app", "*", "endpoint", "*", "headers"}, update_endpoint_headers},
       {"POST", {"app", "*", "retry"}, retry_failed},

@@ -102,6 +102,7 @@ HttpResponse recover_endpoint(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse retry_failed(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse get_endpoint_health(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse get_endpoint_headers(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse test_endpoint(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse update_endpoint_headers(ApiContext&, const HttpRequest&, const Params&);
 
 HttpResponse list_attempts_by_endpoint(ApiContext&, const HttpRequest&, const Params&);

@@ -211,6 +211,10 @@ json render(const Endpoint& ep) {
           {"format", ep.form_format ? "form" : "json"},
           {"successPolicy", ep.success_only_200 ? "200" : "2xx"},
           {"retrySchedule", render_retry_schedule(ep)},
+          {"requireTest", ep.require_test},
+          {"lastTest", ep.last_test_at ? json{{"status", ep.last_test_status},
+                                              {"at", format_rfc3339(ep.last_test_at)}}
+                                       : json(nullptr)},
           {"version", ep.version},
           {"createdAt", format_rfc3339(ep.created_at)},
           {"updatedAt", format_rfc3339(ep.updated_at)}};

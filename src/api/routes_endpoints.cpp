@@ -9,6 +9,7 @@
 #include "api/validation.h"
 #include "common/ids.h"
 #include "common/time.h"
+#include "delivery/transfer.h"
 #include "signing/signature.h"
 
 namespace hookd::api {
@@ -163,6 +164,11 @@ void read_delivery_options(const json& body, bool full, Endpoint& ep) {
   } else if (full || it != body.end()) {
     ep.retry_delays_ms.clear();
   }
+  if (auto require = read_bool(body, "requireTest")) {
+    ep.require_test = *require;
+  } else if (full) {
+    ep.require_test = false;
+  }
 }
 
 // Applies the fields present in `body`; with `full` (create, PUT) absent fields are reset.
@@ -228,6 +234,12 @@ void apply_endpoint_fields(ApiContext& ctx, const json& body, const Application&
 }
 
 HttpResponse save(ApiContext& ctx, const Endpoint& before, const Endpoint& after, int status) {
+  if (after.require_test && !after.disabled && (before.disabled || before.id.empty()) &&
+      after.last_test_status != 200) {
+    throw ApiError(409, "test_required",
+                   "disabled: this endpoint requires a test that returned 200 before it is enabled "
+                   "(POST .../endpoint/{id}/test)");
+  }
   commit(ctx, write::PutEndpoint{after});
   ctx.catalog.put_endpoint(after);
   if (before.disabled && !after.disabled && ctx.dispatcher) {
@@ -314,6 +326,55 @@ HttpResponse rotate_endpoint_secret(ApiContext& ctx, const HttpRequest& req, con
   ep.updated_at = now;
   save(ctx, *before, ep, 200);
   return empty_response(204);
+}
+
+HttpResponse test_endpoint(ApiContext& ctx, const HttpRequest& req, const Params& p) {
+  const json body = req.body.empty() ? json::object() : parse_body(req);
+  const Application app = require_app(ctx, p[0]);
+  const EndpointPtr ep = require_endpoint(ctx, app, p[1]);
+  auto message = std::make_shared<Message>();
+  message->id = new_id("msg_");
+  message->app_id = app.id;
+  message->created_at = now_unix_ms();
+  message->event_type = read_string(body, "eventType", 256).value_or("");
+  if (auto payload = read_object(body, "payload")) {
+    message->payload = *payload;
+  } else if (!message->event_type.empty()) {
+    const auto et = ctx.catalog.find_event_type(message->event_type);
+    if (!et) throw validation_error("eventType: unknown event type " + message->event_type);
+    if (et->example_json.empty()) {
+      throw validation_error("payload: required, the event type " + et->name +
+                             " has no example payload");
+    }
+    message->payload = et->example_json;
+  } else {
+    message->event_type = "hookd.test";
+    message->payload = dump(json{{"type", "hookd.test"},
+                                 {"timestamp", format_rfc3339(message->created_at)},
+                                 {"data", {{"endpointId", ep->id}}}});
+  }
+  DispatcherOptions defaults;
+  defaults.address_policy = ctx.options.address_policy;
+  const DispatcherOptions& options = ctx.dispatcher ? ctx.dispatcher->options() : defaults;
+  const TestResult result = send_now(options, ep, message);
+  {
+    // Remember the outcome: enabling an endpoint with requireTest needs a 200.
+    std::lock_guard lock(ctx.catalog_write_mu);
+    if (const EndpointPtr current = ctx.catalog.endpoint_by_id(ep->id)) {
+      Endpoint updated = *current;
+      updated.last_test_status = result.status_code;
+      updated.last_test_at = now_unix_ms();
+      commit(ctx, write::PutEndpoint{updated});
+      ctx.catalog.put_endpoint(updated);
+    }
+  }
+  return json_response(200, dump(json{{"statusCode", result.status_code},
+                                      {"success", result.success},
+                                      {"response", result.response.substr(0, 4096)},
+                                      {"errorClass", result.error_class},
+                                      {"durationMs", result.duration_ms},
+                                      {"msgId", message->id},
+                                      {"payload", json::parse(message->payload, nullptr, false)}}));
 }
 
 HttpResponse get_endpoint_headers(ApiContext& ctx, const HttpRequest&, const Params& p) {

@@ -125,6 +125,7 @@ class Dispatcher final {
   void wake_loader();
   // Due jobs waiting to start, over all delivery threads.
   size_t backlog() const;
+  const DispatcherOptions& options() const { return options_; }
 
  private:
   void loader_loop();

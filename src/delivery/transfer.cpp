@@ -145,6 +145,31 @@ void prepare_request(Transfer& t, int64_t now_ms) {
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
 }
 
+TestResult send_now(const DispatcherOptions& options, const EndpointPtr& endpoint,
+                    const MessagePtr& message) {
+  Transfer t(options);
+  t.job.message = message;
+  t.job.endpoint_id = endpoint->id;
+  t.endpoint = endpoint;
+  const int64_t started = now_steady_ms();
+  prepare_request(t, now_unix_ms());
+  const CURLcode code = curl_easy_perform(t.easy);
+  TestResult result;
+  result.duration_ms = now_steady_ms() - started;
+  const TransferOutcome outcome = classify(t, code);
+  result.status_code = outcome.status_code;
+  result.success = outcome.success;
+  result.error_class = outcome.error_class;
+  if (outcome.status_code != 0) {
+    result.response = std::move(t.response);
+  } else if (t.address_refused) {
+    result.response = "refused by the SSRF policy: " + t.refused_address;
+  } else {
+    result.response = curl_easy_strerror(code);
+  }
+  return result;
+}
+
 std::string form_encode(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

@@ -41,6 +41,18 @@ struct Transfer {
 // Sets the request: a signed POST of the job's message to the endpoint.
 void prepare_request(Transfer& transfer, int64_t now_unix_ms);
 
+// Sends `message` to `endpoint` now, on the calling thread (the endpoint test of
+// docs/endpoint-options.md): the same request a delivery makes. Blocks up to the timeouts.
+struct TestResult {
+  int status_code = 0;  // 0: no answer
+  bool success = false;
+  std::string response;  // the first bytes of the body, or the error
+  std::string error_class;
+  int64_t duration_ms = 0;
+};
+TestResult send_now(const DispatcherOptions& options, const EndpointPtr& endpoint,
+                    const MessagePtr& message);
+
 // Percent-encodes every byte but A-Z a-z 0-9 - _ . ~ (the `data=` value of form bodies).
 std::string form_encode(std::string_view bytes);
 

@@ -127,6 +127,9 @@ std::string to_doc(const Endpoint& ep) {
               {"format", ep.form_format ? "form" : "json"},
               {"successPolicy", ep.success_only_200 ? "200" : "2xx"},
               {"retryDelaysMs", ep.retry_delays_ms},
+              {"requireTest", ep.require_test},
+              {"lastTestStatus", ep.last_test_status},
+              {"lastTestAt", ep.last_test_at},
               {"version", ep.version},
               {"secrets", secrets},
               {"createdAt", ep.created_at},
@@ -165,6 +168,9 @@ Endpoint endpoint_from_doc(const std::string& text) {
   ep.form_format = doc.value("format", "json") == "form";
   ep.success_only_200 = doc.value("successPolicy", "2xx") == "200";
   ep.retry_delays_ms = doc.value("retryDelaysMs", std::vector<int64_t>{});
+  ep.require_test = doc.value("requireTest", false);
+  ep.last_test_status = doc.value("lastTestStatus", 0);
+  ep.last_test_at = doc.value("lastTestAt", int64_t{0});
   ep.version = doc.value("version", int64_t{1});
   for (const auto& s : doc.value("secrets", json::array())) {
     EndpointSecret secret;

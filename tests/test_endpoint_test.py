@@ -1,0 +1,56 @@
+"""POST .../endpoint/{id}/test and requireTest (docs/endpoint-options.md, "Testing an endpoint")."""
+
+from __future__ import annotations
+
+import json
+
+from hookd_support import verify_signature
+
+
+def test_a_test_sends_the_example_payload_signed_and_reports_the_answer(api, receiver):
+    app = api.create_app()
+    et = api.create_event_type(example={"email": "ada@example.com"})
+    ep = api.create_endpoint(app["id"], receiver.url("/t"), headers={"X-Team": "growth"})
+    r = api.post(f"/api/v1/app/{app['id']}/endpoint/{ep['id']}/test", {"eventType": et["name"]})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert (out["statusCode"], out["success"], out["errorClass"]) == (200, True, "none")
+    assert out["durationMs"] >= 0 and out["payload"] == {"email": "ada@example.com"}
+    [got] = receiver.snapshot()
+    assert json.loads(got.body) == {"email": "ada@example.com"}
+    assert got.headers["x-team"] == "growth"
+    secret = api.get(f"/api/v1/app/{app['id']}/endpoint/{ep['id']}/secret").json()["key"]
+    assert verify_signature(secret, got.headers, got.body)
+    # a test is not a delivery: no message, no attempt
+    assert api.get(f"/api/v1/app/{app['id']}/msg").json()["data"] == []
+    shown = api.get(f"/api/v1/app/{app['id']}/endpoint/{ep['id']}").json()
+    assert shown["lastTest"]["status"] == 200
+
+
+def test_a_failing_receiver_and_a_missing_example(api, receiver):
+    app = api.create_app()
+    et = api.create_event_type()  # no example
+    ep = api.create_endpoint(app["id"], receiver.url("/t"))
+    r = api.post(f"/api/v1/app/{app['id']}/endpoint/{ep['id']}/test", {"eventType": et["name"]})
+    assert r.status_code == 422 and "payload" in r.json()["detail"], r.text
+    receiver.script(503)
+    r = api.post(f"/api/v1/app/{app['id']}/endpoint/{ep['id']}/test", {"payload": {"k": 1}})
+    assert r.status_code == 200, r.text
+    assert (r.json()["statusCode"], r.json()["success"]) == (503, False)
+
+
+def test_require_test_gates_enabling(api, receiver):
+    app = api.create_app()
+    base = f"/api/v1/app/{app['id']}/endpoint"
+    r = api.post(base, {"url": receiver.url("/g"), "requireTest": True})
+    assert r.status_code == 409 and r.json()["code"] == "test_required", r.text
+    r = api.post(base, {"url": receiver.url("/g"), "requireTest": True, "disabled": True})
+    assert r.status_code == 201, r.text
+    ep = r.json()
+    receiver.script(500)
+    assert api.post(f"{base}/{ep['id']}/test", {}).json()["statusCode"] == 500
+    r = api.patch(f"{base}/{ep['id']}", {"disabled": False})
+    assert r.status_code == 409, r.text
+    assert api.post(f"{base}/{ep['id']}/test", {}).json()["statusCode"] == 200
+    r = api.patch(f"{base}/{ep['id']}", {"disabled": False})
+    assert r.status_code == 200 and r.json()["disabled"] is False, r.text
