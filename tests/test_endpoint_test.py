@@ -54,3 +54,27 @@ def test_require_test_gates_enabling(api, receiver):
     assert api.post(f"{base}/{ep['id']}/test", {}).json()["statusCode"] == 200
     r = api.patch(f"{base}/{ep['id']}", {"disabled": False})
     assert r.status_code == 200 and r.json()["disabled"] is False, r.text
+
+
+def test_extra_fields_and_field_selection_shape_what_is_sent(api, receiver):
+    app = api.create_app()
+    et = api.create_event_type()
+    ep = api.create_endpoint(app["id"], receiver.url("/shape"),
+                             fieldSelection=["contact.email", "event", "missing.path"],
+                             extraFields={"source": "hookd", "event": "renamed"})
+    shown = api.get(f"/api/v1/app/{app['id']}/endpoint/{ep['id']}").json()
+    assert shown["fieldSelection"] == ["contact.email", "event", "missing.path"]
+    assert shown["extraFields"] == {"source": "hookd", "event": "renamed"}
+    api.send(app["id"], et["name"], {"contact": {"email": "a@b.c", "phone": "1"},
+                                     "event": "open", "other": True})
+    [got] = receiver.wait_for(1)
+    assert json.loads(got.body) == {"contact": {"email": "a@b.c"}, "event": "renamed",
+                                    "source": "hookd"}
+    secret = api.get(f"/api/v1/app/{app['id']}/endpoint/{ep['id']}/secret").json()["key"]
+    assert verify_signature(secret, got.headers, got.body)  # the signature covers what is sent
+    for bad in ({"fieldSelection": ["a..b"]}, {"fieldSelection": "a"}, {"extraFields": [1]}):
+        r = api.patch(f"/api/v1/app/{app['id']}/endpoint/{ep['id']}", bad)
+        assert r.status_code == 422 and list(bad)[0] in r.json()["detail"], r.text
+    r = api.patch(f"/api/v1/app/{app['id']}/endpoint/{ep['id']}",
+                  {"fieldSelection": None, "extraFields": None})
+    assert r.status_code == 200 and r.json()["fieldSelection"] is None, r.text

@@ -179,7 +179,14 @@ json render_retry_schedule(const Endpoint& ep) {
   if (ep.retry_delays_ms.empty()) return nullptr;
   json out = json::array();
   for (const int64_t ms : ep.retry_delays_ms) {
-    out.push_back(ms % 1000 == 0 ? std::to_string(ms / 1000) + "s" : std::to_string(ms) + "ms");
+    static constexpr std::pair<int64_t, const char*> kUnits[] = {
+        {86'400'000, "d"}, {3'600'000, "h"}, {60'000, "m"}, {1'000, "s"}, {1, "ms"}};
+    for (const auto& [scale, unit] : kUnits) {
+      if (ms % scale == 0) {
+        out.push_back(std::to_string(ms / scale) + unit);
+        break;
+      }
+    }
   }
   return out;
 }
@@ -212,6 +219,9 @@ json render(const Endpoint& ep) {
           {"successPolicy", ep.success_only_200 ? "200" : "2xx"},
           {"retrySchedule", render_retry_schedule(ep)},
           {"requireTest", ep.require_test},
+          {"fieldSelection", ep.field_selection.empty() ? json(nullptr) : json(ep.field_selection)},
+          {"extraFields",
+           ep.extra_fields_json.empty() ? json(nullptr) : json::parse(ep.extra_fields_json)},
           {"lastTest", ep.last_test_at ? json{{"status", ep.last_test_status},
                                               {"at", format_rfc3339(ep.last_test_at)}}
                                        : json(nullptr)},

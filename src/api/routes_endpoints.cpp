@@ -9,6 +9,7 @@
 #include "api/validation.h"
 #include "common/ids.h"
 #include "common/time.h"
+#include "delivery/payload_transform.h"
 #include "delivery/transfer.h"
 #include "signing/signature.h"
 
@@ -43,6 +44,13 @@ constexpr std::string_view kReservedHeaders[] = {
 constexpr size_t kMaxHeaders = 20;
 constexpr std::string_view kMasked = "********";
 
+// Characters (code points) of UTF-8 text; JSON strings are valid UTF-8.
+size_t utf8_length(std::string_view text) {
+  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
 bool same_name(std::string_view a, std::string_view b) {
   return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
@@ -59,7 +67,8 @@ void check_header(const std::string& name, const std::string& value, bool basic_
   if (basic_auth && same_name(name, "authorization")) {
     throw validation_error("headers: " + name + ": reserved while basicAuth is set");
   }
-  if (value.size() > 4096 || value.find_first_of(std::string("\r\n\0", 3)) != std::string::npos) {
+  if (utf8_length(value) > 4096 ||
+      value.find_first_of(std::string("\r\n\0", 3)) != std::string::npos) {
     throw validation_error("headers: " + name +
                            ": the value must be at most 4096 characters without CR, LF or NUL");
   }
@@ -115,7 +124,8 @@ void read_basic_auth(const json& body, bool full, Endpoint& ep) {
 }
 
 void read_delivery_options(const json& body, bool full, Endpoint& ep) {
-  if (auto label = read_string(body, "label", 256)) {
+  if (auto label = read_string(body, "label", 1024)) {
+    if (utf8_length(*label) > 256) throw validation_error("label: longer than 256 characters");
     ep.label = *label;
   } else if (full || (body.contains("label") && body["label"].is_null())) {
     ep.label.clear();
@@ -163,6 +173,28 @@ void read_delivery_options(const json& body, bool full, Endpoint& ep) {
     ep.retry_delays_ms = std::move(delays);
   } else if (full || it != body.end()) {
     ep.retry_delays_ms.clear();
+  }
+  if (auto it = body.find("fieldSelection"); it != body.end() && !it->is_null()) {
+    if (!it->is_array() || it->empty() || it->size() > 100) {
+      throw validation_error("fieldSelection: must be a list of 1 to 100 payload paths");
+    }
+    std::vector<std::string> paths;
+    for (const auto& item : *it) {
+      if (!item.is_string() || !is_selection_path(item.get<std::string>())) {
+        throw validation_error("fieldSelection: " + item.dump() +
+                               " is not a path like \"contact.email\"");
+      }
+      paths.push_back(item.get<std::string>());
+    }
+    ep.field_selection = std::move(paths);
+  } else if (full || it != body.end()) {
+    ep.field_selection.clear();
+  }
+  if (auto extra = read_object(body, "extraFields")) {
+    if (extra->size() > 16'384) throw validation_error("extraFields: larger than 16 KiB");
+    ep.extra_fields_json = *extra == "{}" ? "" : *extra;
+  } else if (full || body.contains("extraFields")) {
+    ep.extra_fields_json.clear();
   }
   if (auto require = read_bool(body, "requireTest")) {
     ep.require_test = *require;

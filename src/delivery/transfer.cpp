@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "common/time.h"
+#include "delivery/payload_transform.h"
 #include "signing/signature.h"
 
 namespace hookd {
@@ -115,8 +116,12 @@ void prepare_request(Transfer& t, int64_t now_ms) {
   }
   // Form endpoints get "data=<percent-encoded payload>"; the signature covers the body sent.
   std::string_view body = msg.payload;
+  if (!ep.field_selection.empty() || !ep.extra_fields_json.empty()) {
+    t.form_body = reshape_payload(msg.payload, {ep.field_selection, ep.extra_fields_json});
+    body = t.form_body;
+  }
   if (ep.form_format) {
-    t.form_body = "data=" + form_encode(msg.payload);
+    t.form_body = "data=" + form_encode(body);
     body = t.form_body;
   }
   const std::string signature = signing::signature_header(keys, msg.id, timestamp, body);
@@ -130,7 +135,9 @@ void prepare_request(Transfer& t, int64_t now_ms) {
   t.headers = curl_slist_append(t.headers, ("webhook-signature: " + signature).c_str());
   t.headers = curl_slist_append(t.headers, "Expect:");  // no 100-continue round trip
   for (const auto& [name, value] : ep.headers) {
-    t.headers = curl_slist_append(t.headers, (name + ": " + value).c_str());
+    // libcurl reads "Name:" as "remove this header"; "Name;" sends it with an empty value.
+    t.headers =
+        curl_slist_append(t.headers, (value.empty() ? name + ";" : name + ": " + value).c_str());
   }
   if (!ep.basic_username.empty()) {
     t.headers = curl_slist_append(

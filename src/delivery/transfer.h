@@ -28,7 +28,7 @@ struct Transfer {
   DeliveryJob job;
   EndpointPtr endpoint;
   curl_slist* headers = nullptr;
-  std::string form_body;  // the request body of form-format endpoints
+  std::string form_body;  // the request body when it is not the stored payload (form, reshaped)
   std::string response;   // first bytes of the body, up to the excerpt cap
   size_t response_bytes = 0;
   std::optional<int64_t> retry_after_ms;

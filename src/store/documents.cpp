@@ -128,6 +128,9 @@ std::string to_doc(const Endpoint& ep) {
               {"successPolicy", ep.success_only_200 ? "200" : "2xx"},
               {"retryDelaysMs", ep.retry_delays_ms},
               {"requireTest", ep.require_test},
+              {"fieldSelection", ep.field_selection},
+              {"extraFields",
+               ep.extra_fields_json.empty() ? json(nullptr) : json::parse(ep.extra_fields_json)},
               {"lastTestStatus", ep.last_test_status},
               {"lastTestAt", ep.last_test_at},
               {"version", ep.version},
@@ -169,6 +172,10 @@ Endpoint endpoint_from_doc(const std::string& text) {
   ep.success_only_200 = doc.value("successPolicy", "2xx") == "200";
   ep.retry_delays_ms = doc.value("retryDelaysMs", std::vector<int64_t>{});
   ep.require_test = doc.value("requireTest", false);
+  ep.field_selection = doc.value("fieldSelection", std::vector<std::string>{});
+  if (doc.contains("extraFields") && doc["extraFields"].is_object()) {
+    ep.extra_fields_json = doc["extraFields"].dump();
+  }
   ep.last_test_status = doc.value("lastTestStatus", 0);
   ep.last_test_at = doc.value("lastTestAt", int64_t{0});
   ep.version = doc.value("version", int64_t{1});
