@@ -78,3 +78,41 @@ def test_extra_fields_and_field_selection_shape_what_is_sent(api, receiver):
     r = api.patch(f"/api/v1/app/{app['id']}/endpoint/{ep['id']}",
                   {"fieldSelection": None, "extraFields": None})
     assert r.status_code == 200 and r.json()["fieldSelection"] is None, r.text
+
+
+def test_payload_filters_choose_the_endpoints(api, make_receiver):
+    """docs/endpoint-options.md "Filters": evaluated when the message is accepted."""
+    app = api.create_app()
+    et = api.create_event_type()
+    thane, vip, everyone = make_receiver(), make_receiver(), make_receiver()
+    api.create_endpoint(app["id"], thane.url("/t"), filter={"att_params.CITY": "Thane"})
+    api.create_endpoint(app["id"], vip.url("/v"),
+                        filter={"$or": [{"tags": "vip"}, {"score": {"$gte": 5}}],
+                                "channel": {"$in": ["email", "sms"]}})
+    api.create_endpoint(app["id"], everyone.url("/e"))
+    payloads = [
+        {"channel": "email", "att_params": {"CITY": "Thane"}, "tags": ["vip"], "score": 1},
+        {"channel": "sms", "att_params": {"CITY": "Pune"}, "score": 5},
+        {"channel": "apn", "att_params": {"CITY": "Thane"}, "tags": ["vip"]},
+        {"channel": "email", "att_params": {"CITY": "Pune"}, "score": 2},
+    ]
+    msgs = [api.send(app["id"], et["name"], p) for p in payloads]
+    everyone.wait_for(4)
+    thane.wait_for(2)
+    vip.wait_for(2)
+    import time
+    time.sleep(0.5)
+    by_id = lambda r: sorted(x.headers["webhook-id"] for x in r.snapshot())
+    assert by_id(thane) == sorted([msgs[0]["id"], msgs[2]["id"]])
+    assert by_id(vip) == sorted([msgs[0]["id"], msgs[1]["id"]])
+    assert len(everyone.snapshot()) == 4
+
+
+def test_malformed_filters_are_refused_naming_the_problem(api, receiver):
+    app = api.create_app()
+    base = f"/api/v1/app/{app['id']}/endpoint"
+    r = api.post(base, {"url": receiver.url(), "filter": {"city": {"$like": "T%"}}})
+    assert r.status_code == 422 and r.json()["detail"] == "filter: city: unknown operator $like"
+    r = api.post(base, {"url": receiver.url(), "filter": {"$or": []}})
+    assert r.status_code == 422 and "$or" in r.json()["detail"], r.text
+    assert api.get(base).json()["data"] == []

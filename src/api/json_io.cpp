@@ -219,6 +219,7 @@ json render(const Endpoint& ep) {
           {"successPolicy", ep.success_only_200 ? "200" : "2xx"},
           {"retrySchedule", render_retry_schedule(ep)},
           {"requireTest", ep.require_test},
+          {"filter", ep.filter_json.empty() ? json(nullptr) : json::parse(ep.filter_json)},
           {"fieldSelection", ep.field_selection.empty() ? json(nullptr) : json(ep.field_selection)},
           {"extraFields",
            ep.extra_fields_json.empty() ? json(nullptr) : json::parse(ep.extra_fields_json)},

@@ -11,6 +11,7 @@
 #include "common/time.h"
 #include "delivery/payload_transform.h"
 #include "delivery/transfer.h"
+#include "filter/filter.h"
 #include "signing/signature.h"
 
 namespace hookd::api {
@@ -78,7 +79,9 @@ void check_header(const std::string& name, const std::string& value, bool basic_
 void merge_headers(const json& object, std::vector<std::pair<std::string, std::string>>& headers,
                    bool basic_auth) {
   if (!object.is_object()) throw validation_error("headers: must be an object of name: value");
-  for (const auto& [name, value] : object.items()) {
+  for (const auto& item : object.items()) {
+    const std::string& name = item.key();
+    const json& value = item.value();
     auto it = std::find_if(headers.begin(), headers.end(),
                            [&](const auto& h) { return same_name(h.first, name); });
     if (value.is_null()) {
@@ -173,6 +176,16 @@ void read_delivery_options(const json& body, bool full, Endpoint& ep) {
     ep.retry_delays_ms = std::move(delays);
   } else if (full || it != body.end()) {
     ep.retry_delays_ms.clear();
+  }
+  if (auto filter = read_object(body, "filter")) {
+    std::string error;
+    auto compiled = PayloadFilter::compile(*filter, error);
+    if (!compiled) throw validation_error(error);
+    ep.filter_json = *filter;
+    ep.filter = std::move(compiled);
+  } else if (full || body.contains("filter")) {
+    ep.filter_json.clear();
+    ep.filter.reset();
   }
   if (auto it = body.find("fieldSelection"); it != body.end() && !it->is_null()) {
     if (!it->is_array() || it->empty() || it->size() > 100) {

@@ -116,7 +116,7 @@ void receive_webhook(ApiContext& ctx, HttpRequest&& req, const std::string& webh
   MessagePtr message;
   if (!src->forward_app_id.empty()) {
     MessageRoute route =
-        ctx.catalog.route_message(src->forward_app_id, src->forward_event_type, {});
+        ctx.catalog.route_message(src->forward_app_id, src->forward_event_type, {}, event.payload);
     if (route.status == MessageRoute::Status::kOk) {
       auto m = std::make_shared<Message>();
       m->id = new_id("msg_");

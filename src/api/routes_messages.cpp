@@ -26,7 +26,8 @@ void create_message(ApiContext& ctx, HttpRequest&& req, const Params& p, Respond
     return respond(error_response(error.status, error.status == 400 ? "invalid_json" : "validation",
                                   error.detail));
   }
-  MessageRoute route = ctx.catalog.route_message(p[0], input.event_type, input.channels);
+  MessageRoute route =
+      ctx.catalog.route_message(p[0], input.event_type, input.channels, input.payload);
   if (route.status != MessageRoute::Status::kOk) {
     ctx.metrics.messages_rejected.fetch_add(1, std::memory_order_relaxed);
     if (route.status == MessageRoute::Status::kUnknownApp) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <mutex>
 
+#include "filter/filter.h"
+
 namespace hookd {
 
 namespace {
@@ -40,7 +42,8 @@ std::optional<Application> Catalog::find_app(std::string_view id_or_uid) const {
 }
 
 MessageRoute Catalog::route_message(std::string_view app_id_or_uid, std::string_view event_type,
-                                    const std::vector<std::string>& channels) const {
+                                    const std::vector<std::string>& channels,
+                                    std::string_view payload) const {
   MessageRoute route;
   std::shared_lock lock(mu_);
   const AppEntry* entry = find_entry(app_id_or_uid);
@@ -55,7 +58,7 @@ MessageRoute Catalog::route_message(std::string_view app_id_or_uid, std::string_
     return route;
   }
   route.app_id = entry->app.id;
-  append_matching(*entry, event_type, channels, route.endpoint_ids);
+  append_matching(*entry, event_type, channels, payload, route.endpoint_ids);
   return route;
 }
 
@@ -107,8 +110,9 @@ std::vector<EndpointPtr> Catalog::list_endpoints(std::string_view app_id) const 
 }
 
 void Catalog::append_matching(const AppEntry& app, std::string_view event_type,
-                              const std::vector<std::string>& channels,
+                              const std::vector<std::string>& channels, std::string_view payload,
                               std::vector<std::string>& ids) const {
+  std::optional<PayloadDocument> document;  // parsed once, for the first endpoint with a filter
   for (const auto& ep : app.endpoints) {
     if (ep->disabled) continue;
     if (!ep->event_types.empty() && std::find(ep->event_types.begin(), ep->event_types.end(),
@@ -117,6 +121,11 @@ void Catalog::append_matching(const AppEntry& app, std::string_view event_type,
     }
     if ((!ep->channels.empty() || !channels.empty()) && !shares_any(ep->channels, channels)) {
       continue;
+    }
+    if (ep->filter) {
+      if (payload.empty()) continue;
+      if (!document) document.emplace(payload);
+      if (!ep->filter->matches(*document)) continue;
     }
     ids.push_back(ep->id);
   }

@@ -56,8 +56,11 @@ class Catalog final {
   std::vector<EventType> list_event_types() const;
   std::vector<EndpointPtr> list_endpoints(std::string_view app_id) const;  // oldest first
 
+  // `payload`: the message's payload, for endpoints with a payload filter (an endpoint with a
+  // filter is left out when the payload is not given).
   MessageRoute route_message(std::string_view app_id_or_uid, std::string_view event_type,
-                             const std::vector<std::string>& channels) const;
+                             const std::vector<std::string>& channels,
+                             std::string_view payload = {}) const;
 
   void put_app(const Application& app);
   void remove_app(const std::string& app_id);  // and its endpoints
@@ -84,7 +87,7 @@ class Catalog final {
 
   const AppEntry* find_entry(std::string_view id_or_uid) const;  // needs mu_ held
   void append_matching(const AppEntry& app, std::string_view event_type,
-                       const std::vector<std::string>& channels,
+                       const std::vector<std::string>& channels, std::string_view payload,
                        std::vector<std::string>& ids) const;
 
   std::mutex write_mu_;

@@ -282,8 +282,6 @@ void HealthMonitor::publish(const std::string& event_type, const std::string& ab
   if (options_.operational_app.empty()) return;
   const auto op_app = catalog_.find_app(options_.operational_app);
   if (!op_app || op_app->id == about_app_id) return;  // not set up yet, or about itself
-  MessageRoute route = catalog_.route_message(op_app->id, event_type, {});
-  if (route.status != MessageRoute::Status::kOk) return;
   auto message = std::make_shared<Message>();
   message->id = new_id("msg_");
   message->app_id = op_app->id;
@@ -292,6 +290,8 @@ void HealthMonitor::publish(const std::string& event_type, const std::string& ab
   message->payload = "{\"type\":" + json(event_type).dump() +
                      ",\"timestamp\":" + json(format_rfc3339(message->created_at)).dump() +
                      ",\"data\":" + data_json + "}";
+  MessageRoute route = catalog_.route_message(op_app->id, event_type, {}, message->payload);
+  if (route.status != MessageRoute::Status::kOk) return;
   auto endpoint_ids =
       std::make_shared<const std::vector<std::string>>(std::move(route.endpoint_ids));
   MessagePtr shared = message;

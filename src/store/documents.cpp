@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "filter/filter.h"
 #include "signing/signature.h"
 
 namespace hookd::documents {
@@ -129,6 +130,7 @@ std::string to_doc(const Endpoint& ep) {
               {"retryDelaysMs", ep.retry_delays_ms},
               {"requireTest", ep.require_test},
               {"fieldSelection", ep.field_selection},
+              {"filter", ep.filter_json.empty() ? json(nullptr) : json::parse(ep.filter_json)},
               {"extraFields",
                ep.extra_fields_json.empty() ? json(nullptr) : json::parse(ep.extra_fields_json)},
               {"lastTestStatus", ep.last_test_status},
@@ -173,6 +175,12 @@ Endpoint endpoint_from_doc(const std::string& text) {
   ep.retry_delays_ms = doc.value("retryDelaysMs", std::vector<int64_t>{});
   ep.require_test = doc.value("requireTest", false);
   ep.field_selection = doc.value("fieldSelection", std::vector<std::string>{});
+  if (doc.contains("filter") && doc["filter"].is_object()) {
+    ep.filter_json = doc["filter"].dump();
+    std::string error;
+    ep.filter = PayloadFilter::compile(ep.filter_json, error);
+    if (!ep.filter) throw std::runtime_error("stored endpoint " + ep.id + ": " + error);
+  }
   if (doc.contains("extraFields") && doc["extraFields"].is_object()) {
     ep.extra_fields_json = doc["extraFields"].dump();
   }

@@ -12,6 +12,8 @@
 // rows.
 namespace hookd {
 
+class PayloadFilter;  // src/filter/filter.h
+
 // Who is emailed about an application's or endpoint's failures (docs/failures.md).
 struct AlertSettings {
   std::vector<std::string> emails;
@@ -69,11 +71,13 @@ struct Endpoint {
   std::string basic_password;
   bool form_format = false;  // body "data=<percent-encoded payload>" instead of the JSON bytes
   bool success_only_200 = false;
-  std::vector<int64_t> retry_delays_ms;      // empty: the server's retry_schedule
-  std::vector<std::string> field_selection;  // payload paths sent; empty: the whole payload
-  std::string extra_fields_json;             // an object merged into each payload; empty: none
-  bool require_test = false;                 // enabling needs a test that got a 200
-  int last_test_status = 0;                  // of POST .../test; 0: never tested or no answer
+  std::vector<int64_t> retry_delays_ms;         // empty: the server's retry_schedule
+  std::string filter_json;                      // empty: no payload filter
+  std::shared_ptr<const PayloadFilter> filter;  // filter_json compiled
+  std::vector<std::string> field_selection;     // payload paths sent; empty: the whole payload
+  std::string extra_fields_json;                // an object merged into each payload; empty: none
+  bool require_test = false;                    // enabling needs a test that got a 200
+  int last_test_status = 0;                     // of POST .../test; 0: never tested or no answer
   int64_t last_test_at = 0;
   int64_t version = 1;
   std::vector<EndpointSecret> secrets;  // secrets.front() is the current key

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+// Payload filters on endpoints (docs/endpoint-options.md, "Filters"): a JSON object of
+// conditions on payload fields, with the operators users know from Convoy and Outpost:
+// $eq $neq $gt $gte $lt $lte $in $nin $exist $regex, combined with $and $or $not.
+// Compiled once when the endpoint is saved; evaluated on the stored payload bytes with simdjson.
+namespace hookd {
+
+// A payload parsed once for every filter of a message's application.
+class PayloadDocument final {
+ public:
+  explicit PayloadDocument(std::string_view payload);
+  ~PayloadDocument();
+  PayloadDocument(const PayloadDocument&) = delete;
+  PayloadDocument& operator=(const PayloadDocument&) = delete;
+
+  struct Impl;
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+class PayloadFilter final {
+ public:
+  // Compiles `json`; on failure returns null and says why in `error` (naming the operator or
+  // the field, e.g. "filter: data.city: unknown operator $like").
+  static std::shared_ptr<const PayloadFilter> compile(std::string_view json, std::string& error);
+  ~PayloadFilter();
+
+  // False for a payload that is not valid JSON.
+  bool matches(const PayloadDocument& payload) const;
+  bool matches(std::string_view payload) const;
+
+  struct Node;
+
+ private:
+  PayloadFilter();
+  std::unique_ptr<Node> root_;
+};
+
+}  // namespace hookd
