@@ -63,6 +63,9 @@ Api::Api(ApiOptions options, Catalog& catalog, Store& store, Dispatcher* dispatc
       {"DELETE", {"app", "*"}, delete_app},
       {"GET", {"event-type"}, list_event_types},
       {"POST", {"event-type"}, create_event_type},
+      // Before {"event-type", "*"}: "catalogue" is not an event type name here.
+      {"GET", {"event-type", "catalogue"}, list_catalogues},
+      {"POST", {"event-type", "catalogue", "*"}, load_catalogue},
       {"GET", {"event-type", "*"}, get_event_type},
       {"PUT", {"event-type", "*"}, update_event_type},
       {"PATCH", {"event-type", "*"}, update_event_type},
