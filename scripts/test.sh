@@ -32,8 +32,8 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build-asan/hookd_un
 
 echo "== fuzz targets (${HOOKD_FUZZ_SECONDS:-20} s each)"
 CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHOOKD_FUZZ=ON -DHOOKD_TESTS=OFF >/dev/null
-cmake --build build-fuzz -j"$jobs" --target message_input_fuzz text_parsers_fuzz inbound_fuzz filter_fuzz
-for target in message_input_fuzz text_parsers_fuzz inbound_fuzz filter_fuzz; do
+cmake --build build-fuzz -j"$jobs" --target message_input_fuzz text_parsers_fuzz inbound_fuzz filter_fuzz raw_request_fuzz
+for target in message_input_fuzz text_parsers_fuzz inbound_fuzz filter_fuzz raw_request_fuzz; do
   corpus="build-fuzz/corpus/$target"
   mkdir -p "$corpus"
   cp -n fuzz/corpus/"$target"/* "$corpus"/ 2>/dev/null || true

@@ -18,6 +18,7 @@
 #include "api/api.h"
 #include "api/http_server.h"
 #include "catalog/catalog.h"
+#include "cli/listen.h"
 #include "common/random.h"
 #include "common/version.h"
 #include "config/config.h"
@@ -202,7 +203,27 @@ int main(int argc, char** argv) {
       "--api", [&flags] { flags["role"] = "api"; }, "accept messages but do not deliver");
   serve_cmd->add_flag_callback(
       "--worker", [&flags] { flags["role"] = "worker"; }, "deliver but serve no API");
+  cli::ListenOptions listen;
+  CLI::App* listen_cmd = app.add_subcommand(
+      "listen", "Print every webhook received, and whether its signature verifies");
+  listen_cmd->add_option("--port", listen.port, "port to listen on")->required();
+  listen_cmd->add_option("--host", listen.host, "IPv4 address to listen on (default 127.0.0.1)");
+  listen_cmd->add_option("--secret", listen.secret, "the endpoint's whsec_ secret");
+  listen_cmd->add_option("--status", listen.status, "status to answer (default 200)")
+      ->check(CLI::Range(100, 599));
+  listen_cmd->add_option("--save", listen.save_dir, "directory to save each raw request in");
+  std::string verify_secret, verify_file;
+  CLI::App* verify_cmd = app.add_subcommand(
+      "verify", "Check the signature of one saved request (hookd listen --save)");
+  verify_cmd->add_option("--secret", verify_secret, "the endpoint's whsec_ secret")->required();
+  verify_cmd->add_option("request", verify_file, "the saved request file")->required();
   CLI11_PARSE(app, argc, argv);
+  if (listen_cmd->parsed()) {
+    signal(SIGINT, SIG_DFL);  // the stop handlers are for serve; Ctrl-C ends a listener at once
+    signal(SIGTERM, SIG_DFL);
+    return cli::listen_and_print(listen);
+  }
+  if (verify_cmd->parsed()) return cli::verify_saved(verify_secret, verify_file);
 
   try {
     std::map<std::string, std::string> settings;
