@@ -82,6 +82,7 @@ Api::Api(ApiOptions options, Catalog& catalog, Store& store, Dispatcher* dispatc
       {"GET", {"app", "*", "endpoint", "*", "health"}, get_endpoint_health},
       {"GET", {"app", "*", "endpoint", "*", "headers"}, get_endpoint_headers},
       {"POST", {"app", "*", "endpoint", "*", "test"}, test_endpoint},
+      {"GET", {"app", "*", "endpoint", "*", "public-key"}, get_endpoint_public_key},
       {"PUT", {"app", "*", "endpoint", "*", "headers"}, update_endpoint_headers},
       {"PATCH", {"app", "*", "endpoint", "*", "headers"}, update_endpoint_headers},
       {"POST", {"app", "*", "retry"}, retry_failed},

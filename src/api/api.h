@@ -106,6 +106,7 @@ HttpResponse retry_failed(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse get_endpoint_health(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse get_endpoint_headers(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse test_endpoint(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse get_endpoint_public_key(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse update_endpoint_headers(ApiContext&, const HttpRequest&, const Params&);
 
 HttpResponse list_attempts_by_endpoint(ApiContext&, const HttpRequest&, const Params&);

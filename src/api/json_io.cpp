@@ -5,6 +5,7 @@
 
 #include "api/message_input.h"
 #include "common/time.h"
+#include "signing/asymmetric.h"
 #include "store/documents.h"
 
 namespace hookd::api {
@@ -192,6 +193,16 @@ json render_retry_schedule(const Endpoint& ep) {
 }
 }  // namespace
 
+namespace {
+json render_signing(const Endpoint& ep) {
+  json out{{"type", ep.signing_type}};
+  if (ep.signing_type == "rsa") out["header"] = ep.signature_header;
+  if (ep.signing_type == "ed25519" && ep.signing_key)
+    out["publicKey"] = ep.signing_key->public_whpk();
+  return out;
+}
+}  // namespace
+
 json render(const Endpoint& ep) {
   const json types = ep.event_types.empty() ? json(nullptr) : json(ep.event_types);
   return {{"id", ep.id},
@@ -219,6 +230,7 @@ json render(const Endpoint& ep) {
           {"successPolicy", ep.success_only_200 ? "200" : "2xx"},
           {"retrySchedule", render_retry_schedule(ep)},
           {"requireTest", ep.require_test},
+          {"signing", render_signing(ep)},
           {"filter", ep.filter_json.empty() ? json(nullptr) : json::parse(ep.filter_json)},
           {"fieldSelection", ep.field_selection.empty() ? json(nullptr) : json(ep.field_selection)},
           {"extraFields",

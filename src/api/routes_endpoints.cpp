@@ -12,6 +12,7 @@
 #include "delivery/payload_transform.h"
 #include "delivery/transfer.h"
 #include "filter/filter.h"
+#include "signing/asymmetric.h"
 #include "signing/signature.h"
 
 namespace hookd::api {
@@ -208,6 +209,39 @@ void read_delivery_options(const json& body, bool full, Endpoint& ep) {
     ep.extra_fields_json = *extra == "{}" ? "" : *extra;
   } else if (full || body.contains("extraFields")) {
     ep.extra_fields_json.clear();
+  }
+  if (auto it = body.find("signing"); it != body.end() && !it->is_null()) {
+    if (!it->is_object()) throw validation_error("signing: must be {type, header?}");
+    const std::string type = read_string(*it, "type", 16).value_or("hmac");
+    if (type != "hmac" && type != "ed25519" && type != "rsa") {
+      throw validation_error("signing.type: must be hmac, ed25519 or rsa");
+    }
+    std::string header;
+    if (type == "rsa") {
+      header = read_string(*it, "header", 256).value_or("X-Signature");
+      if (!is_http_token(header)) throw validation_error("signing.header: not a header name");
+      for (const auto reserved : kReservedHeaders) {
+        if (same_name(header, reserved)) {
+          throw validation_error("signing.header: " + header + " is reserved");
+        }
+      }
+    }
+    if (type != ep.signing_type) {  // a new scheme gets a new key
+      ep.signing_key.reset();
+      ep.signing_key_pem.clear();
+      if (type != "hmac") {
+        ep.signing_key = signing::SigningKey::generate(type == "rsa" ? signing::KeyType::kRsa
+                                                                     : signing::KeyType::kEd25519);
+        ep.signing_key_pem = ep.signing_key->private_pem();
+      }
+    }
+    ep.signing_type = type;
+    ep.signature_header = header;
+  } else if (full || it != body.end()) {
+    ep.signing_type = "hmac";
+    ep.signature_header.clear();
+    ep.signing_key.reset();
+    ep.signing_key_pem.clear();
   }
   if (auto require = read_bool(body, "requireTest")) {
     ep.require_test = *require;
@@ -420,6 +454,26 @@ HttpResponse test_endpoint(ApiContext& ctx, const HttpRequest& req, const Params
                                       {"durationMs", result.duration_ms},
                                       {"msgId", message->id},
                                       {"payload", json::parse(message->payload, nullptr, false)}}));
+}
+
+HttpResponse get_endpoint_public_key(ApiContext& ctx, const HttpRequest& req, const Params& p) {
+  const Application app = require_app(ctx, p[0]);
+  const EndpointPtr ep = require_endpoint(ctx, app, p[1]);
+  if (!ep->signing_key) {
+    throw ApiError(
+        409, "conflict",
+        "signing: this endpoint signs with HMAC (a shared secret), it has no public key");
+  }
+  auto it = req.query.find("format");
+  const std::string format = it == req.query.end() ? "pem" : it->second;
+  if (format == "pem") return {200, ep->signing_key->public_pem(), "application/x-pem-file"};
+  if (format == "xml" && ep->signing_type == "rsa") {
+    return {200, ep->signing_key->public_xml(), "application/xml"};
+  }
+  if (format == "whpk" && ep->signing_type == "ed25519") {
+    return {200, ep->signing_key->public_whpk(), "text/plain"};
+  }
+  throw validation_error("format: must be pem, or xml for rsa keys, or whpk for ed25519 keys");
 }
 
 HttpResponse get_endpoint_headers(ApiContext& ctx, const HttpRequest&, const Params& p) {

@@ -9,6 +9,7 @@
 
 #include "common/time.h"
 #include "delivery/payload_transform.h"
+#include "signing/asymmetric.h"
 #include "signing/signature.h"
 
 namespace hookd {
@@ -124,7 +125,9 @@ void prepare_request(Transfer& t, int64_t now_ms) {
     t.form_body = "data=" + form_encode(body);
     body = t.form_body;
   }
-  const std::string signature = signing::signature_header(keys, msg.id, timestamp, body);
+  const std::string signature = ep.signing_type == "ed25519" && ep.signing_key
+                                    ? signing::sign_v1a(*ep.signing_key, msg.id, timestamp, body)
+                                    : signing::signature_header(keys, msg.id, timestamp, body);
 
   t.headers = curl_slist_append(t.headers, ep.form_format
                                                ? "Content-Type: application/x-www-form-urlencoded"
@@ -138,6 +141,11 @@ void prepare_request(Transfer& t, int64_t now_ms) {
     // libcurl reads "Name:" as "remove this header"; "Name;" sends it with an empty value.
     t.headers =
         curl_slist_append(t.headers, (value.empty() ? name + ";" : name + ": " + value).c_str());
+  }
+  if (ep.signing_type == "rsa" && ep.signing_key) {
+    t.headers = curl_slist_append(
+        t.headers,
+        (ep.signature_header + ": " + signing::base64_encode(ep.signing_key->sign(body))).c_str());
   }
   if (!ep.basic_username.empty()) {
     t.headers = curl_slist_append(

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "filter/filter.h"
+#include "signing/asymmetric.h"
 #include "signing/signature.h"
 
 namespace hookd::documents {
@@ -129,6 +130,10 @@ std::string to_doc(const Endpoint& ep) {
               {"successPolicy", ep.success_only_200 ? "200" : "2xx"},
               {"retryDelaysMs", ep.retry_delays_ms},
               {"requireTest", ep.require_test},
+              {"signing",
+               {{"type", ep.signing_type},
+                {"header", ep.signature_header},
+                {"privateKey", ep.signing_key_pem}}},
               {"fieldSelection", ep.field_selection},
               {"filter", ep.filter_json.empty() ? json(nullptr) : json::parse(ep.filter_json)},
               {"extraFields",
@@ -174,6 +179,18 @@ Endpoint endpoint_from_doc(const std::string& text) {
   ep.success_only_200 = doc.value("successPolicy", "2xx") == "200";
   ep.retry_delays_ms = doc.value("retryDelaysMs", std::vector<int64_t>{});
   ep.require_test = doc.value("requireTest", false);
+  if (doc.contains("signing") && doc["signing"].is_object()) {
+    const json& sg = doc["signing"];
+    ep.signing_type = sg.value("type", "hmac");
+    ep.signature_header = sg.value("header", "");
+    ep.signing_key_pem = sg.value("privateKey", "");
+    if (ep.signing_type != "hmac") {
+      ep.signing_key = signing::SigningKey::from_pem(
+          ep.signing_type == "rsa" ? signing::KeyType::kRsa : signing::KeyType::kEd25519,
+          ep.signing_key_pem);
+      if (!ep.signing_key) throw std::runtime_error("stored endpoint " + ep.id + ": bad key");
+    }
+  }
   ep.field_selection = doc.value("fieldSelection", std::vector<std::string>{});
   if (doc.contains("filter") && doc["filter"].is_object()) {
     ep.filter_json = doc["filter"].dump();

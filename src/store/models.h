@@ -13,6 +13,9 @@
 namespace hookd {
 
 class PayloadFilter;  // src/filter/filter.h
+namespace signing {
+class SigningKey;  // src/signing/asymmetric.h
+}
 
 // Who is emailed about an application's or endpoint's failures (docs/failures.md).
 struct AlertSettings {
@@ -76,8 +79,12 @@ struct Endpoint {
   std::shared_ptr<const PayloadFilter> filter;  // filter_json compiled
   std::vector<std::string> field_selection;     // payload paths sent; empty: the whole payload
   std::string extra_fields_json;                // an object merged into each payload; empty: none
-  bool require_test = false;                    // enabling needs a test that got a 200
-  int last_test_status = 0;                     // of POST .../test; 0: never tested or no answer
+  std::string signing_type = "hmac";  // "hmac", "ed25519" (v1a) or "rsa" (in signature_header)
+  std::string signature_header;       // rsa: the header carrying the signature
+  std::string signing_key_pem;        // ed25519, rsa: the private key
+  std::shared_ptr<const signing::SigningKey> signing_key;  // signing_key_pem loaded
+  bool require_test = false;                               // enabling needs a test that got a 200
+  int last_test_status = 0;  // of POST .../test; 0: never tested or no answer
   int64_t last_test_at = 0;
   int64_t version = 1;
   std::vector<EndpointSecret> secrets;  // secrets.front() is the current key
