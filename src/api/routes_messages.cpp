@@ -9,11 +9,7 @@ namespace hookd::api {
 
 void dispatch_new_message(ApiContext& ctx, const MessagePtr& message,
                           const std::vector<std::string>& endpoint_ids) {
-  if (!ctx.dispatcher || endpoint_ids.empty()) return;
-  std::vector<DeliveryJob> jobs;
-  jobs.reserve(endpoint_ids.size());
-  for (const auto& id : endpoint_ids) jobs.push_back({message, id, 0, message->created_at});
-  ctx.dispatcher->enqueue(std::move(jobs));
+  if (ctx.dispatcher) ctx.dispatcher->enqueue_new(message, endpoint_ids);
 }
 
 // Runs on the I/O thread and never blocks: the catalog is in memory, and the store write

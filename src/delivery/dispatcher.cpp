@@ -69,6 +69,15 @@ void Dispatcher::enqueue(std::vector<DeliveryJob> jobs) {
   }
 }
 
+void Dispatcher::enqueue_new(const MessagePtr& message,
+                             const std::vector<std::string>& endpoint_ids) {
+  if (endpoint_ids.empty()) return;
+  std::vector<DeliveryJob> jobs;
+  jobs.reserve(endpoint_ids.size());
+  for (const auto& id : endpoint_ids) jobs.push_back({message, id, 0, message->created_at});
+  enqueue(std::move(jobs));
+}
+
 size_t Dispatcher::load_due() {
   const int64_t due_before = now_unix_ms();
   PendingCursor cursor;

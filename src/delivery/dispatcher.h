@@ -121,6 +121,8 @@ class Dispatcher final {
   void stop();
 
   void enqueue(std::vector<DeliveryJob> jobs);
+  // The first attempts of a just-committed message, one per endpoint.
+  void enqueue_new(const MessagePtr& message, const std::vector<std::string>& endpoint_ids);
   // Asks the loader for a pass now (an endpoint was enabled, or jobs were shed).
   void wake_loader();
   // Due jobs waiting to start, over all delivery threads.

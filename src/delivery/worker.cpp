@@ -238,6 +238,7 @@ void DeliveryWorker::undefer(int64_t now_steady) {
 bool DeliveryWorker::take_slot(const std::string& endpoint_id, const Endpoint* endpoint,
                                int64_t now_steady, int64_t& defer_until) {
   const int64_t rate = endpoint && endpoint->throttle_rate ? *endpoint->throttle_rate : 0;
+  if (rate <= 0 && gates_.empty()) return true;  // the common case: no gate anywhere
   auto it = gates_.find(endpoint_id);
   if (it == gates_.end()) {
     if (rate <= 0) return true;  // the common case: healthy and not throttled
@@ -293,7 +294,7 @@ void DeliveryWorker::open_circuit(const std::string& endpoint_id, Gate& gate, in
 
 void DeliveryWorker::observe_circuit(const std::string& endpoint_id, bool failed,
                                      int64_t now_steady) {
-  if (options_.circuit_window <= 0) return;
+  if (options_.circuit_window <= 0 || (!failed && gates_.empty())) return;
   auto it = gates_.find(endpoint_id);
   if (it == gates_.end()) {
     if (!failed) return;  // healthy: no state kept

@@ -297,14 +297,9 @@ void HealthMonitor::publish(const std::string& event_type, const std::string& ab
   MessagePtr shared = message;
   store_.write(write::InsertMessage{shared, endpoint_ids},
                [this, shared, endpoint_ids](const WriteResult& result) {
-                 if (result.status != WriteStatus::kOk || !dispatcher_ || endpoint_ids->empty()) {
-                   return;
+                 if (result.status == WriteStatus::kOk && dispatcher_) {
+                   dispatcher_->enqueue_new(shared, *endpoint_ids);
                  }
-                 std::vector<DeliveryJob> jobs;
-                 for (const auto& id : *endpoint_ids) {
-                   jobs.push_back({shared, id, 0, shared->created_at});
-                 }
-                 dispatcher_->enqueue(std::move(jobs));
                });
 }
 

@@ -99,6 +99,19 @@ std::string signature_header(const std::vector<std::string>& keys, std::string_v
   return out;
 }
 
+bool matches_v1(std::string_view key, std::string_view msg_id, int64_t timestamp_s,
+                std::string_view body, std::string_view signature_header) {
+  const std::string expected = sign_v1(key, msg_id, timestamp_s, body);
+  std::string_view rest = signature_header;
+  while (!rest.empty()) {
+    const size_t space = rest.find(' ');
+    if (constant_time_equal(rest.substr(0, space), expected)) return true;
+    if (space == std::string_view::npos) break;
+    rest.remove_prefix(space + 1);
+  }
+  return false;
+}
+
 bool constant_time_equal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;

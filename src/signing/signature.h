@@ -28,6 +28,11 @@ std::string sign_v1(std::string_view key, std::string_view msg_id, int64_t times
 std::string signature_header(const std::vector<std::string>& keys, std::string_view msg_id,
                              int64_t timestamp_s, std::string_view body);
 
+// Whether one of the space-separated entries of a webhook-signature header is the "v1,..."
+// signature of id.timestamp.body with `key` (compared in constant time).
+bool matches_v1(std::string_view key, std::string_view msg_id, int64_t timestamp_s,
+                std::string_view body, std::string_view signature_header);
+
 // Constant-time equality, for tokens and signatures.
 bool constant_time_equal(std::string_view a, std::string_view b);
 
