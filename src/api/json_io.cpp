@@ -235,6 +235,10 @@ json render(const Endpoint& ep) {
           {"fieldSelection", ep.field_selection.empty() ? json(nullptr) : json(ep.field_selection)},
           {"extraFields",
            ep.extra_fields_json.empty() ? json(nullptr) : json::parse(ep.extra_fields_json)},
+          {"batch", ep.batch_max_events > 0 ? json{{"maxEvents", ep.batch_max_events},
+                                                   {"maxWaitMs", ep.batch_max_wait_ms},
+                                                   {"envelopeKey", optional_string(ep.batch_key)}}
+                                            : json(nullptr)},
           {"lastTest", ep.last_test_at ? json{{"status", ep.last_test_status},
                                               {"at", format_rfc3339(ep.last_test_at)}}
                                        : json(nullptr)},

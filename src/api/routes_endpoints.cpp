@@ -44,6 +44,8 @@ constexpr std::string_view kReservedHeaders[] = {
     "webhook-id", "webhook-timestamp", "webhook-signature", "content-type", "content-length",
     "host",       "transfer-encoding", "connection",        "expect"};
 constexpr size_t kMaxHeaders = 20;
+constexpr int64_t kMaxBatchEvents = 1'000;
+constexpr int64_t kMaxBatchWaitMs = 300'000;  // five minutes
 constexpr std::string_view kMasked = "********";
 
 // Characters (code points) of UTF-8 text; JSON strings are valid UTF-8.
@@ -125,6 +127,52 @@ void read_basic_auth(const json& body, bool full, Endpoint& ep) {
     ep.basic_password = *password;
   }
   ep.basic_username = *username;
+}
+
+// "batch": {maxEvents, maxWaitMs?, envelopeKey?} or null (docs/endpoint-options.md).
+void read_batch(const json& body, bool full, Endpoint& ep) {
+  auto it = body.find("batch");
+  if (it == body.end() && !full) return;
+  if (it == body.end() || it->is_null()) {
+    ep.batch_max_events = 0;
+    ep.batch_max_wait_ms = 0;
+    ep.batch_key.clear();
+    return;
+  }
+  if (!it->is_object()) {
+    throw validation_error("batch: must be {maxEvents, maxWaitMs, envelopeKey} or null");
+  }
+  const auto integer = [&](const char* field, int64_t min, int64_t max,
+                           int64_t fallback) -> int64_t {
+    auto value = it->find(field);
+    if (value == it->end() || value->is_null()) {
+      if (fallback >= 0) return fallback;
+      throw validation_error(std::string("batch.") + field + ": required");
+    }
+    if (!value->is_number_integer() || value->get<int64_t>() < min || value->get<int64_t>() > max) {
+      throw validation_error(std::string("batch.") + field + ": must be an integer from " +
+                             std::to_string(min) + " to " + std::to_string(max));
+    }
+    return value->get<int64_t>();
+  };
+  const int64_t max_events = integer("maxEvents", 1, kMaxBatchEvents, -1);
+  const int64_t max_wait = integer("maxWaitMs", 0, kMaxBatchWaitMs, 1'000);
+  std::string key;
+  if (auto k = it->find("envelopeKey"); k != it->end() && !k->is_null()) {
+    if (!k->is_string() || k->get<std::string>().empty() || k->get<std::string>().size() > 256) {
+      throw validation_error("batch.envelopeKey: must be a string of 1 to 256 characters");
+    }
+    key = k->get<std::string>();
+  }
+  for (const auto& [name, value] : it->items()) {
+    if (name != "maxEvents" && name != "maxWaitMs" && name != "envelopeKey") {
+      throw validation_error("batch." + name +
+                             ": unknown field (maxEvents, maxWaitMs, envelopeKey)");
+    }
+  }
+  ep.batch_max_events = static_cast<int>(max_events);
+  ep.batch_max_wait_ms = max_wait;
+  ep.batch_key = std::move(key);
 }
 
 void read_delivery_options(const json& body, bool full, Endpoint& ep) {
@@ -243,6 +291,7 @@ void read_delivery_options(const json& body, bool full, Endpoint& ep) {
     ep.signing_key.reset();
     ep.signing_key_pem.clear();
   }
+  read_batch(body, full, ep);
   if (auto require = read_bool(body, "requireTest")) {
     ep.require_test = *require;
   } else if (full) {
@@ -435,7 +484,7 @@ HttpResponse test_endpoint(ApiContext& ctx, const HttpRequest& req, const Params
   DispatcherOptions defaults;
   defaults.address_policy = ctx.options.address_policy;
   const DispatcherOptions& options = ctx.dispatcher ? ctx.dispatcher->options() : defaults;
-  const TestResult result = send_now(options, ep, message);
+  const TestResult result = send_now(options, ep, message, envelope_key(*ep, app));
   {
     // Remember the outcome: enabling an endpoint with requireTest needs a 200.
     std::lock_guard lock(ctx.catalog_write_mu);

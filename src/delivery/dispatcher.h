@@ -58,6 +58,9 @@ struct DeliveryJob {
   // A replay (recover, bulk retry) of a failed delivery: at most one copy is on its way, so a
   // second replay call made before the first one's outcome is recorded sends nothing twice.
   bool replay = false;
+  // The other deliveries of a failed batch, retried with this one in one request
+  // (docs/endpoint-options.md, "Batching"); null otherwise.
+  std::shared_ptr<std::vector<DeliveryJob>> batch_rest;
 };
 
 class DeliveryWorker;

@@ -69,4 +69,16 @@ std::string reshape_payload(std::string_view payload, const PayloadShape& shape)
   return doc.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+std::string envelope_body(std::string_view key, const std::vector<std::string_view>& items) {
+  std::string out = "{";
+  out += json(key).dump();
+  out += ":[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out.append(items[i]);
+  }
+  out += "]}";
+  return out;
+}
+
 }  // namespace hookd

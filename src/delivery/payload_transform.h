@@ -20,6 +20,9 @@ struct PayloadShape {
 // returned unchanged.
 std::string reshape_payload(std::string_view payload, const PayloadShape& shape);
 
+// A batch body: {"<key>": [item, item, ...]}, each item inserted as it is (JSON text).
+std::string envelope_body(std::string_view key, const std::vector<std::string_view>& items);
+
 // Whether `path` is a selection path: dot-separated names, each 1 to 256 characters, no empty
 // segment, at most 16 segments.
 bool is_selection_path(std::string_view path);

@@ -44,5 +44,11 @@ TEST(SelectionPath, Rules) {
   EXPECT_FALSE(is_selection_path("a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q"));
 }
 
+TEST(EnvelopeBody, WrapsItemsVerbatimUnderAnEscapedKey) {
+  EXPECT_EQ(envelope_body("pod2", {R"({"a": 1})", "[2]"}), R"({"pod2":[{"a": 1},[2]]})");
+  EXPECT_EQ(envelope_body("q\"\\\n", {"{}"}), R"({"q\"\\\n":[{}]})");
+  EXPECT_EQ(envelope_body("k", {}), R"({"k":[]})");
+}
+
 }  // namespace
 }  // namespace hookd

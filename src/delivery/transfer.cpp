@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/evp.h>
 
 #include <strings.h>
 
@@ -95,6 +96,8 @@ void Transfer::recycle() {
   curl_slist_free_all(headers);
   headers = nullptr;
   job = DeliveryJob{};
+  more.clear();
+  envelope_key.clear();
   endpoint.reset();
   response.clear();
   response_bytes = 0;
@@ -117,7 +120,28 @@ void prepare_request(Transfer& t, int64_t now_ms) {
   }
   // Form endpoints get "data=<percent-encoded payload>"; the signature covers the body sent.
   std::string_view body = msg.payload;
-  if (!ep.field_selection.empty() || !ep.extra_fields_json.empty()) {
+  std::string id_of_batch;
+  if (ep.batch_max_events > 0) {
+    // {"<key>": [payload, ...]}: each payload reshaped first, when the endpoint asks.
+    std::vector<std::string> reshaped;
+    std::vector<std::string_view> items;
+    items.reserve(1 + t.more.size());
+    const bool reshape = !ep.field_selection.empty() || !ep.extra_fields_json.empty();
+    const PayloadShape shape{ep.field_selection, ep.extra_fields_json};
+    if (reshape) reshaped.reserve(1 + t.more.size());
+    for (size_t i = 0; i <= t.more.size(); ++i) {
+      const std::string& payload = (i == 0 ? t.job : t.more[i - 1]).message->payload;
+      if (reshape) {
+        reshaped.push_back(reshape_payload(payload, shape));
+        items.emplace_back(reshaped.back());
+      } else {
+        items.emplace_back(payload);
+      }
+    }
+    t.form_body = envelope_body(t.envelope_key, items);
+    body = t.form_body;
+    id_of_batch = batch_id(t);
+  } else if (!ep.field_selection.empty() || !ep.extra_fields_json.empty()) {
     t.form_body = reshape_payload(msg.payload, {ep.field_selection, ep.extra_fields_json});
     body = t.form_body;
   }
@@ -125,14 +149,16 @@ void prepare_request(Transfer& t, int64_t now_ms) {
     t.form_body = "data=" + form_encode(body);
     body = t.form_body;
   }
-  const std::string signature = ep.signing_type == "ed25519" && ep.signing_key
-                                    ? signing::sign_v1a(*ep.signing_key, msg.id, timestamp, body)
-                                    : signing::signature_header(keys, msg.id, timestamp, body);
+  const std::string& webhook_id = id_of_batch.empty() ? msg.id : id_of_batch;
+  const std::string signature =
+      ep.signing_type == "ed25519" && ep.signing_key
+          ? signing::sign_v1a(*ep.signing_key, webhook_id, timestamp, body)
+          : signing::signature_header(keys, webhook_id, timestamp, body);
 
   t.headers = curl_slist_append(t.headers, ep.form_format
                                                ? "Content-Type: application/x-www-form-urlencoded"
                                                : "Content-Type: application/json");
-  t.headers = curl_slist_append(t.headers, ("webhook-id: " + msg.id).c_str());
+  t.headers = curl_slist_append(t.headers, ("webhook-id: " + webhook_id).c_str());
   t.headers =
       curl_slist_append(t.headers, ("webhook-timestamp: " + std::to_string(timestamp)).c_str());
   t.headers = curl_slist_append(t.headers, ("webhook-signature: " + signature).c_str());
@@ -161,9 +187,10 @@ void prepare_request(Transfer& t, int64_t now_ms) {
 }
 
 TestResult send_now(const DispatcherOptions& options, const EndpointPtr& endpoint,
-                    const MessagePtr& message) {
+                    const MessagePtr& message, const std::string& envelope_key) {
   Transfer t(options);
   t.job.message = message;
+  t.envelope_key = envelope_key;
   t.job.endpoint_id = endpoint->id;
   t.endpoint = endpoint;
   const int64_t started = now_steady_ms();
@@ -183,6 +210,28 @@ TestResult send_now(const DispatcherOptions& options, const EndpointPtr& endpoin
     result.response = curl_easy_strerror(code);
   }
   return result;
+}
+
+std::string batch_id(const Transfer& t) {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  for (size_t i = 0; i <= t.more.size(); ++i) {
+    const std::string& id = (i == 0 ? t.job : t.more[i - 1]).message->id;
+    const auto size = static_cast<uint32_t>(id.size());  // length-prefixed: no two lists alike
+    EVP_DigestUpdate(ctx, &size, sizeof size);
+    EVP_DigestUpdate(ctx, id.data(), id.size());
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_DigestFinal_ex(ctx, digest, &size);
+  EVP_MD_CTX_free(ctx);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "batch_";
+  for (unsigned int i = 0; i < 16 && i < size; ++i) {
+    out.push_back(kHex[digest[i] >> 4]);
+    out.push_back(kHex[digest[i] & 15]);
+  }
+  return out;
 }
 
 std::string form_encode(std::string_view bytes) {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "delivery/dispatcher.h"
 
@@ -26,6 +27,10 @@ struct Transfer {
   const DispatcherOptions* options;
   CURL* easy = nullptr;
   DeliveryJob job;
+  // A batching endpoint's request carries `job` and these, in one envelope body
+  // (docs/endpoint-options.md, "Batching"); empty otherwise.
+  std::vector<DeliveryJob> more;
+  std::string envelope_key;  // batching endpoints: the envelope's key
   EndpointPtr endpoint;
   curl_slist* headers = nullptr;
   std::string form_body;  // the request body when it is not the stored payload (form, reshaped)
@@ -50,8 +55,14 @@ struct TestResult {
   std::string error_class;
   int64_t duration_ms = 0;
 };
+// `envelope_key`: for a batching endpoint, the key of the one-event envelope sent.
 TestResult send_now(const DispatcherOptions& options, const EndpointPtr& endpoint,
-                    const MessagePtr& message);
+                    const MessagePtr& message, const std::string& envelope_key = {});
+
+// The webhook-id of a batch: "batch_" and 32 hex digits of SHA-256 over its message ids (each with
+// its length), so a batch sent again carries the same id and a different set of events a different
+// one.
+std::string batch_id(const Transfer& transfer);
 
 // Percent-encodes every byte but A-Z a-z 0-9 - _ . ~ (the `data=` value of form bodies).
 std::string form_encode(std::string_view bytes);

@@ -19,5 +19,33 @@ TEST(FormEncode, DecodesBackToTheSameBytes) {
   EXPECT_EQ(percent_decode(form_encode(all)), all);
 }
 
+MessagePtr message_with_id(const std::string& id) {
+  auto m = std::make_shared<Message>();
+  m->id = id;
+  return m;
+}
+
+TEST(BatchId, DependsOnTheMessagesAndTheirOrder) {
+  DispatcherOptions options;
+  Transfer a(options);
+  a.job.message = message_with_id("msg_1");
+  a.more.push_back({message_with_id("msg_2"), "ep"});
+  const std::string id = batch_id(a);
+  EXPECT_EQ(id.size(), 6u + 32u);
+  EXPECT_EQ(id.rfind("batch_", 0), 0u);
+  EXPECT_EQ(batch_id(a), id) << "the same batch sent again keeps its id";
+
+  Transfer b(options);
+  b.job.message = message_with_id("msg_2");
+  b.more.push_back({message_with_id("msg_1"), "ep"});
+  EXPECT_NE(batch_id(b), id);
+  b.more.clear();
+  b.job.message = message_with_id("msg_1");
+  EXPECT_NE(batch_id(b), id) << "one message less is another batch";
+  // Ids are length-prefixed: no two lists of ids hash alike by concatenation.
+  b.job.message = message_with_id("msg_1msg_2");
+  EXPECT_NE(batch_id(b), id);
+}
+
 }  // namespace
 }  // namespace hookd

@@ -170,14 +170,18 @@ void DeliveryWorker::make_ready(DeliveryJob&& job) {
     // The endpoint has more waiting than memory should hold: this one stays in the store and
     // the loader brings it back when the queue has room.
     backlog_.fetch_sub(1, std::memory_order_relaxed);
-    release(job);
+    release_batch(job);
     if (on_shed_) on_shed_();
     return;
   }
   queue.ready.push_back(std::move(job));
   const int cap = queue.cap > 0 ? queue.cap : options_.endpoint_max_in_flight;
-  if (!queue.listed && !queue.deferred && queue.in_flight < cap) {
+  // A queue waiting for its batch to fill starts as soon as it has a full one.
+  const bool batch_full =
+      queue.batch_wait && queue.ready.size() >= static_cast<size_t>(queue.batch_max);
+  if (!queue.listed && (!queue.deferred || batch_full) && queue.in_flight < cap) {
     queue.listed = true;
+    queue.deferred = queue.batch_wait = false;  // its entry in deferred_ lists it at most again
     runnable_.push_back(queue.ready.back().endpoint_id);
   }
 }
@@ -191,13 +195,26 @@ void DeliveryWorker::start_transfers(int64_t now) {
     if (it == queues_.end()) continue;
     EndpointQueue& queue = it->second;
     queue.listed = false;
+    queue.batch_wait = false;
     const EndpointPtr endpoint = catalog_.endpoint_by_id(endpoint_id);
     queue.cap = endpoint && endpoint->max_concurrency ? *endpoint->max_concurrency
                                                       : options_.endpoint_max_in_flight;
+    queue.batch_max = endpoint && !endpoint->disabled ? endpoint->batch_max_events : 0;
     int64_t defer_until = 0;
     bool held_back = false;
     while (!queue.ready.empty() && queue.in_flight < queue.cap &&
            in_flight_ < options_.worker_max_in_flight) {
+      const size_t batch_max = static_cast<size_t>(queue.batch_max);
+      if (batch_max > 0 && !queue.ready.front().batch_rest && queue.ready.size() < batch_max) {
+        // Not a full batch yet: wait for one, or until the oldest job has waited long enough.
+        const int64_t fill_by = queue.ready.front().due_at + endpoint->batch_max_wait_ms;
+        if (fill_by > now) {
+          defer_until = now_steady + (fill_by - now);
+          queue.batch_wait = true;
+          held_back = true;
+          break;
+        }
+      }
       if (!take_slot(endpoint_id, endpoint.get(), now_steady, defer_until)) {
         held_back = true;
         break;
@@ -205,7 +222,25 @@ void DeliveryWorker::start_transfers(int64_t now) {
       DeliveryJob job = std::move(queue.ready.front());
       queue.ready.pop_front();
       backlog_.fetch_sub(1, std::memory_order_relaxed);
-      if (start_one(std::move(job), now, endpoint)) ++queue.in_flight;
+      std::vector<DeliveryJob> more;
+      if (job.batch_rest) {
+        // A failed batch goes again as it was; when the endpoint stopped batching, the rest of
+        // it waits in the store for the loader.
+        if (batch_max > 0) {
+          more = std::move(*job.batch_rest);
+        } else {
+          for (const auto& rest : *job.batch_rest) release(rest);
+        }
+        job.batch_rest.reset();
+      } else {
+        while (more.size() + 1 < batch_max && !queue.ready.empty() &&
+               !queue.ready.front().batch_rest) {
+          more.push_back(std::move(queue.ready.front()));
+          queue.ready.pop_front();
+          backlog_.fetch_sub(1, std::memory_order_relaxed);
+        }
+      }
+      if (start_one(std::move(job), std::move(more), now, endpoint)) ++queue.in_flight;
     }
     if (held_back) {
       if (defer_until > 0 && !queue.deferred) {
@@ -228,6 +263,7 @@ void DeliveryWorker::undefer(int64_t now_steady) {
     auto it = queues_.find(endpoint_id);
     if (it == queues_.end()) continue;
     it->second.deferred = false;
+    it->second.batch_wait = false;
     if (!it->second.listed && !it->second.ready.empty()) {
       it->second.listed = true;
       runnable_.push_back(endpoint_id);
@@ -332,11 +368,13 @@ void DeliveryWorker::observe_circuit(const std::string& endpoint_id, bool failed
   }
 }
 
-bool DeliveryWorker::start_one(DeliveryJob&& job, int64_t now, EndpointPtr endpoint) {
+bool DeliveryWorker::start_one(DeliveryJob&& job, std::vector<DeliveryJob>&& more, int64_t now,
+                               EndpointPtr endpoint) {
   if (!endpoint || endpoint->disabled) {
     // Deleted endpoints lost their deliveries with them; a disabled endpoint's deliveries stay
     // pending in the store and are reloaded when it is enabled again.
-    release(job);
+    release_batch(job);
+    for (const auto& rest : more) release(rest);
     return false;
   }
   std::unique_ptr<Transfer> pooled;
@@ -348,6 +386,11 @@ bool DeliveryWorker::start_one(DeliveryJob&& job, int64_t now, EndpointPtr endpo
   }
   Transfer* t = pooled.release();  // owned by the multi handle until finish()
   t->job = std::move(job);
+  t->more = std::move(more);
+  if (endpoint->batch_max_events > 0) {
+    const auto app = catalog_.find_app(endpoint->app_id);
+    t->envelope_key = app ? envelope_key(*endpoint, *app) : endpoint->app_id;
+  }
   t->endpoint = std::move(endpoint);
   prepare_request(*t, now);
   t->started_steady_ms = now_steady_ms();
@@ -394,6 +437,13 @@ void DeliveryWorker::release(const DeliveryJob& job) {
   }
 }
 
+void DeliveryWorker::release_batch(const DeliveryJob& job) {
+  release(job);
+  if (job.batch_rest) {
+    for (const auto& rest : *job.batch_rest) release(rest);
+  }
+}
+
 void DeliveryWorker::release_key(const std::string& key) {
   // The queue-depth gauge already dropped this delivery when its outcome was known.
   held_.erase(key);
@@ -425,109 +475,150 @@ void DeliveryWorker::finish(Transfer* raw, CURLcode code) {
   metrics_.deliveries_in_flight.fetch_sub(1, std::memory_order_relaxed);
   const int64_t now = now_unix_ms();
   const TransferOutcome outcome = classify(*t, code);
+  const Endpoint& endpoint = *t->endpoint;
+  const std::string& endpoint_id = endpoint.id;
 
-  write::RecordAttempt record;
-  Attempt& a = record.attempt;
-  a.id = new_id("atmpt_");
-  a.msg_id = t->job.message->id;
-  a.endpoint_id = t->endpoint->id;
-  a.app_id = t->endpoint->app_id;
-  a.url = t->endpoint->url;
-  a.status = outcome.success ? DeliveryStatus::kSuccess : DeliveryStatus::kFailed;
-  a.status_code = outcome.status_code;
+  std::string response;
   if (outcome.status_code != 0) {
-    a.response = std::move(t->response);
+    response = std::move(t->response);
   } else if (t->address_refused) {
-    a.response = "refused by the SSRF policy: " + t->refused_address +
-                 " is a private, loopback, link-local or reserved address (see ssrf_allow)";
+    response = "refused by the SSRF policy: " + t->refused_address +
+               " is a private, loopback, link-local or reserved address (see ssrf_allow)";
   } else {
-    a.response = curl_easy_strerror(code);
+    response = curl_easy_strerror(code);
   }
-  a.duration_ms = now_steady_ms() - t->started_steady_ms;
-  a.trigger = t->job.trigger;
-  a.error_class = outcome.error_class;
-  a.created_at = now;
-
-  Delivery& d = record.delivery;
-  d.msg_id = a.msg_id;
-  d.endpoint_id = a.endpoint_id;
-  d.app_id = a.app_id;
-  d.updated_at = now;
-  d.attempts = t->job.attempts_made + 1;
-  record.update_delivery = true;
-
+  const int64_t duration_ms = now_steady_ms() - t->started_steady_ms;
   const bool gone = outcome.status_code == 410;
   // The endpoint's own schedule, when it has one (docs/endpoint-options.md).
   RetrySchedule own_schedule;
-  const bool has_own = !t->endpoint->retry_delays_ms.empty();
+  const bool has_own = !endpoint.retry_delays_ms.empty();
   if (has_own) {
-    own_schedule.delays_ms = t->endpoint->retry_delays_ms;
+    own_schedule.delays_ms = endpoint.retry_delays_ms;
     own_schedule.jitter = options_.retry.jitter;
   }
   const RetrySchedule& schedule = has_own ? own_schedule : options_.retry;
-  const DeliveryJob* release_after_commit = nullptr;
-  if (outcome.success) {
-    metrics_.attempts_succeeded.fetch_add(1, std::memory_order_relaxed);
-    metrics_.deliveries_succeeded.fetch_add(1, std::memory_order_relaxed);
-    metrics_.observe_delivery_latency(static_cast<double>(now - t->job.message->created_at) / 1e3);
-    d.status = DeliveryStatus::kSuccess;
-    release_after_commit = &t->job;
-  } else {
-    metrics_.attempts_failed.fetch_add(1, std::memory_order_relaxed);
-    if (t->job.trigger == TriggerType::kManual) {
-      record.update_delivery = false;  // a failed manual resend leaves the schedule as it was
-      if (t->job.replay) release_after_commit = &t->job;
-    } else if (gone) {
-      // 410 Gone: the health monitor disables the endpoint; the delivery stays pending, to be
-      // sent when its owner enables the endpoint again.
-      const auto delay =
-          next_retry_delay_ms(schedule, d.attempts, t->retry_after_ms, random_unit());
-      d.status = DeliveryStatus::kPending;
-      d.next_attempt_at =
-          now + delay.value_or(options_.retry.delays_ms.empty() ? 5'000
-                                                                : options_.retry.delays_ms.front());
-      release_after_commit = &t->job;
-    } else if (auto delay =
-                   next_retry_delay_ms(schedule, d.attempts, t->retry_after_ms, random_unit())) {
-      d.status = DeliveryStatus::kPending;
-      d.next_attempt_at = now + *delay;
-      if (*delay <= options_.memory_horizon_ms) {
-        DeliveryJob retry = t->job;
-        retry.attempts_made = d.attempts;
-        retry.due_at = d.next_attempt_at;
-        timers_.push(std::move(retry));
-      } else {
-        release_after_commit = &t->job;  // the loader brings it back when it is due
-      }
-    } else {
-      d.status = DeliveryStatus::kFailed;
-      metrics_.deliveries_failed.fetch_add(1, std::memory_order_relaxed);
-      release_after_commit = &t->job;
-    }
-  }
 
-  const std::string& endpoint_id = t->endpoint->id;
   const int64_t now_steady = now_steady_ms();
   observe_circuit(endpoint_id, !outcome.success, now_steady);
   const bool was_failing = !failing_.empty() && failing_.count(endpoint_id) > 0;
-  if (observer_ && (!outcome.success || was_failing || t->job.attempts_made > 0)) {
-    AttemptOutcome o;
-    o.app_id = a.app_id;
-    o.endpoint_id = endpoint_id;
-    o.message = t->job.message;
-    o.attempt_id = a.id;
-    o.at_ms = now;
-    o.success = outcome.success;
-    o.gone = gone;
-    o.will_retry =
-        !outcome.success && !gone && d.status == DeliveryStatus::kPending && record.update_delivery;
-    o.exhausted = !outcome.success && d.status == DeliveryStatus::kFailed && record.update_delivery;
-    o.status_code = outcome.status_code;
-    o.error_class = outcome.error_class;
-    o.attempts_made = d.attempts;
-    o.trigger = t->job.trigger;
-    observer_->attempt_finished(std::move(o));
+
+  // Every delivery the request carried (one, or a batch) gets its own attempt record, all with
+  // the request's outcome. The deliveries of a failed batch that are retried share one delay
+  // and go again together.
+  std::optional<int64_t> batch_delay;
+  std::optional<DeliveryJob> retry_head;
+  std::vector<DeliveryJob> retry_rest;
+  const size_t count = 1 + t->more.size();
+  for (size_t i = 0; i < count; ++i) {
+    DeliveryJob& job = i == 0 ? t->job : t->more[i - 1];
+    write::RecordAttempt record;
+    Attempt& a = record.attempt;
+    a.id = new_id("atmpt_");
+    a.msg_id = job.message->id;
+    a.endpoint_id = endpoint_id;
+    a.app_id = endpoint.app_id;
+    a.url = endpoint.url;
+    a.status = outcome.success ? DeliveryStatus::kSuccess : DeliveryStatus::kFailed;
+    a.status_code = outcome.status_code;
+    a.response = i + 1 == count ? std::move(response) : response;
+    a.duration_ms = duration_ms;
+    a.trigger = job.trigger;
+    a.error_class = outcome.error_class;
+    a.created_at = now;
+
+    Delivery& d = record.delivery;
+    d.msg_id = a.msg_id;
+    d.endpoint_id = a.endpoint_id;
+    d.app_id = a.app_id;
+    d.updated_at = now;
+    d.attempts = job.attempts_made + 1;
+    record.update_delivery = true;
+
+    const DeliveryJob* release_after_commit = nullptr;
+    bool retry_in_memory = false;
+    if (outcome.success) {
+      metrics_.attempts_succeeded.fetch_add(1, std::memory_order_relaxed);
+      metrics_.deliveries_succeeded.fetch_add(1, std::memory_order_relaxed);
+      metrics_.observe_delivery_latency(static_cast<double>(now - job.message->created_at) / 1e3);
+      d.status = DeliveryStatus::kSuccess;
+      release_after_commit = &job;
+    } else {
+      metrics_.attempts_failed.fetch_add(1, std::memory_order_relaxed);
+      if (job.trigger == TriggerType::kManual) {
+        record.update_delivery = false;  // a failed manual resend leaves the schedule as it was
+        if (job.replay) release_after_commit = &job;
+      } else if (gone) {
+        // 410 Gone: the health monitor disables the endpoint; the delivery stays pending, to be
+        // sent when its owner enables the endpoint again.
+        const auto delay =
+            next_retry_delay_ms(schedule, d.attempts, t->retry_after_ms, random_unit());
+        d.status = DeliveryStatus::kPending;
+        d.next_attempt_at = now + delay.value_or(options_.retry.delays_ms.empty()
+                                                     ? 5'000
+                                                     : options_.retry.delays_ms.front());
+        release_after_commit = &job;
+      } else if (d.attempts <= static_cast<int>(schedule.delays_ms.size())) {
+        if (!batch_delay) {
+          batch_delay = next_retry_delay_ms(schedule, d.attempts, t->retry_after_ms, random_unit());
+        }
+        d.status = DeliveryStatus::kPending;
+        d.next_attempt_at = now + *batch_delay;
+        if (*batch_delay <= options_.memory_horizon_ms) {
+          retry_in_memory = true;
+        } else {
+          release_after_commit = &job;  // the loader brings it back when it is due
+        }
+      } else {
+        d.status = DeliveryStatus::kFailed;
+        metrics_.deliveries_failed.fetch_add(1, std::memory_order_relaxed);
+        release_after_commit = &job;
+      }
+    }
+
+    if (observer_ && (!outcome.success || was_failing || job.attempts_made > 0)) {
+      AttemptOutcome o;
+      o.app_id = a.app_id;
+      o.endpoint_id = endpoint_id;
+      o.message = job.message;
+      o.attempt_id = a.id;
+      o.at_ms = now;
+      o.success = outcome.success;
+      o.gone = gone;
+      o.will_retry = !outcome.success && !gone && d.status == DeliveryStatus::kPending &&
+                     record.update_delivery;
+      o.exhausted =
+          !outcome.success && d.status == DeliveryStatus::kFailed && record.update_delivery;
+      o.status_code = outcome.status_code;
+      o.error_class = outcome.error_class;
+      o.attempts_made = d.attempts;
+      o.trigger = job.trigger;
+      observer_->attempt_finished(std::move(o));
+    }
+    if (release_after_commit && release_after_commit->trigger == TriggerType::kScheduled) {
+      // No longer waiting here, though still held until the outcome is durable.
+      metrics_.delivery_queue_depth.fetch_sub(1, std::memory_order_relaxed);
+    }
+    const int attempts = d.attempts;
+    const int64_t next_attempt_at = d.next_attempt_at;
+    record_then_release(std::move(record), release_after_commit);
+    if (retry_in_memory) {
+      DeliveryJob retry = std::move(job);
+      retry.attempts_made = attempts;
+      retry.due_at = next_attempt_at;
+      if (!retry_head) {
+        retry_head = std::move(retry);
+      } else {
+        retry_rest.push_back(std::move(retry));
+      }
+    }
   }
+  if (retry_head) {
+    if (!retry_rest.empty()) {
+      retry_head->batch_rest = std::make_shared<std::vector<DeliveryJob>>(std::move(retry_rest));
+    }
+    timers_.push(std::move(*retry_head));
+  }
+
   if (outcome.success) {
     if (was_failing) failing_.erase(endpoint_id);
   } else if (!was_failing) {
@@ -538,19 +629,17 @@ void DeliveryWorker::finish(Transfer* raw, CURLcode code) {
   if (queue != queues_.end()) {
     --queue->second.in_flight;
     queue->second.last_progress_ms = now_steady;
-    if (!queue->second.ready.empty() && !queue->second.listed && !queue->second.deferred) {
-      queue->second.listed = true;
+    EndpointQueue& q = queue->second;
+    const bool batch_full =
+        q.batch_wait && q.ready.size() >= static_cast<size_t>(std::max(q.batch_max, 1));
+    if (!q.ready.empty() && !q.listed && (!q.deferred || batch_full)) {
+      q.listed = true;
+      q.deferred = q.batch_wait = false;
       runnable_.push_back(queue->first);
     } else if (queue->second.ready.empty() && queue->second.in_flight == 0) {
       queues_.erase(queue);
     }
   }
-
-  if (release_after_commit && release_after_commit->trigger == TriggerType::kScheduled) {
-    // No longer waiting here, though still held until the outcome is durable.
-    metrics_.delivery_queue_depth.fetch_sub(1, std::memory_order_relaxed);
-  }
-  record_then_release(std::move(record), release_after_commit);
   t->recycle();
   idle_transfers_.push_back(std::move(t));
 }

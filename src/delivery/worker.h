@@ -54,6 +54,8 @@ class DeliveryWorker final {
     bool listed = false;           // in runnable_
     bool deferred = false;         // waiting in deferred_ (throttled or circuit open)
     int64_t last_progress_ms = 0;  // steady ms of the last completion or free slot
+    int batch_max = 0;             // the endpoint's batch size when last started; 0: no batching
+    bool batch_wait = false;       // deferred until its batch fills or its oldest job's wait ends
   };
   // Circuit breaker and token bucket of an endpoint; kept beyond its queue's life, made only
   // for endpoints that failed or are throttled (the healthy path never touches one).
@@ -81,7 +83,9 @@ class DeliveryWorker final {
   void make_ready(DeliveryJob&& job);
   void start_transfers(int64_t now);
   // `endpoint`: the job's endpoint as the catalog has it now (null: deleted).
-  bool start_one(DeliveryJob&& job, int64_t now, EndpointPtr endpoint);
+  // `more`: the rest of a batch, sent with `job` in one request.
+  bool start_one(DeliveryJob&& job, std::vector<DeliveryJob>&& more, int64_t now,
+                 EndpointPtr endpoint);
   // Whether one more request may start to the endpoint now (circuit, throttle); when not,
   // `defer_until` is the steady ms to look again, or 0 to wait for a request to finish.
   bool take_slot(const std::string& endpoint_id, const Endpoint* endpoint, int64_t now_steady,
@@ -91,6 +95,8 @@ class DeliveryWorker final {
   void undefer(int64_t now_steady);
   void finish(Transfer* transfer, CURLcode code);
   void release(const DeliveryJob& job);
+  // Releases the job and the rest of its batch.
+  void release_batch(const DeliveryJob& job);
   void release_key(const std::string& key);
   // A delivery whose outcome committed at `commit_seq`: a store read that began before that
   // commit may still show it pending, and must not send it again.

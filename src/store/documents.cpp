@@ -138,6 +138,10 @@ std::string to_doc(const Endpoint& ep) {
               {"filter", ep.filter_json.empty() ? json(nullptr) : json::parse(ep.filter_json)},
               {"extraFields",
                ep.extra_fields_json.empty() ? json(nullptr) : json::parse(ep.extra_fields_json)},
+              {"batch", ep.batch_max_events > 0 ? json{{"maxEvents", ep.batch_max_events},
+                                                       {"maxWaitMs", ep.batch_max_wait_ms},
+                                                       {"envelopeKey", ep.batch_key}}
+                                                : json(nullptr)},
               {"lastTestStatus", ep.last_test_status},
               {"lastTestAt", ep.last_test_at},
               {"version", ep.version},
@@ -179,6 +183,11 @@ Endpoint endpoint_from_doc(const std::string& text) {
   ep.success_only_200 = doc.value("successPolicy", "2xx") == "200";
   ep.retry_delays_ms = doc.value("retryDelaysMs", std::vector<int64_t>{});
   ep.require_test = doc.value("requireTest", false);
+  if (doc.contains("batch") && doc["batch"].is_object()) {
+    ep.batch_max_events = doc["batch"].value("maxEvents", 0);
+    ep.batch_max_wait_ms = doc["batch"].value("maxWaitMs", int64_t{0});
+    ep.batch_key = doc["batch"].value("envelopeKey", "");
+  }
   if (doc.contains("signing") && doc["signing"].is_object()) {
     const json& sg = doc["signing"];
     ep.signing_type = sg.value("type", "hmac");

@@ -79,6 +79,11 @@ struct Endpoint {
   std::shared_ptr<const PayloadFilter> filter;  // filter_json compiled
   std::vector<std::string> field_selection;     // payload paths sent; empty: the whole payload
   std::string extra_fields_json;                // an object merged into each payload; empty: none
+  // Batching: 0 sends one event per request; N > 0 sends up to N events per request, waiting at
+  // most batch_max_wait_ms for a batch to fill, as {"<envelope key>": [payload, ...]}.
+  int batch_max_events = 0;
+  int64_t batch_max_wait_ms = 0;
+  std::string batch_key;  // the envelope key; empty: the application's uid (its id if none)
   std::string signing_type = "hmac";  // "hmac", "ed25519" (v1a) or "rsa" (in signature_header)
   std::string signature_header;       // rsa: the header carrying the signature
   std::string signing_key_pem;        // ed25519, rsa: the private key
@@ -91,6 +96,12 @@ struct Endpoint {
   int64_t created_at = 0;
   int64_t updated_at = 0;
 };
+
+// The key of a batching endpoint's envelope: its own, or the application's uid, or its id.
+inline const std::string& envelope_key(const Endpoint& ep, const Application& app) {
+  if (!ep.batch_key.empty()) return ep.batch_key;
+  return app.uid.empty() ? app.id : app.uid;
+}
 
 struct Message {
   std::string id;
