@@ -66,6 +66,7 @@ void DeliveryWorker::run() {
   pthread_setname_np(pthread_self(), "hookd-deliver");
   std::vector<DeliveryJob> incoming;
   std::vector<std::pair<std::string, uint64_t>> released;
+  std::vector<std::pair<Transfer*, CURLcode>> done;
   for (;;) {
     {
       std::lock_guard lock(inbox_mu_);
@@ -88,15 +89,20 @@ void DeliveryWorker::run() {
 
     int running = 0;
     curl_multi_perform(multi_, &running);
+    // Every message is read before any handle is removed: libcurl's remove walks the list of
+    // unread messages, so removing while reading costs O(n^2) when many transfers end at once.
     int pending = 0;
     while (CURLMsg* m = curl_multi_info_read(multi_, &pending)) {
       if (m->msg != CURLMSG_DONE) continue;
       Transfer* transfer = nullptr;
       curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &transfer);
-      const CURLcode code = m->data.result;
-      curl_multi_remove_handle(multi_, m->easy_handle);
+      done.emplace_back(transfer, m->data.result);
+    }
+    for (const auto& [transfer, code] : done) {
+      curl_multi_remove_handle(multi_, transfer->easy);
       finish(transfer, code);
     }
+    done.clear();
     now = now_unix_ms();
     start_transfers(now);
 

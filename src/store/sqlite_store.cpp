@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -115,6 +116,18 @@ struct WriterStatements {
   Statement upsert_inbound, insert_rejection;
 };
 
+// Writes that nobody waits on: an attempt's record (its delivery is held in memory until the
+// record commits) and retention pruning. They may wait up to kGatherWindow for company; every
+// other write (a message, an API change) ends the wait at once.
+bool is_background(const WriteOp& op) {
+  return std::holds_alternative<write::RecordAttempt>(op) ||
+         std::holds_alternative<write::Prune>(op);
+}
+constexpr int kCheckpointPages = 1000;        // SQLite's own auto-checkpoint threshold
+constexpr int kWriterCheckpointPages = 8000;  // about 32 MB of WAL
+constexpr size_t kGatherWrites = 512;
+constexpr auto kGatherWindow = std::chrono::milliseconds(4);
+
 struct QueuedWrite {
   WriteOp op;
   WriteCallback done;
@@ -127,6 +140,15 @@ class SqliteStore final : public Store {
     writer_db_ = std::make_unique<Connection>(options.path);
     configure(*writer_db_);
     writer_db_->exec(kSchema);
+    // Checkpoints run on their own thread and connection (checkpoint_loop), so a commit never
+    // waits for WAL frames to be copied into the database file and that file's fsync, as it
+    // does when SQLite checkpoints automatically at the end of a commit.
+    writer_db_->exec("PRAGMA wal_autocheckpoint=0");
+    sqlite3_wal_hook(writer_db_->handle(), &SqliteStore::on_wal_commit, this);
+    checkpointer_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "hookd-checkpt");
+      checkpoint_loop();
+    });
     statements_ = std::make_unique<WriterStatements>(writer_db_->handle());
     for (int i = 0; i < options.reader_connections; ++i) {
       auto reader = std::make_unique<Connection>(options.path);
@@ -145,8 +167,16 @@ class SqliteStore final : public Store {
     {
       std::lock_guard lock(mu_);
       if (!closing_ && !failed_ && queue_.size() < options_.max_queued_writes) {
+        const bool foreground = !is_background(op);
         queue_.push_back({std::move(op), std::move(done)});
-        cv_.notify_one();
+        if (foreground) ++foreground_queued_;
+        // A busy writer looks at the queue when its commit ends; a gathering one wants only
+        // what ends the gathering. Every other write would be a futex call for nothing.
+        if (writer_state_ == WriterState::kIdle ||
+            (writer_state_ == WriterState::kGathering &&
+             (foreground || queue_.size() >= kGatherWrites))) {
+          cv_.notify_one();
+        }
         return;
       }
     }
@@ -181,6 +211,12 @@ class SqliteStore final : public Store {
       cv_.notify_all();
     }
     if (writer_.joinable()) writer_.join();
+    {
+      std::lock_guard lock(checkpoint_mu_);
+      checkpoint_stop_ = true;
+      checkpoint_cv_.notify_one();
+    }
+    if (checkpointer_.joinable()) checkpointer_.join();
   }
 
   CatalogSnapshot load_catalog() override;
@@ -234,6 +270,9 @@ class SqliteStore final : public Store {
   };
 
   void writer_loop();
+  // Called by SQLite on the writer thread after each commit, with the WAL's size in pages.
+  static int on_wal_commit(void* self, sqlite3* db, const char* name, int pages);
+  void checkpoint_loop();
   void apply(const WriteOp& op, WriteResult& result);
   void insert_message(const write::InsertMessage& w, WriteResult& result);
   void upsert_inbound(const write::UpsertInboundEvent& w, WriteResult& result);
@@ -246,13 +285,25 @@ class SqliteStore final : public Store {
   std::unique_ptr<WriterStatements> statements_;  // used by the writer thread only
   std::thread writer_;
 
+  // What the writer thread is doing, so that writers wake it only when it needs waking.
+  enum class WriterState { kBusy, kIdle, kGathering };
+
   mutable std::mutex mu_;
   std::condition_variable cv_;
   // Guarded by mu_.
   std::deque<QueuedWrite> queue_;
+  size_t foreground_queued_ = 0;  // queued writes someone waits on (not attempt records)
+  WriterState writer_state_ = WriterState::kBusy;
   bool closing_ = false;
   bool failed_ = false;  // sticky: set once a commit fails
   std::atomic<uint64_t> commits_{0};
+
+  int wal_pages_ = 0;  // the WAL's size after the last commit; writer thread only
+  std::thread checkpointer_;
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false;  // guarded by checkpoint_mu_
+  bool checkpoint_stop_ = false;    // guarded by checkpoint_mu_
 
   std::mutex readers_mu_;
   std::condition_variable readers_cv_;
@@ -260,18 +311,62 @@ class SqliteStore final : public Store {
   std::vector<std::unique_ptr<Connection>> idle_readers_;
 };
 
+int SqliteStore::on_wal_commit(void* self, sqlite3*, const char*, int pages) {
+  auto* store = static_cast<SqliteStore*>(self);
+  store->wal_pages_ = pages;
+  if (pages >= kCheckpointPages) {
+    std::lock_guard lock(store->checkpoint_mu_);
+    if (!store->checkpoint_wanted_) {
+      store->checkpoint_wanted_ = true;
+      store->checkpoint_cv_.notify_one();
+    }
+  }
+  return SQLITE_OK;
+}
+
+void SqliteStore::checkpoint_loop() {
+  Connection db(options_.path);
+  db.exec("PRAGMA synchronous=FULL");  // the database file is fsync'd before the WAL is reused
+  for (;;) {
+    {
+      std::unique_lock lock(checkpoint_mu_);
+      checkpoint_cv_.wait_for(lock, std::chrono::seconds(1),
+                              [&] { return checkpoint_wanted_ || checkpoint_stop_; });
+      if (checkpoint_stop_) return;
+      checkpoint_wanted_ = false;
+    }
+    // PASSIVE: copies what no reader still needs, never blocks the writer or the readers.
+    const int rc = sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                             nullptr, nullptr);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+      spdlog::warn("store: checkpoint failed: {}", sqlite3_errmsg(db.handle()));
+    }
+  }
+}
+
 void SqliteStore::writer_loop() {
   std::vector<QueuedWrite> batch;
   std::vector<WriteResult> results;
   for (;;) {
     {
       std::unique_lock lock(mu_);
+      writer_state_ = WriterState::kIdle;
       cv_.wait(lock, [&] { return closing_ || !queue_.empty(); });
       if (queue_.empty()) return;  // closing and drained
+      if (foreground_queued_ == 0 && queue_.size() < kGatherWrites && !closing_) {
+        // Only attempt records, which nobody waits on: give them a moment to gather, so that
+        // a commit's pages and its fsync serve many deliveries instead of a few.
+        writer_state_ = WriterState::kGathering;
+        cv_.wait_for(lock, kGatherWindow, [&] {
+          return closing_ || foreground_queued_ > 0 || queue_.size() >= kGatherWrites;
+        });
+      }
+      writer_state_ = WriterState::kBusy;
       // Everything queued so far shares this transaction.
       const size_t take = std::min<size_t>(queue_.size(), 4096);
       batch.clear();
       for (size_t i = 0; i < take; ++i) {
+        if (!is_background(queue_.front().op)) --foreground_queued_;
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
@@ -279,6 +374,14 @@ void SqliteStore::writer_loop() {
     results.assign(batch.size(), WriteResult{});
     const bool ok = commit_batch(batch, results);
     commits_.fetch_add(1, std::memory_order_release);
+    if (wal_pages_ >= kWriterCheckpointPages) {
+      // Under steady writes the checkpoint thread never catches up with the WAL's end, and a
+      // WAL starts over only once it was copied to its end: the writer copies the last stretch
+      // (what the checkpoint thread has not) between two commits, so the WAL stays bounded.
+      sqlite3_wal_checkpoint_v2(writer_db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                nullptr);
+      wal_pages_ = 0;
+    }
     if (!ok) {
       std::lock_guard lock(mu_);
       failed_ = true;
@@ -286,6 +389,7 @@ void SqliteStore::writer_loop() {
         if (queued.done) queued.done({WriteStatus::kUnavailable, "the store failed a commit"});
       }
       queue_.clear();
+      foreground_queued_ = 0;
     }
     for (size_t i = 0; i < batch.size(); ++i) {
       if (batch[i].done) batch[i].done(results[i]);
