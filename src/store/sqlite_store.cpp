@@ -41,7 +41,10 @@ CREATE TABLE IF NOT EXISTS deliveries (
   status INTEGER NOT NULL, attempts INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL, PRIMARY KEY (msg_id, endpoint_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries (next_attempt_at) WHERE status = 1;
-CREATE INDEX IF NOT EXISTS deliveries_endpoint ON deliveries (endpoint_id);
+-- No index by endpoint: with many endpoints its inserts land on a different page each, and
+-- every page a commit touches is written to the WAL. Deleting an endpoint deletes its pending
+-- deliveries through deliveries_pending; its history stays until retention prunes it.
+DROP INDEX IF EXISTS deliveries_endpoint;
 CREATE TABLE IF NOT EXISTS attempts (
   id TEXT PRIMARY KEY, msg_id TEXT NOT NULL, endpoint_id TEXT NOT NULL, app_id TEXT NOT NULL,
   url TEXT NOT NULL, status INTEGER NOT NULL, status_code INTEGER NOT NULL, response TEXT NOT NULL,
@@ -496,8 +499,10 @@ void SqliteStore::apply(const WriteOp& op, WriteResult& result) {
           const auto doc = documents::to_doc(w.endpoint);
           s.put_endpoint.bind(1, w.endpoint.id).bind(2, w.endpoint.app_id).bind(3, doc).run();
         } else if constexpr (std::is_same_v<T, write::DeleteEndpoint>) {
-          for (const char* sql : {"DELETE FROM endpoints WHERE id = ?1",
-                                  "DELETE FROM deliveries WHERE endpoint_id = ?1"}) {
+          for (const char* sql :
+               {"DELETE FROM endpoints WHERE id = ?1",
+                "DELETE FROM deliveries INDEXED BY deliveries_pending WHERE status = 1 AND "
+                "endpoint_id = ?1"}) {
             Statement(writer_db_->handle(), sql).bind(1, w.endpoint_id).run();
           }
         } else if constexpr (std::is_same_v<T, write::InsertMessage>) {

@@ -94,6 +94,17 @@ TEST_F(SqliteStoreTest, CheckpointsKeepTheWalBoundedUnderSteadyWrites) {
             static_cast<size_t>(kMessages));
 }
 
+TEST_F(SqliteStoreTest, DeletingAnEndpointDropsItsPendingDeliveriesOnly) {
+  const auto m = message("app_1");
+  ASSERT_EQ(store_->write_sync(write::InsertMessage{m, ids({"ep_1", "ep_2"})}).status,
+            WriteStatus::kOk);
+  ASSERT_EQ(store_->write_sync(write::DeleteEndpoint{"ep_1"}).status, WriteStatus::kOk);
+  const auto pending = store_->pending_page(INT64_MAX, PendingCursor{}, 100);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].delivery.endpoint_id, "ep_2");
+  EXPECT_EQ(store_->list_deliveries_of_message(m->id).size(), 1u);
+}
+
 TEST_F(SqliteStoreTest, DuplicateEventIdIsAConflictAndWritesNothing) {
   ASSERT_EQ(store_->write_sync(write::InsertMessage{message("app_1", "e1"), ids({"ep_1"})}).status,
             WriteStatus::kOk);
