@@ -24,7 +24,7 @@ struct Config {
   int64_t request_timeout_ms = 15'000;
   int64_t connect_timeout_ms = 5'000;
   int endpoint_max_in_flight = 32;
-  int delivery_max_in_flight = 2'048;  // per delivery thread
+  int delivery_max_in_flight = 256;  // per delivery thread
   int64_t max_body_bytes = 1 << 20;
   int io_threads = 2;
   int delivery_threads = 1;

@@ -22,7 +22,7 @@ struct DispatcherOptions {
   int64_t request_timeout_ms = 15'000;
   int64_t connect_timeout_ms = 5'000;
   int endpoint_max_in_flight = 32;
-  int worker_max_in_flight = 2'048;       // sockets one delivery thread keeps open at most
+  int worker_max_in_flight = 256;         // sockets one delivery thread keeps open at most
   size_t response_excerpt_bytes = 4'096;  // kept in the attempt record
   size_t max_response_bytes = 1 << 20;    // read at most this much of a receiver's body
   AddressPolicy address_policy;
