@@ -5,7 +5,7 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache clang clang-format libclang-rt-14-dev
   libboost-dev libboost-system-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev
   libsimdjson-dev nlohmann-json3-dev libssl-dev libtomlplusplus-dev libcli11-dev
-  libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libspdlog-dev libfmt-dev libjemalloc-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest python3-requests python3-aiosmtpd php-cli
   nginx-light wrk curl
 )
