@@ -27,7 +27,7 @@ struct Config {
   int delivery_max_in_flight = 256;  // per delivery thread
   int64_t max_body_bytes = 1 << 20;
   int io_threads = 2;
-  int delivery_threads = 1;
+  int delivery_threads = 2;
   bool serve_api = true;
   bool deliver = true;
   std::string log_format = "text";
