@@ -44,15 +44,19 @@ void DeliveryWorker::stop() {
 
 void DeliveryWorker::post(std::vector<DeliveryJob>&& jobs) {
   backlog_.fetch_add(jobs.size(), std::memory_order_relaxed);
+  bool first;
   {
     std::lock_guard lock(inbox_mu_);
-    if (inbox_.empty()) {
+    first = inbox_.empty();
+    if (first) {
       inbox_ = std::move(jobs);
     } else {
       for (auto& job : jobs) inbox_.push_back(std::move(job));
     }
   }
-  curl_multi_wakeup(multi_);
+  // The thread takes the whole inbox after every wakeup: a non-empty inbox already has one on
+  // its way (the writer hands over a commit's messages one by one, each would be a syscall).
+  if (first) curl_multi_wakeup(multi_);
 }
 
 std::string DeliveryWorker::key_of(const DeliveryJob& job) {
