@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: unit tests (warnings as errors), the integration tests against the real
-# binary with real receivers and real npm clients, the unit tests again under ASan+UBSan, and a
-# short run of every fuzz target. Usage: scripts/test.sh [--fast]  (--fast: no sanitizers/fuzz)
+# binary with real receivers and real npm clients, the unit tests and the integration tests again
+# under ASan+UBSan, and a short run of every fuzz target. Usage: scripts/test.sh [--fast]  (--fast: no sanitizers/fuzz)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fast=0
@@ -29,6 +29,12 @@ echo "== unit tests under ASan+UBSan"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHOOKD_WERROR=ON -DHOOKD_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$jobs" --target hookd_unit_tests
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build-asan/hookd_unit_tests --gtest_brief=1
+
+echo "== integration tests against the ASan+UBSan server"
+# A sanitizer report stops the server, and the test that was running fails with its log.
+cmake --build build-asan -j"$jobs" --target hookd
+ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  HOOKD_BIN="$PWD/build-asan/hookd" /usr/bin/python3 -m pytest -q tests
 
 echo "== fuzz targets (${HOOKD_FUZZ_SECONDS:-20} s each)"
 CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHOOKD_FUZZ=ON -DHOOKD_TESTS=OFF >/dev/null
