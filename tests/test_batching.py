@@ -295,3 +295,18 @@ def test_a_manual_resend_to_a_batching_endpoint_is_an_envelope(api, receiver):
     assert verify_signature(secret, again.headers, again.body)
     atts = api.wait_attempts(app, msg["id"], 2)
     assert sorted(a["triggerType"] for a in atts) == [0, 1], atts
+
+
+def test_an_exhausted_batch_counts_each_message_for_auto_disable(api, make_receiver):
+    # docs/endpoint-options.md: failure handling counts messages, so one exhausted batch of five
+    # events is five exhausted deliveries in a row (the default disable_after_exhausted).
+    receiver = make_receiver(500)
+    app = api.create_app(uid="five")["id"]
+    et = api.create_event_type()["name"]
+    ep = api.create_endpoint(app, receiver.url(), batch={"maxEvents": 5, "maxWaitMs": 3000})
+    send_many(api, app, et, 5, "five")
+    wait_until(lambda: api.get(ep_path(app, ep["id"])).json()["disabled"], 15,
+               what="the endpoint to be disabled after its batch was exhausted")
+    got = api.get(ep_path(app, ep["id"])).json()
+    assert got["disabledReason"] == "exhausted", got
+    assert receiver.count() == 4, f"four tries of one request each, got {receiver.count()}"
