@@ -148,10 +148,6 @@ class SqliteStore final : public Store {
     // does when SQLite checkpoints automatically at the end of a commit.
     writer_db_->exec("PRAGMA wal_autocheckpoint=0");
     sqlite3_wal_hook(writer_db_->handle(), &SqliteStore::on_wal_commit, this);
-    checkpointer_ = std::thread([this] {
-      pthread_setname_np(pthread_self(), "hookd-checkpt");
-      checkpoint_loop();
-    });
     statements_ = std::make_unique<WriterStatements>(writer_db_->handle());
     for (int i = 0; i < options.reader_connections; ++i) {
       auto reader = std::make_unique<Connection>(options.path);
@@ -161,6 +157,10 @@ class SqliteStore final : public Store {
     writer_ = std::thread([this] {
       pthread_setname_np(pthread_self(), "hookd-writer");
       writer_loop();
+    });
+    checkpointer_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "hookd-checkpt");
+      checkpoint_loop();
     });
   }
 
@@ -328,8 +328,17 @@ int SqliteStore::on_wal_commit(void* self, sqlite3*, const char*, int pages) {
 }
 
 void SqliteStore::checkpoint_loop() {
-  Connection db(options_.path);
-  db.exec("PRAGMA synchronous=FULL");  // the database file is fsync'd before the WAL is reused
+  std::unique_ptr<Connection> connection;
+  try {
+    connection = std::make_unique<Connection>(options_.path);
+    // The database file is fsync'd before the WAL is reused.
+    connection->exec("PRAGMA synchronous=FULL");
+  } catch (const sqlite::Error& e) {
+    // The writer's own checkpoints (every kWriterCheckpointPages) still bound the WAL.
+    spdlog::error("store: no checkpoint thread: {}", e.what());
+    return;
+  }
+  Connection& db = *connection;
   for (;;) {
     {
       std::unique_lock lock(checkpoint_mu_);
