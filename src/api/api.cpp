@@ -119,7 +119,9 @@ void Api::handle(HttpRequest&& req, Responder respond) {
     return respond(health(context_));
   }
   if (path == "/metrics") {
-    HttpResponse r{200, context_.metrics.render_prometheus(context_.store.write_queue_depth()),
+    HttpResponse r{200,
+                   context_.metrics.render_prometheus(context_.store.write_queue_depth(),
+                                                      context_.store.commit_sequence()),
                    "text/plain; version=0.0.4"};
     return respond(std::move(r));
   }

@@ -26,8 +26,8 @@ class Metrics final {
   // Time from a message's acceptance to a receiver's 2xx.
   void observe_delivery_latency(double seconds);
 
-  // `store_queue_depth` is read when rendering.
-  std::string render_prometheus(size_t store_queue_depth) const;
+  // `store_queue_depth` and `store_commits` are read from the store when rendering.
+  std::string render_prometheus(size_t store_queue_depth, uint64_t store_commits) const;
 
  private:
   std::array<std::atomic<uint64_t>, kLatencyBuckets.size() + 1> latency_buckets_{};
