@@ -125,12 +125,12 @@ void prepare_request(Transfer& t, int64_t now_ms) {
     // {"<key>": [payload, ...]}: each payload reshaped first, when the endpoint asks.
     std::vector<std::string> reshaped;
     std::vector<std::string_view> items;
-    items.reserve(1 + t.more.size());
+    items.reserve(t.job_count());
     const bool reshape = !ep.field_selection.empty() || !ep.extra_fields_json.empty();
     const PayloadShape shape{ep.field_selection, ep.extra_fields_json};
-    if (reshape) reshaped.reserve(1 + t.more.size());
-    for (size_t i = 0; i <= t.more.size(); ++i) {
-      const std::string& payload = (i == 0 ? t.job : t.more[i - 1]).message->payload;
+    if (reshape) reshaped.reserve(t.job_count());
+    for (size_t i = 0; i < t.job_count(); ++i) {
+      const std::string& payload = t.job_at(i).message->payload;
       if (reshape) {
         reshaped.push_back(reshape_payload(payload, shape));
         items.emplace_back(reshaped.back());
@@ -215,8 +215,8 @@ TestResult send_now(const DispatcherOptions& options, const EndpointPtr& endpoin
 std::string batch_id(const Transfer& t) {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  for (size_t i = 0; i <= t.more.size(); ++i) {
-    const std::string& id = (i == 0 ? t.job : t.more[i - 1]).message->id;
+  for (size_t i = 0; i < t.job_count(); ++i) {
+    const std::string& id = t.job_at(i).message->id;
     const auto size = static_cast<uint32_t>(id.size());  // length-prefixed: no two lists alike
     EVP_DigestUpdate(ctx, &size, sizeof size);
     EVP_DigestUpdate(ctx, id.data(), id.size());

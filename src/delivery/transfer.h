@@ -31,6 +31,10 @@ struct Transfer {
   // (docs/endpoint-options.md, "Batching"); empty otherwise.
   std::vector<DeliveryJob> more;
   std::string envelope_key;  // batching endpoints: the envelope's key
+  // The request's jobs: `job`, then `more`.
+  size_t job_count() const { return 1 + more.size(); }
+  DeliveryJob& job_at(size_t i) { return i == 0 ? job : more[i - 1]; }
+  const DeliveryJob& job_at(size_t i) const { return i == 0 ? job : more[i - 1]; }
   EndpointPtr endpoint;
   curl_slist* headers = nullptr;
   std::string form_body;  // the request body when it is not the stored payload (form, reshaped)

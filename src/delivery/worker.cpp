@@ -186,10 +186,7 @@ void DeliveryWorker::make_ready(DeliveryJob&& job) {
   }
   queue.ready.push_back(std::move(job));
   const int cap = queue.cap > 0 ? queue.cap : options_.endpoint_max_in_flight;
-  // A queue waiting for its batch to fill starts as soon as it has a full one.
-  const bool batch_full =
-      queue.batch_wait && queue.ready.size() >= static_cast<size_t>(queue.batch_max);
-  if (!queue.listed && (!queue.deferred || batch_full) && queue.in_flight < cap) {
+  if (!queue.listed && (!queue.deferred || queue.batch_full()) && queue.in_flight < cap) {
     queue.listed = true;
     queue.deferred = queue.batch_wait = false;  // its entry in deferred_ lists it at most again
     runnable_.push_back(queue.ready.back().endpoint_id);
@@ -518,9 +515,9 @@ void DeliveryWorker::finish(Transfer* raw, CURLcode code) {
   std::optional<int64_t> batch_delay;
   std::optional<DeliveryJob> retry_head;
   std::vector<DeliveryJob> retry_rest;
-  const size_t count = 1 + t->more.size();
+  const size_t count = t->job_count();
   for (size_t i = 0; i < count; ++i) {
-    DeliveryJob& job = i == 0 ? t->job : t->more[i - 1];
+    DeliveryJob& job = t->job_at(i);
     write::RecordAttempt record;
     Attempt& a = record.attempt;
     a.id = new_id("atmpt_");
@@ -640,9 +637,7 @@ void DeliveryWorker::finish(Transfer* raw, CURLcode code) {
     --queue->second.in_flight;
     queue->second.last_progress_ms = now_steady;
     EndpointQueue& q = queue->second;
-    const bool batch_full =
-        q.batch_wait && q.ready.size() >= static_cast<size_t>(std::max(q.batch_max, 1));
-    if (!q.ready.empty() && !q.listed && (!q.deferred || batch_full)) {
+    if (!q.ready.empty() && !q.listed && (!q.deferred || q.batch_full())) {
       q.listed = true;
       q.deferred = q.batch_wait = false;
       runnable_.push_back(queue->first);

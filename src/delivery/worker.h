@@ -56,6 +56,10 @@ class DeliveryWorker final {
     int64_t last_progress_ms = 0;  // steady ms of the last completion or free slot
     int batch_max = 0;             // the endpoint's batch size when last started; 0: no batching
     bool batch_wait = false;       // deferred until its batch fills or its oldest job's wait ends
+    // A queue waiting for its batch to fill starts as soon as it holds a full one.
+    bool batch_full() const {
+      return batch_wait && batch_max > 0 && ready.size() >= static_cast<size_t>(batch_max);
+    }
   };
   // Circuit breaker and token bucket of an endpoint; kept beyond its queue's life, made only
   // for endpoints that failed or are throttled (the healthy path never touches one).
