@@ -33,6 +33,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+from hookd_support import wait_for_matching
+
 
 # ---- behaviours -----------------------------------------------------------------------------
 
@@ -161,19 +163,13 @@ class FaultReceiver:
     def wait_for(self, n: int, timeout: float = 10.0, route: Optional[str] = None,
                  where: Optional[Callable[[Recorded], bool]] = None) -> list[Recorded]:
         """Waits until at least `n` recorded requests (to `route`, matching `where`) arrived."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                got = [r for r in self.requests
-                       if (route is None or r.route == route) and (where is None or where(r))]
-                if len(got) >= n:
-                    return got
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(
-                        f"fault receiver :{self.port} got {len(got)} matching request(s) of {n} "
+        return wait_for_matching(
+            self._cond,
+            lambda: [r for r in self.requests
+                     if (route is None or r.route == route) and (where is None or where(r))],
+            n, timeout,
+            lambda got: f"fault receiver :{self.port} got {len(got)} matching request(s) of {n} "
                         f"expected within {timeout}s (route {route}; {len(self.requests)} in all)")
-                self._cond.wait(min(left, 0.2))
 
     def by_webhook_id(self, msg_id: str, route: Optional[str] = None) -> list[Recorded]:
         return [r for r in self.snapshot(route) if r.headers.get("webhook-id") == msg_id]

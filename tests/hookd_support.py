@@ -42,6 +42,22 @@ DEFAULT_ENV = {
 }
 
 
+def wait_for_matching(cond: threading.Condition, matching: Callable[[], list], n: int,
+                      timeout: float, failure: Callable[[list], str], poll: float = 0.2) -> list:
+    """Holding `cond` (notified on every new item), waits until `matching()` returns at least
+    `n` items and returns them; after `timeout` seconds raises AssertionError(failure(items))."""
+    deadline = time.monotonic() + timeout
+    with cond:
+        while True:
+            got = matching()
+            if len(got) >= n:
+                return got
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(failure(got))
+            cond.wait(min(left, poll))
+
+
 def hookd_binary() -> Path:
     return Path(os.environ.get("HOOKD_BIN", str(REPO / "build" / "hookd")))
 
@@ -480,18 +496,11 @@ class Receiver:
     def wait_for(self, n: int, timeout: float = 10.0,
                  where: Callable[[Received], bool] | None = None) -> list[Received]:
         """Waits until at least `n` recorded requests match `where`; returns the matching ones."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                got = [r for r in self.requests if where is None or where(r)]
-                if len(got) >= n:
-                    return got
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"receiver :{self.port} got {len(got)} matching "
-                                         f"request(s) of {n} expected within {timeout}s "
-                                         f"({len(self.requests)} in all)")
-                self._cond.wait(min(left, 0.5))
+        return wait_for_matching(
+            self._cond, lambda: [r for r in self.requests if where is None or where(r)], n,
+            timeout, lambda got: f"receiver :{self.port} got {len(got)} matching request(s) of "
+                                 f"{n} expected within {timeout}s ({len(self.requests)} in all)",
+            poll=0.5)
 
     def by_webhook_id(self, msg_id: str) -> list[Received]:
         return [r for r in self.snapshot() if r.headers.get("webhook-id") == msg_id]

@@ -14,7 +14,7 @@ import secrets
 import time
 import urllib.parse
 
-from hookd_support import Reply, node_verify, verify_signature, wait_until
+from hookd_support import node_verify, verify_signature, wait_until
 
 # Seed 003's second sample, decoded: one request carrying two events under "qa_manual1".
 SEED_003_BATCH = (

@@ -24,7 +24,7 @@ import requests
 from fault_receiver import (BigBody, Dynamic, FaultReceiver, Hang, Reset, SlowBody, Status,
                             big_body)
 from hookd_support import (TIMESTAMP_RE, assert_error, free_port, metric_value, verify_signature,
-                           wait_until)
+                           wait_for_matching, wait_until)
 
 # Fast, deterministic retries: three attempts 200 ms apart.
 FAST = {"HOOKD_RETRY_SCHEDULE": "200ms,200ms", "HOOKD_RETRY_JITTER": "0"}
@@ -657,18 +657,10 @@ class SmtpSink:
                     if subject_prefix is None or m.subject.startswith(subject_prefix)]
 
     def wait_for(self, n: int, timeout: float, where=None) -> list[Mail]:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                got = [m for m in self.mails if where is None or where(m)]
-                if len(got) >= n:
-                    return got
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(
-                        f"SMTP server got {len(got)} matching email(s) of {n} within {timeout}s; "
+        return wait_for_matching(
+            self._cond, lambda: [m for m in self.mails if where is None or where(m)], n, timeout,
+            lambda got: f"SMTP server got {len(got)} matching email(s) of {n} within {timeout}s; "
                         f"all: {[(m.subject, m.rcpt_tos) for m in self.mails]}")
-                self._cond.wait(min(left, 0.2))
 
     def stop(self):
         self.controller.stop()
