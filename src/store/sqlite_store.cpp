@@ -126,7 +126,7 @@ bool is_background(const WriteOp& op) {
   return std::holds_alternative<write::RecordAttempt>(op) ||
          std::holds_alternative<write::Prune>(op);
 }
-constexpr int kCheckpointPages = 1000;        // SQLite's own auto-checkpoint threshold
+constexpr int kCheckpointPages = 250;         // new WAL pages between two checkpoint requests
 constexpr int kWriterCheckpointPages = 8000;  // about 32 MB of WAL
 constexpr size_t kGatherWrites = 512;
 constexpr auto kGatherWindow = std::chrono::milliseconds(4);
@@ -301,7 +301,9 @@ class SqliteStore final : public Store {
   bool failed_ = false;  // sticky: set once a commit fails
   std::atomic<uint64_t> commits_{0};
 
-  int wal_pages_ = 0;  // the WAL's size after the last commit; writer thread only
+  int wal_pages_ = 0;        // the WAL's size after the last commit; writer thread only
+  int checkpoint_mark_ = 0;  // the WAL's size when a checkpoint was last asked for; writer only
+  std::atomic<int> wal_size_{0};  // wal_pages_, for the checkpoint thread
   std::thread checkpointer_;
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
@@ -317,7 +319,12 @@ class SqliteStore final : public Store {
 int SqliteStore::on_wal_commit(void* self, sqlite3*, const char*, int pages) {
   auto* store = static_cast<SqliteStore*>(self);
   store->wal_pages_ = pages;
-  if (pages >= kCheckpointPages) {
+  store->wal_size_.store(pages, std::memory_order_relaxed);
+  if (pages < store->checkpoint_mark_) store->checkpoint_mark_ = 0;  // the WAL started over
+  // One checkpoint per kCheckpointPages new pages, not one per commit once the WAL is that
+  // large: each checkpoint ends with an fsync of the database file.
+  if (pages - store->checkpoint_mark_ >= kCheckpointPages) {
+    store->checkpoint_mark_ = pages;
     std::lock_guard lock(store->checkpoint_mu_);
     if (!store->checkpoint_wanted_) {
       store->checkpoint_wanted_ = true;
@@ -346,6 +353,11 @@ void SqliteStore::checkpoint_loop() {
                               [&] { return checkpoint_wanted_ || checkpoint_stop_; });
       if (checkpoint_stop_) return;
       checkpoint_wanted_ = false;
+    }
+    // Near the writer's threshold the writer copies the rest itself: a checkpoint running here
+    // then would make the writer's fail (one checkpoint at a time) and the WAL grow past it.
+    if (wal_size_.load(std::memory_order_relaxed) >= kWriterCheckpointPages - kCheckpointPages) {
+      continue;
     }
     // PASSIVE: copies what no reader still needs, never blocks the writer or the readers.
     const int rc = sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
