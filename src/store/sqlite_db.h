@@ -53,7 +53,8 @@ class Statement final {
 
 class Connection final {
  public:
-  explicit Connection(const std::string& path);
+  // `vfs`: the name of a registered SQLite VFS, or nullptr for the default.
+  explicit Connection(const std::string& path, const char* vfs = nullptr);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

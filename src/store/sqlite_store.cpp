@@ -17,6 +17,7 @@
 #include "store/documents.h"
 #include "store/sqlite_db.h"
 #include "store/store.h"
+#include "store/wal_buffer.h"
 
 namespace hookd {
 namespace {
@@ -140,7 +141,9 @@ struct QueuedWrite {
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(const SqliteOptions& options) : options_(options) {
-    writer_db_ = std::make_unique<Connection>(options.path);
+    // The writer's WAL writes go out as one write per commit (store/wal_buffer.h); safe because
+    // configure() sets synchronous=FULL, so every commit syncs the WAL before publishing it.
+    writer_db_ = std::make_unique<Connection>(options.path, sqlite::wal_buffer_vfs());
     configure(*writer_db_);
     writer_db_->exec(kSchema);
     // Checkpoints run on their own thread and connection (checkpoint_loop), so a commit never
