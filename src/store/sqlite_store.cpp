@@ -304,9 +304,10 @@ class SqliteStore final : public Store {
   bool failed_ = false;  // sticky: set once a commit fails
   std::atomic<uint64_t> commits_{0};
 
-  int wal_pages_ = 0;        // the WAL's size after the last commit; writer thread only
+  // The WAL's size after the last commit: written by the writer thread, read by the checkpoint
+  // thread.
+  std::atomic<int> wal_pages_{0};
   int checkpoint_mark_ = 0;  // the WAL's size when a checkpoint was last asked for; writer only
-  std::atomic<int> wal_size_{0};  // wal_pages_, for the checkpoint thread
   std::thread checkpointer_;
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
@@ -321,8 +322,7 @@ class SqliteStore final : public Store {
 
 int SqliteStore::on_wal_commit(void* self, sqlite3*, const char*, int pages) {
   auto* store = static_cast<SqliteStore*>(self);
-  store->wal_pages_ = pages;
-  store->wal_size_.store(pages, std::memory_order_relaxed);
+  store->wal_pages_.store(pages, std::memory_order_relaxed);
   if (pages < store->checkpoint_mark_) store->checkpoint_mark_ = 0;  // the WAL started over
   // One checkpoint per kCheckpointPages new pages, not one per commit once the WAL is that
   // large: each checkpoint ends with an fsync of the database file.
@@ -359,7 +359,7 @@ void SqliteStore::checkpoint_loop() {
     }
     // Near the writer's threshold the writer copies the rest itself: a checkpoint running here
     // then would make the writer's fail (one checkpoint at a time) and the WAL grow past it.
-    if (wal_size_.load(std::memory_order_relaxed) >= kWriterCheckpointPages - kCheckpointPages) {
+    if (wal_pages_.load(std::memory_order_relaxed) >= kWriterCheckpointPages - kCheckpointPages) {
       continue;
     }
     // PASSIVE: copies what no reader still needs, never blocks the writer or the readers.
@@ -401,13 +401,13 @@ void SqliteStore::writer_loop() {
     results.assign(batch.size(), WriteResult{});
     const bool ok = commit_batch(batch, results);
     commits_.fetch_add(1, std::memory_order_release);
-    if (wal_pages_ >= kWriterCheckpointPages) {
+    if (wal_pages_.load(std::memory_order_relaxed) >= kWriterCheckpointPages) {
       // Under steady writes the checkpoint thread never catches up with the WAL's end, and a
       // WAL starts over only once it was copied to its end: the writer copies the last stretch
       // (what the checkpoint thread has not) between two commits, so the WAL stays bounded.
       sqlite3_wal_checkpoint_v2(writer_db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
                                 nullptr);
-      wal_pages_ = 0;
+      wal_pages_.store(0, std::memory_order_relaxed);
     }
     if (!ok) {
       std::lock_guard lock(mu_);

@@ -2,7 +2,6 @@
 
 #include <sqlite3.h>
 
-#include <cstring>
 #include <mutex>
 #include <new>
 #include <vector>
@@ -29,6 +28,10 @@ struct File {
 
 File* self(sqlite3_file* f) { return reinterpret_cast<File*>(f); }
 const sqlite3_io_methods& real_methods(File* f) { return *f->real->pMethods; }
+// Where the buffered bytes end in the file.
+sqlite3_int64 buffered_end(const File* f) {
+  return f->start + static_cast<sqlite3_int64>(f->bytes.size());
+}
 
 int flush(File* f) {
   if (f->bytes.empty()) return SQLITE_OK;
@@ -48,11 +51,8 @@ int x_close(sqlite3_file* file) {
 
 int x_read(sqlite3_file* file, void* out, int amount, sqlite3_int64 offset) {
   File* f = self(file);
-  if (!f->bytes.empty()) {
-    const auto end = f->start + static_cast<sqlite3_int64>(f->bytes.size());
-    if (offset < end && offset + amount > f->start) {
-      if (const int rc = flush(f); rc != SQLITE_OK) return rc;
-    }
+  if (!f->bytes.empty() && offset < buffered_end(f) && offset + amount > f->start) {
+    if (const int rc = flush(f); rc != SQLITE_OK) return rc;
   }
   return real_methods(f).xRead(f->real, out, amount, offset);
 }
@@ -61,8 +61,7 @@ int x_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offs
   File* f = self(file);
   if (!f->buffering) return real_methods(f).xWrite(f->real, data, amount, offset);
   const auto size = static_cast<size_t>(amount);
-  const bool follows =
-      !f->bytes.empty() && offset == f->start + static_cast<sqlite3_int64>(f->bytes.size());
+  const bool follows = !f->bytes.empty() && offset == buffered_end(f);
   if (!follows || f->bytes.size() + size > kMaxBuffered) {
     if (const int rc = flush(f); rc != SQLITE_OK) return rc;
     if (size > kMaxBuffered) return real_methods(f).xWrite(f->real, data, amount, offset);
