@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -7,6 +6,7 @@
 #include <thread>
 
 #include "common/ids.h"
+#include "store/scratch_dir.h"
 #include "store/store.h"
 
 namespace hookd {
@@ -14,17 +14,9 @@ namespace {
 
 class SqliteStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("hookd-store-test-" + std::to_string(getpid()) + "-" + new_id(""));
-    std::filesystem::create_directories(dir_);
-    open();
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  void open() { store_ = open_sqlite_store({(dir_ / "hookd.db").string()}); }
+  void SetUp() override { open(); }
+  void TearDown() override { store_.reset(); }  // closed before the directory goes
+  void open() { store_ = open_sqlite_store({(dir_.path() / "hookd.db").string()}); }
 
   static MessagePtr message(std::string app, std::string event_id = "") {
     auto m = std::make_shared<Message>();
@@ -41,7 +33,7 @@ class SqliteStoreTest : public ::testing::Test {
     return std::make_shared<const std::vector<std::string>>(std::move(list));
   }
 
-  std::filesystem::path dir_;
+  ScratchDir dir_{"hookd-store-test"};
   std::unique_ptr<Store> store_;
 };
 
@@ -84,8 +76,8 @@ TEST_F(SqliteStoreTest, CheckpointsKeepTheWalBoundedUnderSteadyWrites) {
     }
   }
   while (done < kMessages) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  const auto wal = std::filesystem::file_size(dir_ / "hookd.db-wal");
-  const auto db = std::filesystem::file_size(dir_ / "hookd.db");
+  const auto wal = std::filesystem::file_size(dir_.path() / "hookd.db-wal");
+  const auto db = std::filesystem::file_size(dir_.path() / "hookd.db");
   EXPECT_GT(db, 40u << 20) << "the pages were copied into the database file";
   EXPECT_LT(wal, 40u << 20) << "the WAL started over instead of holding everything";
   store_->close();

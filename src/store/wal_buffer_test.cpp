@@ -1,12 +1,11 @@
 #include "store/wal_buffer.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <string>
 
-#include "common/ids.h"
+#include "store/scratch_dir.h"
 #include "store/sqlite_db.h"
 
 namespace hookd::sqlite {
@@ -14,14 +13,6 @@ namespace {
 
 class WalBufferTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("hookd-walbuf-test-" + std::to_string(getpid()) + "-" + new_id(""));
-    std::filesystem::create_directories(dir_);
-    path_ = (dir_ / "t.db").string();
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   // A writer as hookd's: the buffering VFS, WAL, synchronous=FULL. `cache_pages` small makes
   // SQLite spill pages to the WAL inside a transaction and read them back.
   std::unique_ptr<Connection> writer(int cache_pages = 2000) {
@@ -45,8 +36,8 @@ class WalBufferTest : public ::testing::Test {
     return st.column_text(0);
   }
 
-  std::filesystem::path dir_;
-  std::string path_;
+  ScratchDir dir_{"hookd-walbuf-test"};
+  std::string path_ = (dir_.path() / "t.db").string();
 };
 
 TEST_F(WalBufferTest, EveryCommitIsVisibleToAnotherConnectionAtOnce) {
