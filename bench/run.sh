@@ -447,35 +447,27 @@ cat >"$TMP/wait_metric.py" <<'EOF'
 import socket, sys, time, urllib.parse
 url, name, target, timeout, t0 = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
 # One kept-alive connection and a plain socket: a new urllib connection every 20 ms took a tenth
-# of a core, which the measured hookd and nginx then lacked (this takes about a hundredth).
+# of a core, which the measured hookd and nginx then lacked (this takes about a twentieth).
 where = urllib.parse.urlsplit(url)
 request = f"GET {where.path} HTTP/1.1\r\nHost: {where.netloc}\r\n\r\n".encode()
 key = name.encode()
-conn = None
+conn = reader = None
 def fetch():
-    global conn
+    global conn, reader
     if conn is None:
         conn = socket.create_connection((where.hostname, where.port), timeout=2)
+        reader = conn.makefile("rb")
     conn.sendall(request)
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            raise OSError("closed")
-        data += chunk
-    head, body = data.split(b"\r\n\r\n", 1)
-    length = None
-    for line in head.split(b"\r\n")[1:]:
+    status, length = reader.readline(), None
+    while (line := reader.readline()) not in (b"\r\n", b""):
         k, _, v = line.partition(b":")
         if k.strip().lower() == b"content-length":
             length = int(v)
-    if length is None or not head.startswith(b"HTTP/1.1 200"):
-        raise OSError("unexpected response")
-    while len(body) < length:
-        chunk = conn.recv(65536)
-        if not chunk:
-            raise OSError("closed")
-        body += chunk
+    if not status.startswith(b"HTTP/1.1 200") or length is None:
+        raise OSError("unexpected response: " + status.decode(errors="replace").strip())
+    body = reader.read(length)
+    if len(body) < length:
+        raise OSError("connection closed")
     return body
 def read():
     global conn
