@@ -29,14 +29,22 @@ constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS applications (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS event_types (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS endpoints (id TEXT PRIMARY KEY, app_id TEXT NOT NULL, doc TEXT NOT NULL);
--- Every message lookup is scoped to its application, so (app_id, id) is the only id index;
--- eventIds are indexed only where present. Fewer indexes, fewer B-tree writes per message.
+-- Message ids are unique across applications and sort by time, so their index grows at its
+-- end; eventIds are indexed only where present. Fewer indexes, fewer B-tree writes per message.
 CREATE TABLE IF NOT EXISTS messages (
   id TEXT NOT NULL, app_id TEXT NOT NULL, event_type TEXT NOT NULL, event_id TEXT,
   channels TEXT, payload BLOB NOT NULL, created_at INTEGER NOT NULL);
-CREATE UNIQUE INDEX IF NOT EXISTS messages_app ON messages (app_id, id);
+CREATE UNIQUE INDEX IF NOT EXISTS messages_id ON messages (id);
 CREATE UNIQUE INDEX IF NOT EXISTS messages_event_id ON messages (app_id, event_id)
   WHERE event_id IS NOT NULL;
+-- An application's messages by id, for listing. Inserted one by one, with many applications
+-- each insert would land on a page of its own and every commit would write them all to the WAL;
+-- so new messages are added in batches sorted by application (merge_message_index), and until
+-- then listing reads them from the messages whose rowid is above message_apps_rowid.
+CREATE TABLE IF NOT EXISTS message_apps (
+  app_id TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (app_id, id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT OR IGNORE INTO store_meta (key, value) VALUES ('message_apps_rowid', 0);
 CREATE TABLE IF NOT EXISTS deliveries (
   msg_id TEXT NOT NULL, endpoint_id TEXT NOT NULL, app_id TEXT NOT NULL,
   status INTEGER NOT NULL, attempts INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL,
@@ -77,6 +85,40 @@ void configure(Connection& db) {
 }
 
 // Prepared statements of the writer connection.
+// message_apps holds every message up to this rowid (see the schema).
+constexpr const char* kMarkMessageIndex =
+    "UPDATE store_meta SET value = (SELECT coalesce(max(rowid), 0) FROM messages) "
+    "WHERE key = 'message_apps_rowid'";
+// After messages are deleted: SQLite gives a new row the highest rowid plus one, so once the
+// newest rows are gone a new message could get a rowid at or below the mark, and listing would
+// never see it. Lowering the mark to the highest rowid left keeps every new row above it.
+constexpr const char* kLowerMessageIndexMark =
+    "UPDATE store_meta SET value = min(value, (SELECT coalesce(max(rowid), 0) FROM messages)) "
+    "WHERE key = 'message_apps_rowid'";
+
+// Stores written before message_apps existed indexed (app_id, id) on the messages table itself:
+// fill message_apps from the table once and drop that index.
+void migrate_message_index(Connection& db) {
+  {
+    Statement old(db.handle(),
+                  "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'messages_app'");
+    if (!old.step()) return;
+  }
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    db.exec(
+        "INSERT OR IGNORE INTO message_apps (app_id, id) SELECT app_id, id FROM messages "
+        "ORDER BY app_id, id");
+    db.exec(kMarkMessageIndex);
+    db.exec("DROP INDEX messages_app");
+    db.exec("COMMIT");
+  } catch (const sqlite::Error&) {
+    db.exec("ROLLBACK");
+    throw;
+  }
+  spdlog::info("store: messages indexed by application in message_apps");
+}
+
 struct WriterStatements {
   explicit WriterStatements(sqlite3* db)
       : begin(db, "BEGIN IMMEDIATE"),
@@ -112,12 +154,20 @@ struct WriterStatements {
                        "excluded.message_id RETURNING id, revision"),
         insert_rejection(db,
                          "INSERT INTO inbound_rejections (id, source_id, status, reason, "
-                         "received_at) VALUES (?1, ?2, ?3, ?4, ?5)") {}
+                         "received_at) VALUES (?1, ?2, ?3, ?4, ?5)"),
+        merge_message_index(
+            db,
+            "INSERT OR IGNORE INTO message_apps (app_id, id) SELECT app_id, id "
+            "FROM messages NOT INDEXED WHERE rowid > (SELECT value FROM store_meta WHERE key "
+            "= 'message_apps_rowid') ORDER BY app_id, id"),
+        mark_message_index(db, kMarkMessageIndex),
+        lower_message_index_mark(db, kLowerMessageIndexMark) {}
 
   Statement begin, commit, rollback;
   Statement put_app, put_event_type, put_endpoint;
   Statement insert_message, insert_delivery, update_delivery, insert_attempt;
   Statement upsert_inbound, insert_rejection;
+  Statement merge_message_index, mark_message_index, lower_message_index_mark;
 };
 
 // Writes that nobody waits on: an attempt's record (its delivery is held in memory until the
@@ -146,6 +196,15 @@ class SqliteStore final : public Store {
     writer_db_ = std::make_unique<Connection>(options.path, sqlite::wal_buffer_vfs());
     configure(*writer_db_);
     writer_db_->exec(kSchema);
+    migrate_message_index(*writer_db_);
+    {
+      Statement unmerged(
+          writer_db_->handle(),
+          "SELECT count(*) FROM messages NOT INDEXED WHERE rowid > (SELECT value FROM "
+          "store_meta WHERE key = 'message_apps_rowid')");
+      unmerged.step();
+      unmerged_messages_ = unmerged.column_int(0);
+    }
     // Checkpoints run on their own thread and connection (checkpoint_loop), so a commit never
     // waits for WAL frames to be copied into the database file and that file's fsync, as it
     // does when SQLite checkpoints automatically at the end of a commit.
@@ -283,12 +342,14 @@ class SqliteStore final : public Store {
   void insert_message(const write::InsertMessage& w, WriteResult& result);
   void upsert_inbound(const write::UpsertInboundEvent& w, WriteResult& result);
   int64_t prune(const write::Prune& w);
+  void merge_message_index();
   bool commit_batch(std::vector<QueuedWrite>& batch, std::vector<WriteResult>& results);
 
   // Constant after construction.
   const SqliteOptions options_;
   std::unique_ptr<Connection> writer_db_;         // used by the writer thread only
   std::unique_ptr<WriterStatements> statements_;  // used by the writer thread only
+  int64_t unmerged_messages_ = 0;  // messages not yet in message_apps; writer thread only
   std::thread writer_;
 
   // What the writer thread is doing, so that writers wake it only when it needs waking.
@@ -421,7 +482,28 @@ void SqliteStore::writer_loop() {
     for (size_t i = 0; i < batch.size(); ++i) {
       if (batch[i].done) batch[i].done(results[i]);
     }
+    // After the callbacks, so that no acknowledgement waits for it.
+    if (ok && unmerged_messages_ >= options_.message_index_batch) merge_message_index();
   }
+}
+
+void SqliteStore::merge_message_index() {
+  auto& s = *statements_;
+  try {
+    s.begin.run();
+    s.merge_message_index.run();
+    s.mark_message_index.run();
+    s.commit.run();
+  } catch (const sqlite::Error& e) {
+    try {
+      s.rollback.run();
+    } catch (const sqlite::Error&) {
+    }
+    // Nothing is lost: listing reads unmerged messages from the table until a later merge.
+    spdlog::warn("store: merging new messages into message_apps failed: {}", e.what());
+  }
+  // On failure too: the next try comes a batch later, not at every commit.
+  unmerged_messages_ = 0;
 }
 
 // Returns false only when the store must stop accepting writes.
@@ -486,6 +568,7 @@ void SqliteStore::insert_message(const write::InsertMessage& w, WriteResult& res
     result = {WriteStatus::kConflict, "eventId: a message with this eventId already exists"};
     return;
   }
+  ++unmerged_messages_;
   for (const auto& endpoint_id : *w.endpoint_ids) {
     s.insert_delivery.bind(1, m.id)
         .bind(2, endpoint_id)
@@ -513,9 +596,14 @@ void SqliteStore::apply(const WriteOp& op, WriteResult& result) {
                 "DELETE FROM endpoints WHERE app_id = ?1",
                 "DELETE FROM deliveries WHERE app_id = ?1",
                 "DELETE FROM attempts WHERE app_id = ?1",
-                "DELETE FROM messages WHERE app_id = ?1"}) {
+                "DELETE FROM messages WHERE id IN (SELECT id FROM message_apps WHERE app_id = ?1)",
+                "DELETE FROM messages NOT INDEXED WHERE rowid > (SELECT value FROM store_meta "
+                "WHERE key = "
+                "'message_apps_rowid') AND app_id = ?1",
+                "DELETE FROM message_apps WHERE app_id = ?1"}) {
             Statement(writer_db_->handle(), sql).bind(1, w.app_id).run();
           }
+          s.lower_message_index_mark.run();
         } else if constexpr (std::is_same_v<T, write::PutEventType>) {
           const auto doc = documents::to_doc(w.event_type);
           s.put_event_type.bind(1, w.event_type.name).bind(2, doc).run();
@@ -610,20 +698,27 @@ int64_t SqliteStore::prune(const write::Prune& w) {
   const int64_t attempts_deleted = writer_db_->changes();
   // Messages in insertion (rowid) order: the oldest come first.
   Statement pick(db,
-                 "SELECT rowid, id FROM messages WHERE rowid IN (SELECT rowid FROM messages "
-                 "ORDER BY rowid LIMIT ?2) AND created_at < ?1");
+                 "SELECT rowid, id, app_id FROM messages WHERE rowid IN (SELECT rowid FROM "
+                 "messages ORDER BY rowid LIMIT ?2) AND created_at < ?1");
   pick.bind(1, w.before).bind(2, int64_t{w.limit});
-  std::vector<std::pair<int64_t, std::string>> old;
-  while (pick.step()) old.emplace_back(pick.column_int(0), pick.column_text(1));
+  struct Old {
+    int64_t rowid;
+    std::string id, app_id;
+  };
+  std::vector<Old> old;
+  while (pick.step()) old.push_back({pick.column_int(0), pick.column_text(1), pick.column_text(2)});
   pick.reset();
   Statement deliveries(db, "DELETE FROM deliveries WHERE msg_id = ?1");
   Statement message_attempts(db, "DELETE FROM attempts WHERE msg_id = ?1");
   Statement message(db, "DELETE FROM messages WHERE rowid = ?1");
-  for (const auto& [rowid, id] : old) {
-    deliveries.bind(1, id).run();
-    message_attempts.bind(1, id).run();
-    message.bind(1, rowid).run();
+  Statement listed(db, "DELETE FROM message_apps WHERE app_id = ?1 AND id = ?2");
+  for (const auto& o : old) {
+    deliveries.bind(1, o.id).run();
+    message_attempts.bind(1, o.id).run();
+    message.bind(1, o.rowid).run();
+    listed.bind(1, o.app_id).bind(2, o.id).run();
   }
+  if (!old.empty()) statements_->lower_message_index_mark.run();
   return std::max<int64_t>(attempts_deleted, static_cast<int64_t>(old.size()));
 }
 
@@ -719,17 +814,30 @@ Attempt read_attempt(const Statement& st) {
 
 std::vector<Message> SqliteStore::list_messages(const std::string& app_id,
                                                 const MessageFilter& filter, const Page& page) {
-  ReaderLease db(*this);
-  std::string sql = std::string("SELECT ") + kMessageColumns + " FROM messages WHERE app_id = ?1";
-  if (!page.iterator.empty()) sql += " AND id < ?2";
-  if (!filter.event_types.empty()) {
-    sql += " AND event_type IN (";
-    for (size_t i = 0; i < filter.event_types.size(); ++i) {
-      sql += (i ? ", ?" : "?") + std::to_string(4 + i);
+  // Two parts in one statement (one snapshot), each ordered by id: the messages already in
+  // message_apps, walked newest first along its key, and the newest rows not merged yet, which
+  // are few (about message_index_batch at most). SQLite merges the two ordered parts and stops
+  // at the limit. The first part selects x.id (equal to m.id) so that its order is the key's.
+  const auto conditions = [&](const char* id, const char* type) {
+    std::string sql;
+    if (!page.iterator.empty()) sql += std::string(" AND ") + id + " < ?2";
+    if (!filter.event_types.empty()) {
+      sql += std::string(" AND ") + type + " IN (";
+      for (size_t i = 0; i < filter.event_types.size(); ++i) {
+        sql += (i ? ", ?" : "?") + std::to_string(4 + i);
+      }
+      sql += ")";
     }
-    sql += ")";
-  }
-  sql += " ORDER BY id DESC LIMIT ?3";
+    return sql;
+  };
+  const std::string sql =
+      "SELECT x.id, m.app_id, m.event_type, m.event_id, m.channels, m.payload, m.created_at "
+      "FROM message_apps x JOIN messages m ON m.id = x.id WHERE x.app_id = ?1" +
+      conditions("x.id", "m.event_type") + " UNION ALL SELECT " + kMessageColumns +
+      " FROM messages NOT INDEXED WHERE rowid > (SELECT value FROM store_meta WHERE key = "
+      "'message_apps_rowid') AND app_id = ?1" +
+      conditions("id", "event_type") + " ORDER BY 1 DESC LIMIT ?3";
+  ReaderLease db(*this);
   Statement st(*db, sql);
   st.bind(1, app_id).bind(3, int64_t{page.limit + 1});
   if (!page.iterator.empty()) st.bind(2, page.iterator);

@@ -3,10 +3,12 @@
 #include <atomic>
 #include <filesystem>
 #include <future>
+#include <map>
 #include <thread>
 
 #include "common/ids.h"
 #include "store/scratch_dir.h"
+#include "store/sqlite_db.h"
 #include "store/store.h"
 
 namespace hookd {
@@ -16,7 +18,42 @@ class SqliteStoreTest : public ::testing::Test {
  protected:
   void SetUp() override { open(); }
   void TearDown() override { store_.reset(); }  // closed before the directory goes
-  void open() { store_ = open_sqlite_store({(dir_.path() / "hookd.db").string()}); }
+  void open() {
+    SqliteOptions options;
+    options.path = (dir_.path() / "hookd.db").string();
+    options.message_index_batch = message_index_batch_;
+    store_ = open_sqlite_store(options);
+  }
+
+  // The writer merges new messages into message_apps after a commit's acknowledgements: a
+  // write queued behind it (here a prune that deletes nothing) returns once that is done.
+  void settle() { ASSERT_EQ(store_->write_sync(write::Prune{0, 1}).affected, 0); }
+
+  // One number from the open store's database file, once the writer is settled, read on a
+  // connection of the test's own.
+  int64_t query_int(const char* sql) {
+    settle();
+    sqlite::Connection db((dir_.path() / "hookd.db").string());
+    sqlite::Statement st(db.handle(), sql);
+    EXPECT_TRUE(st.step()) << sql;
+    return st.column_int(0);
+  }
+
+  // Every page of an application's message list, the way the API walks it.
+  std::vector<std::string> listed_ids(const std::string& app, MessageFilter filter = {},
+                                      int limit = 2) {
+    std::vector<std::string> out;
+    Page page{limit, ""};
+    for (int pages = 0; pages < 100; ++pages) {
+      const auto rows = store_->list_messages(app, filter, page);
+      for (size_t i = 0; i < rows.size() && i < static_cast<size_t>(limit); ++i) {
+        out.push_back(rows[i].id);
+      }
+      if (rows.size() <= static_cast<size_t>(limit)) break;
+      page.iterator = rows[limit - 1].id;
+    }
+    return out;
+  }
 
   static MessagePtr message(std::string app, std::string event_id = "") {
     auto m = std::make_shared<Message>();
@@ -34,6 +71,7 @@ class SqliteStoreTest : public ::testing::Test {
   }
 
   ScratchDir dir_{"hookd-store-test"};
+  int message_index_batch_ = SqliteOptions{}.message_index_batch;
   std::unique_ptr<Store> store_;
 };
 
@@ -255,6 +293,112 @@ TEST_F(SqliteStoreTest, PruneDeletesOldMessagesAndAttemptsInBatches) {
   EXPECT_TRUE(store_->get_message("app_1", recent->id).has_value());
   EXPECT_EQ(store_->list_attempts("app_1", {}, Page{50, ""}).size(), 1u);
   EXPECT_EQ(store_->list_deliveries_of_message(recent->id).size(), 1u);
+}
+
+// Inserts `count` messages one commit each, alternating between the given applications, created
+// at `first`, `first` + 1, ..., with event types "even" and "odd" by position; returns each
+// application's ids, newest first.
+std::map<std::string, std::vector<std::string>> insert_alternating(
+    Store& store, const std::vector<std::string>& apps, int count, int64_t first = 1000) {
+  std::map<std::string, std::vector<std::string>> ids;
+  for (int i = 0; i < count; ++i) {
+    const std::string& app = apps[static_cast<size_t>(i) % apps.size()];
+    auto m = message_at(app, first + i, i % 2 ? "odd" : "even");
+    EXPECT_EQ(
+        store
+            .write_sync(write::InsertMessage{m, std::make_shared<const std::vector<std::string>>(
+                                                    std::vector<std::string>{"ep_1"})})
+            .status,
+        WriteStatus::kOk);
+    ids[app].insert(ids[app].begin(), m->id);
+  }
+  return ids;
+}
+
+TEST_F(SqliteStoreTest, ListingJoinsMergedAndNotYetMergedMessages) {
+  message_index_batch_ = 4;
+  store_->close();
+  open();
+  auto expected = insert_alternating(*store_, {"app_1", "app_2", "app_3"}, 30);
+  // Merged after every fourth message: 28 are in message_apps, the last 2 only in the table.
+  EXPECT_EQ(query_int("SELECT count(*) FROM message_apps"), 28);
+  for (const auto& [app, ids] : expected) {
+    EXPECT_EQ(listed_ids(app), ids) << app;
+    EXPECT_EQ(listed_ids(app, {}, 50), ids) << app;
+  }
+  // The newest message of app_1 (unmerged) and an older one (merged), each found by id.
+  EXPECT_TRUE(store_->get_message("app_1", expected["app_1"].front()).has_value());
+  EXPECT_TRUE(store_->get_message("app_1", expected["app_1"].back()).has_value());
+  EXPECT_FALSE(store_->get_message("app_2", expected["app_1"].back()).has_value())
+      << "a message is found only in its own application";
+  // Filtered by event type: app_1 got positions 0, 3, 6, ...; "odd" ones are 3, 9, 15, 21, 27.
+  MessageFilter odd;
+  odd.event_types = {"odd"};
+  const auto listed_odd = listed_ids("app_1", odd);
+  ASSERT_EQ(listed_odd.size(), 5u);
+  for (const auto& id : listed_odd) EXPECT_EQ(store_->get_message("app_1", id)->event_type, "odd");
+}
+
+TEST_F(SqliteStoreTest, MessagesNotYetMergedAreListedAfterReopenAndMergedLater) {
+  message_index_batch_ = 3;
+  store_->close();
+  open();
+  auto first = insert_alternating(*store_, {"app_1"}, 2);
+  EXPECT_EQ(query_int("SELECT count(*) FROM message_apps"), 0);
+  store_->close();
+  open();
+  EXPECT_EQ(listed_ids("app_1"), first["app_1"]);
+  auto third = insert_alternating(*store_, {"app_1"}, 1, 2000);
+  // The two from before the reopen count towards the batch.
+  EXPECT_EQ(query_int("SELECT count(*) FROM message_apps"), 3);
+  auto all = third["app_1"];
+  all.insert(all.end(), first["app_1"].begin(), first["app_1"].end());
+  EXPECT_EQ(listed_ids("app_1"), all);
+}
+
+TEST_F(SqliteStoreTest, MessagesAfterDeletingTheNewestAreStillListed) {
+  message_index_batch_ = 2;
+  store_->close();
+  open();
+  insert_alternating(*store_, {"app_1"}, 4);  // all merged
+  ASSERT_EQ(store_->write_sync(write::DeleteApplication{"app_1"}).status, WriteStatus::kOk);
+  EXPECT_TRUE(listed_ids("app_1").empty());
+  EXPECT_EQ(query_int("SELECT count(*) FROM message_apps"), 0);
+  // SQLite reuses the deleted rowids: the new message must still count as not yet merged.
+  auto later = insert_alternating(*store_, {"app_2"}, 1, 2000);
+  EXPECT_EQ(listed_ids("app_2"), later["app_2"]);
+}
+
+TEST_F(SqliteStoreTest, PruningRemovesMessagesFromTheApplicationIndex) {
+  message_index_batch_ = 1;
+  store_->close();
+  open();
+  auto ids = insert_alternating(*store_, {"app_1"}, 5);  // created_at 1000 .. 1004
+  EXPECT_EQ(store_->write_sync(write::Prune{1003, 100}).affected, 3);
+  EXPECT_EQ(query_int("SELECT count(*) FROM message_apps"), 2);
+  EXPECT_EQ(listed_ids("app_1"),
+            std::vector<std::string>(ids["app_1"].begin(), ids["app_1"].begin() + 2));
+}
+
+TEST_F(SqliteStoreTest, AStoreIndexedTheOldWayIsMigratedOnOpen) {
+  auto ids = insert_alternating(*store_, {"app_1", "app_2"}, 6);
+  store_->close();
+  store_.reset();
+  {
+    // The layout before message_apps: one (app_id, id) index on the messages table.
+    sqlite::Connection db((dir_.path() / "hookd.db").string());
+    db.exec(
+        "DROP TABLE message_apps; DROP TABLE store_meta; DROP INDEX messages_id; "
+        "CREATE UNIQUE INDEX messages_app ON messages (app_id, id)");
+  }
+  open();
+  EXPECT_EQ(query_int("SELECT count(*) FROM sqlite_master WHERE name = 'messages_app'"), 0);
+  EXPECT_EQ(query_int("SELECT count(*) FROM message_apps"), 6);
+  EXPECT_EQ(listed_ids("app_1"), ids["app_1"]);
+  EXPECT_EQ(listed_ids("app_2"), ids["app_2"]);
+  EXPECT_EQ(store_->pending_page(INT64_MAX, PendingCursor{}, 100).size(), 6u);
+  auto later = insert_alternating(*store_, {"app_1"}, 1, 2000);
+  EXPECT_EQ(listed_ids("app_1").front(), later["app_1"].front());
 }
 
 }  // namespace

@@ -204,6 +204,9 @@ struct SqliteOptions {
   std::string path;  // the database file; created when missing
   int reader_connections = 4;
   size_t max_queued_writes = 200'000;  // beyond this, writes complete with kUnavailable
+  // New messages reach the per-application listing index (message_apps) in batches of this
+  // many, sorted by application; until then listing reads them from the table's newest rows.
+  int message_index_batch = 2048;
 };
 
 std::unique_ptr<Store> open_sqlite_store(const SqliteOptions& options);
