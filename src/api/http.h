@@ -4,6 +4,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/url.h"
@@ -59,6 +60,15 @@ inline ApiError validation_error(const std::string& detail) {
 inline ApiError not_found(const std::string& what) {
   return ApiError(404, "not_found", what + " not found");
 }
+
+// The status line and headers of `response` on an HTTP/1.x connection (`version` 10 or 11), up
+// to and including the blank line: Server, Content-Type when set, Content-Length (none for 1xx,
+// 204 and 304, which carry no body), and Connection where keep_alive differs from the version's
+// default.
+std::string response_head(const HttpResponse& response, unsigned version, bool keep_alive,
+                          std::string_view server);
+// Whether a response with this status carries a body (not 1xx, 204 or 304).
+inline bool status_has_body(int status) { return status >= 200 && status != 204 && status != 304; }
 
 HttpResponse error_response(int status, const std::string& code, const std::string& detail);
 HttpResponse json_response(int status, std::string body);
