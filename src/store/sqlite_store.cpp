@@ -84,7 +84,6 @@ void configure(Connection& db) {
   db.exec("PRAGMA cache_size=-65536");
 }
 
-// Prepared statements of the writer connection.
 // message_apps holds every message up to this rowid (see the schema).
 constexpr const char* kMarkMessageIndex =
     "UPDATE store_meta SET value = (SELECT coalesce(max(rowid), 0) FROM messages) "
@@ -119,6 +118,7 @@ void migrate_message_index(Connection& db) {
   spdlog::info("store: messages indexed by application in message_apps");
 }
 
+// Prepared statements of the writer connection.
 struct WriterStatements {
   explicit WriterStatements(sqlite3* db)
       : begin(db, "BEGIN IMMEDIATE"),
@@ -597,9 +597,8 @@ void SqliteStore::apply(const WriteOp& op, WriteResult& result) {
                 "DELETE FROM deliveries WHERE app_id = ?1",
                 "DELETE FROM attempts WHERE app_id = ?1",
                 "DELETE FROM messages WHERE id IN (SELECT id FROM message_apps WHERE app_id = ?1)",
-                "DELETE FROM messages NOT INDEXED WHERE rowid > (SELECT value FROM store_meta "
-                "WHERE key = "
-                "'message_apps_rowid') AND app_id = ?1",
+                "DELETE FROM messages NOT INDEXED WHERE rowid > "
+                "(SELECT value FROM store_meta WHERE key = 'message_apps_rowid') AND app_id = ?1",
                 "DELETE FROM message_apps WHERE app_id = ?1"}) {
             Statement(writer_db_->handle(), sql).bind(1, w.app_id).run();
           }
