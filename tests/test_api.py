@@ -604,6 +604,54 @@ def test_body_over_1mib_is_413(api):
     assert api.get("/health", auth=False).status_code == 204
 
 
+def _raw_exchange(api, request: bytes, done) -> bytes:
+    """Sends `request` on a new connection; reads until done(data) or the server closes."""
+    host, port = api.base_url.rsplit("//", 1)[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        s.sendall(request)
+        data = b""
+        while not done(data):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        return data
+
+
+def test_responses_on_the_wire(api):
+    host = api.base_url.rsplit("//", 1)[1]
+    auth = f"Authorization: Bearer {api.token}\r\n"
+    # HTTP/1.1, kept alive: status line, Server, Content-Type, an exact Content-Length, no
+    # Connection header; then 204 without Content-Length on the same connection.
+    app = api.create_app()["id"]
+    raw = _raw_exchange(api, (f"GET /api/v1/app/{app} HTTP/1.1\r\nHost: {host}\r\n{auth}\r\n"
+                              f"GET /health HTTP/1.1\r\nHost: {host}\r\n\r\n").encode(),
+                        lambda d: d.count(b"HTTP/1.1 ") == 2 and d.endswith(b"\r\n\r\n"))
+    first, _, rest = raw.partition(b"\r\n\r\n")
+    lines = first.decode().split("\r\n")
+    assert lines[0] == "HTTP/1.1 200 OK", lines
+    fields = dict(line.split(": ", 1) for line in lines[1:])
+    assert fields["Server"].startswith("hookd/")
+    assert fields["Content-Type"] == "application/json"
+    assert "Connection" not in fields
+    length = int(fields["Content-Length"])
+    assert json.loads(rest[:length])["id"] == app
+    second = rest[length:].decode()
+    assert second.startswith("HTTP/1.1 204 No Content\r\n"), second
+    assert "Content-Length" not in second and second.endswith("\r\n\r\n"), second
+    # HTTP/1.0 asking for keep-alive is told so.
+    raw = _raw_exchange(api, b"GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+                        lambda d: b"\r\n\r\n" in d)
+    assert raw.startswith(b"HTTP/1.0 204 No Content\r\n"), raw
+    assert b"\r\nConnection: keep-alive\r\n" in raw, raw
+    # HTTP/1.1 without Host: 400 naming the header, and the connection is closed.
+    raw = _raw_exchange(api, b"GET /health HTTP/1.1\r\n\r\n", lambda d: False)  # until closed
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 Bad Request\r\n"), raw
+    assert b"\r\nConnection: close" in head, raw
+    assert json.loads(body)["code"] == "bad_request" and "Host" in json.loads(body)["detail"]
+
+
 def test_max_body_bytes_is_configurable(hookd_factory):
     srv = hookd_factory(env={"HOOKD_MAX_BODY_BYTES": "2000"})
     api = srv.api()
