@@ -84,7 +84,18 @@ void configure(Connection& db) {
   db.exec("PRAGMA cache_size=-65536");
 }
 
-// message_apps holds every message up to this rowid (see the schema).
+// The messages not yet in message_apps: those above the mark (see the schema), read by rowid
+// range (NOT INDEXED: otherwise SQLite may walk the whole id index to avoid a sort).
+const std::string kUnmergedMessages =
+    "messages NOT INDEXED WHERE rowid > (SELECT value FROM store_meta WHERE key = "
+    "'message_apps_rowid')";
+// Adds the unmerged messages to message_apps, sorted by application so that each application's
+// pages are written once per batch.
+const std::string kMergeMessageIndex =
+    "INSERT OR IGNORE INTO message_apps (app_id, id) SELECT "
+    "app_id, id FROM " +
+    kUnmergedMessages + " ORDER BY app_id, id";
+// message_apps holds every message up to this rowid.
 constexpr const char* kMarkMessageIndex =
     "UPDATE store_meta SET value = (SELECT coalesce(max(rowid), 0) FROM messages) "
     "WHERE key = 'message_apps_rowid'";
@@ -96,7 +107,8 @@ constexpr const char* kLowerMessageIndexMark =
     "WHERE key = 'message_apps_rowid'";
 
 // Stores written before message_apps existed indexed (app_id, id) on the messages table itself:
-// fill message_apps from the table once and drop that index.
+// fill message_apps from the table once (the mark starts at 0, so every message is unmerged)
+// and drop that index.
 void migrate_message_index(Connection& db) {
   {
     Statement old(db.handle(),
@@ -105,9 +117,7 @@ void migrate_message_index(Connection& db) {
   }
   db.exec("BEGIN IMMEDIATE");
   try {
-    db.exec(
-        "INSERT OR IGNORE INTO message_apps (app_id, id) SELECT app_id, id FROM messages "
-        "ORDER BY app_id, id");
+    db.exec(kMergeMessageIndex.c_str());
     db.exec(kMarkMessageIndex);
     db.exec("DROP INDEX messages_app");
     db.exec("COMMIT");
@@ -155,11 +165,7 @@ struct WriterStatements {
         insert_rejection(db,
                          "INSERT INTO inbound_rejections (id, source_id, status, reason, "
                          "received_at) VALUES (?1, ?2, ?3, ?4, ?5)"),
-        merge_message_index(
-            db,
-            "INSERT OR IGNORE INTO message_apps (app_id, id) SELECT app_id, id "
-            "FROM messages NOT INDEXED WHERE rowid > (SELECT value FROM store_meta WHERE key "
-            "= 'message_apps_rowid') ORDER BY app_id, id"),
+        merge_message_index(db, kMergeMessageIndex),
         mark_message_index(db, kMarkMessageIndex),
         lower_message_index_mark(db, kLowerMessageIndexMark) {}
 
@@ -198,10 +204,7 @@ class SqliteStore final : public Store {
     writer_db_->exec(kSchema);
     migrate_message_index(*writer_db_);
     {
-      Statement unmerged(
-          writer_db_->handle(),
-          "SELECT count(*) FROM messages NOT INDEXED WHERE rowid > (SELECT value FROM "
-          "store_meta WHERE key = 'message_apps_rowid')");
+      Statement unmerged(writer_db_->handle(), "SELECT count(*) FROM " + kUnmergedMessages);
       unmerged.step();
       unmerged_messages_ = unmerged.column_int(0);
     }
@@ -587,6 +590,7 @@ void SqliteStore::apply(const WriteOp& op, WriteResult& result) {
           const auto doc = documents::to_doc(w.app);
           s.put_app.bind(1, w.app.id).bind(2, doc).run();
         } else if constexpr (std::is_same_v<T, write::DeleteApplication>) {
+          const std::string unmerged = "DELETE FROM " + kUnmergedMessages + " AND app_id = ?1";
           for (const char* sql :
                {"DELETE FROM inbound_events WHERE source_id IN "
                 "(SELECT id FROM sources WHERE app_id = ?1)",
@@ -597,9 +601,7 @@ void SqliteStore::apply(const WriteOp& op, WriteResult& result) {
                 "DELETE FROM deliveries WHERE app_id = ?1",
                 "DELETE FROM attempts WHERE app_id = ?1",
                 "DELETE FROM messages WHERE id IN (SELECT id FROM message_apps WHERE app_id = ?1)",
-                "DELETE FROM messages NOT INDEXED WHERE rowid > "
-                "(SELECT value FROM store_meta WHERE key = 'message_apps_rowid') AND app_id = ?1",
-                "DELETE FROM message_apps WHERE app_id = ?1"}) {
+                unmerged.c_str(), "DELETE FROM message_apps WHERE app_id = ?1"}) {
             Statement(writer_db_->handle(), sql).bind(1, w.app_id).run();
           }
           s.lower_message_index_mark.run();
@@ -832,10 +834,9 @@ std::vector<Message> SqliteStore::list_messages(const std::string& app_id,
   const std::string sql =
       "SELECT x.id, m.app_id, m.event_type, m.event_id, m.channels, m.payload, m.created_at "
       "FROM message_apps x JOIN messages m ON m.id = x.id WHERE x.app_id = ?1" +
-      conditions("x.id", "m.event_type") + " UNION ALL SELECT " + kMessageColumns +
-      " FROM messages NOT INDEXED WHERE rowid > (SELECT value FROM store_meta WHERE key = "
-      "'message_apps_rowid') AND app_id = ?1" +
-      conditions("id", "event_type") + " ORDER BY 1 DESC LIMIT ?3";
+      conditions("x.id", "m.event_type") + " UNION ALL SELECT " + kMessageColumns + " FROM " +
+      kUnmergedMessages + " AND app_id = ?1" + conditions("id", "event_type") +
+      " ORDER BY 1 DESC LIMIT ?3";
   ReaderLease db(*this);
   Statement st(*db, sql);
   st.bind(1, app_id).bind(3, int64_t{page.limit + 1});

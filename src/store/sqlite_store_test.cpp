@@ -25,6 +25,13 @@ class SqliteStoreTest : public ::testing::Test {
     store_ = open_sqlite_store(options);
   }
 
+  // Closes the store and opens it again, merging new messages into message_apps every `batch`.
+  void reopen_with_message_index_batch(int batch) {
+    message_index_batch_ = batch;
+    store_->close();
+    open();
+  }
+
   // The writer merges new messages into message_apps after a commit's acknowledgements: a
   // write queued behind it (here a prune that deletes nothing) returns once that is done.
   void settle() { ASSERT_EQ(store_->write_sync(write::Prune{0, 1}).affected, 0); }
@@ -316,9 +323,7 @@ std::map<std::string, std::vector<std::string>> insert_alternating(
 }
 
 TEST_F(SqliteStoreTest, ListingJoinsMergedAndNotYetMergedMessages) {
-  message_index_batch_ = 4;
-  store_->close();
-  open();
+  reopen_with_message_index_batch(4);
   auto expected = insert_alternating(*store_, {"app_1", "app_2", "app_3"}, 30);
   // Merged after every fourth message: 28 are in message_apps, the last 2 only in the table.
   EXPECT_EQ(query_int("SELECT count(*) FROM message_apps"), 28);
@@ -340,9 +345,7 @@ TEST_F(SqliteStoreTest, ListingJoinsMergedAndNotYetMergedMessages) {
 }
 
 TEST_F(SqliteStoreTest, MessagesNotYetMergedAreListedAfterReopenAndMergedLater) {
-  message_index_batch_ = 3;
-  store_->close();
-  open();
+  reopen_with_message_index_batch(3);
   auto first = insert_alternating(*store_, {"app_1"}, 2);
   EXPECT_EQ(query_int("SELECT count(*) FROM message_apps"), 0);
   store_->close();
@@ -357,9 +360,7 @@ TEST_F(SqliteStoreTest, MessagesNotYetMergedAreListedAfterReopenAndMergedLater) 
 }
 
 TEST_F(SqliteStoreTest, MessagesAfterDeletingTheNewestAreStillListed) {
-  message_index_batch_ = 2;
-  store_->close();
-  open();
+  reopen_with_message_index_batch(2);
   insert_alternating(*store_, {"app_1"}, 4);  // all merged
   ASSERT_EQ(store_->write_sync(write::DeleteApplication{"app_1"}).status, WriteStatus::kOk);
   EXPECT_TRUE(listed_ids("app_1").empty());
@@ -370,9 +371,7 @@ TEST_F(SqliteStoreTest, MessagesAfterDeletingTheNewestAreStillListed) {
 }
 
 TEST_F(SqliteStoreTest, PruningRemovesMessagesFromTheApplicationIndex) {
-  message_index_batch_ = 1;
-  store_->close();
-  open();
+  reopen_with_message_index_batch(1);
   auto ids = insert_alternating(*store_, {"app_1"}, 5);  // created_at 1000 .. 1004
   EXPECT_EQ(store_->write_sync(write::Prune{1003, 100}).affected, 3);
   EXPECT_EQ(query_int("SELECT count(*) FROM message_apps"), 2);
