@@ -14,13 +14,28 @@ constexpr int kEncodedLength = 22;  // 62^22 > 2^128
 
 __extension__ typedef unsigned __int128 U128;
 
+// Ten base62 digits of `chunk` (< 62^10) into out[0..9], most significant first.
+void put_digits(char* out, uint64_t chunk) {
+  for (int i = 9; i >= 0; --i) {
+    out[i] = kAlphabet[chunk % 62];  // a division by a constant: a multiply, not a call
+    chunk /= 62;
+  }
+}
+
 std::string encode(std::string_view prefix, U128 value) {
+  // 62^10 fits in 64 bits: two 128-bit divisions split the value into 2 + 10 + 10 digits, and
+  // the digits come from 64-bit arithmetic (22 128-bit divisions cost thousands of
+  // instructions, and every message and attempt gets an id).
+  constexpr uint64_t kChunk = 839'299'365'868'340'224ULL;  // 62^10
   std::string out(prefix.size() + kEncodedLength, '0');
   prefix.copy(out.data(), prefix.size());
-  for (int i = kEncodedLength - 1; i >= 0; --i) {
-    out[prefix.size() + i] = kAlphabet[static_cast<size_t>(value % 62)];
-    value /= 62;
-  }
+  char* digits = out.data() + prefix.size();
+  const U128 high = value / kChunk;
+  put_digits(digits + 12, static_cast<uint64_t>(value % kChunk));
+  put_digits(digits + 2, static_cast<uint64_t>(high % kChunk));
+  const auto top = static_cast<uint64_t>(high / kChunk);  // < 62^2
+  digits[0] = kAlphabet[top / 62];
+  digits[1] = kAlphabet[top % 62];
   return out;
 }
 

@@ -44,5 +44,13 @@ TEST(Ids, OrderFollowsTimeAcrossEncodings) {
   EXPECT_EQ(id_time_ms(make_id("x_", 1234567, 1, 2)), 1234567);
 }
 
+TEST(Ids, EncodeAllBitsInBase62) {
+  EXPECT_EQ(make_id("x_", 0, 0, 0), "x_0000000000000000000000");
+  EXPECT_EQ(make_id("x_", 1, 0, 61), "x_0000000062iEp5bu9VZbtV");
+  EXPECT_EQ(make_id("x_", 1795668261000, 0x1234, 0x0123456789ABCDEFULL),
+            "x_035467aWeNNCXdEfVWTOL1");
+  EXPECT_EQ(make_id("x_", 0xFFFFFFFFFFFF, 0xFFFF, ~0ULL), "x_7n42DGM5Tflk9n8mt7Fhc7");
+}
+
 }  // namespace
 }  // namespace hookd

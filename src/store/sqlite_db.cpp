@@ -1,6 +1,17 @@
 #include "store/sqlite_db.h"
 
+#include <mutex>
+
 namespace hookd::sqlite {
+
+void initialize_library() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    // SQLITE_MISUSE when the library was initialized already: it then keeps its statistics.
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite3_initialize();
+  });
+}
 
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
   const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
@@ -60,6 +71,7 @@ std::string Statement::column_text(int col) const {
 }
 
 Connection::Connection(const std::string& path, const char* vfs) {
+  initialize_library();
   const int rc = sqlite3_open_v2(
       path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, vfs);
   if (rc != SQLITE_OK) {

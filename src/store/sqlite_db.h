@@ -12,6 +12,12 @@
 // Thin RAII wrappers over the SQLite C API, used by the SQLite store only.
 namespace hookd::sqlite {
 
+// Configures the SQLite library once per process, before anything initializes it: without
+// memory statistics, which take a process-wide mutex on every SQLite allocation (each
+// connection here is used by one thread at a time, so nothing else needs that lock). Called by
+// Connection and by VFS registration; harmless when SQLite was initialized earlier.
+void initialize_library();
+
 class Error final : public std::runtime_error {
  public:
   Error(int code, const std::string& what) : std::runtime_error(what), code_(code) {}

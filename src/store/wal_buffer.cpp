@@ -6,6 +6,8 @@
 #include <new>
 #include <vector>
 
+#include "store/sqlite_db.h"
+
 namespace hookd::sqlite {
 
 namespace {
@@ -227,6 +229,7 @@ sqlite3_vfs vfs{};
 const char* wal_buffer_vfs() {
   static std::once_flag once;
   std::call_once(once, [] {
+    initialize_library();  // before registering, which initializes SQLite
     real_vfs = sqlite3_vfs_find(nullptr);
     vfs.iVersion = 2;  // no xSetSystemCall and friends: they are for SQLite's own tests
     vfs.szOsFile = static_cast<int>(sizeof(File)) + real_vfs->szOsFile;
