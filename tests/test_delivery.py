@@ -546,3 +546,49 @@ def test_fan_out_sends_each_delivery_once(hookd_factory, receiver):
     copies = len(pairs) - len(set(pairs))
     assert len(set(pairs)) == total
     assert copies == 0, f"{copies} deliveries were sent more than once"
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_one_endpoints_backlog_is_shared_by_the_delivery_threads(hookd_factory, receiver,
+                                                                 tmp_path, threads):
+    """A restart's backlog for a single endpoint. With two delivery threads the endpoint's owner
+    lends requests to the other thread, which runs them on its own connections; every message
+    still goes out once and every outcome is recorded. With one thread nothing is lent."""
+    data = tmp_path / "backlog"
+    srv = hookd_factory(env={"HOOKD_ROLE": "api"}, data_dir=data)
+    api = srv.api()
+    app, et, ep = _setup(api, receiver.url())
+    messages = 300
+    session = requests.Session()
+    url = f"{srv.base_url}/api/v1/app/{app}/msg"
+    headers = {"Authorization": f"Bearer {srv.token}"}
+    for i in range(messages):
+        r = session.post(url, json={"eventType": et, "payload": {"i": i}}, headers=headers,
+                         timeout=10)
+        assert r.status_code == 202, r.text
+    time.sleep(0.5)
+    assert receiver.count() == 0, "role api delivered"
+    srv.stop()
+
+    srv = hookd_factory(env={"HOOKD_DELIVERY_THREADS": str(threads)}, data_dir=data)
+
+    def scrape():
+        return requests.get(srv.base_url + "/metrics", timeout=5).text
+
+    receiver.wait_for(messages, timeout=60)
+    wait_until(lambda: metric_value(scrape(), "hookd_delivery_queue_depth") == 0, 10,
+               what="every outcome recorded (nothing held)")
+    time.sleep(1)  # a copy would show up now
+    ids = [q.headers["webhook-id"] for q in receiver.snapshot()]
+    assert len(ids) == messages and len(set(ids)) == messages, \
+        f"{len(ids)} requests for {len(set(ids))} messages"
+    text = scrape()
+    assert metric_value(text, "hookd_deliveries_succeeded_total") == messages
+    lent = metric_value(text, "hookd_delivery_requests_lent_total")
+    if threads == 1:
+        assert lent == 0, text
+    else:
+        assert lent and lent > 0, "the second delivery thread ran none of the backlog"
+    attempts = srv.api().list_all(f"/api/v1/app/{app}/attempt/endpoint/{ep['id']}")
+    assert sorted(a["msgId"] for a in attempts) == sorted(ids)
+    assert all(a["status"] == 0 and a["responseStatusCode"] == 200 for a in attempts)

@@ -22,6 +22,9 @@ Dispatcher::Dispatcher(DispatcherOptions options, const Catalog& catalog, Store&
     workers_.push_back(std::make_unique<DeliveryWorker>(options_, catalog, store, metrics, observer,
                                                         [this] { wake_loader(); }));
   }
+  std::vector<DeliveryWorker*> all;
+  for (auto& w : workers_) all.push_back(w.get());
+  for (auto& w : workers_) w->set_peers(all);
 }
 
 Dispatcher::~Dispatcher() { stop(); }

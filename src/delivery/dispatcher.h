@@ -98,7 +98,9 @@ class DeliveryObserver {
 
 // Sends deliveries to receivers. Each endpoint belongs to one delivery thread (by hash), which
 // keeps a queue per endpoint with an in-flight cap, so a slow or dead endpoint only ever holds
-// its own slots and never delays another endpoint's deliveries.
+// its own slots and never delays another endpoint's deliveries. The HTTP exchange itself may
+// run on another delivery thread when that one is less busy (DeliveryWorker::lend); the owner
+// keeps every decision and records the outcome.
 //
 // The store is the queue; memory is a window onto it. New deliveries are handed over directly
 // after their commit. A loader thread pages through the store's due pending deliveries (at start:

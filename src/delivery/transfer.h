@@ -11,6 +11,8 @@
 
 namespace hookd {
 
+class DeliveryWorker;
+
 // One HTTP request to a receiver, and the libcurl handle that carries it. Transfers are pooled
 // by their delivery thread: the options that never change (callbacks, timeouts, protocols) are
 // set once when the handle is made, and only the URL, body and headers per request. The job's
@@ -45,6 +47,9 @@ struct Transfer {
   std::string refused_address;  // the address the SSRF policy refused
   bool body_too_large = false;
   int64_t started_steady_ms = 0;
+  // The delivery thread whose job this is: it prepared the request and takes the outcome,
+  // wherever the request runs (DeliveryWorker::lend).
+  DeliveryWorker* owner = nullptr;
 };
 
 // Sets the request: a signed POST of the job's message to the endpoint.

@@ -21,7 +21,9 @@ DeliveryWorker::DeliveryWorker(const DispatcherOptions& options, const Catalog& 
       on_shed_(std::move(on_shed)) {
   multi_ = curl_multi_init();
   curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
-  curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, static_cast<long>(options.worker_max_in_flight));
+  // Its own requests and those lent by the other threads (lend) keep their connections.
+  curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS,
+                    static_cast<long>(options.worker_max_in_flight) * std::max(1, options.threads));
 }
 
 DeliveryWorker::~DeliveryWorker() {
@@ -40,6 +42,79 @@ void DeliveryWorker::stop() {
   }
   curl_multi_wakeup(multi_);
   if (thread_.joinable()) thread_.join();
+}
+
+void DeliveryWorker::set_peers(std::vector<DeliveryWorker*> peers) {
+  peers_ = std::move(peers);
+  to_lend_.resize(peers_.size());
+  to_give_back_.resize(peers_.size());
+}
+
+void DeliveryWorker::lend(std::vector<Transfer*>&& transfers) {
+  bool first;
+  {
+    std::lock_guard lock(inbox_mu_);
+    first = lent_in_.empty();
+    lent_in_.insert(lent_in_.end(), transfers.begin(), transfers.end());
+  }
+  if (first) curl_multi_wakeup(multi_);
+}
+
+void DeliveryWorker::give_back(std::vector<std::pair<Transfer*, CURLcode>>&& finished) {
+  bool first;
+  {
+    std::lock_guard lock(inbox_mu_);
+    first = given_back_.empty();
+    given_back_.insert(given_back_.end(), finished.begin(), finished.end());
+  }
+  if (first) curl_multi_wakeup(multi_);
+}
+
+void DeliveryWorker::launch(Transfer* t) {
+  t->owner = this;
+  // A peer takes the request only when it runs at least two fewer: a thread never hands work
+  // to one as busy as itself, and both end up carrying an equal share of one endpoint.
+  size_t chosen = peers_.size();
+  int least = running_.load(std::memory_order_relaxed);
+  for (size_t i = 0; i < peers_.size(); ++i) {
+    if (peers_[i] == this) continue;
+    const int load = peers_[i]->running_.load(std::memory_order_relaxed);
+    if (load + 1 < least) {
+      least = load;
+      chosen = i;
+    }
+  }
+  if (chosen == peers_.size()) {
+    running_.fetch_add(1, std::memory_order_relaxed);
+    curl_multi_add_handle(multi_, t->easy);
+    return;
+  }
+  peers_[chosen]->running_.fetch_add(1, std::memory_order_relaxed);
+  to_lend_[chosen].push_back(t);
+  metrics_.delivery_requests_lent.fetch_add(1, std::memory_order_relaxed);
+}
+
+void DeliveryWorker::flush_lent() {
+  for (size_t i = 0; i < to_lend_.size(); ++i) {
+    if (to_lend_[i].empty()) continue;
+    peers_[i]->lend(std::move(to_lend_[i]));
+    to_lend_[i].clear();
+  }
+}
+
+void DeliveryWorker::ended(Transfer* t, CURLcode code) {
+  curl_multi_remove_handle(multi_, t->easy);
+  running_.fetch_sub(1, std::memory_order_relaxed);
+  if (t->owner == this) {
+    finish(t, code);
+    return;
+  }
+  for (size_t i = 0; i < peers_.size(); ++i) {
+    if (peers_[i] == t->owner) {
+      to_give_back_[i].emplace_back(t, code);
+      return;
+    }
+  }
 }
 
 void DeliveryWorker::post(std::vector<DeliveryJob>&& jobs) {
@@ -71,13 +146,21 @@ void DeliveryWorker::run() {
   std::vector<DeliveryJob> incoming;
   std::vector<std::pair<std::string, uint64_t>> released;
   std::vector<std::pair<Transfer*, CURLcode>> done;
+  std::vector<Transfer*> lent;
+  std::vector<std::pair<Transfer*, CURLcode>> returned;
   for (;;) {
     {
       std::lock_guard lock(inbox_mu_);
       if (stopping_) break;
       incoming.swap(inbox_);
       released.swap(released_);
+      lent.swap(lent_in_);
+      returned.swap(given_back_);
     }
+    for (Transfer* t : lent) curl_multi_add_handle(multi_, t->easy);  // counted by the lender
+    lent.clear();
+    for (const auto& [transfer, code] : returned) finish(transfer, code);
+    returned.clear();
     for (const auto& [key, seq] : released) settle(key, seq);
     released.clear();
     int64_t now = now_unix_ms();
@@ -90,6 +173,7 @@ void DeliveryWorker::run() {
     }
     undefer(now_steady_ms());
     start_transfers(now);
+    flush_lent();
 
     int running = 0;
     curl_multi_perform(multi_, &running);
@@ -102,13 +186,16 @@ void DeliveryWorker::run() {
       curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &transfer);
       done.emplace_back(transfer, m->data.result);
     }
-    for (const auto& [transfer, code] : done) {
-      curl_multi_remove_handle(multi_, transfer->easy);
-      finish(transfer, code);
-    }
+    for (const auto& [transfer, code] : done) ended(transfer, code);
     done.clear();
+    for (size_t i = 0; i < to_give_back_.size(); ++i) {
+      if (to_give_back_[i].empty()) continue;
+      peers_[i]->give_back(std::move(to_give_back_[i]));
+      to_give_back_[i].clear();
+    }
     now = now_unix_ms();
     start_transfers(now);
+    flush_lent();
 
     survey_stalls(now_steady_ms());
     int wait_ms = 1000;
@@ -401,7 +488,7 @@ bool DeliveryWorker::start_one(DeliveryJob&& job, std::vector<DeliveryJob>&& mor
   t->endpoint = std::move(endpoint);
   prepare_request(*t, now);
   t->started_steady_ms = now_steady_ms();
-  curl_multi_add_handle(multi_, t->easy);
+  launch(t);
   ++in_flight_;
   metrics_.deliveries_in_flight.fetch_add(1, std::memory_order_relaxed);
   return true;

@@ -32,8 +32,17 @@ class DeliveryWorker final {
 
   void start();
   void stop();
+  // The delivery threads that may run this one's requests, itself included; set before start.
+  void set_peers(std::vector<DeliveryWorker*> peers);
   // Thread-safe.
   void post(std::vector<DeliveryJob>&& jobs);
+  // Requests prepared by another delivery thread, to run on this one's multi handle: one busy
+  // endpoint (a backlog after a restart) would otherwise keep one thread at a full core while
+  // the other idles. The owner keeps the endpoint's queue, caps and circuit; this thread only
+  // carries the HTTP exchange and hands the finished transfer back. Thread-safe.
+  void lend(std::vector<Transfer*>&& transfers);
+  // Finished requests this thread lent out, with their libcurl result. Thread-safe.
+  void give_back(std::vector<std::pair<Transfer*, CURLcode>>&& finished);
   // Due jobs not started yet (posted or queued), leaving out those of stalled endpoints: ones
   // at their in-flight cap with no request finishing for a second (a receiver that hangs).
   // Their jobs wait on the receiver, not on this thread, so they must not hold the loader
@@ -98,6 +107,13 @@ class DeliveryWorker final {
   void open_circuit(const std::string& endpoint_id, Gate& gate, int64_t now_steady);
   void undefer(int64_t now_steady);
   void finish(Transfer* transfer, CURLcode code);
+  // Runs the transfer on the least loaded delivery thread: this one, or a peer (via to_lend_).
+  void launch(Transfer* transfer);
+  // Hands what launch() set aside to the peers, one inbox entry and wakeup per peer.
+  void flush_lent();
+  // Takes a transfer out of this thread's multi handle after it ended: finished here when this
+  // thread owns it, set aside for its owner otherwise.
+  void ended(Transfer* transfer, CURLcode code);
   void release(const DeliveryJob& job);
   // Releases the job and the rest of its batch.
   void release_batch(const DeliveryJob& job);
@@ -130,6 +146,8 @@ class DeliveryWorker final {
   std::vector<DeliveryJob> inbox_;
   // Keys whose outcome is now durable, with the commit sequence that made it so.
   std::vector<std::pair<std::string, uint64_t>> released_;
+  std::vector<Transfer*> lent_in_;                          // to run here (lend)
+  std::vector<std::pair<Transfer*, CURLcode>> given_back_;  // ours, finished elsewhere
   bool stopping_ = false;
 
   // Owned by the delivery thread.
@@ -146,7 +164,13 @@ class DeliveryWorker final {
   std::unordered_map<std::string, uint64_t> settled_;
   std::deque<std::pair<uint64_t, std::string>> settled_order_;
   std::vector<std::unique_ptr<Transfer>> idle_transfers_;
-  int in_flight_ = 0;
+  int in_flight_ = 0;  // requests this thread owns, wherever they run
+  // Requests on this thread's multi handle, its own and lent ones, counted by whoever decides
+  // where a request runs; the load that launch() balances.
+  std::atomic<int> running_{0};
+  std::vector<DeliveryWorker*> peers_;           // constant after start
+  std::vector<std::vector<Transfer*>> to_lend_;  // by peer index, until flush_lent
+  std::vector<std::vector<std::pair<Transfer*, CURLcode>>> to_give_back_;  // by peer index
 };
 
 }  // namespace hookd

@@ -37,6 +37,10 @@ std::string Metrics::render_prometheus(size_t store_queue_depth, uint64_t store_
         delivery_queue_depth.load());
   gauge("hookd_deliveries_in_flight", "Delivery requests currently in flight.",
         deliveries_in_flight.load());
+  counter("hookd_delivery_requests_lent_total",
+          "Delivery requests run by a delivery thread other than their endpoint's (a busy "
+          "endpoint's work shared out).",
+          delivery_requests_lent.load());
   gauge("hookd_store_write_queue_depth", "Writes waiting for the next group commit.",
         static_cast<int64_t>(store_queue_depth));
   counter("hookd_store_commits_total",

@@ -22,6 +22,8 @@ class Metrics final {
   std::atomic<uint64_t> attempts_failed{0};
   std::atomic<int64_t> delivery_queue_depth{0};  // deliveries held by the dispatcher
   std::atomic<int64_t> deliveries_in_flight{0};
+  // Requests run by a delivery thread other than their endpoint's (DeliveryWorker::lend).
+  std::atomic<uint64_t> delivery_requests_lent{0};
 
   // Time from a message's acceptance to a receiver's 2xx.
   void observe_delivery_latency(double seconds);
