@@ -521,6 +521,17 @@ def test_metrics_count_accepted_messages(hookd, api, receiver):
 # ---- at-least-once without needless copies ---------------------------------------------------
 
 
+def _post_many(srv, app, et, count):
+    """Posts `count` messages {"i": n} over one kept-alive connection; each must get a 202."""
+    session = requests.Session()
+    url = f"{srv.base_url}/api/v1/app/{app}/msg"
+    headers = {"Authorization": f"Bearer {srv.token}"}
+    for i in range(count):
+        r = session.post(url, json={"eventType": et, "payload": {"i": i}}, headers=headers,
+                         timeout=10)
+        assert r.status_code == 202, r.text
+
+
 def test_fan_out_sends_each_delivery_once(hookd_factory, receiver):
     """In normal operation (no crash, no failure) every (message, endpoint) pair is sent exactly
     once, even while the loader rescans the store for due deliveries under load."""
@@ -532,13 +543,7 @@ def test_fan_out_sends_each_delivery_once(hookd_factory, receiver):
     for i in range(endpoints):
         api.create_endpoint(app, receiver.url(f"/fan/{i}"))
     messages = 700
-    session = requests.Session()
-    url = f"{srv.base_url}/api/v1/app/{app}/msg"
-    headers = {"Authorization": f"Bearer {srv.token}"}
-    for i in range(messages):
-        r = session.post(url, json={"eventType": et, "payload": {"i": i}}, headers=headers,
-                         timeout=10)
-        assert r.status_code == 202, r.text
+    _post_many(srv, app, et, messages)
     total = messages * endpoints
     receiver.wait_for(total, timeout=60)
     time.sleep(3)  # past a loader rescan (2 s): a stale re-read would show up as a copy now
@@ -559,13 +564,7 @@ def test_one_endpoints_backlog_is_shared_by_the_delivery_threads(hookd_factory, 
     api = srv.api()
     app, et, ep = _setup(api, receiver.url())
     messages = 300
-    session = requests.Session()
-    url = f"{srv.base_url}/api/v1/app/{app}/msg"
-    headers = {"Authorization": f"Bearer {srv.token}"}
-    for i in range(messages):
-        r = session.post(url, json={"eventType": et, "payload": {"i": i}}, headers=headers,
-                         timeout=10)
-        assert r.status_code == 202, r.text
+    _post_many(srv, app, et, messages)
     time.sleep(0.5)
     assert receiver.count() == 0, "role api delivered"
     srv.stop()
