@@ -41,6 +41,7 @@ void Dispatcher::stop() {
   }
   loader_cv_.notify_all();
   if (loader_.joinable()) loader_.join();
+  for (auto& w : workers_) w->request_stop();
   for (auto& w : workers_) w->stop();
 }
 

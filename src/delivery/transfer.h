@@ -47,6 +47,7 @@ struct Transfer {
   std::string refused_address;  // the address the SSRF policy refused
   bool body_too_large = false;
   int64_t started_steady_ms = 0;
+  int64_t ended_steady_ms = 0;  // set by the thread that ran the request
   // The delivery thread whose job this is: it prepared the request and takes the outcome,
   // wherever the request runs (DeliveryWorker::lend).
   DeliveryWorker* owner = nullptr;

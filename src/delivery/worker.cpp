@@ -21,9 +21,10 @@ DeliveryWorker::DeliveryWorker(const DispatcherOptions& options, const Catalog& 
       on_shed_(std::move(on_shed)) {
   multi_ = curl_multi_init();
   curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
-  // Its own requests and those lent by the other threads (lend) keep their connections.
+  // launch() keeps the threads' loads within one request of each other, so a thread runs
+  // at most about its own cap plus one per peer.
   curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS,
-                    static_cast<long>(options.worker_max_in_flight) * std::max(1, options.threads));
+                    static_cast<long>(options.worker_max_in_flight + std::max(1, options.threads)));
 }
 
 DeliveryWorker::~DeliveryWorker() {
@@ -35,12 +36,16 @@ void DeliveryWorker::start() {
   thread_ = std::thread([this] { run(); });
 }
 
-void DeliveryWorker::stop() {
+void DeliveryWorker::request_stop() {
   {
     std::lock_guard lock(inbox_mu_);
     stopping_ = true;
   }
   curl_multi_wakeup(multi_);
+}
+
+void DeliveryWorker::stop() {
+  request_stop();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -103,6 +108,7 @@ void DeliveryWorker::flush_lent() {
 }
 
 void DeliveryWorker::ended(Transfer* t, CURLcode code) {
+  t->ended_steady_ms = now_steady_ms();  // here: a lent request's way back is not its duration
   curl_multi_remove_handle(multi_, t->easy);
   running_.fetch_sub(1, std::memory_order_relaxed);
   if (t->owner == this) {
@@ -581,7 +587,7 @@ void DeliveryWorker::finish(Transfer* raw, CURLcode code) {
   } else {
     response = curl_easy_strerror(code);
   }
-  const int64_t duration_ms = now_steady_ms() - t->started_steady_ms;
+  const int64_t duration_ms = t->ended_steady_ms - t->started_steady_ms;
   const bool gone = outcome.status_code == 410;
   // The endpoint's own schedule, when it has one (docs/endpoint-options.md).
   RetrySchedule own_schedule;

@@ -31,6 +31,9 @@ class DeliveryWorker final {
   ~DeliveryWorker();
 
   void start();
+  // Asks the thread to stop and returns; stop() also waits for it. The dispatcher asks every
+  // thread first, so none keeps lending to or running for one that has already stopped.
+  void request_stop();
   void stop();
   // The delivery threads that may run this one's requests, itself included; set before start.
   void set_peers(std::vector<DeliveryWorker*> peers);
