@@ -55,24 +55,40 @@ void DeliveryWorker::set_peers(std::vector<DeliveryWorker*> peers) {
   to_give_back_.resize(peers_.size());
 }
 
-void DeliveryWorker::lend(std::vector<Transfer*>&& transfers) {
+template <typename T>
+void DeliveryWorker::hand_in(std::vector<T>& box, std::vector<T>&& items) {
   bool first;
   {
     std::lock_guard lock(inbox_mu_);
-    first = lent_in_.empty();
-    lent_in_.insert(lent_in_.end(), transfers.begin(), transfers.end());
+    first = box.empty();
+    if (first) {
+      box = std::move(items);
+    } else {
+      box.insert(box.end(), std::make_move_iterator(items.begin()),
+                 std::make_move_iterator(items.end()));
+    }
   }
+  // The thread takes every box after each wakeup: a non-empty box already has one on its way
+  // (the writer hands over a commit's messages one by one, each would be a syscall).
   if (first) curl_multi_wakeup(multi_);
 }
 
-void DeliveryWorker::give_back(std::vector<std::pair<Transfer*, CURLcode>>&& finished) {
-  bool first;
-  {
-    std::lock_guard lock(inbox_mu_);
-    first = given_back_.empty();
-    given_back_.insert(given_back_.end(), finished.begin(), finished.end());
+template <typename T>
+void DeliveryWorker::hand_out(std::vector<std::vector<T>>& by_peer,
+                              void (DeliveryWorker::*into)(std::vector<T>&&)) {
+  for (size_t i = 0; i < by_peer.size(); ++i) {
+    if (by_peer[i].empty()) continue;
+    (peers_[i]->*into)(std::move(by_peer[i]));
+    by_peer[i].clear();
   }
-  if (first) curl_multi_wakeup(multi_);
+}
+
+void DeliveryWorker::lend(std::vector<Transfer*>&& transfers) {
+  hand_in(lent_in_, std::move(transfers));
+}
+
+void DeliveryWorker::give_back(std::vector<std::pair<Transfer*, CURLcode>>&& finished) {
+  hand_in(given_back_, std::move(finished));
 }
 
 void DeliveryWorker::launch(Transfer* t) {
@@ -99,14 +115,6 @@ void DeliveryWorker::launch(Transfer* t) {
   metrics_.delivery_requests_lent.fetch_add(1, std::memory_order_relaxed);
 }
 
-void DeliveryWorker::flush_lent() {
-  for (size_t i = 0; i < to_lend_.size(); ++i) {
-    if (to_lend_[i].empty()) continue;
-    peers_[i]->lend(std::move(to_lend_[i]));
-    to_lend_[i].clear();
-  }
-}
-
 void DeliveryWorker::ended(Transfer* t, CURLcode code) {
   t->ended_steady_ms = now_steady_ms();  // here: a lent request's way back is not its duration
   curl_multi_remove_handle(multi_, t->easy);
@@ -125,19 +133,7 @@ void DeliveryWorker::ended(Transfer* t, CURLcode code) {
 
 void DeliveryWorker::post(std::vector<DeliveryJob>&& jobs) {
   backlog_.fetch_add(jobs.size(), std::memory_order_relaxed);
-  bool first;
-  {
-    std::lock_guard lock(inbox_mu_);
-    first = inbox_.empty();
-    if (first) {
-      inbox_ = std::move(jobs);
-    } else {
-      for (auto& job : jobs) inbox_.push_back(std::move(job));
-    }
-  }
-  // The thread takes the whole inbox after every wakeup: a non-empty inbox already has one on
-  // its way (the writer hands over a commit's messages one by one, each would be a syscall).
-  if (first) curl_multi_wakeup(multi_);
+  hand_in(inbox_, std::move(jobs));
 }
 
 std::string DeliveryWorker::key_of(const DeliveryJob& job) {
@@ -179,7 +175,7 @@ void DeliveryWorker::run() {
     }
     undefer(now_steady_ms());
     start_transfers(now);
-    flush_lent();
+    hand_out(to_lend_, &DeliveryWorker::lend);
 
     int running = 0;
     curl_multi_perform(multi_, &running);
@@ -194,14 +190,10 @@ void DeliveryWorker::run() {
     }
     for (const auto& [transfer, code] : done) ended(transfer, code);
     done.clear();
-    for (size_t i = 0; i < to_give_back_.size(); ++i) {
-      if (to_give_back_[i].empty()) continue;
-      peers_[i]->give_back(std::move(to_give_back_[i]));
-      to_give_back_[i].clear();
-    }
+    hand_out(to_give_back_, &DeliveryWorker::give_back);
     now = now_unix_ms();
     start_transfers(now);
-    flush_lent();
+    hand_out(to_lend_, &DeliveryWorker::lend);
 
     survey_stalls(now_steady_ms());
     int wait_ms = 1000;

@@ -112,8 +112,14 @@ class DeliveryWorker final {
   void finish(Transfer* transfer, CURLcode code);
   // Runs the transfer on the least loaded delivery thread: this one, or a peer (via to_lend_).
   void launch(Transfer* transfer);
-  // Hands what launch() set aside to the peers, one inbox entry and wakeup per peer.
-  void flush_lent();
+  // Appends `items` to one of this thread's inbox boxes (under inbox_mu_) and wakes the thread
+  // when the box was empty.
+  template <typename T>
+  void hand_in(std::vector<T>& box, std::vector<T>&& items);
+  // Hands what was set aside per peer (to_lend_, to_give_back_) to the peers, one call each.
+  template <typename T>
+  void hand_out(std::vector<std::vector<T>>& by_peer,
+                void (DeliveryWorker::*into)(std::vector<T>&&));
   // Takes a transfer out of this thread's multi handle after it ended: finished here when this
   // thread owns it, set aside for its owner otherwise.
   void ended(Transfer* transfer, CURLcode code);
@@ -172,7 +178,7 @@ class DeliveryWorker final {
   // where a request runs; the load that launch() balances.
   std::atomic<int> running_{0};
   std::vector<DeliveryWorker*> peers_;           // constant after start
-  std::vector<std::vector<Transfer*>> to_lend_;  // by peer index, until flush_lent
+  std::vector<std::vector<Transfer*>> to_lend_;  // by peer index, until hand_out
   std::vector<std::vector<std::pair<Transfer*, CURLcode>>> to_give_back_;  // by peer index
 };
 
