@@ -18,6 +18,9 @@
 #      ceiling A = wrk -t2 -c64 POSTing a ~1 KB JSON body, requests/s.
 #   2. bench/curl_ceiling.c (compiled here): one thread, one libcurl multi handle, 64 POSTs of
 #      the same body in flight to nginx: ceiling B, requests/s.
+#      Both ceilings are measured again after the scenarios they bound (A after ingest and after
+#      end to end, B after drain and after fan-out): each ratio divides by the mean of the
+#      measurements just before and just after its scenario, as the machine drifts within a run.
 #   3. ingest: hookd with HOOKD_ROLE=api (accepts, does not deliver), event type bench.event,
 #      one app, one endpoint pointing at nginx; wrk POSTs {"eventType":"bench.event",
 #      "payload":{...1 KB...}} to /api/v1/app/{app}/msg. Figure: 202 responses/s (anything
@@ -46,7 +49,8 @@
 #      (full 1,000, quick 100), each with 10 endpoints, endpoint k subscribed to t.k only,
 #      created through the API by bench/populate.py (8 connections). wrk (bench/scale.lua) POSTs
 #      each message to a random app uid with a random event type: each matches one endpoint.
-#      Figure: 202 responses/s, p50/p99. Ratio to the ingest figure of step 3.
+#      Figure: 202 responses/s, p50/p99. Ratio to the 1-endpoint ingest figure, measured
+#      again (fresh hookd, as in step 3) right before and right after this step: their mean.
 #   9. memory: fresh hookd, role api, one endpoint at nginx; N messages (full 1,000,000, quick
 #      50,000) posted by the libcurl loop, 64 in flight; stopped, restarted with role all on
 #      the same data dir. Figures: VmHWM (peak RSS) of the restarted process once every
@@ -307,33 +311,54 @@ wrk_run() {
     return $rc
 }
 
-# ---------------------------------------------------------------- 1. nginx ceiling
-log "nginx ceiling: wrk -t$WRK_THREADS -c$CONNS, ${WARM}s warm-up + ${DUR}s"
-wrk_run nginx_warm "$NGINX_URL/sink" 200 "" "$WARM" >/dev/null
-if wrk_run nginx "$NGINX_URL/sink" 200 "" "$DUR"; then
-    R[nginx_rps]=$(kv "$TMP/nginx.out" WRK ok_rps)
-    R[nginx_p50]=$(kv "$TMP/nginx.out" WRK p50_ms)
-    R[nginx_p99]=$(kv "$TMP/nginx.out" WRK p99_ms)
-    bad=$(kv "$TMP/nginx.out" WRK unexpected)
-    [ "${bad:-0}" != 0 ] && note "nginx: $bad responses were not 200 ($(kv "$TMP/nginx.out" WRK first_unexpected))"
-    log "nginx: $(fmt_num "${R[nginx_rps]}") req/s"
-else
-    fail "nginx ceiling: wrk did not report"
-fi
+# ---------------------------------------------------------------- ceilings
+# The machine's speed drifts within a run (other work on the shared cores), so each ceiling is
+# measured more than once: at the start, and again right after each scenario it bounds. A
+# scenario's ratio uses the mean of the measurements just before and just after it.
 
-# ---------------------------------------------------------------- 2. libcurl multi ceiling
-log "libcurl multi ceiling: 1 thread, $CONNS in flight, ${DUR}s"
-run_bounded $((DUR + 30)) "$TMP/curl.out" "$CURL_CEILING" -d "$DUR" -c "$CONNS" -b "$BODY" \
-    -s 200 "$NGINX_URL/sink"
-if grep -q '^CURL ' "$TMP/curl.out"; then
-    R[curl_rps]=$(kv "$TMP/curl.out" CURL ok_rps)
-    bad=$(( $(kvn "$TMP/curl.out" CURL bad) + $(kvn "$TMP/curl.out" CURL errors) ))
-    [ "$bad" != 0 ] && note "curl_ceiling: $bad failed requests ($(kv "$TMP/curl.out" CURL first_bad))"
-    log "libcurl loop: $(fmt_num "${R[curl_rps]}") req/s"
-else
-    cat "$TMP/curl.out.err" >&2
-    fail "libcurl ceiling: curl_ceiling did not report"
-fi
+# ceiling_a K: nginx answering wrk, ${WARM}s warm-up + ${DUR}s; R[a_K] req/s (K=1: also p50/p99)
+ceiling_a() {
+    local k=$1 bad
+    log "ceiling A ($k): nginx, wrk -t$WRK_THREADS -c$CONNS, ${WARM}s warm-up + ${DUR}s"
+    wrk_run "nginx_warm_$k" "$NGINX_URL/sink" 200 "" "$WARM" >/dev/null
+    if wrk_run "nginx_$k" "$NGINX_URL/sink" 200 "" "$DUR"; then
+        R[a_$k]=$(kv "$TMP/nginx_$k.out" WRK ok_rps)
+        R[a_${k}_p50]=$(kv "$TMP/nginx_$k.out" WRK p50_ms)
+        R[a_${k}_p99]=$(kv "$TMP/nginx_$k.out" WRK p99_ms)
+        bad=$(kv "$TMP/nginx_$k.out" WRK unexpected)
+        [ "${bad:-0}" != 0 ] && note "nginx ($k): $bad responses were not 200 ($(kv "$TMP/nginx_$k.out" WRK first_unexpected))"
+        log "nginx ($k): $(fmt_num "${R[a_$k]}") req/s"
+    else
+        fail "ceiling A ($k): wrk did not report"
+    fi
+}
+
+# ceiling_b K: the libcurl multi loop, 1 thread, $CONNS in flight, ${DUR}s; R[b_K] req/s
+ceiling_b() {
+    local k=$1 bad
+    log "ceiling B ($k): libcurl multi loop, 1 thread, $CONNS in flight, ${DUR}s"
+    run_bounded $((DUR + 30)) "$TMP/curl_$k.out" "$CURL_CEILING" -d "$DUR" -c "$CONNS" -b "$BODY" \
+        -s 200 "$NGINX_URL/sink"
+    if grep -q '^CURL ' "$TMP/curl_$k.out"; then
+        R[b_$k]=$(kv "$TMP/curl_$k.out" CURL ok_rps)
+        bad=$(( $(kvn "$TMP/curl_$k.out" CURL bad) + $(kvn "$TMP/curl_$k.out" CURL errors) ))
+        [ "$bad" != 0 ] && note "curl_ceiling ($k): $bad failed requests ($(kv "$TMP/curl_$k.out" CURL first_bad))"
+        log "libcurl loop ($k): $(fmt_num "${R[b_$k]}") req/s"
+    else
+        cat "$TMP/curl_$k.out.err" >&2
+        fail "ceiling B ($k): curl_ceiling did not report"
+    fi
+}
+
+# mean_of VALUE...: the mean of the non-empty values (empty when there is none)
+mean_of() {
+    "$PY" -c 'import sys
+v = [float(x) for x in sys.argv[1:] if x]
+print(sum(v) / len(v) if v else "")' "$@"
+}
+
+ceiling_a 1
+ceiling_b 1
 
 # ---------------------------------------------------------------- hookd helpers
 TOKEN="bench_$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
@@ -523,29 +548,45 @@ check_overshoot() {
     fi
 }
 
+# wrk_window NAME URL [SCRIPT]: on the running hookd, wrk ${WARM}s warm-up + ${DUR}s POSTing
+# to URL (SCRIPT: default bench/post.lua), every response expected 202; sets R[NAME_rps],
+# R[NAME_p50], R[NAME_p99] and notes any other status or socket error
+wrk_window() {
+    local name=$1 url=$2 script=${3:-$BENCH_DIR/post.lua} bad errs x
+    log "$name: wrk -t$WRK_THREADS -c$CONNS POST $url, ${WARM}s warm-up + ${DUR}s"
+    wrk_run "${name}_warm" "$url" 202 "$TOKEN" "$WARM" "$script" >/dev/null
+    if ! wrk_run "$name" "$url" 202 "$TOKEN" "$DUR" "$script"; then
+        fail "$name: wrk did not report"
+        return 1
+    fi
+    R[${name}_rps]=$(kv "$TMP/$name.out" WRK ok_rps)
+    R[${name}_p50]=$(kv "$TMP/$name.out" WRK p50_ms)
+    R[${name}_p99]=$(kv "$TMP/$name.out" WRK p99_ms)
+    bad=$(kv "$TMP/$name.out" WRK unexpected)
+    errs=0
+    for x in connect_errors read_errors write_errors timeouts; do
+        errs=$((errs + $(kvn "$TMP/$name.out" WRK $x)))
+    done
+    [ "${bad:-0}" != 0 ] && note "$name: $bad responses were not 202, first: $(kv "$TMP/$name.out" WRK first_unexpected)"
+    [ "$errs" != 0 ] && note "$name: $errs socket errors/timeouts in wrk"
+    [ "$(kv "$TMP/$name.out" WRK expected)" = 0 ] && fail "$name: no 202 at all"
+    log "$name: $(fmt_num "${R[${name}_rps]}") msg/s accepted, p50 ${R[${name}_p50]} ms, p99 ${R[${name}_p99]} ms"
+}
+
+# ingest_beside NAME: a fresh hookd (role api) set up as for the ingest scenario, one wrk
+# window (wrk_window NAME): the scale scenario's ceiling, measured right before and after it
+ingest_beside() {
+    if hookd_start "$1" "$TMP/data-$1" api && hookd_setup; then
+        wrk_window "$1" "$HOOKD_URL/api/v1/app/$APP_ID/msg"
+    fi
+    hookd_stop "$1"
+}
+
 # ---------------------------------------------------------------- 3. ingest (delivery paused)
 INGEST_DATA="$TMP/data-ingest"
 PENDING=""
 if hookd_start ingest "$INGEST_DATA" api && hookd_setup; then
-    MSG_URL="$HOOKD_URL/api/v1/app/$APP_ID/msg"
-    log "ingest: wrk -t$WRK_THREADS -c$CONNS POST $MSG_URL, ${WARM}s warm-up + ${DUR}s"
-    wrk_run ingest_warm "$MSG_URL" 202 "$TOKEN" "$WARM" >/dev/null
-    if wrk_run ingest "$MSG_URL" 202 "$TOKEN" "$DUR"; then
-        R[ingest_rps]=$(kv "$TMP/ingest.out" WRK ok_rps)
-        R[ingest_p50]=$(kv "$TMP/ingest.out" WRK p50_ms)
-        R[ingest_p99]=$(kv "$TMP/ingest.out" WRK p99_ms)
-        bad=$(kv "$TMP/ingest.out" WRK unexpected)
-        errs=0
-        for k in connect_errors read_errors write_errors timeouts; do
-            errs=$((errs + $(kvn "$TMP/ingest.out" WRK $k)))
-        done
-        [ "${bad:-0}" != 0 ] && note "ingest: $bad responses were not 202, first: $(kv "$TMP/ingest.out" WRK first_unexpected)"
-        [ "$errs" != 0 ] && note "ingest: $errs socket errors/timeouts in wrk"
-        [ "$(kv "$TMP/ingest.out" WRK expected)" = 0 ] && fail "ingest: no 202 at all"
-        log "ingest: $(fmt_num "${R[ingest_rps]}") msg/s accepted, p50 ${R[ingest_p50]} ms, p99 ${R[ingest_p99]} ms"
-    else
-        fail "ingest: wrk did not report"
-    fi
+    wrk_window ingest "$HOOKD_URL/api/v1/app/$APP_ID/msg"
     # every 202 so far (test message + warm-up + run) is a pending delivery
     sent=$(( 1 + $(kvn "$TMP/ingest_warm.out" WRK expected) + $(kvn "$TMP/ingest.out" WRK expected) ))
     accepted=$(metric hookd_messages_accepted_total)
@@ -569,6 +610,7 @@ if hookd_start ingest "$INGEST_DATA" api && hookd_setup; then
         note "ingest: role api delivered $delivered messages (expected none)"
 fi
 hookd_stop ingest
+ceiling_a 2   # after ingest (whose ceiling is the mean of A 1 and A 2)
 
 # ---------------------------------------------------------------- 4. drain after restart
 if [ -n "$PENDING" ] && [ "$PENDING" -gt 0 ]; then
@@ -603,6 +645,8 @@ if [ -n "$PENDING" ] && [ "$PENDING" -gt 0 ]; then
 else
     fail "drain: skipped (nothing was accepted in the ingest scenario)"
 fi
+
+ceiling_b 2   # after drain (B 1 and B 2)
 
 # ---------------------------------------------------------------- 5. end to end
 # e2e_latency: on the running e2e instance, a second app whose endpoint is nginx's logging
@@ -706,6 +750,7 @@ if hookd_start e2e "$TMP/data-e2e" all && hookd_setup; then
     fi
 fi
 hookd_stop e2e
+ceiling_a 3   # after end to end (A 2 and A 3)
 
 # ---------------------------------------------------------------- helpers for steps 6-9
 # populate NAME FILE: create the objects listed in FILE (see bench/populate.py) on the running
@@ -790,6 +835,7 @@ if hookd_start fanout "$TMP/data-fanout" all; then
     fi
 fi
 hookd_stop fanout
+ceiling_b 3   # after fan-out (B 2 and B 3)
 
 # ---------------------------------------------------------------- 7. isolation
 # a TCP server on 127.0.0.1 that accepts every connection, reads and discards what it gets, and
@@ -907,6 +953,8 @@ stop_pid "$SILENT_PID" TERM 2
 SILENT_PID=""
 
 # ---------------------------------------------------------------- 8. scale
+# its ceiling, the 1-endpoint ingest figure, measured again right before and right after it
+ingest_beside ingest_2
 SCALE_EPS=$((SCALE_APPS * SCALE_PER_APP))
 if hookd_start scale "$TMP/data-scale" api; then
     {
@@ -945,32 +993,17 @@ if hookd_start scale "$TMP/data-scale" api; then
         fi
         if [ "$scale_ok" = 1 ]; then
             export BENCH_APPS=$SCALE_APPS BENCH_TYPES=$SCALE_PER_APP BENCH_APP_PREFIX=s BENCH_TYPE_PREFIX=t.
-            log "scale: wrk -t$WRK_THREADS -c$CONNS POST to random apps and event types, ${WARM}s warm-up + ${DUR}s"
-            wrk_run scale_warm "$HOOKD_URL/" 202 "$TOKEN" "$WARM" "$BENCH_DIR/scale.lua" >/dev/null
-            if wrk_run scale "$HOOKD_URL/" 202 "$TOKEN" "$DUR" "$BENCH_DIR/scale.lua"; then
-                R[scale_rps]=$(kv "$TMP/scale.out" WRK ok_rps)
-                R[scale_p50]=$(kv "$TMP/scale.out" WRK p50_ms)
-                R[scale_p99]=$(kv "$TMP/scale.out" WRK p99_ms)
-                bad=$(kv "$TMP/scale.out" WRK unexpected)
-                errs=0
-                for x in connect_errors read_errors write_errors timeouts; do
-                    errs=$((errs + $(kvn "$TMP/scale.out" WRK $x)))
-                done
-                [ "${bad:-0}" != 0 ] && note "scale: $bad responses were not 202, first: $(kv "$TMP/scale.out" WRK first_unexpected)"
-                [ "$errs" != 0 ] && note "scale: $errs socket errors/timeouts in wrk"
-                [ "$(kv "$TMP/scale.out" WRK expected)" = 0 ] && fail "scale: no 202 at all"
-                log "scale: $(fmt_num "${R[scale_rps]}") msg/s accepted, p50 ${R[scale_p50]} ms, p99 ${R[scale_p99]} ms"
+            if wrk_window scale "$HOOKD_URL/" "$BENCH_DIR/scale.lua"; then
                 sent=$(( 1 + $(kvn "$TMP/scale_warm.out" WRK expected) + $(kvn "$TMP/scale.out" WRK expected) ))
                 accepted=$(metric hookd_messages_accepted_total)
                 [ -n "$accepted" ] && [ "$accepted" -lt "$sent" ] &&
                     note "scale: /metrics hookd_messages_accepted_total=$accepted but clients saw $sent responses 202"
-            else
-                fail "scale: wrk did not report"
             fi
         fi
     fi
 fi
 hookd_stop scale
+ingest_beside ingest_3
 
 # ---------------------------------------------------------------- 9. memory
 MEM_DATA="$TMP/data-mem"
@@ -1030,6 +1063,13 @@ fi
 
 # ---------------------------------------------------------------- table
 n() { fmt_num "${R[$1]:-}"; }
+# each ratio's ceiling: the mean of the measurements just before and just after the scenario
+R[ceil_ingest]=$(mean_of "${R[a_1]:-}" "${R[a_2]:-}")
+R[ceil_drain]=$(mean_of "${R[b_1]:-}" "${R[b_2]:-}")
+R[ceil_e2e]=$(mean_of "${R[a_2]:-}" "${R[a_3]:-}")
+R[ceil_fan]=$(mean_of "${R[b_2]:-}" "${R[b_3]:-}")
+R[ceil_scale]=$(mean_of "${R[ingest_2_rps]:-}" "${R[ingest_3_rps]:-}")
+beside() { echo "$1 $(n "$2") (mean of $(n "$3") before, $(n "$4") after)"; }
 ms() { "$PY" -c 'import sys; v=sys.argv[1]; print(f"{float(v):.2f}" if v else "n/a")' "${R[$1]:-}"; }
 {
     echo
@@ -1038,13 +1078,13 @@ ms() { "$PY" -c 'import sys; v=sys.argv[1]; print(f"{float(v):.2f}" if v else "n
     echo
     echo "| scenario | figure | ceiling | ratio | target |"
     echo "|---|---|---|---|---|"
-    echo "| ceiling A: nginx \`return 200\`, 1 KB POST (wrk) | $(n nginx_rps) req/s (p50 $(ms nginx_p50) ms, p99 $(ms nginx_p99) ms) | — | — | — |"
-    echo "| ceiling B: libcurl multi loop to nginx, 1 thread, $CONNS in flight | $(n curl_rps) req/s | — | — | — |"
-    echo "| ingest: POST /msg, 1 KB payload, 1 endpoint, delivery paused | $(n ingest_rps) msg/s accepted (p50 $(ms ingest_p50) ms, p99 $(ms ingest_p99) ms) | A $(n nginx_rps) | $(ratio "${R[ingest_rps]:-}" "${R[nginx_rps]:-}") | >= 0.35 |"
-    echo "| drain: $(n drain_n) pending deliveries after restart | $(n drain_rps) deliveries/s (first after ${R[drain_first]:-n/a} s) | B $(n curl_rps) | $(ratio "${R[drain_rps]:-}" "${R[curl_rps]:-}") | >= 0.7 |"
-    echo "| end to end: $(n e2e_n) messages posted and delivered to nginx | $(n e2e_rps) msg/s delivered (accepted at $(n e2e_post_rps)/s) | A $(n nginx_rps) | $(ratio "${R[e2e_rps]:-}" "${R[nginx_rps]:-}") | >= 0.15 |"
+    echo "| ceiling A: nginx \`return 200\`, 1 KB POST (wrk); A 1 at the start, A 2 after ingest, A 3 after end to end | A 1 $(n a_1) req/s (p50 $(ms a_1_p50) ms, p99 $(ms a_1_p99) ms); A 2 $(n a_2); A 3 $(n a_3) | — | — | — |"
+    echo "| ceiling B: libcurl multi loop to nginx, 1 thread, $CONNS in flight; B 1 at the start, B 2 after drain, B 3 after fan-out | B 1 $(n b_1) req/s; B 2 $(n b_2); B 3 $(n b_3) | — | — | — |"
+    echo "| ingest: POST /msg, 1 KB payload, 1 endpoint, delivery paused | $(n ingest_rps) msg/s accepted (p50 $(ms ingest_p50) ms, p99 $(ms ingest_p99) ms) | $(beside A ceil_ingest a_1 a_2) | $(ratio "${R[ingest_rps]:-}" "${R[ceil_ingest]:-}") | >= 0.35 |"
+    echo "| drain: $(n drain_n) pending deliveries after restart | $(n drain_rps) deliveries/s (first after ${R[drain_first]:-n/a} s) | $(beside B ceil_drain b_1 b_2) | $(ratio "${R[drain_rps]:-}" "${R[ceil_drain]:-}") | >= 0.7 |"
+    echo "| end to end: $(n e2e_n) messages posted and delivered to nginx | $(n e2e_rps) msg/s delivered (accepted at $(n e2e_post_rps)/s) | $(beside A ceil_e2e a_2 a_3) | $(ratio "${R[e2e_rps]:-}" "${R[ceil_e2e]:-}") | >= 0.15 |"
     echo "| end to end latency at half that rate ($(n lat_rate) msg/s): POST start to nginx receipt | p50 ${R[lat_p50]:-n/a} ms, p99 ${R[lat_p99]:-n/a} ms (the POST itself: p50 $(ms lat_post_p50) ms, p99 $(ms lat_post_p99) ms) | — | — | p99 <= 50 ms |"
-    echo "| fan-out: $(fmt_num "$FAN_M") messages to 1 app with $FAN_EPS endpoints (nginx), $(n fan_n) deliveries | $(n fan_rps) deliveries/s (all after ${R[fan_secs]:-n/a} s; POSTs accepted at $(n fan_post_rps)/s) | B $(n curl_rps) | $(ratio "${R[fan_rps]:-}" "${R[curl_rps]:-}") | >= 0.7 |"
+    echo "| fan-out: $(fmt_num "$FAN_M") messages to 1 app with $FAN_EPS endpoints (nginx), $(n fan_n) deliveries | $(n fan_rps) deliveries/s (all after ${R[fan_secs]:-n/a} s; POSTs accepted at $(n fan_post_rps)/s) | $(beside B ceil_fan b_2 b_3) | $(ratio "${R[fan_rps]:-}" "${R[ceil_fan]:-}") | >= 0.7 |"
     if [ "$QUICK" = 1 ]; then
         echo "| isolation: 10 endpoints, 1 never answers (timeout $((ISO_TIMEOUT_MS / 1000)) s); $(fmt_num "$ISO_M") messages, $(n iso_n) deliveries to the 9 healthy ones | $(n iso_with_rps) deliveries/s (all after ${R[iso_with_secs]:-n/a} s; ${R[iso_with_failed]:-n/a} failed attempts) | without the silent one: $(n iso_without_rps) deliveries/s (${R[iso_without_secs]:-n/a} s) | $(ratio "${R[iso_with_rps]:-}" "${R[iso_without_rps]:-}") | >= 0.9 |"
     else
@@ -1052,11 +1092,11 @@ ms() { "$PY" -c 'import sys; v=sys.argv[1]; print(f"{float(v):.2f}" if v else "n
     fi
     scale_what="$(fmt_num "$SCALE_EPS") endpoints in $(fmt_num "$SCALE_APPS") applications"
     [ "$MODE" = quick ] && scale_what="$scale_what (quick mode; full: 10,000 in 1,000)"
-    echo "| scale: $scale_what, created in ${R[scale_create_s]:-n/a} s; each message to a random app and event type, matching 1 endpoint; delivery paused | $(n scale_rps) msg/s accepted (p50 $(ms scale_p50) ms, p99 $(ms scale_p99) ms) | ingest $(n ingest_rps) | $(ratio "${R[scale_rps]:-}" "${R[ingest_rps]:-}") | >= 0.9 |"
+    echo "| scale: $scale_what, created in ${R[scale_create_s]:-n/a} s; each message to a random app and event type, matching 1 endpoint; delivery paused | $(n scale_rps) msg/s accepted (p50 $(ms scale_p50) ms, p99 $(ms scale_p99) ms) | $(beside "1-endpoint ingest" ceil_scale ingest_2_rps ingest_3_rps) | $(ratio "${R[scale_rps]:-}" "${R[ceil_scale]:-}") | >= 0.9 |"
     echo "| memory: $(n mem_n) pending deliveries (posted at $(n mem_post_rps)/s), restart with role all | peak RSS ${R[mem_hwm]:-n/a} MB (VmHWM); first delivery after ${R[mem_first]:-n/a} s; drained at $(n mem_rps) deliveries/s | — | — | <= 300 MB; <= 10 s |"
     echo
     rss=""
-    for s in ingest drain e2e fanout iso_without iso_with iso_with_2 iso_without_2 scale mem_ingest mem; do [ -n "${R[rss_$s]:-}" ] && rss="$rss $s ${R[rss_$s]} MB,"; done
+    for s in ingest drain e2e fanout iso_without iso_with iso_with_2 iso_without_2 ingest_2 scale ingest_3 mem_ingest mem; do [ -n "${R[rss_$s]:-}" ] && rss="$rss $s ${R[rss_$s]} MB,"; done
     [ -n "$rss" ] && echo "hookd peak RSS:${rss%,}"
     if [ ${#NOTES[@]} -gt 0 ]; then
         echo "notes:"
