@@ -130,6 +130,7 @@ int serve(const Config& config) {
     options.connect_timeout_ms = config.connect_timeout_ms;
     options.endpoint_max_in_flight = config.endpoint_max_in_flight;
     options.worker_max_in_flight = config.delivery_max_in_flight;
+    options.endpoint_max_queued = static_cast<size_t>(config.endpoint_max_queued);
     options.address_policy = config.address_policy;
     options.user_agent = std::string("hookd/") + kVersion;
     options.https_only = config.https_only;

@@ -591,3 +591,35 @@ def test_one_endpoints_backlog_is_shared_by_the_delivery_threads(hookd_factory, 
     attempts = srv.api().list_all(f"/api/v1/app/{app}/attempt/endpoint/{ep['id']}")
     assert sorted(a["msgId"] for a in attempts) == sorted(ids)
     assert all(a["status"] == 0 and a["responseStatusCode"] == 200 for a in attempts)
+
+
+def test_a_full_endpoint_queue_sends_the_loader_back_to_the_store_only_once_it_has_room(
+        hookd_factory, make_receiver):
+    """An endpoint that answers slowly holds at most endpoint_max_queued due deliveries in memory;
+    the rest stay pending in the store and come back when its queue is down to half. A full queue
+    does not send the loader over the store again for every delivery it sheds; every message
+    still goes out once."""
+    receiver = make_receiver(Reply(200, delay=0.02))
+    srv = hookd_factory(env={"HOOKD_ENDPOINT_MAX_QUEUED": "10",
+                             "HOOKD_ENDPOINT_MAX_IN_FLIGHT": "1",
+                             "HOOKD_DELIVERY_THREADS": "1"})
+    app, et, _ = _setup(srv.api(), receiver.url())
+
+    def passes():
+        text = requests.get(srv.base_url + "/metrics", timeout=5).text
+        return metric_value(text, "hookd_loader_passes_total")
+
+    before = passes()
+    assert before is not None and before >= 1, "the start-up pass is counted"
+    messages = 120
+    _post_many(srv, app, et, messages)
+    receiver.wait_for(messages, timeout=60)
+    time.sleep(0.5)  # a copy would show up now
+    ids = [q.headers["webhook-id"] for q in receiver.snapshot()]
+    assert len(ids) == messages and len(set(ids)) == messages, \
+        f"{len(ids)} requests for {len(set(ids))} messages"
+    # Each pass brings back what the queue has room for (half of it, 5), so about
+    # (120 - 10) / 5 passes, plus one every rescan interval (2 s). Asked for on every shed
+    # delivery instead, the loader ran pass after pass while the queue stayed full.
+    during = passes() - before
+    assert during <= messages / 5 + 10, f"{during} loader passes for {messages} messages"

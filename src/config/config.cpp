@@ -51,6 +51,7 @@ const std::vector<std::string>& config_keys() {
                                                 "connect_timeout_ms",
                                                 "endpoint_max_in_flight",
                                                 "delivery_max_in_flight",
+                                                "endpoint_max_queued",
                                                 "max_body_bytes",
                                                 "io_threads",
                                                 "delivery_threads",
@@ -130,6 +131,8 @@ Config build_config(const std::map<std::string, std::string>& settings) {
       c.endpoint_max_in_flight = static_cast<int>(parse_int(key, value, 1, 10'000));
     } else if (key == "delivery_max_in_flight") {
       c.delivery_max_in_flight = static_cast<int>(parse_int(key, value, 1, 100'000));
+    } else if (key == "endpoint_max_queued") {
+      c.endpoint_max_queued = static_cast<int>(parse_int(key, value, 1, 1'000'000));
     } else if (key == "max_body_bytes") {
       c.max_body_bytes = parse_int(key, value, 1024, 64 << 20);
     } else if (key == "io_threads") {

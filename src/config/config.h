@@ -25,6 +25,7 @@ struct Config {
   int64_t connect_timeout_ms = 5'000;
   int endpoint_max_in_flight = 32;
   int delivery_max_in_flight = 256;  // per delivery thread
+  int endpoint_max_queued = 10'000;  // due deliveries of one endpoint held in memory
   int64_t max_body_bytes = 1 << 20;
   int io_threads = 2;
   int delivery_threads = 2;

@@ -16,7 +16,7 @@ constexpr int kLoaderPage = 1'000;
 
 Dispatcher::Dispatcher(DispatcherOptions options, const Catalog& catalog, Store& store,
                        Metrics& metrics, DeliveryObserver* observer)
-    : options_(std::move(options)), catalog_(catalog), store_(store) {
+    : options_(std::move(options)), catalog_(catalog), store_(store), metrics_(metrics) {
   const int threads = std::max(1, options_.threads);
   for (int i = 0; i < threads; ++i) {
     workers_.push_back(std::make_unique<DeliveryWorker>(options_, catalog, store, metrics, observer,
@@ -83,6 +83,7 @@ void Dispatcher::enqueue_new(const MessagePtr& message,
 }
 
 size_t Dispatcher::load_due() {
+  metrics_.loader_passes.fetch_add(1, std::memory_order_relaxed);
   const int64_t due_before = now_unix_ms();
   PendingCursor cursor;
   size_t loaded = 0;

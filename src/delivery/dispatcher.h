@@ -105,11 +105,11 @@ class DeliveryObserver {
 // The store is the queue; memory is a window onto it. New deliveries are handed over directly
 // after their commit. A loader thread pages through the store's due pending deliveries (at start:
 // everything a crash or stop left pending; later: retries scheduled beyond the memory horizon,
-// deliveries shed by a full endpoint queue, deliveries of re-enabled endpoints) and feeds them in
-// while the backlog is under its high-water mark. A delivery stays pending in the store until
-// the write recording its outcome commits, and stays marked as held in memory until then, so a
-// crash leads to a retry, never to a loss, and the loader never sends a copy of a delivery that
-// is in flight (at-least-once, without needless duplicates).
+// deliveries shed by a full endpoint queue once it has room, deliveries of re-enabled endpoints)
+// and feeds them in while the backlog is under its high-water mark. A delivery stays pending in the
+// store until the write recording its outcome commits, and stays marked as held in memory until
+// then, so a crash leads to a retry, never to a loss, and the loader never sends a copy of a
+// delivery that is in flight (at-least-once, without needless duplicates).
 //
 // Thread-safe: enqueue and wake_loader may be called from any thread.
 class Dispatcher final {
@@ -128,7 +128,8 @@ class Dispatcher final {
   void enqueue(std::vector<DeliveryJob> jobs);
   // The first attempts of a just-committed message, one per endpoint.
   void enqueue_new(const MessagePtr& message, const std::vector<std::string>& endpoint_ids);
-  // Asks the loader for a pass now (an endpoint was enabled, or jobs were shed).
+  // Asks the loader for a pass now (an endpoint was enabled, or one whose full queue shed jobs
+  // has room again).
   void wake_loader();
   // Due jobs waiting to start, over all delivery threads.
   size_t backlog() const;
@@ -143,6 +144,7 @@ class Dispatcher final {
   const DispatcherOptions options_;  // referenced by the workers
   const Catalog& catalog_;
   Store& store_;
+  Metrics& metrics_;
   std::vector<std::unique_ptr<DeliveryWorker>> workers_;
 
   std::mutex loader_mu_;

@@ -263,10 +263,11 @@ void DeliveryWorker::make_ready(DeliveryJob&& job) {
   if (job.trigger == TriggerType::kScheduled &&
       queue.ready.size() >= options_.endpoint_max_queued) {
     // The endpoint has more waiting than memory should hold: this one stays in the store and
-    // the loader brings it back when the queue has room.
+    // the loader brings it back when the queue has room (start_transfers asks for it then).
+    // Asking now would make the loader read the store again while the queue is still full.
     backlog_.fetch_sub(1, std::memory_order_relaxed);
     release_batch(job);
-    if (on_shed_) on_shed_();
+    queue.shed = true;
     return;
   }
   queue.ready.push_back(std::move(job));
@@ -343,6 +344,10 @@ void DeliveryWorker::start_transfers(int64_t now) {
     } else if (!queue.ready.empty() && queue.in_flight < queue.cap) {
       queue.listed = true;
       runnable_.push_back(endpoint_id);  // the worker-wide cap stopped us; resume later
+    }
+    if (queue.shed && queue.ready.size() <= options_.endpoint_max_queued / 2) {
+      queue.shed = false;
+      if (on_shed_) on_shed_();
     }
     if (queue.ready.empty() && queue.in_flight == 0) queues_.erase(it);
   }

@@ -24,8 +24,8 @@ struct Transfer;
 // endpoint. All state but the inbox is owned by the thread.
 class DeliveryWorker final {
  public:
-  // `on_shed` is called (on the delivery thread) when jobs were dropped from memory because an
-  // endpoint's queue was full; they are still pending in the store.
+  // `on_shed` is called (on the delivery thread) when an endpoint whose queue was full, so that
+  // jobs were dropped from memory (they are still pending in the store), has room again.
   DeliveryWorker(const DispatcherOptions& options, const Catalog& catalog, Store& store,
                  Metrics& metrics, DeliveryObserver* observer, std::function<void()> on_shed);
   ~DeliveryWorker();
@@ -68,6 +68,7 @@ class DeliveryWorker final {
     int64_t last_progress_ms = 0;  // steady ms of the last completion or free slot
     int batch_max = 0;             // the endpoint's batch size when last started; 0: no batching
     bool batch_wait = false;       // deferred until its batch fills or its oldest job's wait ends
+    bool shed = false;             // jobs were shed since the loader was last asked for more
     // A queue waiting for its batch to fill starts as soon as it holds a full one.
     bool batch_full() const {
       return batch_wait && batch_max > 0 && ready.size() >= static_cast<size_t>(batch_max);

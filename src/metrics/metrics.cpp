@@ -41,6 +41,10 @@ std::string Metrics::render_prometheus(size_t store_queue_depth, uint64_t store_
           "Delivery requests run by a delivery thread other than their endpoint's (a busy "
           "endpoint's work shared out).",
           delivery_requests_lent.load());
+  counter("hookd_loader_passes_total",
+          "Passes of the loader over the store's pending deliveries (periodic, or asked for when "
+          "an endpoint has room again after its queue was full, or when one is enabled).",
+          loader_passes.load());
   gauge("hookd_store_write_queue_depth", "Writes waiting for the next group commit.",
         static_cast<int64_t>(store_queue_depth));
   counter("hookd_store_commits_total",

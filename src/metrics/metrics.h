@@ -24,6 +24,7 @@ class Metrics final {
   std::atomic<int64_t> deliveries_in_flight{0};
   // Requests run by a delivery thread other than their endpoint's (DeliveryWorker::lend).
   std::atomic<uint64_t> delivery_requests_lent{0};
+  std::atomic<uint64_t> loader_passes{0};
 
   // Time from a message's acceptance to a receiver's 2xx.
   void observe_delivery_latency(double seconds);
