@@ -20,7 +20,8 @@
 #      the same body in flight to nginx: ceiling B, requests/s.
 #      Both ceilings are measured again after the scenarios they bound (A after ingest and after
 #      end to end, B after drain and after fan-out): each ratio divides by the mean of the
-#      measurements just before and just after its scenario, as the machine drifts within a run.
+#      nearest measurement before its scenario and the nearest after it (the other ceiling or
+#      another scenario may run in between), as the machine drifts within a run.
 #   3. ingest: hookd with HOOKD_ROLE=api (accepts, does not deliver), event type bench.event,
 #      one app, one endpoint pointing at nginx; wrk POSTs {"eventType":"bench.event",
 #      "payload":{...1 KB...}} to /api/v1/app/{app}/msg. Figure: 202 responses/s (anything
@@ -314,7 +315,7 @@ wrk_run() {
 # ---------------------------------------------------------------- ceilings
 # The machine's speed drifts within a run (other work on the shared cores), so each ceiling is
 # measured more than once: at the start, and again right after each scenario it bounds. A
-# scenario's ratio uses the mean of the measurements just before and just after it.
+# scenario's ratio uses the mean of the nearest measurement before it and the nearest after it.
 
 # ceiling_a K: nginx answering wrk, ${WARM}s warm-up + ${DUR}s; R[a_K] req/s (K=1: also p50/p99)
 ceiling_a() {
@@ -580,6 +581,7 @@ ingest_beside() {
         wrk_window "$1" "$HOOKD_URL/api/v1/app/$APP_ID/msg"
     fi
     hookd_stop "$1"
+    rm -rf "$TMP/data-$1"  # a few hundred MB; nothing reads it again
 }
 
 # ---------------------------------------------------------------- 3. ingest (delivery paused)
@@ -1063,7 +1065,7 @@ fi
 
 # ---------------------------------------------------------------- table
 n() { fmt_num "${R[$1]:-}"; }
-# each ratio's ceiling: the mean of the measurements just before and just after the scenario
+# each ratio's ceiling: the mean of the nearest measurements before and after the scenario
 R[ceil_ingest]=$(mean_of "${R[a_1]:-}" "${R[a_2]:-}")
 R[ceil_drain]=$(mean_of "${R[b_1]:-}" "${R[b_2]:-}")
 R[ceil_e2e]=$(mean_of "${R[a_2]:-}" "${R[a_3]:-}")

@@ -263,7 +263,7 @@ void DeliveryWorker::make_ready(DeliveryJob&& job) {
   if (job.trigger == TriggerType::kScheduled &&
       queue.ready.size() >= options_.endpoint_max_queued) {
     // The endpoint has more waiting than memory should hold: this one stays in the store and
-    // the loader brings it back when the queue has room (start_transfers asks for it then).
+    // the loader brings it back when the queue has room (survey_stalls asks for it then).
     // Asking now would make the loader read the store again while the queue is still full.
     backlog_.fetch_sub(1, std::memory_order_relaxed);
     release_batch(job);
@@ -344,10 +344,6 @@ void DeliveryWorker::start_transfers(int64_t now) {
     } else if (!queue.ready.empty() && queue.in_flight < queue.cap) {
       queue.listed = true;
       runnable_.push_back(endpoint_id);  // the worker-wide cap stopped us; resume later
-    }
-    if (queue.shed && queue.ready.size() <= options_.endpoint_max_queued / 2) {
-      queue.shed = false;
-      if (on_shed_) on_shed_();
     }
     if (queue.ready.empty() && queue.in_flight == 0) queues_.erase(it);
   }
@@ -504,22 +500,34 @@ void DeliveryWorker::survey_stalls(int64_t now_steady) {
   last_survey_ms_ = now_steady;
   size_t stalled_ready = 0;
   std::vector<std::string> stalled;
+  bool room_again = false;
   for (auto& [id, queue] : queues_) {
     const int cap = queue.cap > 0 ? queue.cap : options_.endpoint_max_in_flight;
+    bool is_stalled = false;
     if (queue.deferred) {
       // Throttled or paused by its circuit: waits on its own schedule, not on this thread.
-      stalled_ready += queue.ready.size();
-      stalled.push_back(id);
+      is_stalled = true;
     } else if (queue.in_flight < cap) {
       queue.last_progress_ms = now_steady;
     } else if (now_steady - queue.last_progress_ms > kStalledAfterMs) {
+      is_stalled = true;
+    }
+    if (is_stalled) {
       stalled_ready += queue.ready.size();
       stalled.push_back(id);
+    } else if (queue.shed && queue.ready.size() <= options_.endpoint_max_queued / 2) {
+      // A queue that shed jobs has room again. Asked for here, after this survey, the loader's
+      // pass does not skip it as stalled.
+      queue.shed = false;
+      room_again = true;
     }
   }
   stalled_ready_.store(stalled_ready, std::memory_order_relaxed);
-  std::lock_guard lock(stalled_mu_);
-  stalled_ids_.swap(stalled);
+  {
+    std::lock_guard lock(stalled_mu_);
+    stalled_ids_.swap(stalled);
+  }
+  if (room_again && on_shed_) on_shed_();
 }
 
 void DeliveryWorker::stalled_endpoints(std::vector<std::string>& out) const {
