@@ -12,13 +12,13 @@ namespace hookd {
 
 DeliveryWorker::DeliveryWorker(const DispatcherOptions& options, const Catalog& catalog,
                                Store& store, Metrics& metrics, DeliveryObserver* observer,
-                               std::function<void()> on_shed)
+                               std::function<void()> on_room)
     : options_(options),
       catalog_(catalog),
       store_(store),
       metrics_(metrics),
       observer_(observer),
-      on_shed_(std::move(on_shed)) {
+      on_room_(std::move(on_room)) {
   multi_ = curl_multi_init();
   curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
   // launch() keeps the threads' loads within one request of each other, so a thread runs
@@ -527,7 +527,7 @@ void DeliveryWorker::survey_stalls(int64_t now_steady) {
     std::lock_guard lock(stalled_mu_);
     stalled_ids_.swap(stalled);
   }
-  if (room_again && on_shed_) on_shed_();
+  if (room_again && on_room_) on_room_();
 }
 
 void DeliveryWorker::stalled_endpoints(std::vector<std::string>& out) const {

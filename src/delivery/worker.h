@@ -24,10 +24,10 @@ struct Transfer;
 // endpoint. All state but the inbox is owned by the thread.
 class DeliveryWorker final {
  public:
-  // `on_shed` is called (on the delivery thread) when an endpoint whose queue was full, so that
+  // `on_room` is called (on the delivery thread) when an endpoint whose queue was full, so that
   // jobs were dropped from memory (they are still pending in the store), has room again.
   DeliveryWorker(const DispatcherOptions& options, const Catalog& catalog, Store& store,
-                 Metrics& metrics, DeliveryObserver* observer, std::function<void()> on_shed);
+                 Metrics& metrics, DeliveryObserver* observer, std::function<void()> on_room);
   ~DeliveryWorker();
 
   void start();
@@ -143,7 +143,7 @@ class DeliveryWorker final {
   Store& store_;
   Metrics& metrics_;
   DeliveryObserver* const observer_;  // may be null
-  const std::function<void()> on_shed_;
+  const std::function<void()> on_room_;
   CURLM* multi_ = nullptr;
   std::atomic<size_t> backlog_{0};
   std::atomic<size_t> stalled_ready_{0};
