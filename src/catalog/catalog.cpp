@@ -21,17 +21,19 @@ bool shares_any(const std::vector<std::string>& a, const std::vector<std::string
 void Catalog::load(const CatalogSnapshot& snapshot) {
   for (const auto& app : snapshot.apps) put_app(app);
   for (const auto& et : snapshot.event_types) put_event_type(et);
-  for (const auto& ep : snapshot.endpoints) put_endpoint(ep);
+  {
+    // Each application's routes are built once, after all its endpoints are in.
+    std::unique_lock lock(mu_);
+    for (const auto& ep : snapshot.endpoints) insert_endpoint(std::make_shared<const Endpoint>(ep));
+    for (auto& [id, entry] : apps_) rebuild_routes(entry);
+  }
   for (const auto& src : snapshot.sources) put_source(src);
 }
 
 const Catalog::AppEntry* Catalog::find_entry(std::string_view id_or_uid) const {
-  auto it = apps_.find(id_or_uid);
-  if (it != apps_.end()) return &it->second;
+  if (auto it = apps_.find(id_or_uid); it != apps_.end()) return &it->second;
   auto by_uid = app_by_uid_.find(id_or_uid);
-  if (by_uid == app_by_uid_.end()) return nullptr;
-  it = apps_.find(by_uid->second);
-  return it == apps_.end() ? nullptr : &it->second;
+  return by_uid == app_by_uid_.end() ? nullptr : by_uid->second;
 }
 
 std::optional<Application> Catalog::find_app(std::string_view id_or_uid) const {
@@ -112,22 +114,47 @@ std::vector<EndpointPtr> Catalog::list_endpoints(std::string_view app_id) const 
 void Catalog::append_matching(const AppEntry& app, std::string_view event_type,
                               const std::vector<std::string>& channels, std::string_view payload,
                               std::vector<std::string>& ids) const {
+  static const std::vector<const Endpoint*> kNone;
+  const auto typed_it = app.routes_by_type.find(event_type);
+  const auto& typed = typed_it == app.routes_by_type.end() ? kNone : typed_it->second;
+  const auto& any = app.routes_any_type;
   std::optional<PayloadDocument> document;  // parsed once, for the first endpoint with a filter
+  const auto consider = [&](const Endpoint& ep) {
+    if ((!ep.channels.empty() || !channels.empty()) && !shares_any(ep.channels, channels)) {
+      return;
+    }
+    if (ep.filter) {
+      if (payload.empty()) return;
+      if (!document) document.emplace(payload);
+      if (!ep.filter->matches(*document)) return;
+    }
+    ids.push_back(ep.id);
+  };
+  // Both lists are ordered by id: merged, the ids come out in the application's endpoint order.
+  size_t i = 0, j = 0;
+  while (i < typed.size() || j < any.size()) {
+    if (j == any.size() || (i < typed.size() && typed[i]->id < any[j]->id)) {
+      consider(*typed[i++]);
+    } else {
+      consider(*any[j++]);
+    }
+  }
+}
+
+void Catalog::rebuild_routes(AppEntry& app) {
+  app.routes_by_type.clear();
+  app.routes_any_type.clear();
   for (const auto& ep : app.endpoints) {
     if (ep->disabled) continue;
-    if (!ep->event_types.empty() && std::find(ep->event_types.begin(), ep->event_types.end(),
-                                              event_type) == ep->event_types.end()) {
+    if (ep->event_types.empty()) {
+      app.routes_any_type.push_back(ep.get());
       continue;
     }
-    if ((!ep->channels.empty() || !channels.empty()) && !shares_any(ep->channels, channels)) {
-      continue;
+    for (const auto& type : ep->event_types) {
+      auto& list = app.routes_by_type[type];
+      // An endpoint listing a type twice is routed once.
+      if (list.empty() || list.back() != ep.get()) list.push_back(ep.get());
     }
-    if (ep->filter) {
-      if (payload.empty()) continue;
-      if (!document) document.emplace(payload);
-      if (!ep->filter->matches(*document)) continue;
-    }
-    ids.push_back(ep->id);
   }
 }
 
@@ -136,7 +163,7 @@ void Catalog::put_app(const Application& app) {
   auto& entry = apps_[app.id];
   if (!entry.app.uid.empty()) app_by_uid_.erase(entry.app.uid);
   entry.app = app;
-  if (!app.uid.empty()) app_by_uid_[app.uid] = app.id;
+  if (!app.uid.empty()) app_by_uid_[app.uid] = &entry;
 }
 
 void Catalog::remove_app(const std::string& app_id) {
@@ -160,15 +187,20 @@ void Catalog::put_event_type(const EventType& event_type) {
 void Catalog::put_endpoint(const Endpoint& endpoint) {
   auto ptr = std::make_shared<const Endpoint>(endpoint);
   std::unique_lock lock(mu_);
-  endpoints_[endpoint.id] = ptr;
-  auto& list = apps_[endpoint.app_id].endpoints;
+  insert_endpoint(std::move(ptr));
+  rebuild_routes(apps_[endpoint.app_id]);
+}
+
+void Catalog::insert_endpoint(EndpointPtr endpoint) {
+  endpoints_[endpoint->id] = endpoint;
+  auto& list = apps_[endpoint->app_id].endpoints;
   auto pos =
-      std::lower_bound(list.begin(), list.end(), endpoint.id,
+      std::lower_bound(list.begin(), list.end(), endpoint->id,
                        [](const EndpointPtr& e, const std::string& id) { return e->id < id; });
-  if (pos != list.end() && (*pos)->id == endpoint.id) {
-    *pos = std::move(ptr);
+  if (pos != list.end() && (*pos)->id == endpoint->id) {
+    *pos = std::move(endpoint);
   } else {
-    list.insert(pos, std::move(ptr));
+    list.insert(pos, std::move(endpoint));
   }
 }
 
@@ -182,6 +214,7 @@ void Catalog::remove_endpoint(const std::string& endpoint_id) {
     list.erase(std::remove_if(list.begin(), list.end(),
                               [&](const EndpointPtr& e) { return e->id == endpoint_id; }),
                list.end());
+    rebuild_routes(app->second);
   }
   endpoints_.erase(it);
 }

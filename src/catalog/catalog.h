@@ -76,25 +76,33 @@ class Catalog final {
   void remove_source(const std::string& source_id);
 
  private:
+  template <typename V>
+  using Map = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
+
   struct AppEntry {
     Application app;
     std::vector<EndpointPtr> endpoints;  // ordered by id
     std::vector<SourcePtr> sources;      // ordered by id
+    // Routing index over `endpoints`, rebuilt whenever they change: the enabled ones by the
+    // event type they subscribe to, and those taking every type, each ordered by id. A message
+    // looks at the endpoints of its own type only, not at every endpoint of its application.
+    Map<std::vector<const Endpoint*>> routes_by_type;
+    std::vector<const Endpoint*> routes_any_type;
   };
-
-  template <typename V>
-  using Map = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
 
   const AppEntry* find_entry(std::string_view id_or_uid) const;  // needs mu_ held
   void append_matching(const AppEntry& app, std::string_view event_type,
                        const std::vector<std::string>& channels, std::string_view payload,
                        std::vector<std::string>& ids) const;
+  // Needs mu_ held exclusively.
+  void insert_endpoint(EndpointPtr endpoint);
+  static void rebuild_routes(AppEntry& app);
 
   std::mutex write_mu_;
   mutable std::shared_mutex mu_;
   // Guarded by mu_.
   Map<AppEntry> apps_;                // by id
-  Map<std::string> app_by_uid_;       // uid -> id
+  Map<AppEntry*> app_by_uid_;         // by uid, into apps_ (its nodes never move)
   Map<EventType> event_types_;        // by name
   Map<EndpointPtr> endpoints_;        // by id
   Map<SourcePtr> sources_;            // by id

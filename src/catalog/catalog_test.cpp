@@ -90,5 +90,64 @@ TEST_F(CatalogTest, FindsEndpointsByIdOrUid) {
                              [](const auto& a, const auto& b) { return a->id < b->id; }));
 }
 
+TEST_F(CatalogTest, RoutesComeInEndpointOrderAndFollowEveryChange) {
+  // Endpoints of one type and endpoints of every type, ids interleaved.
+  catalog_.put_endpoint(endpoint("ep_b_opened", {"email.opened", "email.clicked", "email.opened"}));
+  catalog_.put_endpoint(endpoint("ep_z_opened", {"email.clicked", "email.opened"}));
+  catalog_.put_endpoint(endpoint("ep_c_all"));
+  const std::vector<std::string> all_five{"ep_all", "ep_b_opened", "ep_c_all", "ep_opened",
+                                          "ep_z_opened"};
+  EXPECT_EQ(catalog_.route_message("acme", "email.opened", {}).endpoint_ids, all_five);
+
+  // Changing an endpoint's types moves it; disabling takes it out; enabling brings it back.
+  Endpoint moved = *catalog_.endpoint_by_id("ep_z_opened");
+  moved.event_types = {"email.clicked"};
+  catalog_.put_endpoint(moved);
+  Endpoint off = *catalog_.endpoint_by_id("ep_c_all");
+  off.disabled = true;
+  catalog_.put_endpoint(off);
+  EXPECT_EQ(catalog_.route_message("acme", "email.opened", {}).endpoint_ids,
+            (std::vector<std::string>{"ep_all", "ep_b_opened", "ep_opened"}));
+  off.disabled = false;
+  catalog_.put_endpoint(off);
+  catalog_.remove_endpoint("ep_opened");
+  EXPECT_EQ(catalog_.route_message("acme", "email.opened", {}).endpoint_ids,
+            (std::vector<std::string>{"ep_all", "ep_b_opened", "ep_c_all"}));
+
+  // A type nobody subscribes to reaches the endpoints of every type only.
+  EventType other;
+  other.name = "cart.abandoned";
+  catalog_.put_event_type(other);
+  EXPECT_EQ(catalog_.route_message("acme", "cart.abandoned", {}).endpoint_ids,
+            (std::vector<std::string>{"ep_all", "ep_c_all"}));
+}
+
+TEST_F(CatalogTest, ALoadedSnapshotRoutesAsEndpointsAddedOneByOne) {
+  CatalogSnapshot snapshot;
+  Application app;
+  app.id = "app_9";
+  app.uid = "nine";
+  snapshot.apps.push_back(app);
+  EventType opened;
+  opened.name = "email.opened";
+  snapshot.event_types.push_back(opened);
+  for (auto ep : {endpoint("ep_3", {"email.opened"}), endpoint("ep_1"),
+                  endpoint("ep_2", {"email.opened"}, {}, true), endpoint("ep_0", {"x.y"})}) {
+    ep.app_id = "app_9";
+    snapshot.endpoints.push_back(ep);
+  }
+  Catalog loaded;
+  loaded.load(snapshot);
+  EXPECT_EQ(loaded.route_message("nine", "email.opened", {}).endpoint_ids,
+            (std::vector<std::string>{"ep_1", "ep_3"}));
+  EXPECT_EQ(loaded.route_message("app_9", "email.opened", {}).app_id, "app_9");
+
+  // A new uid replaces the old one.
+  app.uid = "neuf";
+  loaded.put_app(app);
+  EXPECT_FALSE(loaded.find_app("nine"));
+  EXPECT_EQ(loaded.route_message("neuf", "email.opened", {}).endpoint_ids.size(), 2u);
+}
+
 }  // namespace
 }  // namespace hookd
