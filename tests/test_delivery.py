@@ -626,3 +626,28 @@ def test_a_full_endpoint_queue_sends_the_loader_back_to_the_store_only_once_it_h
     elapsed = time.monotonic() - started
     assert during <= elapsed * 10.5 + 5, \
         f"{during} loader passes in {elapsed:.1f} s for {messages} messages"
+
+
+def test_shed_deliveries_come_back_at_once_when_the_queue_empties_between_surveys(
+        hookd_factory, receiver, tmp_path):
+    """A queue that shed deliveries and then emptied before its thread's next survey (a fast
+    endpoint, a small endpoint_max_queued) still asks the loader back for them at that survey:
+    the idle thread does not sleep through it (up to 1 s) each time the queue fills again."""
+    data = tmp_path / "shed"
+    srv = hookd_factory(env={"HOOKD_ROLE": "api"}, data_dir=data)
+    app, et, _ = _setup(srv.api(), receiver.url())
+    messages = 60
+    _post_many(srv, app, et, messages)
+    srv.stop()
+
+    started = time.monotonic()
+    srv = hookd_factory(env={"HOOKD_ENDPOINT_MAX_QUEUED": "4", "HOOKD_DELIVERY_THREADS": "1"},
+                        data_dir=data)
+    # 4 at a time: 15 loader passes. One per survey (100 ms) took 1.6 s here; one per wake-up of
+    # an idle thread (1 s) took 14.6 s.
+    receiver.wait_for(messages, timeout=8)
+    elapsed = time.monotonic() - started
+    time.sleep(0.5)  # a copy would show up now
+    ids = [q.headers["webhook-id"] for q in receiver.snapshot()]
+    assert len(ids) == messages and len(set(ids)) == messages, \
+        f"{len(ids)} requests for {len(set(ids))} messages in {elapsed:.1f} s"

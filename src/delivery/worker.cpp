@@ -10,6 +10,10 @@
 
 namespace hookd {
 
+namespace {
+constexpr int64_t kSurveyEveryMs = 100;  // survey_stalls
+}  // namespace
+
 DeliveryWorker::DeliveryWorker(const DispatcherOptions& options, const Catalog& catalog,
                                Store& store, Metrics& metrics, DeliveryObserver* observer,
                                std::function<void()> on_room)
@@ -204,6 +208,12 @@ void DeliveryWorker::run() {
       wait_ms = static_cast<int>(
           std::clamp<int64_t>(deferred_.top().first - now_steady_ms(), 0, wait_ms));
     }
+    if (shed_queue_dropped_) {
+      // Its next survey asks the loader for the jobs it shed: an idle thread must not sleep
+      // through it.
+      wait_ms = static_cast<int>(
+          std::clamp<int64_t>(last_survey_ms_ + kSurveyEveryMs - now_steady_ms(), 0, wait_ms));
+    }
     curl_multi_poll(multi_, nullptr, 0, wait_ms, nullptr);
   }
   metrics_.deliveries_in_flight.fetch_sub(in_flight_);
@@ -345,7 +355,7 @@ void DeliveryWorker::start_transfers(int64_t now) {
       queue.listed = true;
       runnable_.push_back(endpoint_id);  // the worker-wide cap stopped us; resume later
     }
-    if (queue.ready.empty() && queue.in_flight == 0) queues_.erase(it);
+    if (queue.ready.empty() && queue.in_flight == 0) drop_queue(it);
   }
 }
 
@@ -494,7 +504,6 @@ bool DeliveryWorker::start_one(DeliveryJob&& job, std::vector<DeliveryJob>&& mor
 }
 
 void DeliveryWorker::survey_stalls(int64_t now_steady) {
-  constexpr int64_t kSurveyEveryMs = 100;
   constexpr int64_t kStalledAfterMs = 1'000;
   if (now_steady - last_survey_ms_ < kSurveyEveryMs) return;
   last_survey_ms_ = now_steady;
@@ -522,12 +531,19 @@ void DeliveryWorker::survey_stalls(int64_t now_steady) {
       room_again = true;
     }
   }
+  room_again = std::exchange(shed_queue_dropped_, false) || room_again;
   stalled_ready_.store(stalled_ready, std::memory_order_relaxed);
   {
     std::lock_guard lock(stalled_mu_);
     stalled_ids_.swap(stalled);
   }
   if (room_again && on_room_) on_room_();
+}
+
+void DeliveryWorker::drop_queue(std::unordered_map<std::string, EndpointQueue>::iterator it) {
+  // An empty queue that shed jobs has room: the next survey asks the loader for them.
+  if (it->second.shed) shed_queue_dropped_ = true;
+  queues_.erase(it);
 }
 
 void DeliveryWorker::stalled_endpoints(std::vector<std::string>& out) const {
@@ -740,7 +756,7 @@ void DeliveryWorker::finish(Transfer* raw, CURLcode code) {
       q.deferred = q.batch_wait = false;
       runnable_.push_back(queue->first);
     } else if (queue->second.ready.empty() && queue->second.in_flight == 0) {
-      queues_.erase(queue);
+      drop_queue(queue);
     }
   }
   t->recycle();

@@ -96,6 +96,8 @@ class DeliveryWorker final {
 
   void run();
   void survey_stalls(int64_t now_steady);
+  // Erases an endpoint's queue that holds nothing and runs nothing.
+  void drop_queue(std::unordered_map<std::string, EndpointQueue>::iterator it);
   void admit(DeliveryJob&& job, int64_t now);
   void make_ready(DeliveryJob&& job);
   void start_transfers(int64_t now);
@@ -163,6 +165,7 @@ class DeliveryWorker final {
   // Owned by the delivery thread.
   std::thread thread_;
   std::unordered_map<std::string, EndpointQueue> queues_;
+  bool shed_queue_dropped_ = false;   // a queue that shed jobs was erased since the last survey
   std::deque<std::string> runnable_;  // endpoints with ready jobs and free slots
   std::priority_queue<Deferred, std::vector<Deferred>, std::greater<>> deferred_;
   std::unordered_map<std::string, Gate> gates_;
