@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <utility>
+
 #include "common/ids.h"
 #include "common/random.h"
 #include "common/time.h"
