@@ -2,6 +2,8 @@
 
 #include <mutex>
 
+#include "store/page_cache.h"
+
 namespace hookd::sqlite {
 
 void initialize_library() {
@@ -9,6 +11,7 @@ void initialize_library() {
   std::call_once(once, [] {
     // SQLITE_MISUSE when the library was initialized already: it then keeps its statistics.
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    install_page_cache();
     sqlite3_initialize();
   });
 }
