@@ -137,12 +137,13 @@ TEST(PageCache, ADatabaseWhosePagesAreRenumberedStaysIntact) {
     for (int round = 0; round < 40; ++round) {
       db.exec("BEGIN");
       for (int i = 0; i < 500; ++i) {
-        insert.bind(1, std::to_string(random() % 100'000))
-            .bind(2, static_cast<int64_t>(100 + random() % 400));
+        const std::string key = std::to_string(random() % 100'000);  // bound without a copy
+        insert.bind(1, key).bind(2, static_cast<int64_t>(100 + random() % 400));
         insert.run();
       }
       const std::string from = std::to_string(random() % 100'000);
-      remove.bind(1, from).bind(2, from + "5");
+      const std::string to = from + "5";
+      remove.bind(1, from).bind(2, to);
       remove.run();
       db.exec("COMMIT");
     }
