@@ -14,7 +14,10 @@
 //
 // The wrapper keeps SQLite's own page cache and files the lock page under number 0, which no
 // page has (pages are numbered from 1): the cache's highest number then stays the database's
-// size, and a commit's cut looks at nothing.
+// size, and a commit's cut looks at nothing. This follows SQLite 3.40's B-tree (Debian 12's);
+// a SQLite that swaps through another number would simply not benefit.
+#include <cstdint>
+
 namespace hookd::sqlite {
 
 // Installs the wrapper around the default page cache. Must run before SQLite is initialized
@@ -24,8 +27,11 @@ bool install_page_cache();
 // Whether this process's SQLite uses the wrapper.
 bool page_cache_installed();
 
-// The methods themselves, for tests: they wrap the default page cache of a library that was
-// not configured otherwise.
-const sqlite3_pcache_methods2& page_cache_methods();
+// How many times SQLite renamed a cached page to the lock page, in this process.
+uint64_t lock_page_renames();
+
+// For tests: the wrapper's methods around `inner` (another set of functions than the installed
+// one's; one such set at a time).
+sqlite3_pcache_methods2 wrap_page_cache_for_test(const sqlite3_pcache_methods2& inner);
 
 }  // namespace hookd::sqlite

@@ -1,5 +1,7 @@
 #include "store/sqlite_db.h"
 
+#include <spdlog/spdlog.h>
+
 #include <mutex>
 
 #include "store/page_cache.h"
@@ -11,7 +13,9 @@ void initialize_library() {
   std::call_once(once, [] {
     // SQLITE_MISUSE when the library was initialized already: it then keeps its statistics.
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    install_page_cache();
+    if (!install_page_cache()) {
+      spdlog::warn("store: SQLite started before hookd configured it: default page cache");
+    }
     sqlite3_initialize();
   });
 }
