@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <cstdint>
+
 // SQLite's page cache, wrapped so that a commit does not walk the whole cache.
 //
 // When SQLite splits or merges B-tree pages it renumbers the new pages so that they come in
@@ -16,8 +18,6 @@
 // page has (pages are numbered from 1): the cache's highest number then stays the database's
 // size, and a commit's cut looks at nothing. This follows SQLite 3.40's B-tree (Debian 12's);
 // a SQLite that swaps through another number would simply not benefit.
-#include <cstdint>
-
 namespace hookd::sqlite {
 
 // Installs the wrapper around the default page cache. Must run before SQLite is initialized

@@ -15,8 +15,8 @@ namespace hookd::sqlite {
 // Configures the SQLite library once per process, before anything initializes it: without
 // memory statistics, which take a process-wide mutex on every SQLite allocation (each
 // connection here is used by one thread at a time, so nothing else needs that lock), and with
-// the page cache of store/page_cache.h. Called by
-// Connection and by VFS registration; harmless when SQLite was initialized earlier.
+// the page cache of store/page_cache.h. Called by Connection and by VFS registration; harmless
+// when SQLite was initialized earlier.
 void initialize_library();
 
 class Error final : public std::runtime_error {
