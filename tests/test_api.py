@@ -508,6 +508,52 @@ def test_message_create_get_list(api, receiver):
     assert_error(api.get(f"/api/v1/app/{app['id']}/msg/msg_doesnotexist"), 404, "not_found")
 
 
+def test_message_with_content_false_leaves_the_payload_out(api, receiver):
+    """`with_content=false` (create, get, list) answers `"payload": {}` as the Svix API does;
+    the message itself keeps its payload and is delivered with it."""
+    app = api.create_app()
+    et = api.create_event_type()["name"]
+    api.create_endpoint(app["id"], receiver.url())
+    payload = {"order": 7, "items": ["a", "b"]}
+    base = f"/api/v1/app/{app['id']}/msg"
+    r = api.post(base, {"eventType": et, "payload": payload, "eventId": "wc-1"},
+                 params={"with_content": "false"})
+    assert r.status_code == 202, r.text
+    created = r.json()
+    _check_msg(created)
+    assert created["payload"] == {} and created["eventId"] == "wc-1", created
+
+    receiver.wait_for(1)
+    assert json.loads(receiver.snapshot()[0].body) == payload, "delivered without its payload"
+
+    plain = api.get(f"{base}/{created['id']}").json()
+    assert plain["payload"] == payload
+    assert api.get(f"{base}/{created['id']}", params={"with_content": "true"}).json() == plain
+    lean = api.get(f"{base}/{created['id']}", params={"with_content": "false"}).json()
+    assert lean == {**plain, "payload": {}}
+
+    second = api.send(app["id"], et, {"n": 2})
+    listed = api.get(base, params={"with_content": "false"}).json()["data"]
+    assert _ids(listed) == [second["id"], created["id"]]
+    assert all(m["payload"] == {} for m in listed), listed
+    full = api.get(base).json()["data"]
+    assert [m["payload"] for m in full] == [{"n": 2}, payload]
+
+
+@pytest.mark.parametrize("value", ["no", "1", "", "False"])
+def test_message_with_content_must_be_true_or_false(api, value):
+    app = api.create_app()
+    et = api.create_event_type()["name"]
+    base = f"/api/v1/app/{app['id']}/msg"
+    r = api.post(base, {"eventType": et, "payload": {"a": 1}}, params={"with_content": value})
+    assert_error(r, 422, "validation", "with_content")
+    assert api.get(base).json()["data"] == [], "a refused message was stored"
+    assert_error(api.get(base, params={"with_content": value}), 422, "validation", "with_content")
+    m = api.send(app["id"], et, {"a": 1})
+    assert_error(api.get(f"{base}/{m['id']}", params={"with_content": value}), 422, "validation",
+                 "with_content")
+
+
 def test_message_duplicate_event_id_is_409_without_delivery(api, receiver):
     app = api.create_app()
     et = api.create_event_type()["name"]

@@ -29,9 +29,13 @@ def test_svix_sdk_round_trip(hookd, api, receiver, node_dir, tmp_path):
     assert [e["id"] for e in out["endpoints"]["data"]] == [ep["id"]]
     assert out["secret"]["key"].startswith("whsec_")
     assert msg["id"].startswith("msg_") and msg["eventId"].startswith("sdk-evt-")
-    assert msg["payload"] == {"hello": "from svix sdk", "n": 42}
+    # The SDK sends with_content=false unless told otherwise: the payload comes back as {}
+    assert msg["payload"] == {}, msg
     assert msg["timestamp"] is not None, "the SDK could not parse the message timestamp"
     assert out["messageGet"]["id"] == msg["id"]
+    assert out["messageGet"]["payload"] == {"hello": "from svix sdk", "n": 42}
+    assert out["messageGetLean"] == {**out["messageGet"], "payload": {}}
+    assert [(m["id"], m["payload"]) for m in out["messagesLean"]["data"]] == [(msg["id"], {})]
 
     # listByMsg came back with a successful attempt for this message and endpoint
     atts = out["attempts"]["data"]

@@ -131,6 +131,14 @@ Page read_page(const HttpRequest& req) {
   return page;
 }
 
+bool read_query_bool(const HttpRequest& req, std::string_view name, bool fallback) {
+  const auto it = req.query.find(std::string(name));
+  if (it == req.query.end()) return fallback;
+  if (it->second == "true") return true;
+  if (it->second == "false") return false;
+  throw validation_error(std::string(name) + ": must be true or false");
+}
+
 std::string dump(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -295,7 +303,7 @@ void append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
 }
 
-std::string render(const Message& m) {
+std::string render(const Message& m, bool with_content) {
   // Hand-written: this runs for every accepted message, and the payload goes in verbatim.
   std::string out;
   out.reserve(m.payload.size() + 160);
@@ -322,7 +330,7 @@ std::string render(const Message& m) {
   out += ",\"timestamp\":\"";
   out += format_rfc3339(m.created_at);
   out += "\",\"payload\":";
-  out += m.payload;
+  out += with_content ? std::string_view(m.payload) : std::string_view("{}");
   out += '}';
   return out;
 }

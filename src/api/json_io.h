@@ -37,6 +37,10 @@ void read_alert_settings(const json& body, bool full, AlertSettings& alerts);
 // limit (1..250, default 50) and iterator from the query string.
 Page read_page(const HttpRequest& req);
 
+// A boolean query parameter: `true` or `false`, `fallback` when absent. Any other value is an
+// ApiError 422 naming the parameter.
+bool read_query_bool(const HttpRequest& req, std::string_view name, bool fallback);
+
 std::string dump(const json& value);
 
 json render(const Application& app);
@@ -47,8 +51,9 @@ json render_headers(const Endpoint& endpoint);
 json render(const Attempt& attempt);
 // Appends `text` as a JSON string literal (quotes and escapes added).
 void append_json_string(std::string& out, std::string_view text);
-// The message with its payload inserted verbatim (never re-serialised).
-std::string render(const Message& message);
+// The message with its payload inserted verbatim (never re-serialised); without content
+// (`with_content=false`) the payload is `{}`, as the Svix API answers.
+std::string render(const Message& message, bool with_content = true);
 // Secrets, passwords and keys shown as "********"; `server_max_body` stands for an unset limit.
 json render(const InboundSource& source, int64_t server_max_body);
 // The event with its payload inserted verbatim.

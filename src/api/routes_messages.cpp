@@ -15,6 +15,13 @@ void dispatch_new_message(ApiContext& ctx, const MessagePtr& message,
 // Runs on the I/O thread and never blocks: the catalog is in memory, and the store write
 // completes asynchronously on the writer thread, which answers once the commit is durable.
 void create_message(ApiContext& ctx, HttpRequest&& req, const Params& p, Responder respond) {
+  bool with_content = true;
+  try {
+    with_content = read_query_bool(req, "with_content", true);
+  } catch (const ApiError& e) {
+    ctx.metrics.messages_rejected.fetch_add(1, std::memory_order_relaxed);
+    return respond(error_response(e.status(), e.code(), e.what()));
+  }
   MessageInput input;
   MessageInputError error;
   if (!parse_message_input(req.body, req.body.capacity(), input, error)) {
@@ -49,7 +56,7 @@ void create_message(ApiContext& ctx, HttpRequest&& req, const Params& p, Respond
   auto endpoint_ids =
       std::make_shared<const std::vector<std::string>>(std::move(route.endpoint_ids));
   op.endpoint_ids = endpoint_ids;
-  std::string rendered = render(*message);
+  std::string rendered = render(*message, with_content);
   op.message = message;
 
   ctx.store.write(std::move(op), [&ctx, message, endpoint_ids = std::move(endpoint_ids),
@@ -74,6 +81,7 @@ void create_message(ApiContext& ctx, HttpRequest&& req, const Params& p, Respond
 HttpResponse list_messages(ApiContext& ctx, const HttpRequest& req, const Params& p) {
   const Application app = require_app(ctx, p[0]);
   const Page page = read_page(req);
+  const bool with_content = read_query_bool(req, "with_content", true);
   MessageFilter filter;
   if (auto it = req.query.find("event_types"); it != req.query.end() && !it->second.empty()) {
     std::string_view rest = it->second;
@@ -85,15 +93,17 @@ HttpResponse list_messages(ApiContext& ctx, const HttpRequest& req, const Params
     }
   }
   auto rows = ctx.store.list_messages(app.id, filter, page);
-  return json_response(200,
-                       render_store_page(rows, page, [](const Message& m) { return render(m); }));
+  return json_response(200, render_store_page(rows, page, [with_content](const Message& m) {
+                         return render(m, with_content);
+                       }));
 }
 
-HttpResponse get_message(ApiContext& ctx, const HttpRequest&, const Params& p) {
+HttpResponse get_message(ApiContext& ctx, const HttpRequest& req, const Params& p) {
+  const bool with_content = read_query_bool(req, "with_content", true);
   const Application app = require_app(ctx, p[0]);
   auto message = ctx.store.get_message(app.id, p[1]);
   if (!message) throw not_found("message " + p[1]);
-  return json_response(200, render(*message));
+  return json_response(200, render(*message, with_content));
 }
 
 HttpResponse list_message_endpoints(ApiContext& ctx, const HttpRequest&, const Params& p) {

@@ -38,7 +38,10 @@ async function main() {
     eventId: `sdk-evt-${suffix}`,
     payload: { hello: "from svix sdk", n: 42 },
   });
-  out.messageGet = await svix.message.get(out.app.id, out.message.id);
+  // SDK v2 asks for no payload back unless told (`with_content=false`), as Svix answers.
+  out.messageGet = await svix.message.get(out.app.id, out.message.id, { withContent: true });
+  out.messageGetLean = await svix.message.get(out.app.id, out.message.id);
+  out.messagesLean = await svix.message.list(out.app.id);
 
   const deadline = Date.now() + 20000;
   for (;;) {
