@@ -2,6 +2,7 @@
 // transaction, and a small pool of reader connections (WAL lets them read while it writes).
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -9,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 
 #include <pthread.h>
@@ -165,15 +167,20 @@ struct WriterStatements {
         insert_rejection(db,
                          "INSERT INTO inbound_rejections (id, source_id, status, reason, "
                          "received_at) VALUES (?1, ?2, ?3, ?4, ?5)"),
-        merge_message_index(db, kMergeMessageIndex),
-        mark_message_index(db, kMarkMessageIndex),
-        lower_message_index_mark(db, kLowerMessageIndexMark) {}
+        index_message(db, "INSERT OR IGNORE INTO message_apps (app_id, id) VALUES (?1, ?2)"),
+        set_message_index_mark(db,
+                               "UPDATE store_meta SET value = ?1 WHERE key = 'message_apps_rowid'"),
+        lower_message_index_mark(db, kLowerMessageIndexMark),
+        savepoint(db, "SAVEPOINT merge"),
+        release(db, "RELEASE merge"),
+        rollback_to(db, "ROLLBACK TO merge") {}
 
   Statement begin, commit, rollback;
   Statement put_app, put_event_type, put_endpoint;
   Statement insert_message, insert_delivery, update_delivery, insert_attempt;
   Statement upsert_inbound, insert_rejection;
-  Statement merge_message_index, mark_message_index, lower_message_index_mark;
+  Statement index_message, set_message_index_mark, lower_message_index_mark;
+  Statement savepoint, release, rollback_to;
 };
 
 // Writes that nobody waits on: an attempt's record (its delivery is held in memory until the
@@ -211,6 +218,8 @@ class SqliteStore final : public Store {
       Statement unmerged(writer_db_->handle(), "SELECT count(*) FROM " + kUnmergedMessages);
       unmerged.step();
       unmerged_messages_ = unmerged.column_int(0);
+      // Rows from before this start are above the mark: the first merge reads them.
+      unmerged_complete_ = unmerged_messages_ == 0;
     }
     // Checkpoints run on their own thread and connection (checkpoint_loop), so a commit never
     // waits for WAL frames to be copied into the database file and that file's fsync, as it
@@ -349,14 +358,28 @@ class SqliteStore final : public Store {
   void insert_message(const write::InsertMessage& w, WriteResult& result);
   void upsert_inbound(const write::UpsertInboundEvent& w, WriteResult& result);
   int64_t prune(const write::Prune& w);
-  void merge_message_index();
+  void start_merge();
+  size_t merge_chunk();
+  void merge_settled(bool committed, size_t chunk_rows);
   bool commit_batch(std::vector<QueuedWrite>& batch, std::vector<WriteResult>& results);
 
   // Constant after construction.
   const SqliteOptions options_;
   std::unique_ptr<Connection> writer_db_;         // used by the writer thread only
   std::unique_ptr<WriterStatements> statements_;  // used by the writer thread only
-  int64_t unmerged_messages_ = 0;  // messages not yet in message_apps; writer thread only
+  // The per-application index (message_apps; see the schema). Writer thread only.
+  struct IndexRow {
+    int64_t rowid;
+    std::string app_id, id;
+  };
+  int64_t unmerged_messages_ = 0;        // committed since the last merge started
+  std::vector<IndexRow> batch_rows_;     // inserted by the open transaction
+  std::vector<IndexRow> unmerged_rows_;  // committed since the last merge started...
+  bool unmerged_complete_ = true;        // ...and all of them (false: read them from the table)
+  std::vector<IndexRow> merging_;        // the merge under way, sorted by (app_id, id)
+  size_t merged_ = 0;                    // how many of merging_ are committed
+  int64_t merging_mark_ = 0;             // the highest rowid merging_ covers
+  bool merge_invalidated_ = false;       // messages were deleted: start the merge over
   std::thread writer_;
 
   // What the writer thread is doing, so that writers wake it only when it needs waking.
@@ -490,17 +513,48 @@ void SqliteStore::writer_loop() {
       if (batch[i].done) batch[i].done(results[i]);
     }
     // After the callbacks, so that no acknowledgement waits for it.
-    if (ok && unmerged_messages_ >= options_.message_index_batch) merge_message_index();
+    if (ok && merging_.empty() && unmerged_messages_ >= options_.message_index_batch) {
+      start_merge();
+    }
   }
 }
 
-void SqliteStore::merge_message_index() {
+// A merge adds a batch of new messages to message_apps, sorted by application so that each
+// application's pages are written once per batch, however many of its messages the batch holds.
+// Its first chunk commits at once; the others ride along with the next commits, a chunk each,
+// so that a merge of many applications' pages never holds the writer for the length of a
+// commit of its own. The mark moves with the last chunk: until then listing finds the batch
+// above it (and the rows already merged twice, which it reads as one).
+void SqliteStore::start_merge() {
+  std::vector<IndexRow> rows;
+  if (unmerged_complete_) {
+    rows.swap(unmerged_rows_);
+  } else {
+    Statement read(writer_db_->handle(),
+                   "SELECT rowid, app_id, id FROM " + kUnmergedMessages + " ORDER BY rowid");
+    while (read.step())
+      rows.push_back({read.column_int(0), read.column_text(1), read.column_text(2)});
+    unmerged_rows_.clear();
+    unmerged_complete_ = true;
+  }
+  // On failure too: the next try comes a batch later, not at every commit.
+  unmerged_messages_ = 0;
+  if (rows.empty()) return;
+  merging_mark_ = 0;
+  for (const auto& r : rows) merging_mark_ = std::max(merging_mark_, r.rowid);
+  std::sort(rows.begin(), rows.end(), [](const IndexRow& a, const IndexRow& b) {
+    return std::tie(a.app_id, a.id) < std::tie(b.app_id, b.id);
+  });
+  merging_ = std::move(rows);
+  merged_ = 0;
   auto& s = *statements_;
+  size_t chunk_rows = 0;
+  bool committed = false;
   try {
     s.begin.run();
-    s.merge_message_index.run();
-    s.mark_message_index.run();
+    chunk_rows = merge_chunk();
     s.commit.run();
+    committed = true;
   } catch (const sqlite::Error& e) {
     try {
       s.rollback.run();
@@ -508,23 +562,78 @@ void SqliteStore::merge_message_index() {
     }
     // Nothing is lost: listing reads unmerged messages from the table until a later merge.
     spdlog::warn("store: merging new messages into message_apps failed: {}", e.what());
+    merging_.clear();
+    unmerged_complete_ = false;
+    return;
   }
-  // On failure too: the next try comes a batch later, not at every commit.
-  unmerged_messages_ = 0;
+  merge_settled(committed, chunk_rows);
+}
+
+// The next rows of the merge under way, in the open transaction; with its last rows, the mark.
+size_t SqliteStore::merge_chunk() {
+  auto& s = *statements_;
+  const size_t n = std::min(static_cast<size_t>(std::max(1, options_.message_index_chunk)),
+                            merging_.size() - merged_);
+  for (size_t i = merged_; i < merged_ + n; ++i) {
+    s.index_message.bind(1, merging_[i].app_id).bind(2, merging_[i].id).run();
+  }
+  if (merged_ + n == merging_.size()) s.set_message_index_mark.bind(1, merging_mark_).run();
+  return n;
+}
+
+void SqliteStore::merge_settled(bool committed, size_t chunk_rows) {
+  if (merge_invalidated_) {
+    // Messages were deleted: the rows in hand may name some of them. Later merges read what is
+    // above the mark from the table again (rows already merged are ignored then).
+    merge_invalidated_ = false;
+    merging_.clear();
+    unmerged_rows_.clear();
+    unmerged_complete_ = false;
+    return;
+  }
+  if (!committed) return;
+  merged_ += chunk_rows;
+  if (merged_ >= merging_.size()) merging_.clear();
 }
 
 // Returns false only when the store must stop accepting writes.
 bool SqliteStore::commit_batch(std::vector<QueuedWrite>& batch, std::vector<WriteResult>& results) {
+  auto& s = *statements_;
+  batch_rows_.clear();
+  size_t chunk_rows = 0;
   try {
-    statements_->begin.run();
+    s.begin.run();
     for (size_t i = 0; i < batch.size(); ++i) apply(batch[i].op, results[i]);
-    statements_->commit.run();
+    if (!merging_.empty() && !merge_invalidated_) {
+      // A chunk of the merge under way; its failure is not the batch's.
+      s.savepoint.run();
+      try {
+        chunk_rows = merge_chunk();
+        s.release.run();
+      } catch (const sqlite::Error& e) {
+        s.rollback_to.run();
+        s.release.run();
+        spdlog::warn("store: merging new messages into message_apps failed: {}", e.what());
+        chunk_rows = 0;
+        merge_invalidated_ = true;  // the next merge reads what is above the mark again
+      }
+    }
+    s.commit.run();
+    unmerged_messages_ += static_cast<int64_t>(batch_rows_.size());
+    if (unmerged_complete_) {
+      unmerged_rows_.insert(unmerged_rows_.end(), std::make_move_iterator(batch_rows_.begin()),
+                            std::make_move_iterator(batch_rows_.end()));
+    }
+    batch_rows_.clear();
+    merge_settled(true, chunk_rows);
     return true;
   } catch (const sqlite::Error& e) {
     try {
       statements_->rollback.run();
     } catch (const sqlite::Error&) {
     }
+    batch_rows_.clear();
+    merge_settled(false, 0);
     // A full disk or an I/O error is the store's failure, not one write's.
     const int primary = e.code() & 0xff;
     const bool disk_failure = primary == SQLITE_FULL || primary == SQLITE_IOERR;
@@ -575,7 +684,7 @@ void SqliteStore::insert_message(const write::InsertMessage& w, WriteResult& res
     result = {WriteStatus::kConflict, "eventId: a message with this eventId already exists"};
     return;
   }
-  ++unmerged_messages_;
+  batch_rows_.push_back({sqlite3_last_insert_rowid(writer_db_->handle()), m.app_id, m.id});
   for (const auto& endpoint_id : *w.endpoint_ids) {
     s.insert_delivery.bind(1, m.id)
         .bind(2, endpoint_id)
@@ -609,6 +718,7 @@ void SqliteStore::apply(const WriteOp& op, WriteResult& result) {
             Statement(writer_db_->handle(), sql).bind(1, w.app_id).run();
           }
           s.lower_message_index_mark.run();
+          merge_invalidated_ = true;
         } else if constexpr (std::is_same_v<T, write::PutEventType>) {
           const auto doc = documents::to_doc(w.event_type);
           s.put_event_type.bind(1, w.event_type.name).bind(2, doc).run();
@@ -723,7 +833,10 @@ int64_t SqliteStore::prune(const write::Prune& w) {
     message.bind(1, o.rowid).run();
     listed.bind(1, o.app_id).bind(2, o.id).run();
   }
-  if (!old.empty()) statements_->lower_message_index_mark.run();
+  if (!old.empty()) {
+    statements_->lower_message_index_mark.run();
+    merge_invalidated_ = true;
+  }
   return std::max<int64_t>(attempts_deleted, static_cast<int64_t>(old.size()));
 }
 
@@ -821,8 +934,10 @@ std::vector<Message> SqliteStore::list_messages(const std::string& app_id,
                                                 const MessageFilter& filter, const Page& page) {
   // Two parts in one statement (one snapshot), each ordered by id: the messages already in
   // message_apps, walked newest first along its key, and the newest rows not merged yet, which
-  // are few (about message_index_batch at most). SQLite merges the two ordered parts and stops
-  // at the limit. The first part selects x.id (equal to m.id) so that its order is the key's.
+  // are few (about message_index_batch, twice that at most). SQLite merges the two ordered parts
+  // and stops at the limit; UNION, since a merge under way has put some of the rows above the
+  // mark in message_apps already. The first part selects x.id (equal to m.id) so that its order is
+  // the key's.
   const auto conditions = [&](const char* id, const char* type) {
     std::string sql;
     if (!page.iterator.empty()) sql += std::string(" AND ") + id + " < ?2";
@@ -838,7 +953,7 @@ std::vector<Message> SqliteStore::list_messages(const std::string& app_id,
   const std::string sql =
       "SELECT x.id, m.app_id, m.event_type, m.event_id, m.channels, m.payload, m.created_at "
       "FROM message_apps x JOIN messages m ON m.id = x.id WHERE x.app_id = ?1" +
-      conditions("x.id", "m.event_type") + " UNION ALL SELECT " + kMessageColumns + " FROM " +
+      conditions("x.id", "m.event_type") + " UNION SELECT " + kMessageColumns + " FROM " +
       kUnmergedMessages + " AND app_id = ?1" + conditions("id", "event_type") +
       " ORDER BY 1 DESC LIMIT ?3";
   ReaderLease db(*this);

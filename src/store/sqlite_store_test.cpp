@@ -22,12 +22,15 @@ class SqliteStoreTest : public ::testing::Test {
     SqliteOptions options;
     options.path = (dir_.path() / "hookd.db").string();
     options.message_index_batch = message_index_batch_;
+    options.message_index_chunk = message_index_chunk_;
     store_ = open_sqlite_store(options);
   }
 
-  // Closes the store and opens it again, merging new messages into message_apps every `batch`.
-  void reopen_with_message_index_batch(int batch) {
+  // Closes the store and opens it again, merging new messages into message_apps every `batch`,
+  // `chunk` rows a commit.
+  void reopen_with_message_index_batch(int batch, int chunk = SqliteOptions{}.message_index_chunk) {
     message_index_batch_ = batch;
+    message_index_chunk_ = chunk;
     store_->close();
     open();
   }
@@ -40,6 +43,10 @@ class SqliteStoreTest : public ::testing::Test {
   // connection of the test's own.
   int64_t query_int(const char* sql) {
     settle();
+    return read_int(sql);
+  }
+  // The same without a commit first (one would carry a chunk of a merge under way).
+  int64_t read_int(const char* sql) {
     sqlite::Connection db((dir_.path() / "hookd.db").string());
     sqlite::Statement st(db.handle(), sql);
     EXPECT_TRUE(st.step()) << sql;
@@ -79,6 +86,7 @@ class SqliteStoreTest : public ::testing::Test {
 
   ScratchDir dir_{"hookd-store-test"};
   int message_index_batch_ = SqliteOptions{}.message_index_batch;
+  int message_index_chunk_ = SqliteOptions{}.message_index_chunk;
   std::unique_ptr<Store> store_;
 };
 
@@ -342,6 +350,51 @@ TEST_F(SqliteStoreTest, ListingJoinsMergedAndNotYetMergedMessages) {
   const auto listed_odd = listed_ids("app_1", odd);
   ASSERT_EQ(listed_odd.size(), 5u);
   for (const auto& id : listed_odd) EXPECT_EQ(store_->get_message("app_1", id)->event_type, "odd");
+}
+
+// A merge of 6 rows, 2 a commit: its first chunk commits on its own, the others with the next
+// commits (query_int's settle is one). Until the last, its rows are both in message_apps and
+// above the mark, and listing shows each message once.
+TEST_F(SqliteStoreTest, AMergeSpreadOverCommitsListsEveryMessageOnce) {
+  reopen_with_message_index_batch(6, 2);
+  auto expected = insert_alternating(*store_, {"app_1", "app_2", "app_3"}, 6);
+  const char* mark = "SELECT value FROM store_meta WHERE key = 'message_apps_rowid'";
+  EXPECT_EQ(query_int(mark), 0);  // two chunks in, the mark has not moved
+  EXPECT_EQ(query_int("SELECT count(*) FROM message_apps"), 6);  // the third chunk ended it
+  for (const auto& [app, ids] : expected) EXPECT_EQ(listed_ids(app), ids) << app;
+  EXPECT_EQ(query_int(mark), 6);
+
+  auto more = insert_alternating(*store_, {"app_1", "app_2", "app_3"}, 6, 2000);
+  EXPECT_EQ(query_int("SELECT count(*) FROM message_apps"), 10);
+  for (auto& [app, ids] : more) {
+    ids.insert(ids.end(), expected[app].begin(), expected[app].end());
+    EXPECT_EQ(listed_ids(app), ids) << app << ": listed mid-merge";
+    EXPECT_EQ(listed_ids(app, {}, 50), ids) << app << ": listed mid-merge, one page";
+  }
+  EXPECT_EQ(read_int(mark), 6);  // the merge of the 6 new ones has one chunk to go
+  EXPECT_EQ(query_int(mark), 12);
+  for (const auto& [app, ids] : more) EXPECT_EQ(listed_ids(app), ids) << app;
+}
+
+// Messages deleted while a merge is under way: the merge stops (its rows may name them), and a
+// later one reads what is above the mark from the table again.
+TEST_F(SqliteStoreTest, DeletingMessagesDuringAMergeLeavesNoRowOfThemInTheIndex) {
+  reopen_with_message_index_batch(4, 1);
+  auto first = insert_alternating(*store_, {"app_1", "app_2"}, 4);  // the merge's first row
+  ASSERT_EQ(store_->write_sync(write::DeleteApplication{"app_1"}).status, WriteStatus::kOk);
+  auto later = insert_alternating(*store_, {"app_2"}, 4, 2000);  // a new merge of app_2's 6
+  for (int i = 0; i < 6; ++i) settle();
+  EXPECT_EQ(query_int("SELECT count(*) FROM message_apps WHERE app_id = 'app_1'"), 0);
+  EXPECT_EQ(query_int("SELECT count(*) FROM message_apps WHERE app_id = 'app_2'"), 6);
+  EXPECT_EQ(query_int("SELECT count(*) FROM message_apps x LEFT JOIN messages m ON m.id = x.id "
+                      "WHERE m.id IS NULL"),
+            0);
+  EXPECT_EQ(query_int("SELECT value FROM store_meta WHERE key = 'message_apps_rowid'"),
+            query_int("SELECT max(rowid) FROM messages"));
+  EXPECT_TRUE(listed_ids("app_1").empty());
+  auto all = later["app_2"];
+  all.insert(all.end(), first["app_2"].begin(), first["app_2"].end());
+  EXPECT_EQ(listed_ids("app_2"), all);
 }
 
 TEST_F(SqliteStoreTest, MessagesNotYetMergedAreListedAfterReopenAndMergedLater) {

@@ -206,7 +206,9 @@ struct SqliteOptions {
   size_t max_queued_writes = 200'000;  // beyond this, writes complete with kUnavailable
   // New messages reach the per-application listing index (message_apps) in batches of this
   // many, sorted by application; until then listing reads them from the table's newest rows.
-  int message_index_batch = 2048;
+  // A batch is added over several commits, this many rows with each.
+  int message_index_batch = 16'384;
+  int message_index_chunk = 256;
 };
 
 std::unique_ptr<Store> open_sqlite_store(const SqliteOptions& options);
