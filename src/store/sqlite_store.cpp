@@ -950,12 +950,14 @@ std::vector<Message> SqliteStore::list_messages(const std::string& app_id,
     }
     return sql;
   };
-  const std::string sql =
-      "SELECT x.id, m.app_id, m.event_type, m.event_id, m.channels, m.payload, m.created_at "
-      "FROM message_apps x JOIN messages m ON m.id = x.id WHERE x.app_id = ?1" +
-      conditions("x.id", "m.event_type") + " UNION SELECT " + kMessageColumns + " FROM " +
-      kUnmergedMessages + " AND app_id = ?1" + conditions("id", "event_type") +
-      " ORDER BY 1 DESC LIMIT ?3";
+  // Only ids are merged and sorted (the rows above the mark may be thousands: sorting them with
+  // their payloads took 60 ms for 16,000); the page's rows are then read by id.
+  const std::string sql = std::string("SELECT ") + kMessageColumns +
+                          " FROM messages WHERE id IN (SELECT x.id FROM message_apps x JOIN "
+                          "messages m ON m.id = x.id WHERE x.app_id = ?1" +
+                          conditions("x.id", "m.event_type") + " UNION SELECT id FROM " +
+                          kUnmergedMessages + " AND app_id = ?1" + conditions("id", "event_type") +
+                          " ORDER BY 1 DESC LIMIT ?3) ORDER BY id DESC";
   ReaderLease db(*this);
   Statement st(*db, sql);
   st.bind(1, app_id).bind(3, int64_t{page.limit + 1});
