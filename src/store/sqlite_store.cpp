@@ -361,6 +361,7 @@ class SqliteStore final : public Store {
   void start_merge();
   size_t merge_chunk();
   void merge_settled(bool committed, size_t chunk_rows);
+  int64_t lowest_held_rowid() const;
   bool commit_batch(std::vector<QueuedWrite>& batch, std::vector<WriteResult>& results);
 
   // Constant after construction.
@@ -526,19 +527,25 @@ void SqliteStore::writer_loop() {
 // commit of its own. The mark moves with the last chunk: until then listing finds the batch
 // above it (and the rows already merged twice, which it reads as one).
 void SqliteStore::start_merge() {
+  // On failure too: the next try comes a batch later, not at every commit.
+  unmerged_messages_ = 0;
   std::vector<IndexRow> rows;
   if (unmerged_complete_) {
     rows.swap(unmerged_rows_);
   } else {
-    Statement read(writer_db_->handle(),
-                   "SELECT rowid, app_id, id FROM " + kUnmergedMessages + " ORDER BY rowid");
-    while (read.step())
-      rows.push_back({read.column_int(0), read.column_text(1), read.column_text(2)});
+    try {
+      Statement read(writer_db_->handle(),
+                     "SELECT rowid, app_id, id FROM " + kUnmergedMessages + " ORDER BY rowid");
+      while (read.step()) {
+        rows.push_back({read.column_int(0), read.column_text(1), read.column_text(2)});
+      }
+    } catch (const sqlite::Error& e) {
+      spdlog::warn("store: reading new messages for message_apps failed: {}", e.what());
+      return;
+    }
     unmerged_rows_.clear();
     unmerged_complete_ = true;
   }
-  // On failure too: the next try comes a batch later, not at every commit.
-  unmerged_messages_ = 0;
   if (rows.empty()) return;
   merging_mark_ = 0;
   for (const auto& r : rows) merging_mark_ = std::max(merging_mark_, r.rowid);
@@ -570,15 +577,27 @@ void SqliteStore::start_merge() {
 }
 
 // The next rows of the merge under way, in the open transaction; with its last rows, the mark.
+// At least twice as many rows as the transaction added messages, so that merges outpace a
+// stream of large commits instead of growing with each.
 size_t SqliteStore::merge_chunk() {
   auto& s = *statements_;
-  const size_t n = std::min(static_cast<size_t>(std::max(1, options_.message_index_chunk)),
-                            merging_.size() - merged_);
+  const size_t chunk = std::max(static_cast<size_t>(std::max(1, options_.message_index_chunk)),
+                                2 * batch_rows_.size());
+  const size_t n = std::min(chunk, merging_.size() - merged_);
   for (size_t i = merged_; i < merged_ + n; ++i) {
     s.index_message.bind(1, merging_[i].app_id).bind(2, merging_[i].id).run();
   }
   if (merged_ + n == merging_.size()) s.set_message_index_mark.bind(1, merging_mark_).run();
   return n;
+}
+
+int64_t SqliteStore::lowest_held_rowid() const {
+  int64_t lowest = INT64_MAX;
+  for (const auto* rows : {&merging_, &unmerged_rows_, &batch_rows_}) {
+    for (const auto& r : *rows) lowest = std::min(lowest, r.rowid);
+  }
+  // Rows above the mark that are not in hand are read from the table by the next merge.
+  return lowest;
 }
 
 void SqliteStore::merge_settled(bool committed, size_t chunk_rows) {
@@ -611,11 +630,14 @@ bool SqliteStore::commit_batch(std::vector<QueuedWrite>& batch, std::vector<Writ
         chunk_rows = merge_chunk();
         s.release.run();
       } catch (const sqlite::Error& e) {
+        merge_invalidated_ = true;  // the next merge reads what is above the mark again
+        // SQLite rolls the whole transaction back itself on some errors (I/O, memory): then the
+        // batch has failed too, and the error is the batch's.
+        if (sqlite3_get_autocommit(writer_db_->handle())) throw;
         s.rollback_to.run();
         s.release.run();
         spdlog::warn("store: merging new messages into message_apps failed: {}", e.what());
         chunk_rows = 0;
-        merge_invalidated_ = true;  // the next merge reads what is above the mark again
       }
     }
     s.commit.run();
@@ -835,7 +857,11 @@ int64_t SqliteStore::prune(const write::Prune& w) {
   }
   if (!old.empty()) {
     statements_->lower_message_index_mark.run();
-    merge_invalidated_ = true;
+    // Retention deletes the oldest messages, nearly always below every row a merge holds (those
+    // are above the mark): only a deleted row at or above the lowest of them stops the merge.
+    int64_t newest_deleted = 0;
+    for (const auto& o : old) newest_deleted = std::max(newest_deleted, o.rowid);
+    if (newest_deleted >= lowest_held_rowid()) merge_invalidated_ = true;
   }
   return std::max<int64_t>(attempts_deleted, static_cast<int64_t>(old.size()));
 }

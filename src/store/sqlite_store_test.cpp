@@ -397,6 +397,49 @@ TEST_F(SqliteStoreTest, DeletingMessagesDuringAMergeLeavesNoRowOfThemInTheIndex)
   EXPECT_EQ(listed_ids("app_2"), all);
 }
 
+// Retention deletes the oldest messages, below the rows a merge holds: the merge goes on.
+TEST_F(SqliteStoreTest, PruningOlderMessagesDoesNotStopAMerge) {
+  reopen_with_message_index_batch(3, 1);
+  insert_alternating(*store_, {"app_1"}, 3, 1000);  // rowids 1-3, merged by the next 2 commits
+  const char* mark = "SELECT value FROM store_meta WHERE key = 'message_apps_rowid'";
+  EXPECT_EQ(query_int(mark), 0);                                 // the merge's second row
+  ASSERT_EQ(query_int(mark), 3);                                 // and its last
+  auto later = insert_alternating(*store_, {"app_1"}, 3, 2000);  // rowids 4-6; 1 row merged
+  // Deletes rowids 1 and 2 and carries the merge's second row; the settle carries its last.
+  EXPECT_EQ(store_->write_sync(write::Prune{1002, 100}).affected, 2);
+  EXPECT_EQ(query_int(mark), 6);
+  EXPECT_EQ(read_int("SELECT count(*) FROM message_apps"), 4);
+  auto ids = later["app_1"];
+  ids.push_back(make_id("msg_", 1002, 0, 1002));
+  EXPECT_EQ(listed_ids("app_1"), ids);
+}
+
+// Commits of many messages each: every commit merges twice as many rows as it adds, so the
+// rows above the mark stay few instead of growing with each merge.
+TEST_F(SqliteStoreTest, MergesKeepUpWithCommitsOfManyMessages) {
+  reopen_with_message_index_batch(4, 1);
+  const char* above =
+      "SELECT count(*) FROM messages WHERE rowid > "
+      "(SELECT value FROM store_meta WHERE key = 'message_apps_rowid')";
+  int64_t created = 1000;
+  int64_t most_above = 0;
+  for (int wave = 0; wave < 12; ++wave) {
+    std::vector<std::future<WriteResult>> done;
+    for (int i = 0; i < 40; ++i) {
+      auto promise = std::make_shared<std::promise<WriteResult>>();
+      done.push_back(promise->get_future());
+      store_->write(
+          write::InsertMessage{message_at(wave % 2 ? "app_1" : "app_2", created++, "even"),
+                               ids({"ep_1"})},
+          [promise](const WriteResult& r) { promise->set_value(r); });
+    }
+    for (auto& f : done) ASSERT_EQ(f.get().status, WriteStatus::kOk);
+    most_above = std::max(most_above, query_int(above));
+  }
+  EXPECT_LE(most_above, 2 * 40 + 4) << "the rows above the mark grew with each merge";
+  EXPECT_EQ(listed_ids("app_1", {}, 250).size() + listed_ids("app_2", {}, 250).size(), 480u);
+}
+
 TEST_F(SqliteStoreTest, MessagesNotYetMergedAreListedAfterReopenAndMergedLater) {
   reopen_with_message_index_batch(3);
   auto first = insert_alternating(*store_, {"app_1"}, 2);
