@@ -556,12 +556,10 @@ void SqliteStore::start_merge() {
   merged_ = 0;
   auto& s = *statements_;
   size_t chunk_rows = 0;
-  bool committed = false;
   try {
     s.begin.run();
     chunk_rows = merge_chunk();
     s.commit.run();
-    committed = true;
   } catch (const sqlite::Error& e) {
     try {
       s.rollback.run();
@@ -573,7 +571,7 @@ void SqliteStore::start_merge() {
     unmerged_complete_ = false;
     return;
   }
-  merge_settled(committed, chunk_rows);
+  merge_settled(true, chunk_rows);
 }
 
 // The next rows of the merge under way, in the open transaction; with its last rows, the mark.
