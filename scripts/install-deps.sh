@@ -4,10 +4,10 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config ccache clang clang-format libclang-rt-14-dev
   libboost-dev libboost-system-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev
-  libsimdjson-dev nlohmann-json3-dev libssl-dev libtomlplusplus-dev libcli11-dev
+  libsimdjson-dev libre2-dev nlohmann-json3-dev libssl-dev libtomlplusplus-dev libcli11-dev
   libspdlog-dev libfmt-dev libjemalloc-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest python3-requests python3-aiosmtpd php-cli
-  nginx-light wrk curl
+  nginx-light wrk curl tinyproxy
 )
 # Node.js may come from another packaging that bundles npm; only ask Debian when it is absent.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
