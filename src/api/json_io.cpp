@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "api/message_input.h"
+#include "common/json_limits.h"
 #include "common/time.h"
 #include "signing/asymmetric.h"
 #include "store/documents.h"
@@ -11,6 +12,9 @@
 namespace hookd::api {
 
 json parse_body(const HttpRequest& req) {
+  if (nests_deeper_than(req.body, max_json_depth())) {
+    throw validation_error("body: " + nesting_detail());
+  }
   json body = json::parse(req.body, nullptr, false);
   if (body.is_discarded()) throw ApiError(400, "invalid_json", "body: malformed JSON");
   if (!body.is_object()) throw validation_error("body: must be a JSON object");
