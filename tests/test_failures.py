@@ -33,7 +33,8 @@ FAST = {"HOOKD_RETRY_SCHEDULE": "200ms,200ms", "HOOKD_RETRY_JITTER": "0"}
 RFC3339_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
 
 OPERATIONAL_EVENT_TYPES = ("endpoint.disabled", "endpoint.enabled", "message.attempt.exhausted",
-                           "message.attempt.failing", "message.attempt.recovered")
+                           "message.attempt.failing", "message.attempt.recovered",
+                           "endpoint.created", "endpoint.updated", "endpoint.deleted")
 
 
 # ---- fixtures and helpers -------------------------------------------------------------------

@@ -1152,7 +1152,7 @@ def test_standard_webhooks_verification(hookd, api, node_dir, tmp_path):
         ("no headers", _hook(hookd, src, raw=body)),
     ]
     n = _check_refused(cases)
-    _after_refusals(api, src, [payload2, payload], n)
+    _after_refusals(api, src, [payload, payload], n)
     assert node_verify(whsec, good, body, tmp_path).returncode == 0, "the test's own signature"
 
 
