@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/json_io.h"
 #include "signing/signature.h"
 
 namespace hookd::api {
@@ -20,10 +21,16 @@ HttpResponse run_guarded(SyncHandler handler, ApiContext& ctx, const HttpRequest
   }
 }
 
+// 204 when healthy; otherwise 503 naming each reason (docs/api.md).
 HttpResponse health(ApiContext& ctx) {
-  if (!ctx.store.writable())
-    return error_response(503, "store_unavailable", "store refuses writes");
-  return empty_response(204);
+  const std::string refusal = ctx.store.writable() ? "" : ctx.store.write_refusal();
+  const std::vector<std::string> reasons = degraded_reasons(refusal, ctx.service_health);
+  if (reasons.empty()) return empty_response(204);
+  const json body{{"status", "degraded"},
+                  {"reasons", reasons},
+                  {"code", refusal.empty() ? "degraded" : "store_unavailable"},
+                  {"detail", reasons.front()}};
+  return json_response(503, dump(body));
 }
 
 }  // namespace
@@ -50,9 +57,10 @@ void commit(ApiContext& ctx, WriteOp op) {
 }
 
 Api::Api(ApiOptions options, Catalog& catalog, Store& store, Dispatcher* dispatcher,
-         Metrics& metrics, HealthMonitor* health)
+         Metrics& metrics, HealthMonitor* health, const ServiceHealth* service_health)
     : options_(std::move(options)),
-      context_{options_, catalog, store, dispatcher, metrics, health, catalog.write_mutex()},
+      context_{options_, catalog, store,          dispatcher,
+               metrics,  health,  service_health, catalog.write_mutex()},
       pool_("hookd-api", options_.worker_threads) {
   routes_ = {
       {"GET", {"app"}, list_apps},

@@ -16,10 +16,12 @@
 #include <pthread.h>
 
 #include "common/ids.h"
+#include "common/time.h"
 #include "store/documents.h"
 #include "store/sqlite_db.h"
 #include "store/store.h"
 #include "store/wal_buffer.h"
+#include "store/write_recovery.h"
 
 namespace hookd {
 namespace {
@@ -211,6 +213,8 @@ class SqliteStore final : public Store {
     // The writer's WAL writes go out as one write per commit (store/wal_buffer.h); safe because
     // configure() sets synchronous=FULL, so every commit syncs the WAL before publishing it.
     writer_db_ = std::make_unique<Connection>(options.path, sqlite::wal_buffer_vfs());
+    // Extended codes tell a WAL index that could not grow (a full disk) from other I/O errors.
+    sqlite3_extended_result_codes(writer_db_->handle(), 1);
     configure(*writer_db_);
     writer_db_->exec(kSchema);
     migrate_message_index(*writer_db_);
@@ -265,16 +269,19 @@ class SqliteStore final : public Store {
       std::string why = "the store's write queue is full";
       {
         std::lock_guard lock(mu_);
-        if (failed_) why = "the store refuses writes after a failed commit";
+        if (failed_) why = refusal_;
         if (closing_) why = "the store is closed";
       }
       done({WriteStatus::kUnavailable, why});
     }
   }
 
-  bool writable() const override {
+  bool writable() const override { return accepting_.load(std::memory_order_acquire); }
+
+  std::string write_refusal() const override {
     std::lock_guard lock(mu_);
-    return !failed_ && !closing_;
+    if (failed_) return refusal_;
+    return closing_ ? "the store is closed" : "";
   }
 
   uint64_t commit_sequence() const override { return commits_.load(std::memory_order_acquire); }
@@ -289,6 +296,7 @@ class SqliteStore final : public Store {
       std::lock_guard lock(mu_);
       if (closing_) return;
       closing_ = true;
+      accepting_.store(false, std::memory_order_release);
       cv_.notify_all();
     }
     if (writer_.joinable()) writer_.join();
@@ -351,6 +359,11 @@ class SqliteStore final : public Store {
   };
 
   void writer_loop();
+  // After a failed commit: refuses every queued and later write.
+  void refuse_writes();
+  // While the store refuses writes: probes the disk when due (docs/failures.md). Returns false
+  // when the store closes first.
+  bool await_recovery();
   // Called by SQLite on the writer thread after each commit, with the WAL's size in pages.
   static int on_wal_commit(void* self, sqlite3* db, const char* name, int pages);
   void checkpoint_loop();
@@ -393,7 +406,13 @@ class SqliteStore final : public Store {
   size_t foreground_queued_ = 0;  // queued writes someone waits on (not attempt records)
   WriterState writer_state_ = WriterState::kBusy;
   bool closing_ = false;
-  bool failed_ = false;  // sticky: set once a commit fails
+  bool failed_ = false;                // set once a commit fails; cleared when a probe commit lands
+  std::string refusal_;                // why writes are refused while failed_
+  std::atomic<bool> accepting_{true};  // !failed_ && !closing_, readable without mu_
+  // Writer thread only: the last failed commit, and when to try again.
+  WriteRecovery recovery_;
+  int failure_code_ = 0;
+  std::string failure_detail_;
   std::atomic<uint64_t> commits_{0};
 
   // The WAL's size after the last commit: written by the writer thread, read by the checkpoint
@@ -467,6 +486,7 @@ void SqliteStore::writer_loop() {
   std::vector<QueuedWrite> batch;
   std::vector<WriteResult> results;
   for (;;) {
+    if (recovery_.refusing() && !await_recovery()) return;
     {
       std::unique_lock lock(mu_);
       writer_state_ = WriterState::kIdle;
@@ -501,15 +521,7 @@ void SqliteStore::writer_loop() {
                                 nullptr);
       wal_pages_.store(0, std::memory_order_relaxed);
     }
-    if (!ok) {
-      std::lock_guard lock(mu_);
-      failed_ = true;
-      for (auto& queued : queue_) {
-        if (queued.done) queued.done({WriteStatus::kUnavailable, "the store failed a commit"});
-      }
-      queue_.clear();
-      foreground_queued_ = 0;
-    }
+    if (!ok) refuse_writes();
     for (size_t i = 0; i < batch.size(); ++i) {
       if (batch[i].done) batch[i].done(results[i]);
     }
@@ -517,6 +529,47 @@ void SqliteStore::writer_loop() {
     if (ok && merging_.empty() && unmerged_messages_ >= options_.message_index_batch) {
       start_merge();
     }
+  }
+}
+
+void SqliteStore::refuse_writes() {
+  const bool recoverable = WriteRecovery::recoverable(failure_code_);
+  recovery_.failed(now_steady_ms(), recoverable, failure_detail_);
+  std::lock_guard lock(mu_);
+  failed_ = true;
+  accepting_.store(false, std::memory_order_release);
+  refusal_ = (recoverable ? "refusing writes until the disk has room: " : "refusing writes: ") +
+             failure_detail_;
+  for (auto& queued : queue_) {
+    if (queued.done) queued.done({WriteStatus::kUnavailable, refusal_});
+  }
+  queue_.clear();
+  foreground_queued_ = 0;
+}
+
+bool SqliteStore::await_recovery() {
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      writer_state_ = WriterState::kIdle;  // write() refuses everything meanwhile
+      const auto wait = recovery_.will_probe()
+                            ? std::chrono::milliseconds(
+                                  std::max<int64_t>(0, recovery_.next_probe_ms() - now_steady_ms()))
+                            : std::chrono::milliseconds(3'600'000);
+      if (cv_.wait_for(lock, wait, [&] { return closing_; })) return false;
+    }
+    if (!recovery_.will_probe() || now_steady_ms() < recovery_.next_probe_ms()) continue;
+    std::string error;
+    const bool ok = probe_write(*writer_db_, options_.path, error);
+    recovery_.probed(now_steady_ms(), ok);
+    if (!ok) continue;
+    std::lock_guard lock(mu_);
+    if (closing_) return false;
+    failed_ = false;
+    refusal_.clear();
+    accepting_.store(true, std::memory_order_release);
+    spdlog::info("store: a probe commit landed; accepting writes again");
+    return true;
   }
 }
 
@@ -673,7 +726,9 @@ bool SqliteStore::commit_batch(std::vector<QueuedWrite>& batch, std::vector<Writ
       return true;
     }
     if (disk_failure) {
-      spdlog::error("store: commit failed, refusing further writes: {}", e.what());
+      failure_code_ = e.code();
+      failure_detail_ = std::string("commit failed: ") + e.what();
+      spdlog::error("store: commit failed, refusing writes: {}", e.what());
       for (auto& r : results)
         r = {WriteStatus::kUnavailable, std::string("commit failed: ") + e.what()};
       return false;

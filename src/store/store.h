@@ -20,9 +20,12 @@ namespace hookd {
 // queued while the previous commit is being fsync'd shares the next transaction, so the batching
 // window is exactly one commit's duration and latency stays low under light load.
 //
-// If a commit or fsync fails the store becomes read-only for good (a sticky error, as in
-// leveldb): every later write completes with kUnavailable and health reports it, rather than
-// guessing which of the grouped writes reached the disk.
+// If a commit fails, every write it held and every later one completes with kUnavailable, and
+// health reports it, rather than guessing which of the grouped writes reached the disk. A full
+// disk is the one failure the store recovers from by itself: the engine rolled the failed
+// transaction back, so once a probe commit of its own lands the store accepts writes again
+// (writes refused meanwhile were never acknowledged). After an fsync or other I/O error the
+// store stays read-only for good (a sticky error, as in leveldb).
 
 enum class WriteStatus { kOk, kConflict, kUnavailable };
 
@@ -150,7 +153,10 @@ class Store {
   virtual void write(WriteOp op, WriteCallback done) = 0;
   // Blocks until the write is durable; for cold paths only.
   WriteResult write_sync(WriteOp op);
+  // Lock-free: cheap enough for every loop of a delivery thread.
   virtual bool writable() const = 0;
+  // Why the store refuses writes now; empty while it accepts them.
+  virtual std::string write_refusal() const = 0;
   // How many grouped commits have completed. A read that starts after this returned N sees
   // every write of the first N commits; callbacks of commit N run after it reads N.
   virtual uint64_t commit_sequence() const = 0;
