@@ -94,7 +94,10 @@ int serve(const Config& config) {
   std::filesystem::create_directories(config.data_dir);
   const std::string token = resolve_admin_token(config);
 
-  auto store = open_sqlite_store({(std::filesystem::path(config.data_dir) / "hookd.db").string()});
+  SqliteOptions store_options;
+  store_options.path = (std::filesystem::path(config.data_dir) / "hookd.db").string();
+  store_options.rejection_sample = config.inbound_rejection_sample;
+  auto store = open_sqlite_store(store_options);
   Catalog catalog;
   catalog.load(store->load_catalog());
   Metrics metrics;

@@ -25,6 +25,7 @@ class Metrics final {
   // Requests run by a delivery thread other than their endpoint's (DeliveryWorker::lend).
   std::atomic<uint64_t> delivery_requests_lent{0};
   std::atomic<uint64_t> loader_passes{0};
+  std::atomic<uint64_t> inbound_rejections{0};  // inbound requests refused (401), every source
 
   // Time from a message's acceptance to a receiver's 2xx.
   void observe_delivery_latency(double seconds);

@@ -18,6 +18,7 @@
 #include "common/ids.h"
 #include "common/time.h"
 #include "store/documents.h"
+#include "store/inbound_rows.h"
 #include "store/sqlite_db.h"
 #include "store/store.h"
 #include "store/wal_buffer.h"
@@ -166,9 +167,6 @@ struct WriterStatements {
                        "excluded.received_at, revision = revision + 1, content_type = "
                        "excluded.content_type, payload = excluded.payload, message_id = "
                        "excluded.message_id RETURNING id, revision"),
-        insert_rejection(db,
-                         "INSERT INTO inbound_rejections (id, source_id, status, reason, "
-                         "received_at) VALUES (?1, ?2, ?3, ?4, ?5)"),
         index_message(db, "INSERT OR IGNORE INTO message_apps (app_id, id) VALUES (?1, ?2)"),
         set_message_index_mark(db,
                                "UPDATE store_meta SET value = ?1 WHERE key = 'message_apps_rowid'"),
@@ -180,7 +178,7 @@ struct WriterStatements {
   Statement begin, commit, rollback;
   Statement put_app, put_event_type, put_endpoint;
   Statement insert_message, insert_delivery, update_delivery, insert_attempt;
-  Statement upsert_inbound, insert_rejection;
+  Statement upsert_inbound;
   Statement index_message, set_message_index_mark, lower_message_index_mark;
   Statement savepoint, release, rollback_to;
 };
@@ -217,6 +215,7 @@ class SqliteStore final : public Store {
     sqlite3_extended_result_codes(writer_db_->handle(), 1);
     configure(*writer_db_);
     writer_db_->exec(kSchema);
+    writer_db_->exec(inbound_rows::kSchema);
     migrate_message_index(*writer_db_);
     {
       Statement unmerged(writer_db_->handle(), "SELECT count(*) FROM " + kUnmergedMessages);
@@ -231,6 +230,8 @@ class SqliteStore final : public Store {
     writer_db_->exec("PRAGMA wal_autocheckpoint=0");
     sqlite3_wal_hook(writer_db_->handle(), &SqliteStore::on_wal_commit, this);
     statements_ = std::make_unique<WriterStatements>(writer_db_->handle());
+    rejection_log_ = std::make_unique<inbound_rows::RejectionLog>(writer_db_->handle(),
+                                                                  options.rejection_sample);
     for (int i = 0; i < options.reader_connections; ++i) {
       auto reader = std::make_unique<Connection>(options.path);
       reader->exec("PRAGMA cache_size=-16384");
@@ -330,6 +331,7 @@ class SqliteStore final : public Store {
                                                   const Page& page) override;
   std::vector<InboundRejection> list_rejections(const std::string& source_id,
                                                 const Page& page) override;
+  std::vector<RejectionCount> rejection_counts(const std::string& source_id) override;
   std::vector<PendingDelivery> failed_deliveries(const std::string& app_id,
                                                  const std::string& endpoint_id,
                                                  const std::vector<std::string>& event_types,
@@ -379,8 +381,9 @@ class SqliteStore final : public Store {
 
   // Constant after construction.
   const SqliteOptions options_;
-  std::unique_ptr<Connection> writer_db_;         // used by the writer thread only
-  std::unique_ptr<WriterStatements> statements_;  // used by the writer thread only
+  std::unique_ptr<Connection> writer_db_;                      // used by the writer thread only
+  std::unique_ptr<WriterStatements> statements_;               // used by the writer thread only
+  std::unique_ptr<inbound_rows::RejectionLog> rejection_log_;  // used by the writer thread only
   // The per-application index (message_apps; see the schema). Writer thread only.
   struct IndexRow {
     int64_t rowid;
@@ -691,6 +694,7 @@ bool SqliteStore::commit_batch(std::vector<QueuedWrite>& batch, std::vector<Writ
         chunk_rows = 0;
       }
     }
+    rejection_log_->trim();
     s.commit.run();
     unmerged_messages_ += static_cast<int64_t>(batch_rows_.size());
     if (unmerged_complete_) {
@@ -706,6 +710,7 @@ bool SqliteStore::commit_batch(std::vector<QueuedWrite>& batch, std::vector<Writ
     } catch (const sqlite::Error&) {
     }
     batch_rows_.clear();
+    rejection_log_->forget();
     merge_settled(false, 0);
     // A full disk or an I/O error is the store's failure, not one write's.
     const int primary = e.code() & 0xff;
@@ -784,8 +789,8 @@ void SqliteStore::apply(const WriteOp& op, WriteResult& result) {
                 "(SELECT id FROM sources WHERE app_id = ?1)",
                 "DELETE FROM inbound_rejections WHERE source_id IN "
                 "(SELECT id FROM sources WHERE app_id = ?1)",
-                "DELETE FROM sources WHERE app_id = ?1", "DELETE FROM applications WHERE id = ?1",
-                "DELETE FROM endpoints WHERE app_id = ?1",
+                inbound_rows::kDeleteCountsOfApp, "DELETE FROM sources WHERE app_id = ?1",
+                "DELETE FROM applications WHERE id = ?1", "DELETE FROM endpoints WHERE app_id = ?1",
                 "DELETE FROM deliveries WHERE app_id = ?1",
                 "DELETE FROM attempts WHERE app_id = ?1",
                 "DELETE FROM messages WHERE id IN (SELECT id FROM message_apps WHERE app_id = ?1)",
@@ -842,9 +847,10 @@ void SqliteStore::apply(const WriteOp& op, WriteResult& result) {
               .bind(3, doc)
               .run();
         } else if constexpr (std::is_same_v<T, write::DeleteSource>) {
-          for (const char* sql : {"DELETE FROM inbound_events WHERE source_id = ?1",
-                                  "DELETE FROM inbound_rejections WHERE source_id = ?1",
-                                  "DELETE FROM sources WHERE id = ?1"}) {
+          for (const char* sql :
+               {"DELETE FROM inbound_events WHERE source_id = ?1",
+                "DELETE FROM inbound_rejections WHERE source_id = ?1",
+                inbound_rows::kDeleteCountsOfSource, "DELETE FROM sources WHERE id = ?1"}) {
             Statement(writer_db_->handle(), sql).bind(1, w.source_id).run();
           }
         } else if constexpr (std::is_same_v<T, write::UpsertInboundEvent>) {
@@ -852,13 +858,7 @@ void SqliteStore::apply(const WriteOp& op, WriteResult& result) {
         } else if constexpr (std::is_same_v<T, write::Prune>) {
           result.affected = prune(w);
         } else if constexpr (std::is_same_v<T, write::RecordRejection>) {
-          const InboundRejection& r = w.rejection;
-          s.insert_rejection.bind(1, r.id)
-              .bind(2, r.source_id)
-              .bind(3, int64_t{r.status})
-              .bind(4, r.reason)
-              .bind(5, r.received_at)
-              .run();
+          rejection_log_->record(w.rejection);
         }
       },
       op);
@@ -916,7 +916,8 @@ int64_t SqliteStore::prune(const write::Prune& w) {
     for (const auto& o : old) newest_deleted = std::max(newest_deleted, o.rowid);
     if (newest_deleted >= lowest_held_rowid()) merge_invalidated_ = true;
   }
-  return std::max<int64_t>(attempts_deleted, static_cast<int64_t>(old.size()));
+  const int64_t inbound_deleted = inbound_rows::prune(db, w.before, w.limit);
+  return std::max({attempts_deleted, static_cast<int64_t>(old.size()), inbound_deleted});
 }
 
 void SqliteStore::upsert_inbound(const write::UpsertInboundEvent& w, WriteResult& result) {
@@ -1259,25 +1260,12 @@ std::vector<CustomerSummary> SqliteStore::customer_summaries(const std::string& 
 std::vector<InboundRejection> SqliteStore::list_rejections(const std::string& source_id,
                                                            const Page& page) {
   ReaderLease db(*this);
-  std::string sql =
-      "SELECT id, source_id, status, reason, received_at FROM inbound_rejections WHERE "
-      "source_id = ?1";
-  if (!page.iterator.empty()) sql += " AND id < ?2";
-  sql += " ORDER BY id DESC LIMIT ?3";
-  Statement st(*db, sql);
-  st.bind(1, source_id).bind(3, int64_t{page.limit + 1});
-  if (!page.iterator.empty()) st.bind(2, page.iterator);
-  std::vector<InboundRejection> out;
-  while (st.step()) {
-    InboundRejection r;
-    r.id = st.column_text(0);
-    r.source_id = st.column_text(1);
-    r.status = static_cast<int>(st.column_int(2));
-    r.reason = st.column_text(3);
-    r.received_at = st.column_int(4);
-    out.push_back(std::move(r));
-  }
-  return out;
+  return inbound_rows::list_rejections(*db, source_id, page);
+}
+
+std::vector<RejectionCount> SqliteStore::rejection_counts(const std::string& source_id) {
+  ReaderLease db(*this);
+  return inbound_rows::rejection_counts(*db, source_id);
 }
 
 }  // namespace

@@ -86,7 +86,8 @@ struct RecordRejection {
   InboundRejection rejection;
 };
 // Retention: deletes up to `limit` of the oldest messages created before `before` (unix ms)
-// with their deliveries, and attempts made before it.
+// with their deliveries, attempts made before it, and (up to `limit` of each) inbound events
+// first and last received before it and rejections received before it.
 struct Prune {
   int64_t before = 0;
   int limit = 1'000;
@@ -135,6 +136,13 @@ struct CatalogSnapshot {
   std::vector<EventType> event_types;
   std::vector<Endpoint> endpoints;
   std::vector<InboundSource> sources;
+};
+
+// Rejected inbound requests of a source with one reason, since the source was created.
+struct RejectionCount {
+  std::string reason;
+  int64_t count = 0;
+  int64_t last_at = 0;  // unix ms
 };
 
 struct InboundEventFilter {
@@ -199,8 +207,12 @@ class Store {
   virtual std::vector<PendingDelivery> failed_deliveries(
       const std::string& app_id, const std::string& endpoint_id,
       const std::vector<std::string>& event_types, int64_t since, int64_t until, int limit) = 0;
+  // The newest rejections of a source (a sample: SqliteOptions::rejection_sample), newest
+  // first; up to page.limit + 1 rows.
   virtual std::vector<InboundRejection> list_rejections(const std::string& source_id,
                                                         const Page& page) = 0;
+  // Every rejection of a source counted by reason, most frequent first.
+  virtual std::vector<RejectionCount> rejection_counts(const std::string& source_id) = 0;
 
   // Stops accepting writes, commits what is queued, and joins the writer.
   virtual void close() = 0;
@@ -215,6 +227,9 @@ struct SqliteOptions {
   // A batch is added over several commits, this many rows with each.
   int message_index_batch = 16'384;
   int message_index_chunk = 256;
+  // Rejected inbound requests kept per source, the newest; older ones are deleted as new ones
+  // come (the counts per reason keep counting).
+  int rejection_sample = 1'000;
 };
 
 std::unique_ptr<Store> open_sqlite_store(const SqliteOptions& options);
