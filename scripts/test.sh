@@ -36,12 +36,15 @@ cmake --build build-asan -j"$jobs" --target hookd
 ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   HOOKD_BIN="$PWD/build-asan/hookd" /usr/bin/python3 -m pytest -q tests
 
-echo "== fuzz targets (${HOOKD_FUZZ_SECONDS:-20} s each)"
+seconds=${HOOKD_FUZZ_SECONDS:-20}
+echo "== fuzz targets ($seconds s each; hostile_json_fuzz, deep nesting and regex filters, 3x)"
 CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHOOKD_FUZZ=ON -DHOOKD_TESTS=OFF >/dev/null
-cmake --build build-fuzz -j"$jobs" --target message_input_fuzz text_parsers_fuzz inbound_fuzz filter_fuzz raw_request_fuzz
-for target in message_input_fuzz text_parsers_fuzz inbound_fuzz filter_fuzz raw_request_fuzz; do
+cmake --build build-fuzz -j"$jobs" --target message_input_fuzz text_parsers_fuzz inbound_fuzz filter_fuzz raw_request_fuzz hostile_json_fuzz
+for target in message_input_fuzz text_parsers_fuzz inbound_fuzz filter_fuzz raw_request_fuzz hostile_json_fuzz; do
   corpus="build-fuzz/corpus/$target"
   mkdir -p "$corpus"
   cp -n fuzz/corpus/"$target"/* "$corpus"/ 2>/dev/null || true
-  "build-fuzz/$target" -max_total_time="${HOOKD_FUZZ_SECONDS:-20}" -max_len=4096 "$corpus" 2>&1 | tail -n 2
+  t=$seconds
+  [[ $target == hostile_json_fuzz ]] && t=$((seconds * 3))
+  "build-fuzz/$target" -max_total_time="$t" -max_len=4096 "$corpus" 2>&1 | tail -n 2
 done

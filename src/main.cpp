@@ -5,10 +5,12 @@
 #include <signal.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -19,6 +21,7 @@
 #include "api/http_server.h"
 #include "catalog/catalog.h"
 #include "cli/listen.h"
+#include "common/json_limits.h"
 #include "common/random.h"
 #include "common/version.h"
 #include "config/config.h"
@@ -89,8 +92,29 @@ std::string resolve_admin_token(const Config& config) {
   return token;
 }
 
+// Raises the soft descriptor limit to the hard one; returns the limit now in force.
+int64_t raise_descriptor_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return limit.rlim_cur == RLIM_INFINITY ? int64_t{1} << 20 : static_cast<int64_t>(limit.rlim_cur);
+}
+
+// max_connections, or by default the descriptor limit less 256 for the store, the delivery
+// threads' connections and alerts (at least 64).
+int connection_cap(const Config& config, int64_t descriptors) {
+  if (config.max_connections > 0) return config.max_connections;
+  return static_cast<int>(std::clamp<int64_t>(descriptors - 256, 64, 1'000'000));
+}
+
 int serve(const Config& config) {
   setup_logging(config);
+  set_max_json_depth(config.max_json_depth);
+  const int64_t descriptors = raise_descriptor_limit();
   std::filesystem::create_directories(config.data_dir);
   const std::string token = resolve_admin_token(config);
 
@@ -170,6 +194,8 @@ int serve(const Config& config) {
     http.port = config.listen_port;
     http.threads = config.io_threads;
     http.max_body_bytes = static_cast<size_t>(config.max_body_bytes);
+    http.max_connections = connection_cap(config, descriptors);
+    http.metrics = &metrics;
     server = std::make_unique<api::HttpServer>(http, api);
     server->start();
     spdlog::info("hookd {} listening on {}:{} (data in {})", kVersion, config.listen_host,

@@ -1123,12 +1123,14 @@ def test_standard_webhooks_verification(hookd, api, node_dir, tmp_path):
         h["webhook-signature"]
     _accepted(_hook(hookd, src, raw=body, headers=h), node_id, 1)
 
-    # the same webhook-id again replaces the event
+    # the same webhook-id again is the sender's retry: acknowledged, the first event kept
     payload2 = {"type": "invoice.paid", "data": {"id": "in_1", "again": True}}
     body2 = json.dumps(payload2).encode()
     r = _hook(hookd, src, raw=body2, headers=_std_headers(whsec, msg_id, body2))
-    assert _accepted(r, msg_id, 2)["id"] == created["id"]
-    assert _get_event(api, src, msg_id)["payload"] == payload2
+    assert r.status_code == 200, r.text
+    assert r.json() == {"id": created["id"], "eventId": msg_id, "status": "duplicate",
+                        "replaced": False, "revision": 1}, r.json()
+    assert _get_event(api, src, msg_id)["payload"] == payload
 
     now = int(time.time())
     good = _std_headers(whsec, "msg_x", body)
@@ -1206,16 +1208,19 @@ def test_generic_dedup_by_id_field_and_id_header(hookd, api):
     by_header = _create_source(api, a, kind="generic", idHeader="X-Delivery-Id")
     no_key = _create_source(api, a, kind="generic")
 
+    # a repeated key is a duplicate: acknowledged with the stored event's id, the first kept
     r1 = _accepted(_hook(hookd, by_field, {"id": "evt_1", "v": 1}), "evt_1", 1)
-    r2 = _accepted(_hook(hookd, by_field, {"id": "evt_1", "v": 2}), "evt_1", 2)
-    assert r1["id"] == r2["id"]
+    r2 = _hook(hookd, by_field, {"id": "evt_1", "v": 2})
+    assert r2.status_code == 200 and r2.json()["status"] == "duplicate", r2.text
+    assert r2.json()["id"] == r1["id"] and r2.json()["revision"] == 1, r2.text
     _accepted(_hook(hookd, by_field, {"id": 42, "v": 1}), "42", 1)  # a number key
     assert sorted(_event_ids(api, by_field)) == ["42", "evt_1"]
-    assert _get_event(api, by_field, "evt_1")["payload"] == {"id": "evt_1", "v": 2}
+    assert _get_event(api, by_field, "evt_1")["payload"] == {"id": "evt_1", "v": 1}
 
     _accepted(_hook(hookd, by_header, {"v": 1}, headers={"X-Delivery-Id": "d-1"}), "d-1", 1)
-    _accepted(_hook(hookd, by_header, {"v": 2}, headers={"X-Delivery-Id": "d-1"}), "d-1", 2)
-    assert [e["payload"] for e in _events(api, by_header)] == [{"v": 2}]
+    r = _hook(hookd, by_header, {"v": 2}, headers={"X-Delivery-Id": "d-1"})
+    assert r.status_code == 200 and r.json()["status"] == "duplicate", r.text
+    assert [e["payload"] for e in _events(api, by_header)] == [{"v": 1}]
 
     for v in (1, 1):
         r = _hook(hookd, no_key, {"v": v})

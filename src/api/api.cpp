@@ -59,8 +59,10 @@ void commit(ApiContext& ctx, WriteOp op) {
 Api::Api(ApiOptions options, Catalog& catalog, Store& store, Dispatcher* dispatcher,
          Metrics& metrics, HealthMonitor* health, const ServiceHealth* service_health)
     : options_(std::move(options)),
-      context_{options_, catalog, store,          dispatcher,
-               metrics,  health,  service_health, catalog.write_mutex()},
+      test_pool_("hookd-test", 8),
+      context_{options_,   catalog,       store,          dispatcher,
+               metrics,    health,        service_health, catalog.write_mutex(),
+               test_pool_, tests_running_},
       pool_("hookd-api", options_.worker_threads) {
   routes_ = {
       {"GET", {"app"}, list_apps},
@@ -89,7 +91,7 @@ Api::Api(ApiOptions options, Catalog& catalog, Store& store, Dispatcher* dispatc
       {"POST", {"app", "*", "endpoint", "*", "recover"}, recover_endpoint},
       {"GET", {"app", "*", "endpoint", "*", "health"}, get_endpoint_health},
       {"GET", {"app", "*", "endpoint", "*", "headers"}, get_endpoint_headers},
-      {"POST", {"app", "*", "endpoint", "*", "test"}, test_endpoint},
+      {"POST", {"app", "*", "endpoint", "*", "test"}, nullptr, test_endpoint},
       {"GET", {"app", "*", "endpoint", "*", "public-key"}, get_endpoint_public_key},
       {"PUT", {"app", "*", "endpoint", "*", "headers"}, update_endpoint_headers},
       {"PATCH", {"app", "*", "endpoint", "*", "headers"}, update_endpoint_headers},
@@ -116,7 +118,10 @@ Api::Api(ApiOptions options, Catalog& catalog, Store& store, Dispatcher* dispatc
   };
 }
 
-Api::~Api() { pool_.stop(); }
+Api::~Api() {
+  pool_.stop();
+  test_pool_.stop();
+}
 
 void Api::handle(HttpRequest&& req, Responder respond) {
   const std::string& path = req.path;

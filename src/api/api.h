@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,7 +37,13 @@ struct ApiContext {
   HealthMonitor* health;                // thread-safe; null when this node does not deliver
   const ServiceHealth* service_health;  // thread-safe; may be null
   std::mutex& catalog_write_mu;         // serialises catalog changes: validate, commit, publish
+  WorkerPool& test_pool;                // endpoint tests: their sends wait for a receiver
+  std::atomic<int>& tests_running;
 };
+
+// Endpoint tests run at most this many at once (more get 429), each at most this long.
+inline constexpr int kMaxEndpointTests = 32;
+inline constexpr int64_t kEndpointTestTimeoutMs = 10'000;
 
 using Params = std::vector<std::string>;  // the wildcard segments of the matched route
 using SyncHandler = HttpResponse (*)(ApiContext&, const HttpRequest&, const Params&);
@@ -61,6 +68,8 @@ class Api final {
   };
 
   const ApiOptions options_;
+  std::atomic<int> tests_running_{0};
+  WorkerPool test_pool_;
   ApiContext context_;
   std::vector<Route> routes_;
   WorkerPool pool_;
@@ -107,7 +116,8 @@ HttpResponse recover_endpoint(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse retry_failed(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse get_endpoint_health(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse get_endpoint_headers(ApiContext&, const HttpRequest&, const Params&);
-HttpResponse test_endpoint(ApiContext&, const HttpRequest&, const Params&);
+// Validates on the calling thread, sends on the test pool, answers when the receiver has.
+void test_endpoint(ApiContext&, HttpRequest&&, const Params&, Responder);
 HttpResponse get_endpoint_public_key(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse update_endpoint_headers(ApiContext&, const HttpRequest&, const Params&);
 

@@ -9,9 +9,11 @@
 #include <boost/beast/http.hpp>
 
 #include <array>
+#include <atomic>
 #include <thread>
 #include <vector>
 
+#include "common/time.h"
 #include "common/version.h"
 
 namespace hookd::api {
@@ -75,7 +77,39 @@ asio::awaitable<HttpResponse> dispatch(Api& api, HttpRequest&& request) {
       asio::use_awaitable);
 }
 
-asio::awaitable<void> session(tcp::socket socket, Api& api, const HttpServerOptions& options) {
+// What the acceptors of all I/O threads share.
+struct Shared {
+  const HttpServerOptions& options;
+  Api& api;
+  std::atomic<int> open{0};
+  std::atomic<int64_t> last_warning_ms{0};
+
+  // At most one warning a second across all threads: a full descriptor table or a flood past
+  // the cap must not turn into a flood of log lines.
+  bool may_warn() {
+    const int64_t now = now_steady_ms();
+    int64_t last = last_warning_ms.load(std::memory_order_relaxed);
+    return now - last >= 1000 && last_warning_ms.compare_exchange_strong(last, now);
+  }
+  void count_open(int delta) {
+    open.fetch_add(delta, std::memory_order_relaxed);
+    if (options.metrics) options.metrics->connections_open.fetch_add(delta);
+  }
+};
+
+// Counts a connection open for as long as its session runs.
+struct OpenConnection {
+  Shared& shared;
+  explicit OpenConnection(Shared& s) : shared(s) { shared.count_open(1); }
+  ~OpenConnection() { shared.count_open(-1); }
+  OpenConnection(const OpenConnection&) = delete;
+  OpenConnection& operator=(const OpenConnection&) = delete;
+};
+
+asio::awaitable<void> session(tcp::socket socket, Shared& shared) {
+  const OpenConnection counted(shared);
+  Api& api = shared.api;
+  const HttpServerOptions& options = shared.options;
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   // Beast reads as much as the buffer's free capacity (at least 512 bytes): with room for a
@@ -114,20 +148,37 @@ asio::awaitable<void> session(tcp::socket socket, Api& api, const HttpServerOpti
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
 }
 
-asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, Api& api,
-                                  const HttpServerOptions& options) {
+// After a failed accept: out of descriptors (EMFILE, ENFILE, or no buffers) pauses this
+// acceptor 100 ms, as retrying at once would spin on the same error.
+asio::awaitable<void> back_off(tcp::acceptor& acceptor, Shared& shared,
+                               const beast::error_code& ec) {
+  if (shared.may_warn()) spdlog::warn("accept: {} (pausing the acceptor 100 ms)", ec.message());
+  asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(100));
+  beast::error_code ignored;
+  co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+}
+
+asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, Shared& shared) {
   for (;;) {
     beast::error_code ec;
     tcp::socket socket =
         co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted) co_return;
     if (ec) {
-      spdlog::warn("accept: {}", ec.message());
+      co_await back_off(acceptor, shared, ec);
+      continue;
+    }
+    if (shared.open.load(std::memory_order_relaxed) >= shared.options.max_connections) {
+      if (shared.options.metrics) shared.options.metrics->connections_refused.fetch_add(1);
+      if (shared.may_warn()) {
+        spdlog::warn("accept: {} connections open (max_connections): closing new ones",
+                     shared.options.max_connections);
+      }
+      socket.close(ec);
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
-    asio::co_spawn(acceptor.get_executor(), session(std::move(socket), api, options),
-                   asio::detached);
+    asio::co_spawn(acceptor.get_executor(), session(std::move(socket), shared), asio::detached);
   }
 }
 
@@ -136,13 +187,14 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, Api& api,
 struct HttpServer::Impl {
   HttpServerOptions options;
   Api& api;
+  Shared shared{options, api};
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::vector<std::thread> threads;
 };
 
 HttpServer::HttpServer(HttpServerOptions options, Api& api)
-    : impl_(std::make_unique<Impl>(Impl{std::move(options), api, {}, {}, {}})) {}
+    : impl_(new Impl{std::move(options), api}) {}
 
 HttpServer::~HttpServer() { stop(); }
 
@@ -156,7 +208,7 @@ void HttpServer::start() {
     acceptor->set_option(ReusePort(true));
     acceptor->bind(endpoint);
     acceptor->listen(asio::socket_base::max_listen_connections);
-    asio::co_spawn(*ctx, accept_loop(*acceptor, impl_->api, impl_->options), asio::detached);
+    asio::co_spawn(*ctx, accept_loop(*acceptor, impl_->shared), asio::detached);
     impl_->contexts.push_back(std::move(ctx));
     impl_->acceptors.push_back(std::move(acceptor));
   }

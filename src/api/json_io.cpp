@@ -1,9 +1,11 @@
 #include "api/json_io.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
 #include "api/message_input.h"
+#include "common/json_limits.h"
 #include "common/time.h"
 #include "signing/asymmetric.h"
 #include "store/documents.h"
@@ -11,10 +13,30 @@
 namespace hookd::api {
 
 json parse_body(const HttpRequest& req) {
+  if (nests_deeper_than(req.body, max_json_depth())) {
+    throw validation_error("body: " + nesting_detail());
+  }
   json body = json::parse(req.body, nullptr, false);
   if (body.is_discarded()) throw ApiError(400, "invalid_json", "body: malformed JSON");
   if (!body.is_object()) throw validation_error("body: must be a JSON object");
   return body;
+}
+
+void reject_unknown_fields(const json& body, std::initializer_list<std::string_view> known,
+                           std::initializer_list<std::string_view> unsupported) {
+  const auto in = [](std::initializer_list<std::string_view> names, const std::string& key) {
+    return std::find(names.begin(), names.end(), key) != names.end();
+  };
+  for (const auto& [key, value] : body.items()) {
+    if (in(known, key)) continue;
+    if (in(unsupported, key)) {
+      if (value.is_null()) continue;
+      throw validation_error(key + ": not supported by hookd (only null is accepted)");
+    }
+    std::string names;
+    for (const auto name : known) names += (names.empty() ? "" : ", ") + std::string(name);
+    throw validation_error(key + ": unknown field (expected one of: " + names + ")");
+  }
 }
 
 std::optional<std::string> read_string(const json& body, const char* field, size_t max_len) {

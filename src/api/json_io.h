@@ -1,5 +1,6 @@
 #pragma once
 
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -15,8 +16,15 @@ namespace hookd::api {
 
 using nlohmann::json;
 
-// The request body as a JSON object; 400 when malformed, 422 when not an object.
+// The request body as a JSON object; 400 when malformed, 422 when not an object or nested
+// deeper than max_json_depth.
 json parse_body(const HttpRequest& req);
+
+// A 422 naming the first member of `body` that is not in `known` (a misspelt field must not be
+// silently ignored), and the first non-null member of `unsupported` (fields of the Svix
+// contract that hookd does not implement).
+void reject_unknown_fields(const json& body, std::initializer_list<std::string_view> known,
+                           std::initializer_list<std::string_view> unsupported = {});
 
 std::optional<std::string> read_string(const json& body, const char* field, size_t max_len);
 std::optional<bool> read_bool(const json& body, const char* field);

@@ -11,6 +11,8 @@ namespace {
 
 // Applies the fields present in `body` to `app`; with `full`, name is required.
 void apply_app_fields(ApiContext& ctx, const json& body, Application& app, bool full) {
+  reject_unknown_fields(body, {"name", "uid", "metadata", "throttleRate", "rateLimit",
+                               "alertEmails", "alertFrequency"});
   auto name = read_string(body, "name", 256);
   if (full && !name) throw validation_error("name: required");
   if (name) {

@@ -361,6 +361,40 @@ void apply_endpoint_fields(ApiContext& ctx, const json& body, const Application&
   read_delivery_options(body, full, ep);
 }
 
+// The fields of EndpointIn (Svix's, aliases included, and hookd's options); `secret` only at
+// creation (later: .../secret/rotate).
+void reject_unknown_endpoint_fields(const json& body, bool create) {
+  if (!create && body.contains("secret")) {
+    throw validation_error("secret: set at creation; rotate it with POST .../secret/rotate");
+  }
+  reject_unknown_fields(body, {"url",
+                               "description",
+                               "eventTypes",
+                               "filterTypes",
+                               "channels",
+                               "disabled",
+                               "uid",
+                               "metadata",
+                               "throttleRate",
+                               "rateLimit",
+                               "maxConcurrency",
+                               "alertEmails",
+                               "alertFrequency",
+                               "secret",
+                               "label",
+                               "headers",
+                               "basicAuth",
+                               "format",
+                               "batch",
+                               "successPolicy",
+                               "retrySchedule",
+                               "filter",
+                               "fieldSelection",
+                               "extraFields",
+                               "signing",
+                               "requireTest"});
+}
+
 HttpResponse save(ApiContext& ctx, const Endpoint& before, const Endpoint& after, int status) {
   if (after.require_test && !after.disabled && (before.disabled || before.id.empty()) &&
       after.last_test_status != 200) {
@@ -370,6 +404,10 @@ HttpResponse save(ApiContext& ctx, const Endpoint& before, const Endpoint& after
   }
   commit(ctx, write::PutEndpoint{after});
   ctx.catalog.put_endpoint(after);
+  if (ctx.health) {
+    ctx.health->endpoint_changed(before.id.empty() ? "endpoint.created" : "endpoint.updated",
+                                 after);
+  }
   if (before.disabled && !after.disabled && ctx.dispatcher) {
     // Deliveries kept while it was disabled resume now.
     ctx.dispatcher->wake_loader();
@@ -391,6 +429,7 @@ HttpResponse list_endpoints(ApiContext& ctx, const HttpRequest& req, const Param
 
 HttpResponse create_endpoint(ApiContext& ctx, const HttpRequest& req, const Params& p) {
   const json body = parse_body(req);
+  reject_unknown_endpoint_fields(body, true);
   std::lock_guard lock(ctx.catalog_write_mu);
   const Application app = require_app(ctx, p[0]);
   Endpoint ep;
@@ -411,6 +450,7 @@ HttpResponse get_endpoint(ApiContext& ctx, const HttpRequest&, const Params& p) 
 
 HttpResponse update_endpoint(ApiContext& ctx, const HttpRequest& req, const Params& p) {
   const json body = parse_body(req);
+  reject_unknown_endpoint_fields(body, false);
   std::lock_guard lock(ctx.catalog_write_mu);
   const Application app = require_app(ctx, p[0]);
   const EndpointPtr before = require_endpoint(ctx, app, p[1]);
@@ -426,6 +466,7 @@ HttpResponse delete_endpoint(ApiContext& ctx, const HttpRequest&, const Params& 
   const EndpointPtr ep = require_endpoint(ctx, app, p[1]);
   commit(ctx, write::DeleteEndpoint{ep->id});
   ctx.catalog.remove_endpoint(ep->id);
+  if (ctx.health) ctx.health->endpoint_changed("endpoint.deleted", *ep);
   return empty_response(204);
 }
 
@@ -437,6 +478,7 @@ HttpResponse get_endpoint_secret(ApiContext& ctx, const HttpRequest&, const Para
 
 HttpResponse rotate_endpoint_secret(ApiContext& ctx, const HttpRequest& req, const Params& p) {
   const json body = req.body.empty() ? json::object() : parse_body(req);
+  reject_unknown_fields(body, {"key", "gracePeriodSeconds"});
   const auto key = read_string(body, "key", 256);
   const auto grace_s = read_int(body, "gracePeriodSeconds", 0, 30 * 86'400)
                            .value_or(ctx.options.default_secret_grace_s);
@@ -456,10 +498,13 @@ HttpResponse rotate_endpoint_secret(ApiContext& ctx, const HttpRequest& req, con
   return empty_response(204);
 }
 
-HttpResponse test_endpoint(ApiContext& ctx, const HttpRequest& req, const Params& p) {
+namespace {
+
+// The sample a test sends: the body's payload, the event type's example, or a hookd.test event.
+MessagePtr test_message(ApiContext& ctx, const HttpRequest& req, const Application& app,
+                        const Endpoint& ep) {
   const json body = req.body.empty() ? json::object() : parse_body(req);
-  const Application app = require_app(ctx, p[0]);
-  const EndpointPtr ep = require_endpoint(ctx, app, p[1]);
+  reject_unknown_fields(body, {"eventType", "payload"});
   auto message = std::make_shared<Message>();
   message->id = new_id("msg_");
   message->app_id = app.id;
@@ -479,14 +524,22 @@ HttpResponse test_endpoint(ApiContext& ctx, const HttpRequest& req, const Params
     message->event_type = "hookd.test";
     message->payload = dump(json{{"type", "hookd.test"},
                                  {"timestamp", format_rfc3339(message->created_at)},
-                                 {"data", {{"endpointId", ep->id}}}});
+                                 {"data", {{"endpointId", ep.id}}}});
   }
-  DispatcherOptions defaults;
-  defaults.address_policy = ctx.options.address_policy;
-  const DispatcherOptions& options = ctx.dispatcher ? ctx.dispatcher->options() : defaults;
+  return message;
+}
+
+// Sends the sample and records the outcome (enabling an endpoint with requireTest needs a 200).
+// Runs on the test pool: a receiver that hangs holds one of its threads until the timeout,
+// never an API worker.
+HttpResponse run_test(ApiContext& ctx, const Application& app, const EndpointPtr& ep,
+                      const MessagePtr& message) {
+  DispatcherOptions options;
+  options.address_policy = ctx.options.address_policy;
+  if (ctx.dispatcher) options = ctx.dispatcher->options();
+  options.request_timeout_ms = std::min(options.request_timeout_ms, kEndpointTestTimeoutMs);
   const TestResult result = send_now(options, ep, message, envelope_key(*ep, app));
   {
-    // Remember the outcome: enabling an endpoint with requireTest needs a 200.
     std::lock_guard lock(ctx.catalog_write_mu);
     if (const EndpointPtr current = ctx.catalog.endpoint_by_id(ep->id)) {
       Endpoint updated = *current;
@@ -503,6 +556,36 @@ HttpResponse test_endpoint(ApiContext& ctx, const HttpRequest& req, const Params
                                       {"durationMs", result.duration_ms},
                                       {"msgId", message->id},
                                       {"payload", json::parse(message->payload, nullptr, false)}}));
+}
+
+}  // namespace
+
+void test_endpoint(ApiContext& ctx, HttpRequest&& req, const Params& p, Responder respond) {
+  const Application app = require_app(ctx, p[0]);
+  const EndpointPtr ep = require_endpoint(ctx, app, p[1]);
+  const MessagePtr message = test_message(ctx, req, app, *ep);
+  if (ctx.tests_running.fetch_add(1) >= kMaxEndpointTests) {
+    ctx.tests_running.fetch_sub(1);
+    throw ApiError(429, "too_many_requests",
+                   "endpoint tests: " + std::to_string(kMaxEndpointTests) +
+                       " already running; try again when one has finished");
+  }
+  const bool queued = ctx.test_pool.post([&ctx, app, ep, message, respond] {
+    HttpResponse response;
+    try {
+      response = run_test(ctx, app, ep, message);
+    } catch (const ApiError& e) {
+      response = error_response(e.status(), e.code(), e.what());
+    } catch (const std::exception& e) {
+      response = error_response(500, "internal", e.what());
+    }
+    ctx.tests_running.fetch_sub(1);
+    respond(std::move(response));
+  });
+  if (!queued) {
+    ctx.tests_running.fetch_sub(1);
+    throw ApiError(503, "overloaded", "endpoint tests: the server is stopping");
+  }
 }
 
 HttpResponse get_endpoint_public_key(ApiContext& ctx, const HttpRequest& req, const Params& p) {

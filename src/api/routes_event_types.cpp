@@ -15,6 +15,8 @@ EventType require_event_type(ApiContext& ctx, const std::string& name) {
 }
 
 void apply_event_type_fields(const json& body, EventType& et, bool full) {
+  reject_unknown_fields(
+      body, {"name", "description", "schemas", "example", "featureFlag", "deprecated", "archived"});
   auto description = read_string(body, "description", 8192);
   if (full && !description) throw validation_error("description: required");
   if (description) et.description = *description;

@@ -49,13 +49,15 @@ std::string generic_key(const InboundSource& src, const HttpRequest& req, const 
 }
 
 std::string render_receipt(const InboundEvent& event, const WriteResult& result) {
-  const bool replaced = result.revision > 1;
+  const bool replaced = !result.duplicate && result.revision > 1;
   json body{{"id", result.stored_id},
             {"eventId", event.event_key.empty() ? json(nullptr) : json(event.event_key)},
-            {"status", replaced ? "replaced" : "created"},
+            {"status", result.duplicate ? "duplicate"
+                       : replaced       ? "replaced"
+                                        : "created"},
             {"replaced", replaced},
             {"revision", result.revision}};
-  if (!event.message_id.empty()) body["messageId"] = event.message_id;
+  if (!event.message_id.empty() && !result.duplicate) body["messageId"] = event.message_id;
   return dump(body);
 }
 
@@ -137,14 +139,17 @@ void receive_webhook(ApiContext& ctx, HttpRequest&& req, const std::string& webh
     }
   }
   auto stored = std::make_shared<const InboundEvent>(event);
+  // A generic source's key (webhook-id, idHeader, idField) names one event its sender may retry:
+  // the first is kept. A Skalin eventId re-sent carries a correction: it replaces the event.
+  op.keep_first = src->kind != SourceKind::kSkalin;
   op.event = std::move(event);
   ctx.store.write(std::move(op), [&ctx, stored, message, endpoint_ids,
                                   respond = std::move(respond)](const WriteResult& result) {
     switch (result.status) {
       case WriteStatus::kOk: {
-        if (message) dispatch_new_message(ctx, message, *endpoint_ids);
-        return respond(
-            json_response(result.revision > 1 ? 200 : 201, render_receipt(*stored, result)));
+        if (message && !result.duplicate) dispatch_new_message(ctx, message, *endpoint_ids);
+        return respond(json_response(result.duplicate || result.revision > 1 ? 200 : 201,
+                                     render_receipt(*stored, result)));
       }
       case WriteStatus::kConflict:
         return respond(error_response(409, "conflict", result.detail));

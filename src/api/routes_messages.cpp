@@ -138,7 +138,7 @@ HttpResponse resend_message(ApiContext& ctx, const HttpRequest&, const Params& p
   DeliveryJob job{std::make_shared<const Message>(std::move(*message)), ep->id, 0, now_unix_ms(),
                   TriggerType::kManual};
   ctx.dispatcher->enqueue({std::move(job)});
-  return empty_response(202);
+  return json_response(202, "{}");  // Svix's EmptyResponse, which its SDKs parse
 }
 
 namespace {

@@ -145,6 +145,8 @@ void read_forward(ApiContext& ctx, const json& body, bool full, InboundSource& s
 // Applies the fields present in `body`; with `full` (create, PUT) absent fields are reset.
 void apply_source_fields(ApiContext& ctx, const json& body, const Application& app,
                          InboundSource& src, bool full) {
+  reject_unknown_fields(body, {"name", "uid", "kind", "webhookId", "clientId", "verification",
+                               "maxBodyBytes", "forward", "idHeader", "idField"});
   if (auto name = read_string(body, "name", 256)) {
     src.name = *name;
   } else if (full) {

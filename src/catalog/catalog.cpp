@@ -120,9 +120,8 @@ void Catalog::append_matching(const AppEntry& app, std::string_view event_type,
   const auto& any = app.routes_any_type;
   std::optional<PayloadDocument> document;  // parsed once, for the first endpoint with a filter
   const auto consider = [&](const Endpoint& ep) {
-    if ((!ep.channels.empty() || !channels.empty()) && !shares_any(ep.channels, channels)) {
-      return;
-    }
+    // Svix's rule: an endpoint without channels receives every channel.
+    if (!ep.channels.empty() && !shares_any(ep.channels, channels)) return;
     if (ep.filter) {
       if (payload.empty()) return;
       if (!document) document.emplace(payload);

@@ -45,8 +45,12 @@ TEST_F(CatalogTest, RoutesByEventTypeChannelAndState) {
   EXPECT_EQ(route.app_id, "app_1");
   EXPECT_EQ(route.endpoint_ids, (std::vector<std::string>{"ep_all", "ep_opened"}));
 
+  // Svix's rule: endpoints without channels receive every channel; an endpoint with channels
+  // only messages that share one.
   route = catalog_.route_message("app_1", "email.opened", {"eu"});
-  EXPECT_EQ(route.endpoint_ids, (std::vector<std::string>{"ep_eu"}));
+  EXPECT_EQ(route.endpoint_ids, (std::vector<std::string>{"ep_all", "ep_eu", "ep_opened"}));
+  route = catalog_.route_message("app_1", "email.opened", {"us"});
+  EXPECT_EQ(route.endpoint_ids, (std::vector<std::string>{"ep_all", "ep_opened"}));
 }
 
 TEST_F(CatalogTest, RefusesUnknownAppsAndEventTypes) {

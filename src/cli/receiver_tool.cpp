@@ -110,8 +110,12 @@ std::string describe(const RawRequest& request, const std::string& verdict, bool
   } else {
     out += "body:\n" + request.body + "\n";
   }
-  if (checked) {
-    out += verdict.empty() ? "signature: verified\n" : "signature: NOT verified: " + verdict + "\n";
+  if (!checked) {
+    out += "signature: not checked (start hookd listen with --secret to verify it)\n";
+  } else if (verdict.empty()) {
+    out += "signature: verified\n";
+  } else {
+    out += "signature: NOT verified: " + verdict + "\n";
   }
   return out;
 }

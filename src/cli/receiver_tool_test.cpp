@@ -58,5 +58,12 @@ TEST(ReceiverTool, DescribesFormBodiesDecoded) {
   EXPECT_NE(text.find("signature: verified"), std::string::npos);
 }
 
+TEST(ReceiverTool, SaysWhenTheSignatureWasNotChecked) {
+  std::string error;
+  auto r = parse_raw_request("POST /f HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}", error);
+  ASSERT_TRUE(r);
+  EXPECT_NE(describe(*r, "", false).find("signature: not checked"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace hookd::cli

@@ -53,6 +53,8 @@ const std::vector<std::string>& config_keys() {
                                                 "delivery_max_in_flight",
                                                 "endpoint_max_queued",
                                                 "max_body_bytes",
+                                                "max_json_depth",
+                                                "max_connections",
                                                 "io_threads",
                                                 "delivery_threads",
                                                 "role",
@@ -136,6 +138,10 @@ Config build_config(const std::map<std::string, std::string>& settings) {
       c.endpoint_max_queued = static_cast<int>(parse_int(key, value, 1, 1'000'000));
     } else if (key == "max_body_bytes") {
       c.max_body_bytes = parse_int(key, value, 1024, 64 << 20);
+    } else if (key == "max_json_depth") {
+      c.max_json_depth = static_cast<int>(parse_int(key, value, 2, 1024));
+    } else if (key == "max_connections") {
+      c.max_connections = static_cast<int>(parse_int(key, value, 1, 1'000'000));
     } else if (key == "io_threads") {
       c.io_threads = static_cast<int>(parse_int(key, value, 1, 256));
     } else if (key == "delivery_threads") {

@@ -27,6 +27,8 @@ struct Config {
   int delivery_max_in_flight = 256;  // per delivery thread
   int endpoint_max_queued = 10'000;  // due deliveries of one endpoint held in memory
   int64_t max_body_bytes = 1 << 20;
+  int max_json_depth = 128;  // nesting of JSON from outside (common/json_limits.h)
+  int max_connections = 0;   // open API connections; 0: the descriptor limit less a reserve
   int io_threads = 2;
   int delivery_threads = 2;
   bool serve_api = true;

@@ -1,11 +1,11 @@
 #include "filter/filter.h"
 
+#include <re2/re2.h>
 #include <simdjson.h>
 
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <regex>
 #include <variant>
 #include <vector>
 
@@ -17,7 +17,11 @@ namespace {
 
 constexpr size_t kMaxFilterBytes = 16 * 1024;
 constexpr int kMaxDepth = 16;
+// RE2 runs in time linear in its input and never recurses; these bound the work a filter can
+// ask for: the program a pattern compiles to, and the bytes of a value it looks at (a longer
+// value is tested on its first kMaxRegexInput bytes).
 constexpr size_t kMaxRegexInput = 64 * 1024;
+constexpr int64_t kMaxRegexProgramBytes = 64 * 1024;
 
 enum class Op { kEq, kNeq, kGt, kGte, kLt, kLte, kIn, kNin, kExist, kRegex };
 
@@ -85,7 +89,7 @@ struct Condition {
   Scalar value;                // $eq $neq $gt $gte $lt $lte
   std::vector<Scalar> values;  // $in $nin
   bool exist = true;           // $exist
-  std::shared_ptr<std::regex> regex;
+  std::shared_ptr<const re2::RE2> regex;
 };
 
 std::vector<std::string> split_path(const std::string& path) {
@@ -172,12 +176,31 @@ bool holds(const Condition& c, const std::optional<simdjson::dom::element>& foun
     case Op::kRegex: {
       if (!std::holds_alternative<std::string>(*scalar)) return false;
       const auto& text = std::get<std::string>(*scalar);
-      return text.size() <= kMaxRegexInput && std::regex_search(text, *c.regex);
+      const std::string_view view(text.data(), std::min(text.size(), kMaxRegexInput));
+      return re2::RE2::PartialMatch(view, *c.regex);
     }
     case Op::kExist:
       break;
   }
   return false;
+}
+
+// RE2 syntax (docs/endpoint-options.md, "Filters"): no backreferences or lookaround, which are
+// what make a backtracking engine exponential.
+std::shared_ptr<const re2::RE2> compile_regex(const std::string& where,
+                                              const std::string& pattern) {
+  re2::RE2::Options options;
+  options.set_log_errors(false);
+  options.set_max_mem(kMaxRegexProgramBytes * 8);
+  auto regex = std::make_shared<const re2::RE2>(pattern, options);
+  if (!regex->ok()) {
+    throw std::runtime_error(where + ": $regex: invalid pattern (" + regex->error() +
+                             "; the syntax is RE2's: no backreferences or lookaround)");
+  }
+  if (regex->ProgramSize() > kMaxRegexProgramBytes / 16) {
+    throw std::runtime_error(where + ": $regex: pattern too complex");
+  }
+  return regex;
 }
 
 // Compiles one level; throws std::runtime_error with the message for the 422.
@@ -208,11 +231,7 @@ Condition compile_condition(const std::string& where, const std::string& name, c
       if (!v.is_string() || v.get<std::string>().size() > 256) {
         throw std::runtime_error(where + ": $regex needs a pattern of at most 256 characters");
       }
-      try {
-        c.regex = std::make_shared<std::regex>(v.get<std::string>(), std::regex::ECMAScript);
-      } catch (const std::regex_error& e) {
-        throw std::runtime_error(where + ": $regex: invalid pattern (" + e.what() + ")");
-      }
+      c.regex = compile_regex(where, v.get<std::string>());
       break;
     case Op::kGt:
     case Op::kGte:

@@ -98,3 +98,40 @@ TEST(PayloadFilter, InvalidPayloadsNeverMatch) {
 
 }  // namespace
 }  // namespace hookd
+
+namespace hookd {
+namespace {
+
+bool regex_matches(std::string_view pattern, const std::string& value) {
+  std::string error;
+  auto f = PayloadFilter::compile(R"({"v": {"$regex": ")" + std::string(pattern) + R"("}})", error);
+  EXPECT_TRUE(f) << pattern << ": " << error;
+  return f && f->matches(R"({"v": ")" + value + R"("})");
+}
+
+// Patterns that make a backtracking engine recurse once per character (a stack overflow on
+// long values) or try exponentially many paths run in linear time here.
+TEST(PayloadFilter, RegexOnLongValuesNeitherRecursesNorBacktracks) {
+  const std::string long_value = std::string(30'000, 'a') + " urgent c";
+  EXPECT_TRUE(regex_matches(".*urgent", long_value));
+  EXPECT_TRUE(regex_matches("^[a-z ]*$", long_value));
+  EXPECT_TRUE(regex_matches("(a|b)*c", long_value));
+  EXPECT_FALSE(regex_matches("(a+)+$", std::string(40, 'a') + "!"));
+  EXPECT_TRUE(regex_matches("(a+)+$", std::string(100'000, 'a')));
+}
+
+TEST(PayloadFilter, RegexLooksAtTheFirst64KiBOfAValue) {
+  const std::string value = std::string(64 * 1024, 'a') + "needle";
+  EXPECT_FALSE(regex_matches("needle", value));
+  EXPECT_TRUE(regex_matches("needle", "hay needle hay"));
+}
+
+TEST(PayloadFilter, RegexSyntaxOutsideRe2IsRefusedByName) {
+  for (const char* pattern : {"(a)\\\\1", "(?=a)", "((a{50}){50}){50}"}) {
+    const std::string filter = R"js({"x": {"$regex": ")js" + std::string(pattern) + R"js("}})js";
+    EXPECT_TRUE(error_of(filter).starts_with("filter: x: $regex: ")) << pattern << error_of(filter);
+  }
+}
+
+}  // namespace
+}  // namespace hookd

@@ -18,6 +18,9 @@ using nlohmann::json;
 constexpr const char* kOperationalTypes[][2] = {
     {"endpoint.disabled", "An endpoint was disabled by hookd"},
     {"endpoint.enabled", "An endpoint was enabled again"},
+    {"endpoint.created", "An endpoint was created"},
+    {"endpoint.updated", "An endpoint was updated"},
+    {"endpoint.deleted", "An endpoint was deleted"},
     {"message.attempt.exhausted", "A delivery used up its retry schedule"},
     {"message.attempt.failing", "A delivery failed and will be retried"},
     {"message.attempt.recovered", "A delivery succeeded after failed attempts"},
@@ -92,6 +95,25 @@ void HealthMonitor::endpoint_enabled(const Endpoint& endpoint) {
   cv_.notify_one();
 }
 
+void HealthMonitor::endpoint_changed(const char* event_type, const Endpoint& endpoint) {
+  {
+    std::lock_guard lock(mu_);
+    events_.emplace_back(ChangedEvent{event_type, endpoint.app_id, endpoint.id, endpoint.uid});
+  }
+  cv_.notify_one();
+}
+
+void HealthMonitor::publish_changed(const ChangedEvent& e) {
+  const auto app = catalog_.find_app(e.app_id);
+  const auto or_null = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
+  publish(e.event_type, e.app_id,
+          json{{"appId", e.app_id},
+               {"appUid", app ? or_null(app->uid) : json(nullptr)},
+               {"endpointId", e.endpoint_id},
+               {"endpointUid", or_null(e.endpoint_uid)}}
+              .dump());
+}
+
 EndpointHealth HealthMonitor::health(const std::string& endpoint_id) const {
   std::lock_guard lock(mu_);
   auto it = health_.find(endpoint_id);
@@ -118,6 +140,8 @@ void HealthMonitor::run() {
           auto& h = health_[circuit->endpoint_id];
           h.circuit = circuit->state;
           h.circuit_open_until = circuit->open_until_ms;
+        } else if (auto* changed = std::get_if<ChangedEvent>(&event)) {
+          publish_changed(*changed);
         } else if (auto* enabled = std::get_if<EnabledEvent>(&event)) {
           {
             std::lock_guard lock(mu_);

@@ -59,6 +59,10 @@ class HealthMonitor final : public DeliveryObserver {
   // Called by the API after an owner enabled an endpoint: its failure counts start over.
   void endpoint_enabled(const Endpoint& endpoint);
 
+  // Called by the API after an endpoint was created, updated or deleted: publishes
+  // endpoint.created / endpoint.updated / endpoint.deleted (`event_type`).
+  void endpoint_changed(const char* event_type, const Endpoint& endpoint);
+
   EndpointHealth health(const std::string& endpoint_id) const;
 
   // One retention pass (also run periodically by the thread); returns the rows deleted.
@@ -73,7 +77,13 @@ class HealthMonitor final : public DeliveryObserver {
   struct EnabledEvent {
     Endpoint endpoint;
   };
-  using Event = std::variant<AttemptOutcome, CircuitEvent, EnabledEvent>;
+  struct ChangedEvent {
+    const char* event_type;
+    std::string app_id;
+    std::string endpoint_id;
+    std::string endpoint_uid;
+  };
+  using Event = std::variant<AttemptOutcome, CircuitEvent, EnabledEvent, ChangedEvent>;
 
   void run();
   void handle(AttemptOutcome& outcome);
@@ -84,6 +94,7 @@ class HealthMonitor final : public DeliveryObserver {
   void publish(const std::string& event_type, const std::string& about_app_id,
                const std::string& data_json);
   std::string attempt_data(const AttemptOutcome& outcome) const;
+  void publish_changed(const ChangedEvent& event);
 
   const HealthOptions options_;
   Catalog& catalog_;

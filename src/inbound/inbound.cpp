@@ -9,6 +9,7 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "common/json_limits.h"
 #include "common/time.h"
 #include "common/url.h"
 #include "signing/signature.h"
@@ -40,10 +41,17 @@ std::string media_type(std::string_view content_type) {
 }
 
 std::optional<Refusal> check_json(std::string_view text) {
+  if (nests_deeper_than(text, max_json_depth())) {
+    return invalid_json("body: not accepted (" + nesting_detail() + ")");
+  }
   thread_local simdjson::dom::parser parser;
   const simdjson::padded_string padded(text);
   simdjson::dom::element root;
   if (auto error = parser.parse(padded).get(root); error) {
+    // Integers beyond 64 bits: valid JSON, stored verbatim.
+    if (error == simdjson::NUMBER_ERROR && valid_json_allowing_big_numbers(text)) {
+      return std::nullopt;
+    }
     return invalid_json(std::string("body: not valid JSON (") + simdjson::error_message(error) +
                         ")");
   }
@@ -180,6 +188,9 @@ std::optional<Refusal> decode_body(std::string_view content_type, std::string_vi
 }
 
 std::optional<Refusal> parse_skalin(std::string_view json, SkalinEvent& out) {
+  if (nests_deeper_than(json, max_json_depth())) {
+    return invalid_json("body: not accepted (" + nesting_detail() + ")");
+  }
   thread_local simdjson::dom::parser parser;
   const simdjson::padded_string padded(json);
   simdjson::dom::element doc;

@@ -48,6 +48,10 @@ std::string Metrics::render_prometheus(size_t store_queue_depth, uint64_t store_
   counter("hookd_inbound_rejections_total",
           "Inbound requests refused by a source's client id or verification.",
           inbound_rejections.load());
+  gauge("hookd_connections_open", "Open API connections.", connections_open.load());
+  counter("hookd_connections_refused_total",
+          "API connections closed as soon as accepted because max_connections were open.",
+          connections_refused.load());
   gauge("hookd_store_write_queue_depth", "Writes waiting for the next group commit.",
         static_cast<int64_t>(store_queue_depth));
   counter("hookd_store_commits_total",

@@ -921,6 +921,18 @@ int64_t SqliteStore::prune(const write::Prune& w) {
 }
 
 void SqliteStore::upsert_inbound(const write::UpsertInboundEvent& w, WriteResult& result) {
+  if (w.keep_first && !w.event.event_key.empty()) {
+    Statement stored(writer_db_->handle(),
+                     "SELECT id, revision FROM inbound_events WHERE source_id = ?1 AND "
+                     "event_key = ?2");
+    stored.bind(1, w.event.source_id).bind(2, w.event.event_key);
+    if (stored.step()) {
+      result.stored_id = stored.column_text(0);
+      result.revision = stored.column_int(1);
+      result.duplicate = true;
+      return;
+    }
+  }
   if (w.forward) {
     insert_message(*w.forward, result);
     if (result.status != WriteStatus::kOk) return;

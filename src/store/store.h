@@ -35,6 +35,7 @@ struct WriteResult {
   // UpsertInboundEvent: the stored event's id and revision (1: created; more: replaced).
   std::string stored_id;
   int64_t revision = 0;
+  bool duplicate = false;  // UpsertInboundEvent with keep_first: the key was stored already
   // Prune: rows deleted.
   int64_t affected = 0;
 };
@@ -81,6 +82,9 @@ struct DeleteSource {
 struct UpsertInboundEvent {
   InboundEvent event;
   std::optional<InsertMessage> forward;
+  // An event whose key is stored already is a duplicate: nothing is written or forwarded, and
+  // the result names the stored event. Otherwise a repeated key replaces the stored event.
+  bool keep_first = false;
 };
 struct RecordRejection {
   InboundRejection rejection;

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+// Limits on JSON that comes from outside (API bodies, message payloads, inbound bodies, filters):
+// how deep objects and arrays may nest (docs/configuration.md, `max_json_depth`). Every check
+// here is a single loop over the bytes, with no recursion, so it is safe on any input; callers
+// check before any recursive walk (parsing into nlohmann::json, re-serialising, filtering).
+//
+// set_max_json_depth() is called once at start, before other threads run; the rest is
+// thread-safe.
+namespace hookd {
+
+inline constexpr int kDefaultMaxJsonDepth = 128;
+
+void set_max_json_depth(int levels);
+int max_json_depth();
+
+// True when `text` nests objects and arrays more than `levels` deep ("{}" is one level, "[{}]"
+// two). Brackets inside strings do not count. `text` need not be valid JSON.
+bool nests_deeper_than(std::string_view text, int levels);
+
+// "JSON nested deeper than 128 levels (the max_json_depth setting)", for an error's detail.
+std::string nesting_detail();
+
+// Whether `text` is valid JSON, allowing integers of any size (simdjson refuses integers beyond
+// 64 bits with a number error; such payloads are valid and stored verbatim). Checks the nesting
+// first and is iterative (nlohmann's SAX parser).
+bool valid_json_allowing_big_numbers(std::string_view text);
+
+}  // namespace hookd
