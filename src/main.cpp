@@ -27,6 +27,7 @@
 #include "config/config.h"
 #include "delivery/dispatcher.h"
 #include "health/monitor.h"
+#include "health/service_health.h"
 #include "metrics/metrics.h"
 #include "store/store.h"
 
@@ -117,10 +118,14 @@ int serve(const Config& config) {
   std::filesystem::create_directories(config.data_dir);
   const std::string token = resolve_admin_token(config);
 
-  auto store = open_sqlite_store({(std::filesystem::path(config.data_dir) / "hookd.db").string()});
+  SqliteOptions store_options;
+  store_options.path = (std::filesystem::path(config.data_dir) / "hookd.db").string();
+  store_options.rejection_sample = config.inbound_rejection_sample;
+  auto store = open_sqlite_store(store_options);
   Catalog catalog;
   catalog.load(store->load_catalog());
   Metrics metrics;
+  ServiceHealth service_health;
 
   std::unique_ptr<alerts::Alerter> alerter;
   std::unique_ptr<HealthMonitor> health;
@@ -168,6 +173,7 @@ int serve(const Config& config) {
     options.circuit_max_cooldown_ms = config.circuit_max_cooldown_ms;
     dispatcher = std::make_unique<Dispatcher>(options, catalog, *store, metrics, health.get());
     health->set_dispatcher(dispatcher.get());
+    dispatcher->set_service_health(&service_health);
     health->start();
     dispatcher->start();  // its loader's first pass recovers what the last run left pending
   }
@@ -180,7 +186,8 @@ int serve(const Config& config) {
   api_options.address_policy = config.address_policy;
   api_options.max_body_bytes = config.max_body_bytes;
   api_options.https_only = config.https_only;
-  api::Api api(api_options, catalog, *store, dispatcher.get(), metrics, health.get());
+  api::Api api(api_options, catalog, *store, dispatcher.get(), metrics, health.get(),
+               &service_health);
   if (config.serve_api) {
     api::HttpServerOptions http;
     http.host = config.listen_host;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/json_io.h"
 #include "signing/signature.h"
 
 namespace hookd::api {
@@ -20,10 +21,16 @@ HttpResponse run_guarded(SyncHandler handler, ApiContext& ctx, const HttpRequest
   }
 }
 
+// 204 when healthy; otherwise 503 naming each reason (docs/api.md).
 HttpResponse health(ApiContext& ctx) {
-  if (!ctx.store.writable())
-    return error_response(503, "store_unavailable", "store refuses writes");
-  return empty_response(204);
+  const std::string refusal = ctx.store.writable() ? "" : ctx.store.write_refusal();
+  const std::vector<std::string> reasons = degraded_reasons(refusal, ctx.service_health);
+  if (reasons.empty()) return empty_response(204);
+  const json body{{"status", "degraded"},
+                  {"reasons", reasons},
+                  {"code", refusal.empty() ? "degraded" : "store_unavailable"},
+                  {"detail", reasons.front()}};
+  return json_response(503, dump(body));
 }
 
 }  // namespace
@@ -50,10 +57,11 @@ void commit(ApiContext& ctx, WriteOp op) {
 }
 
 Api::Api(ApiOptions options, Catalog& catalog, Store& store, Dispatcher* dispatcher,
-         Metrics& metrics, HealthMonitor* health)
+         Metrics& metrics, HealthMonitor* health, const ServiceHealth* service_health)
     : options_(std::move(options)),
       test_pool_("hookd-test", 8),
-      context_{options_,   catalog,       store, dispatcher, metrics, health, catalog.write_mutex(),
+      context_{options_,   catalog,       store,          dispatcher,
+               metrics,    health,        service_health, catalog.write_mutex(),
                test_pool_, tests_running_},
       pool_("hookd-api", options_.worker_threads) {
   routes_ = {

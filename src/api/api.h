@@ -12,6 +12,7 @@
 #include "delivery/dispatcher.h"
 #include "delivery/ssrf.h"
 #include "health/monitor.h"
+#include "health/service_health.h"
 #include "metrics/metrics.h"
 #include "store/store.h"
 
@@ -29,13 +30,14 @@ struct ApiOptions {
 // What handlers work with. Shared across threads; each member says how it may be used.
 struct ApiContext {
   const ApiOptions& options;
-  Catalog& catalog;              // thread-safe
-  Store& store;                  // thread-safe; reads block (worker threads only)
-  Dispatcher* dispatcher;        // thread-safe; null when this node does not deliver
-  Metrics& metrics;              // thread-safe
-  HealthMonitor* health;         // thread-safe; null when this node does not deliver
-  std::mutex& catalog_write_mu;  // serialises catalog changes: validate, commit, publish
-  WorkerPool& test_pool;         // endpoint tests: their sends wait for a receiver
+  Catalog& catalog;                     // thread-safe
+  Store& store;                         // thread-safe; reads block (worker threads only)
+  Dispatcher* dispatcher;               // thread-safe; null when this node does not deliver
+  Metrics& metrics;                     // thread-safe
+  HealthMonitor* health;                // thread-safe; null when this node does not deliver
+  const ServiceHealth* service_health;  // thread-safe; may be null
+  std::mutex& catalog_write_mu;         // serialises catalog changes: validate, commit, publish
+  WorkerPool& test_pool;                // endpoint tests: their sends wait for a receiver
   std::atomic<int>& tests_running;
 };
 
@@ -52,7 +54,7 @@ using AsyncHandler = void (*)(ApiContext&, HttpRequest&&, const Params&, Respond
 class Api final {
  public:
   Api(ApiOptions options, Catalog& catalog, Store& store, Dispatcher* dispatcher, Metrics& metrics,
-      HealthMonitor* health = nullptr);
+      HealthMonitor* health = nullptr, const ServiceHealth* service_health = nullptr);
   ~Api();
 
   void handle(HttpRequest&& request, Responder respond);

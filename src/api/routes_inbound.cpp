@@ -25,6 +25,7 @@ void reject(ApiContext& ctx, const InboundSource& src, const std::string& reason
   rejection.status = 401;
   rejection.reason = reason;
   rejection.received_at = now_unix_ms();
+  ctx.metrics.inbound_rejections.fetch_add(1, std::memory_order_relaxed);
   ctx.store.write(write::RecordRejection{std::move(rejection)}, nullptr);
   respond(error_response(401, "authentication_failed", reason));
 }

@@ -321,9 +321,19 @@ HttpResponse list_rejections(ApiContext& ctx, const HttpRequest& req, const Para
   const SourcePtr src = require_source(ctx, app, p[1]);
   const Page page = read_page(req);
   auto rows = ctx.store.list_rejections(src->id, page);
-  return json_response(200, render_store_page(rows, page, [](const InboundRejection& r) {
-                         return dump(render(r));
-                       }));
+  std::string list =
+      render_store_page(rows, page, [](const InboundRejection& r) { return dump(render(r)); });
+  // The rows are a sample of the newest; the counts cover every rejection.
+  int64_t total = 0;
+  json reasons = json::array();
+  for (const auto& c : ctx.store.rejection_counts(src->id)) {
+    total += c.count;
+    reasons.push_back(
+        {{"reason", c.reason}, {"count", c.count}, {"lastAt", format_rfc3339(c.last_at)}});
+  }
+  list.pop_back();  // the closing brace of the list object
+  list += ",\"totalCount\":" + std::to_string(total) + ",\"reasons\":" + dump(reasons) + "}";
+  return json_response(200, std::move(list));
 }
 
 }  // namespace hookd::api

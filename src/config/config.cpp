@@ -81,6 +81,7 @@ const std::vector<std::string>& config_keys() {
                                                 "egress_interface",
                                                 "egress_proxy",
                                                 "retention_days",
+                                                "inbound_rejection_sample",
                                                 "retention_interval"};
   return keys;
 }
@@ -220,6 +221,8 @@ Config build_config(const std::map<std::string, std::string>& settings) {
                           value + "'");
       }
       c.egress_proxy = value;
+    } else if (key == "inbound_rejection_sample") {
+      c.inbound_rejection_sample = static_cast<int>(parse_int(key, value, 1, 1'000'000));
     } else if (key == "retention_days") {
       c.retention_days = static_cast<int>(parse_int(key, value, 0, 36'500));
     } else if (key == "retention_interval") {

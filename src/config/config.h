@@ -59,6 +59,7 @@ struct Config {
   std::string egress_proxy;
   int retention_days = 30;  // 0: keep everything
   int64_t retention_interval_ms = 60'000;
+  int inbound_rejection_sample = 1'000;  // rejection rows kept per inbound source (the newest)
 };
 
 class ConfigError final : public std::runtime_error {

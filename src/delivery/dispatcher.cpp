@@ -7,6 +7,7 @@
 
 #include "common/time.h"
 #include "delivery/worker.h"
+#include "health/service_health.h"
 
 namespace hookd {
 
@@ -125,17 +126,27 @@ size_t Dispatcher::load_due() {
   return loaded;
 }
 
+size_t Dispatcher::load_once() {
+  try {
+    const size_t loaded = load_due();
+    if (service_health_) service_health_->set_ok("loader");
+    return loaded;
+  } catch (const std::exception& e) {
+    spdlog::error("loader: reading pending deliveries failed: {}", e.what());
+    if (service_health_) service_health_->set_failing("loader", e.what());
+    return 0;
+  }
+}
+
 void Dispatcher::loader_loop() {
   pthread_setname_np(pthread_self(), "hookd-loader");
   bool first = true;
   for (;;) {
     const int64_t started = now_steady_ms();
     size_t loaded = 0;
-    try {
-      loaded = load_due();
-    } catch (const std::exception& e) {
-      spdlog::error("loader: reading pending deliveries failed: {}", e.what());
-    }
+    // Paused while the store refuses writes: the deliveries it would read again are those
+    // whose outcomes could not be recorded (docs/failures.md, "When the store fails").
+    if (store_.writable()) loaded = load_once();
     if (first) {
       spdlog::info("recovery: {} pending deliveries handed to the dispatcher in {} ms", loaded,
                    now_steady_ms() - started);

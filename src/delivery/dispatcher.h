@@ -64,6 +64,7 @@ struct DeliveryJob {
 };
 
 class DeliveryWorker;
+class ServiceHealth;
 
 // What a delivery thread tells the health monitor about an attempt. Sent for failures, for
 // successes of deliveries that had failed before, and for the first success of an endpoint that
@@ -134,11 +135,16 @@ class Dispatcher final {
   // Due jobs waiting to start, over all delivery threads.
   size_t backlog() const;
   const DispatcherOptions& options() const { return options_; }
+  // Where the loader reports a failed pass (and clears it with the next good one). Call before
+  // start().
+  void set_service_health(ServiceHealth* health) { service_health_ = health; }
 
  private:
   void loader_loop();
   // One pass over the deliveries due now; returns how many were handed to the workers.
   size_t load_due();
+  // load_due, its failure logged and reported to service_health_.
+  size_t load_once();
 
   // Constant after construction.
   const DispatcherOptions options_;  // referenced by the workers
@@ -146,6 +152,7 @@ class Dispatcher final {
   Store& store_;
   Metrics& metrics_;
   std::vector<std::unique_ptr<DeliveryWorker>> workers_;
+  ServiceHealth* service_health_ = nullptr;  // may be null; set before start
 
   std::mutex loader_mu_;
   std::condition_variable loader_cv_;

@@ -292,6 +292,9 @@ void DeliveryWorker::make_ready(DeliveryJob&& job) {
 }
 
 void DeliveryWorker::start_transfers(int64_t now) {
+  // While the store refuses writes no outcome could be recorded, and a delivery whose outcome
+  // is not recorded is sent again later: nothing starts until the store accepts writes again.
+  if (!store_.writable()) return;
   const int64_t now_steady = now_steady_ms();
   while (!runnable_.empty() && in_flight_ < options_.worker_max_in_flight) {
     const std::string endpoint_id = std::move(runnable_.front());

@@ -45,6 +45,9 @@ std::string Metrics::render_prometheus(size_t store_queue_depth, uint64_t store_
           "Passes of the loader over the store's pending deliveries (periodic, or asked for when "
           "an endpoint has room again after its queue was full, or when one is enabled).",
           loader_passes.load());
+  counter("hookd_inbound_rejections_total",
+          "Inbound requests refused by a source's client id or verification.",
+          inbound_rejections.load());
   gauge("hookd_connections_open", "Open API connections.", connections_open.load());
   counter("hookd_connections_refused_total",
           "API connections closed as soon as accepted because max_connections were open.",

@@ -25,6 +25,7 @@ class Metrics final {
   // Requests run by a delivery thread other than their endpoint's (DeliveryWorker::lend).
   std::atomic<uint64_t> delivery_requests_lent{0};
   std::atomic<uint64_t> loader_passes{0};
+  std::atomic<uint64_t> inbound_rejections{0};   // inbound requests refused (401), every source
   std::atomic<int64_t> connections_open{0};      // API connections (HttpServer)
   std::atomic<uint64_t> connections_refused{0};  // closed at once: max_connections reached
 

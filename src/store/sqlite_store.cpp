@@ -16,10 +16,13 @@
 #include <pthread.h>
 
 #include "common/ids.h"
+#include "common/time.h"
 #include "store/documents.h"
+#include "store/inbound_rows.h"
 #include "store/sqlite_db.h"
 #include "store/store.h"
 #include "store/wal_buffer.h"
+#include "store/write_recovery.h"
 
 namespace hookd {
 namespace {
@@ -164,9 +167,6 @@ struct WriterStatements {
                        "excluded.received_at, revision = revision + 1, content_type = "
                        "excluded.content_type, payload = excluded.payload, message_id = "
                        "excluded.message_id RETURNING id, revision"),
-        insert_rejection(db,
-                         "INSERT INTO inbound_rejections (id, source_id, status, reason, "
-                         "received_at) VALUES (?1, ?2, ?3, ?4, ?5)"),
         index_message(db, "INSERT OR IGNORE INTO message_apps (app_id, id) VALUES (?1, ?2)"),
         set_message_index_mark(db,
                                "UPDATE store_meta SET value = ?1 WHERE key = 'message_apps_rowid'"),
@@ -178,7 +178,7 @@ struct WriterStatements {
   Statement begin, commit, rollback;
   Statement put_app, put_event_type, put_endpoint;
   Statement insert_message, insert_delivery, update_delivery, insert_attempt;
-  Statement upsert_inbound, insert_rejection;
+  Statement upsert_inbound;
   Statement index_message, set_message_index_mark, lower_message_index_mark;
   Statement savepoint, release, rollback_to;
 };
@@ -211,8 +211,11 @@ class SqliteStore final : public Store {
     // The writer's WAL writes go out as one write per commit (store/wal_buffer.h); safe because
     // configure() sets synchronous=FULL, so every commit syncs the WAL before publishing it.
     writer_db_ = std::make_unique<Connection>(options.path, sqlite::wal_buffer_vfs());
+    // Extended codes tell a WAL index that could not grow (a full disk) from other I/O errors.
+    sqlite3_extended_result_codes(writer_db_->handle(), 1);
     configure(*writer_db_);
     writer_db_->exec(kSchema);
+    writer_db_->exec(inbound_rows::kSchema);
     migrate_message_index(*writer_db_);
     {
       Statement unmerged(writer_db_->handle(), "SELECT count(*) FROM " + kUnmergedMessages);
@@ -227,6 +230,8 @@ class SqliteStore final : public Store {
     writer_db_->exec("PRAGMA wal_autocheckpoint=0");
     sqlite3_wal_hook(writer_db_->handle(), &SqliteStore::on_wal_commit, this);
     statements_ = std::make_unique<WriterStatements>(writer_db_->handle());
+    rejection_log_ = std::make_unique<inbound_rows::RejectionLog>(writer_db_->handle(),
+                                                                  options.rejection_sample);
     for (int i = 0; i < options.reader_connections; ++i) {
       auto reader = std::make_unique<Connection>(options.path);
       reader->exec("PRAGMA cache_size=-16384");
@@ -265,16 +270,19 @@ class SqliteStore final : public Store {
       std::string why = "the store's write queue is full";
       {
         std::lock_guard lock(mu_);
-        if (failed_) why = "the store refuses writes after a failed commit";
+        if (failed_) why = refusal_;
         if (closing_) why = "the store is closed";
       }
       done({WriteStatus::kUnavailable, why});
     }
   }
 
-  bool writable() const override {
+  bool writable() const override { return accepting_.load(std::memory_order_acquire); }
+
+  std::string write_refusal() const override {
     std::lock_guard lock(mu_);
-    return !failed_ && !closing_;
+    if (failed_) return refusal_;
+    return closing_ ? "the store is closed" : "";
   }
 
   uint64_t commit_sequence() const override { return commits_.load(std::memory_order_acquire); }
@@ -289,6 +297,7 @@ class SqliteStore final : public Store {
       std::lock_guard lock(mu_);
       if (closing_) return;
       closing_ = true;
+      accepting_.store(false, std::memory_order_release);
       cv_.notify_all();
     }
     if (writer_.joinable()) writer_.join();
@@ -322,6 +331,7 @@ class SqliteStore final : public Store {
                                                   const Page& page) override;
   std::vector<InboundRejection> list_rejections(const std::string& source_id,
                                                 const Page& page) override;
+  std::vector<RejectionCount> rejection_counts(const std::string& source_id) override;
   std::vector<PendingDelivery> failed_deliveries(const std::string& app_id,
                                                  const std::string& endpoint_id,
                                                  const std::vector<std::string>& event_types,
@@ -351,6 +361,11 @@ class SqliteStore final : public Store {
   };
 
   void writer_loop();
+  // After a failed commit: refuses every queued and later write.
+  void refuse_writes();
+  // While the store refuses writes: probes the disk when due (docs/failures.md). Returns false
+  // when the store closes first.
+  bool await_recovery();
   // Called by SQLite on the writer thread after each commit, with the WAL's size in pages.
   static int on_wal_commit(void* self, sqlite3* db, const char* name, int pages);
   void checkpoint_loop();
@@ -366,8 +381,9 @@ class SqliteStore final : public Store {
 
   // Constant after construction.
   const SqliteOptions options_;
-  std::unique_ptr<Connection> writer_db_;         // used by the writer thread only
-  std::unique_ptr<WriterStatements> statements_;  // used by the writer thread only
+  std::unique_ptr<Connection> writer_db_;                      // used by the writer thread only
+  std::unique_ptr<WriterStatements> statements_;               // used by the writer thread only
+  std::unique_ptr<inbound_rows::RejectionLog> rejection_log_;  // used by the writer thread only
   // The per-application index (message_apps; see the schema). Writer thread only.
   struct IndexRow {
     int64_t rowid;
@@ -393,7 +409,13 @@ class SqliteStore final : public Store {
   size_t foreground_queued_ = 0;  // queued writes someone waits on (not attempt records)
   WriterState writer_state_ = WriterState::kBusy;
   bool closing_ = false;
-  bool failed_ = false;  // sticky: set once a commit fails
+  bool failed_ = false;                // set once a commit fails; cleared when a probe commit lands
+  std::string refusal_;                // why writes are refused while failed_
+  std::atomic<bool> accepting_{true};  // !failed_ && !closing_, readable without mu_
+  // Writer thread only: the last failed commit, and when to try again.
+  WriteRecovery recovery_;
+  int failure_code_ = 0;
+  std::string failure_detail_;
   std::atomic<uint64_t> commits_{0};
 
   // The WAL's size after the last commit: written by the writer thread, read by the checkpoint
@@ -467,6 +489,7 @@ void SqliteStore::writer_loop() {
   std::vector<QueuedWrite> batch;
   std::vector<WriteResult> results;
   for (;;) {
+    if (recovery_.refusing() && !await_recovery()) return;
     {
       std::unique_lock lock(mu_);
       writer_state_ = WriterState::kIdle;
@@ -501,15 +524,7 @@ void SqliteStore::writer_loop() {
                                 nullptr);
       wal_pages_.store(0, std::memory_order_relaxed);
     }
-    if (!ok) {
-      std::lock_guard lock(mu_);
-      failed_ = true;
-      for (auto& queued : queue_) {
-        if (queued.done) queued.done({WriteStatus::kUnavailable, "the store failed a commit"});
-      }
-      queue_.clear();
-      foreground_queued_ = 0;
-    }
+    if (!ok) refuse_writes();
     for (size_t i = 0; i < batch.size(); ++i) {
       if (batch[i].done) batch[i].done(results[i]);
     }
@@ -517,6 +532,47 @@ void SqliteStore::writer_loop() {
     if (ok && merging_.empty() && unmerged_messages_ >= options_.message_index_batch) {
       start_merge();
     }
+  }
+}
+
+void SqliteStore::refuse_writes() {
+  const bool recoverable = WriteRecovery::recoverable(failure_code_);
+  recovery_.failed(now_steady_ms(), recoverable, failure_detail_);
+  std::lock_guard lock(mu_);
+  failed_ = true;
+  accepting_.store(false, std::memory_order_release);
+  refusal_ = (recoverable ? "refusing writes until the disk has room: " : "refusing writes: ") +
+             failure_detail_;
+  for (auto& queued : queue_) {
+    if (queued.done) queued.done({WriteStatus::kUnavailable, refusal_});
+  }
+  queue_.clear();
+  foreground_queued_ = 0;
+}
+
+bool SqliteStore::await_recovery() {
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      writer_state_ = WriterState::kIdle;  // write() refuses everything meanwhile
+      const auto wait = recovery_.will_probe()
+                            ? std::chrono::milliseconds(
+                                  std::max<int64_t>(0, recovery_.next_probe_ms() - now_steady_ms()))
+                            : std::chrono::milliseconds(3'600'000);
+      if (cv_.wait_for(lock, wait, [&] { return closing_; })) return false;
+    }
+    if (!recovery_.will_probe() || now_steady_ms() < recovery_.next_probe_ms()) continue;
+    std::string error;
+    const bool ok = probe_write(*writer_db_, options_.path, error);
+    recovery_.probed(now_steady_ms(), ok);
+    if (!ok) continue;
+    std::lock_guard lock(mu_);
+    if (closing_) return false;
+    failed_ = false;
+    refusal_.clear();
+    accepting_.store(true, std::memory_order_release);
+    spdlog::info("store: a probe commit landed; accepting writes again");
+    return true;
   }
 }
 
@@ -638,6 +694,7 @@ bool SqliteStore::commit_batch(std::vector<QueuedWrite>& batch, std::vector<Writ
         chunk_rows = 0;
       }
     }
+    rejection_log_->trim();
     s.commit.run();
     unmerged_messages_ += static_cast<int64_t>(batch_rows_.size());
     if (unmerged_complete_) {
@@ -653,6 +710,7 @@ bool SqliteStore::commit_batch(std::vector<QueuedWrite>& batch, std::vector<Writ
     } catch (const sqlite::Error&) {
     }
     batch_rows_.clear();
+    rejection_log_->forget();
     merge_settled(false, 0);
     // A full disk or an I/O error is the store's failure, not one write's.
     const int primary = e.code() & 0xff;
@@ -673,7 +731,9 @@ bool SqliteStore::commit_batch(std::vector<QueuedWrite>& batch, std::vector<Writ
       return true;
     }
     if (disk_failure) {
-      spdlog::error("store: commit failed, refusing further writes: {}", e.what());
+      failure_code_ = e.code();
+      failure_detail_ = std::string("commit failed: ") + e.what();
+      spdlog::error("store: commit failed, refusing writes: {}", e.what());
       for (auto& r : results)
         r = {WriteStatus::kUnavailable, std::string("commit failed: ") + e.what()};
       return false;
@@ -729,8 +789,8 @@ void SqliteStore::apply(const WriteOp& op, WriteResult& result) {
                 "(SELECT id FROM sources WHERE app_id = ?1)",
                 "DELETE FROM inbound_rejections WHERE source_id IN "
                 "(SELECT id FROM sources WHERE app_id = ?1)",
-                "DELETE FROM sources WHERE app_id = ?1", "DELETE FROM applications WHERE id = ?1",
-                "DELETE FROM endpoints WHERE app_id = ?1",
+                inbound_rows::kDeleteCountsOfApp, "DELETE FROM sources WHERE app_id = ?1",
+                "DELETE FROM applications WHERE id = ?1", "DELETE FROM endpoints WHERE app_id = ?1",
                 "DELETE FROM deliveries WHERE app_id = ?1",
                 "DELETE FROM attempts WHERE app_id = ?1",
                 "DELETE FROM messages WHERE id IN (SELECT id FROM message_apps WHERE app_id = ?1)",
@@ -787,9 +847,10 @@ void SqliteStore::apply(const WriteOp& op, WriteResult& result) {
               .bind(3, doc)
               .run();
         } else if constexpr (std::is_same_v<T, write::DeleteSource>) {
-          for (const char* sql : {"DELETE FROM inbound_events WHERE source_id = ?1",
-                                  "DELETE FROM inbound_rejections WHERE source_id = ?1",
-                                  "DELETE FROM sources WHERE id = ?1"}) {
+          for (const char* sql :
+               {"DELETE FROM inbound_events WHERE source_id = ?1",
+                "DELETE FROM inbound_rejections WHERE source_id = ?1",
+                inbound_rows::kDeleteCountsOfSource, "DELETE FROM sources WHERE id = ?1"}) {
             Statement(writer_db_->handle(), sql).bind(1, w.source_id).run();
           }
         } else if constexpr (std::is_same_v<T, write::UpsertInboundEvent>) {
@@ -797,13 +858,7 @@ void SqliteStore::apply(const WriteOp& op, WriteResult& result) {
         } else if constexpr (std::is_same_v<T, write::Prune>) {
           result.affected = prune(w);
         } else if constexpr (std::is_same_v<T, write::RecordRejection>) {
-          const InboundRejection& r = w.rejection;
-          s.insert_rejection.bind(1, r.id)
-              .bind(2, r.source_id)
-              .bind(3, int64_t{r.status})
-              .bind(4, r.reason)
-              .bind(5, r.received_at)
-              .run();
+          rejection_log_->record(w.rejection);
         }
       },
       op);
@@ -861,7 +916,8 @@ int64_t SqliteStore::prune(const write::Prune& w) {
     for (const auto& o : old) newest_deleted = std::max(newest_deleted, o.rowid);
     if (newest_deleted >= lowest_held_rowid()) merge_invalidated_ = true;
   }
-  return std::max<int64_t>(attempts_deleted, static_cast<int64_t>(old.size()));
+  const int64_t inbound_deleted = inbound_rows::prune(db, w.before, w.limit);
+  return std::max({attempts_deleted, static_cast<int64_t>(old.size()), inbound_deleted});
 }
 
 void SqliteStore::upsert_inbound(const write::UpsertInboundEvent& w, WriteResult& result) {
@@ -1216,25 +1272,12 @@ std::vector<CustomerSummary> SqliteStore::customer_summaries(const std::string& 
 std::vector<InboundRejection> SqliteStore::list_rejections(const std::string& source_id,
                                                            const Page& page) {
   ReaderLease db(*this);
-  std::string sql =
-      "SELECT id, source_id, status, reason, received_at FROM inbound_rejections WHERE "
-      "source_id = ?1";
-  if (!page.iterator.empty()) sql += " AND id < ?2";
-  sql += " ORDER BY id DESC LIMIT ?3";
-  Statement st(*db, sql);
-  st.bind(1, source_id).bind(3, int64_t{page.limit + 1});
-  if (!page.iterator.empty()) st.bind(2, page.iterator);
-  std::vector<InboundRejection> out;
-  while (st.step()) {
-    InboundRejection r;
-    r.id = st.column_text(0);
-    r.source_id = st.column_text(1);
-    r.status = static_cast<int>(st.column_int(2));
-    r.reason = st.column_text(3);
-    r.received_at = st.column_int(4);
-    out.push_back(std::move(r));
-  }
-  return out;
+  return inbound_rows::list_rejections(*db, source_id, page);
+}
+
+std::vector<RejectionCount> SqliteStore::rejection_counts(const std::string& source_id) {
+  ReaderLease db(*this);
+  return inbound_rows::rejection_counts(*db, source_id);
 }
 
 }  // namespace

@@ -20,9 +20,12 @@ namespace hookd {
 // queued while the previous commit is being fsync'd shares the next transaction, so the batching
 // window is exactly one commit's duration and latency stays low under light load.
 //
-// If a commit or fsync fails the store becomes read-only for good (a sticky error, as in
-// leveldb): every later write completes with kUnavailable and health reports it, rather than
-// guessing which of the grouped writes reached the disk.
+// If a commit fails, every write it held and every later one completes with kUnavailable, and
+// health reports it, rather than guessing which of the grouped writes reached the disk. A full
+// disk is the one failure the store recovers from by itself: the engine rolled the failed
+// transaction back, so once a probe commit of its own lands the store accepts writes again
+// (writes refused meanwhile were never acknowledged). After an fsync or other I/O error the
+// store stays read-only for good (a sticky error, as in leveldb).
 
 enum class WriteStatus { kOk, kConflict, kUnavailable };
 
@@ -87,7 +90,8 @@ struct RecordRejection {
   InboundRejection rejection;
 };
 // Retention: deletes up to `limit` of the oldest messages created before `before` (unix ms)
-// with their deliveries, and attempts made before it.
+// with their deliveries, attempts made before it, and (up to `limit` of each) inbound events
+// first and last received before it and rejections received before it.
 struct Prune {
   int64_t before = 0;
   int limit = 1'000;
@@ -138,6 +142,13 @@ struct CatalogSnapshot {
   std::vector<InboundSource> sources;
 };
 
+// Rejected inbound requests of a source with one reason, since the source was created.
+struct RejectionCount {
+  std::string reason;
+  int64_t count = 0;
+  int64_t last_at = 0;  // unix ms
+};
+
 struct InboundEventFilter {
   std::string customer_id;
   std::string name;
@@ -154,7 +165,10 @@ class Store {
   virtual void write(WriteOp op, WriteCallback done) = 0;
   // Blocks until the write is durable; for cold paths only.
   WriteResult write_sync(WriteOp op);
+  // Lock-free: cheap enough for every loop of a delivery thread.
   virtual bool writable() const = 0;
+  // Why the store refuses writes now; empty while it accepts them.
+  virtual std::string write_refusal() const = 0;
   // How many grouped commits have completed. A read that starts after this returned N sees
   // every write of the first N commits; callbacks of commit N run after it reads N.
   virtual uint64_t commit_sequence() const = 0;
@@ -197,8 +211,12 @@ class Store {
   virtual std::vector<PendingDelivery> failed_deliveries(
       const std::string& app_id, const std::string& endpoint_id,
       const std::vector<std::string>& event_types, int64_t since, int64_t until, int limit) = 0;
+  // The newest rejections of a source (a sample: SqliteOptions::rejection_sample), newest
+  // first; up to page.limit + 1 rows.
   virtual std::vector<InboundRejection> list_rejections(const std::string& source_id,
                                                         const Page& page) = 0;
+  // Every rejection of a source counted by reason, most frequent first.
+  virtual std::vector<RejectionCount> rejection_counts(const std::string& source_id) = 0;
 
   // Stops accepting writes, commits what is queued, and joins the writer.
   virtual void close() = 0;
@@ -213,6 +231,9 @@ struct SqliteOptions {
   // A batch is added over several commits, this many rows with each.
   int message_index_batch = 16'384;
   int message_index_chunk = 256;
+  // Rejected inbound requests kept per source, the newest; older ones are deleted as new ones
+  // come (the counts per reason keep counting).
+  int rejection_sample = 1'000;
 };
 
 std::unique_ptr<Store> open_sqlite_store(const SqliteOptions& options);
