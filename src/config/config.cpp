@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/time.h"
+#include "common/url.h"
 
 namespace hookd {
 
@@ -178,7 +179,7 @@ Config build_config(const std::map<std::string, std::string>& settings) {
     } else if (key == "smtp_url") {
       if (!value.empty() && !value.starts_with("smtp://") && !value.starts_with("smtps://")) {
         throw ConfigError("smtp_url: expected smtp://host:port or smtps://host:port, got '" +
-                          value + "'");
+                          redact_url(value) + "'");
       }
       c.smtp_url = value;
     } else if (key == "smtp_require_tls") {
@@ -211,7 +212,7 @@ Config build_config(const std::map<std::string, std::string>& settings) {
       if (!value.empty() && !value.starts_with("http://") && !value.starts_with("https://") &&
           !value.starts_with("socks5://")) {
         throw ConfigError("egress_proxy: expected an http://, https:// or socks5:// URL, got '" +
-                          value + "'");
+                          redact_url(value) + "'");
       }
       c.egress_proxy = value;
     } else if (key == "retention_days") {

@@ -57,6 +57,16 @@ TEST(Config, ErrorsNameTheKey) {
   EXPECT_EQ(message_of({{"egress_proxy", "ftp://p"}}).rfind("egress_proxy:", 0), 0u);
 }
 
+TEST(Config, ErrorsDoNotRepeatAPasswordOfAUrl) {
+  try {
+    build_config({{"egress_proxy", "ftp://user:hunter2@proxy:21"}});
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()).find("hunter2"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("ftp://user:***@proxy:21"), std::string::npos);
+  }
+}
+
 TEST(Config, ReadsFailureHandlingSettings) {
   const Config c = build_config({{"disable_after_exhausted", "3"},
                                  {"disable_after_failing_for", "2d"},
