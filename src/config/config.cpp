@@ -39,6 +39,45 @@ bool parse_bool(const std::string& key, const std::string& value) {
   throw ConfigError(key + ": expected true or false, got '" + value + "'");
 }
 
+std::vector<std::string> split_list(const std::string& value) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= value.size()) {
+    const size_t comma = std::min(value.find(',', start), value.size());
+    std::string item = value.substr(start, comma - start);
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    if (!item.empty()) out.push_back(std::move(item));
+    start = comma + 1;
+  }
+  return out;
+}
+
+// The keys that seal secrets in the store; a key that is not base64 of 32 bytes is an error
+// naming its setting (the key itself is never repeated).
+SecretBox secret_box_from(const std::map<std::string, std::string>& settings) {
+  const auto current = settings.find("secret_encryption_key");
+  const auto previous = settings.find("secret_encryption_previous_keys");
+  const std::vector<std::string> old_keys =
+      previous == settings.end() ? std::vector<std::string>{} : split_list(previous->second);
+  if (current == settings.end() || current->second.empty()) {
+    if (!old_keys.empty()) {
+      throw ConfigError("secret_encryption_previous_keys: set secret_encryption_key too");
+    }
+    return SecretBox();
+  }
+  try {
+    SecretBox::from_keys(current->second, {});
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(std::string("secret_encryption_key: ") + e.what());
+  }
+  try {
+    return SecretBox::from_keys(current->second, old_keys);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(std::string("secret_encryption_previous_keys: ") + e.what());
+  }
+}
+
 }  // namespace
 
 const std::vector<std::string>& config_keys() {
@@ -80,7 +119,9 @@ const std::vector<std::string>& config_keys() {
                                                 "egress_interface",
                                                 "egress_proxy",
                                                 "retention_days",
-                                                "retention_interval"};
+                                                "retention_interval",
+                                                "secret_encryption_key",
+                                                "secret_encryption_previous_keys"};
   return keys;
 }
 
@@ -219,10 +260,13 @@ Config build_config(const std::map<std::string, std::string>& settings) {
       c.retention_days = static_cast<int>(parse_int(key, value, 0, 36'500));
     } else if (key == "retention_interval") {
       c.retention_interval_ms = parse_duration(key, value, false);
+    } else if (key == "secret_encryption_key" || key == "secret_encryption_previous_keys") {
+      // Both at once, below.
     } else {
       throw ConfigError(key + ": unknown setting");
     }
   }
+  c.secret_box = secret_box_from(settings);
   return c;
 }
 
