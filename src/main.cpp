@@ -111,16 +111,36 @@ int connection_cap(const Config& config, int64_t descriptors) {
   return static_cast<int>(std::clamp<int64_t>(descriptors - 256, 64, 1'000'000));
 }
 
+// The data directory holds every secret hookd keeps: it is created 0700, and every file hookd
+// makes in it is 0600 (a umask of 077 for the process: SQLite creates the -wal and -shm files
+// later, with the database file's mode). Files an earlier version left readable are made 0600;
+// a directory the operator made is left as it is, with a warning when others may enter it.
+void prepare_data_dir(const std::filesystem::path& dir) {
+  umask(077);
+  std::error_code ec;
+  if (!std::filesystem::exists(dir)) {
+    std::filesystem::create_directories(dir);
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+  } else if (struct stat st{}; stat(dir.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+    spdlog::warn("data_dir {} is open to other users (mode {:o}); 0700 keeps its secrets private",
+                 dir.string(), st.st_mode & 0777);
+  }
+  for (const char* name : {"hookd.db", "hookd.db-wal", "hookd.db-shm", "admin_token"}) {
+    if (std::filesystem::exists(dir / name, ec)) chmod((dir / name).c_str(), 0600);
+  }
+}
+
 int serve(const Config& config) {
   setup_logging(config);
   set_max_json_depth(config.max_json_depth);
   const int64_t descriptors = raise_descriptor_limit();
-  std::filesystem::create_directories(config.data_dir);
+  prepare_data_dir(config.data_dir);
   const std::string token = resolve_admin_token(config);
 
   SqliteOptions store_options;
   store_options.path = (std::filesystem::path(config.data_dir) / "hookd.db").string();
   store_options.rejection_sample = config.inbound_rejection_sample;
+  store_options.secrets = config.secret_box;
   auto store = open_sqlite_store(store_options);
   Catalog catalog;
   catalog.load(store->load_catalog());

@@ -1,5 +1,6 @@
 """Where deliveries leave from: egress_interface (a local address receivers can allow-list) and
-egress_proxy (an outbound HTTP proxy), both from docs/failures.md "Network safety"."""
+egress_proxy (an outbound HTTP proxy, tunnelled with CONNECT), both from docs/failures.md
+"Network safety"."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from hookd_support import DEFAULT_ENV, wait_until
+from tinyproxy_support import TinyProxy
 
 
 class _Recording(BaseHTTPRequestHandler):
@@ -63,26 +65,30 @@ def test_deliveries_leave_from_the_egress_interface(hookd_factory):
 
 
 def test_deliveries_go_through_the_egress_proxy(hookd_factory):
-    proxy = _serve()  # an HTTP proxy receives absolute-form targets: POST http://host/path
+    # A real proxy (tinyproxy). hookd resolves and checks the receiver's address itself and has
+    # the proxy open a CONNECT tunnel to that address (tests/test_egress_proxy_ssrf.py).
+    receiver = _serve()
+    proxy = TinyProxy("127.0.0.1")
     try:
-        hookd = hookd_factory(env={**DEFAULT_ENV,
-                                   "HOOKD_EGRESS_PROXY": f"http://127.0.0.1:{proxy.server_address[1]}"})
+        hookd = hookd_factory(env={**DEFAULT_ENV, "HOOKD_EGRESS_PROXY": proxy.url})
         api = hookd.api()
         app = api.create_app()
         et = api.create_event_type()
-        # The receiver's host does not even resolve: only the proxy is ever connected to.
-        ep = api.create_endpoint(app["id"], "http://receiver.invalid/hook")
+        port = receiver.server_address[1]
+        ep = api.create_endpoint(app["id"], f"http://127.0.0.1:{port}/hook")
         msg = api.send(app["id"], et["name"], {"via": "proxy"})
-        wait_until(lambda: proxy.seen, 10, what="the proxied request")
-        client, target, host, body = proxy.seen[0]
-        assert target == "http://receiver.invalid/hook"
-        assert host == "receiver.invalid"
+        wait_until(lambda: receiver.seen, 10, what="the proxied request")
+        client, target, host, body = receiver.seen[0]
+        assert target == "/hook"
+        assert host == f"127.0.0.1:{port}"
         assert json.loads(body) == {"via": "proxy"}
+        assert proxy.requests() == [f"CONNECT 127.0.0.1:{port} HTTP/1.1"], proxy.log_text()
         attempts = api.wait_attempts(app["id"], msg["id"], 1)
         assert attempts[0]["responseStatusCode"] == 200
         assert attempts[0]["endpointId"] == ep["id"]
     finally:
-        proxy.shutdown()
+        proxy.stop()
+        receiver.shutdown()
 
 
 def test_egress_settings_are_validated(tmp_path):

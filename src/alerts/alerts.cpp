@@ -19,6 +19,7 @@
 
 #include "common/random.h"
 #include "common/time.h"
+#include "common/url.h"
 
 namespace hookd::alerts {
 
@@ -126,7 +127,9 @@ Email compose(const FailureSummary& failures, const AlertEvent* closing,
   const char* verb = kind == AlertKind::kFailure    ? "failing"
                      : kind == AlertKind::kDisabled ? "disabled"
                                                     : "recovered";
-  email.subject = std::string("[hookd] Endpoint ") + verb + ": " + subject_url(about.endpoint_url);
+  // A password in the URL is not for email: "https://user:***@host/".
+  const std::string url = redact_url(about.endpoint_url);
+  email.subject = std::string("[hookd] Endpoint ") + verb + ": " + subject_url(url);
 
   std::string& b = email.body;
   if (kind == AlertKind::kFailure) b += "Deliveries to this endpoint are failing.\n\n";
@@ -135,7 +138,7 @@ Email compose(const FailureSummary& failures, const AlertEvent* closing,
   b += "Application: " + one_line(about.app_name, kBodyValueBytes) + " (" +
        one_line(about.app_id, kBodyValueBytes) + ")\n";
   b += "Endpoint: " + one_line(about.endpoint_id, kBodyValueBytes) + " (" +
-       one_line(about.endpoint_url, kBodyValueBytes) + ")\n";
+       one_line(url, kBodyValueBytes) + ")\n";
   if (kind == AlertKind::kDisabled) {
     b += "Disabled at: " + format_rfc3339(about.at_ms) + "\n";
     b += "Reason: " + explain_reason(about.reason) + "\n";

@@ -280,6 +280,15 @@ TEST(Alerter, CrLfInTheUrlDoesNotReachTheSubject) {
   EXPECT_EQ(h.sent[0].to, (std::vector<std::string>{"ops@example.testBcc: evil@example.test"}));
 }
 
+TEST(FormatEmail, APasswordInTheUrlIsNeverShown) {
+  AlertEvent e = disabled(kT0);
+  e.endpoint_url = "https://ops:pa55w0rd@example.test/x";
+  const Email email = format_email({e}, ops());
+  EXPECT_EQ(email.subject, "[hookd] Endpoint disabled: https://ops:***@example.test/x");
+  EXPECT_EQ(email.body.find("pa55w0rd"), std::string::npos) << email.body;
+  EXPECT_NE(email.body.find("https://ops:***@example.test/x"), std::string::npos) << email.body;
+}
+
 TEST(Alerter, TheBackgroundThreadSends) {
   std::mutex mu;
   std::condition_variable cv;

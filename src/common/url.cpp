@@ -1,5 +1,7 @@
 #include "common/url.h"
 
+#include <algorithm>
+
 namespace hookd {
 
 std::string percent_decode(std::string_view text) {
@@ -37,6 +39,22 @@ std::map<std::string, std::string> parse_query(std::string_view query) {
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
   }
+  return out;
+}
+
+std::string redact_url(std::string_view url) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(url);
+  const size_t authority = scheme_end + 3;
+  const size_t authority_end = std::min(url.find_first_of("/?#", authority), url.size());
+  const auto at = url.substr(0, authority_end).rfind('@');
+  if (at == std::string_view::npos || at < authority) return std::string(url);
+  const auto userinfo = url.substr(authority, at - authority);
+  const auto colon = userinfo.find(':');
+  std::string out(url.substr(0, authority));
+  if (colon != std::string_view::npos) out += std::string(userinfo.substr(0, colon + 1));
+  out += "***";
+  out += url.substr(at);
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/time.h"
+#include "common/url.h"
 
 namespace hookd {
 
@@ -36,6 +37,45 @@ bool parse_bool(const std::string& key, const std::string& value) {
   if (value == "true" || value == "1" || value == "yes") return true;
   if (value == "false" || value == "0" || value == "no") return false;
   throw ConfigError(key + ": expected true or false, got '" + value + "'");
+}
+
+std::vector<std::string> split_list(const std::string& value) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= value.size()) {
+    const size_t comma = std::min(value.find(',', start), value.size());
+    std::string item = value.substr(start, comma - start);
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    if (!item.empty()) out.push_back(std::move(item));
+    start = comma + 1;
+  }
+  return out;
+}
+
+// The keys that seal secrets in the store; a key that is not base64 of 32 bytes is an error
+// naming its setting (the key itself is never repeated).
+SecretBox secret_box_from(const std::map<std::string, std::string>& settings) {
+  const auto current = settings.find("secret_encryption_key");
+  const auto previous = settings.find("secret_encryption_previous_keys");
+  const std::vector<std::string> old_keys =
+      previous == settings.end() ? std::vector<std::string>{} : split_list(previous->second);
+  if (current == settings.end() || current->second.empty()) {
+    if (!old_keys.empty()) {
+      throw ConfigError("secret_encryption_previous_keys: set secret_encryption_key too");
+    }
+    return SecretBox();
+  }
+  try {
+    SecretBox::from_keys(current->second, {});
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(std::string("secret_encryption_key: ") + e.what());
+  }
+  try {
+    return SecretBox::from_keys(current->second, old_keys);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(std::string("secret_encryption_previous_keys: ") + e.what());
+  }
 }
 
 }  // namespace
@@ -82,7 +122,9 @@ const std::vector<std::string>& config_keys() {
                                                 "egress_proxy",
                                                 "retention_days",
                                                 "inbound_rejection_sample",
-                                                "retention_interval"};
+                                                "retention_interval",
+                                                "secret_encryption_key",
+                                                "secret_encryption_previous_keys"};
   return keys;
 }
 
@@ -185,7 +227,7 @@ Config build_config(const std::map<std::string, std::string>& settings) {
     } else if (key == "smtp_url") {
       if (!value.empty() && !value.starts_with("smtp://") && !value.starts_with("smtps://")) {
         throw ConfigError("smtp_url: expected smtp://host:port or smtps://host:port, got '" +
-                          value + "'");
+                          redact_url(value) + "'");
       }
       c.smtp_url = value;
     } else if (key == "smtp_require_tls") {
@@ -218,7 +260,7 @@ Config build_config(const std::map<std::string, std::string>& settings) {
       if (!value.empty() && !value.starts_with("http://") && !value.starts_with("https://") &&
           !value.starts_with("socks5://")) {
         throw ConfigError("egress_proxy: expected an http://, https:// or socks5:// URL, got '" +
-                          value + "'");
+                          redact_url(value) + "'");
       }
       c.egress_proxy = value;
     } else if (key == "inbound_rejection_sample") {
@@ -227,10 +269,13 @@ Config build_config(const std::map<std::string, std::string>& settings) {
       c.retention_days = static_cast<int>(parse_int(key, value, 0, 36'500));
     } else if (key == "retention_interval") {
       c.retention_interval_ms = parse_duration(key, value, false);
+    } else if (key == "secret_encryption_key" || key == "secret_encryption_previous_keys") {
+      // Both at once, below.
     } else {
       throw ConfigError(key + ": unknown setting");
     }
   }
+  c.secret_box = secret_box_from(settings);
   return c;
 }
 

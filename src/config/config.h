@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/secret_box.h"
 #include "delivery/retry.h"
 #include "delivery/ssrf.h"
 
@@ -57,6 +58,8 @@ struct Config {
   int64_t max_response_bytes = 1 << 20;
   std::string egress_interface;
   std::string egress_proxy;
+  // Seals secrets in the store: from secret_encryption_key and secret_encryption_previous_keys.
+  SecretBox secret_box;
   int retention_days = 30;  // 0: keep everything
   int64_t retention_interval_ms = 60'000;
   int inbound_rejection_sample = 1'000;  // rejection rows kept per inbound source (the newest)

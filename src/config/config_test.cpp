@@ -57,6 +57,44 @@ TEST(Config, ErrorsNameTheKey) {
   EXPECT_EQ(message_of({{"egress_proxy", "ftp://p"}}).rfind("egress_proxy:", 0), 0u);
 }
 
+TEST(Config, ErrorsDoNotRepeatAPasswordOfAUrl) {
+  try {
+    build_config({{"egress_proxy", "ftp://user:hunter2@proxy:21"}});
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()).find("hunter2"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("ftp://user:***@proxy:21"), std::string::npos);
+  }
+}
+
+TEST(Config, ReadsTheSecretEncryptionKeys) {
+  constexpr const char* kKey = "q83vASNFZ4mrze8BI0VniavN7wEjRWeJq83vASNFZ4k=";
+  constexpr const char* kOld = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+  EXPECT_FALSE(build_config({}).secret_box.enabled());
+  const Config c = build_config(
+      {{"secret_encryption_key", kKey}, {"secret_encryption_previous_keys", std::string(kOld)}});
+  ASSERT_TRUE(c.secret_box.enabled());
+  const std::string sealed_with_old = SecretBox::from_keys(kOld, {}).seal("s");
+  EXPECT_EQ(c.secret_box.open(sealed_with_old), "s");
+  auto message_of = [](std::map<std::string, std::string> s) {
+    try {
+      build_config(s);
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(message_of({{"secret_encryption_key", "c2hvcnQ="}}).rfind("secret_encryption_key:", 0),
+            0u);
+  EXPECT_EQ(
+      message_of({{"secret_encryption_key", kKey}, {"secret_encryption_previous_keys", "nope"}})
+          .rfind("secret_encryption_previous_keys:", 0),
+      0u);
+  EXPECT_EQ(message_of({{"secret_encryption_previous_keys", kOld}})
+                .rfind("secret_encryption_previous_keys:", 0),
+            0u);
+}
+
 TEST(Config, ReadsFailureHandlingSettings) {
   const Config c = build_config({{"disable_after_exhausted", "3"},
                                  {"disable_after_failing_for", "2d"},

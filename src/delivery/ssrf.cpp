@@ -40,18 +40,40 @@ bool is_v4_mapped(const std::array<uint8_t, 16>& ip) {
 const std::vector<Cidr>& refused_networks() {
   static const std::vector<Cidr> networks = [] {
     std::vector<Cidr> out;
-    for (const char* text :
-         {"0.0.0.0/8",      "10.0.0.0/8",    "100.64.0.0/10",    "127.0.0.0/8",
-          "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",     "192.0.2.0/24",
-          "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",  "203.0.113.0/24",
-          "224.0.0.0/4",    "240.0.0.0/4",   "::/128",           "::1/128",
-          "64:ff9b::/96",   "100::/64",      "2001:db8::/32",    "fc00::/7",
-          "fe80::/10",      "ff00::/8",      "fd00:ec2::254/128"}) {
+    for (const char* text : {"0.0.0.0/8",     "10.0.0.0/8",       "100.64.0.0/10",
+                             "127.0.0.0/8",   "169.254.0.0/16",   "172.16.0.0/12",
+                             "192.0.0.0/24",  "192.0.2.0/24",     "192.168.0.0/16",
+                             "198.18.0.0/15", "198.51.100.0/24",  "203.0.113.0/24",
+                             "224.0.0.0/4",   "240.0.0.0/4",      "::/96",
+                             "64:ff9b::/96",  "64:ff9b:1::/48",   "100::/64",
+                             "2001:db8::/32", "fc00::/7",         "fe80::/10",
+                             "ff00::/8",      "fd00:ec2::254/128"}) {
       out.push_back(*Cidr::parse(text));
     }
     return out;
   }();
   return networks;
+}
+
+std::array<uint8_t, 16> v4_mapped(const uint8_t* v4) {
+  std::array<uint8_t, 16> out{};
+  out[10] = out[11] = 0xff;
+  std::memcpy(out.data() + 12, v4, 4);
+  return out;
+}
+
+// The IPv4 addresses an IPv6 address carries and that it may reach through a relay: 6to4
+// (2002:V4::/48) and Teredo (2001:0::/32, the server's address and the client's, stored
+// inverted). IPv4-mapped addresses need nothing here (they are how IPv4 is stored), and
+// IPv4-compatible and NAT64 addresses are refused whole.
+std::vector<std::array<uint8_t, 16>> embedded_v4(const std::array<uint8_t, 16>& ip) {
+  if (ip[0] == 0x20 && ip[1] == 0x02) return {v4_mapped(ip.data() + 2)};
+  if (ip[0] == 0x20 && ip[1] == 0x01 && ip[2] == 0 && ip[3] == 0) {
+    uint8_t client[4];
+    for (int i = 0; i < 4; ++i) client[i] = static_cast<uint8_t>(~ip[12 + i]);
+    return {v4_mapped(ip.data() + 4), v4_mapped(client)};
+  }
+  return {};
 }
 
 }  // namespace
@@ -109,8 +131,10 @@ bool AddressPolicy::permits(const std::array<uint8_t, 16>& ip) const {
   for (const auto& cidr : refused_networks()) {
     if (cidr.contains(ip)) return false;
   }
-  // An IPv4-mapped or IPv4-compatible form of a refused v4 address is refused too: the mapped
-  // prefix is what the v4 networks are stored under, so it is covered above.
+  // IPv4-mapped addresses are covered above (IPv4 networks are stored in that form).
+  for (const auto& v4 : embedded_v4(ip)) {
+    if (!permits(v4)) return false;
+  }
   return true;
 }
 

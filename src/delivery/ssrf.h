@@ -23,7 +23,11 @@ struct Cidr {
 
 // Which addresses deliveries may connect to. By default every private, loopback, link-local,
 // CGNAT, multicast, unspecified and cloud-metadata address is refused (SSRF protection); the
-// allow-list opens chosen networks (tests and local development allow 127.0.0.0/8).
+// allow-list opens chosen networks (tests and local development allow 127.0.0.0/8). IPv6
+// addresses that embed an IPv4 address are judged by it: 6to4 (2002::/16) and Teredo
+// (2001::/32, server and client) are refused when an embedded address is, and IPv4-compatible
+// (::/96) and NAT64 (64:ff9b::/96, 64:ff9b:1::/48) addresses are refused unless allow-listed
+// as IPv6 networks.
 //
 // Immutable after construction; safe to share across threads.
 class AddressPolicy final {

@@ -10,6 +10,7 @@
 
 #include "common/time.h"
 #include "delivery/payload_transform.h"
+#include "delivery/target_resolver.h"
 #include "signing/asymmetric.h"
 #include "signing/signature.h"
 
@@ -42,9 +43,13 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
+// Without a proxy every address libcurl connects to is the receiver's, and is checked here. With
+// one, the only connection is to the proxy, which the operator configured and is trusted; the
+// receiver's addresses were checked by pin_to_checked_address.
 curl_socket_t on_open_socket(void* user, curlsocktype purpose, curl_sockaddr* address) {
   auto* t = static_cast<Transfer*>(user);
-  if (purpose == CURLSOCKTYPE_IPCXN &&
+  if (purpose == CURLSOCKTYPE_IPCXN && t->refuse_connect) return CURL_SOCKET_BAD;
+  if (purpose == CURLSOCKTYPE_IPCXN && t->options->egress_proxy.empty() &&
       !t->options->address_policy.permits(reinterpret_cast<const sockaddr*>(&address->addr))) {
     t->address_refused = true;
     char text[INET6_ADDRSTRLEN] = "?";
@@ -60,6 +65,30 @@ curl_socket_t on_open_socket(void* user, curlsocktype purpose, curl_sockaddr* ad
   return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
 }
 
+// Through a proxy: resolves the receiver's host here, and either pins the request to a checked
+// address (a CONNECT to that address; TLS still checks the URL's host) or refuses to connect.
+void pin_to_checked_address(Transfer& t) {
+  const auto target = url_target(t.endpoint->url);
+  const ResolvedTarget resolved =
+      target ? TargetResolver::shared().resolve(target->host, t.options->address_policy,
+                                                now_steady_ms())
+             : ResolvedTarget{ResolvedTarget::Status::kUnresolved, "", "no host in the URL"};
+  if (resolved.status == ResolvedTarget::Status::kAllowed) {
+    const std::string& ip = resolved.address;
+    const std::string host = ip.find(':') == std::string::npos ? ip : "[" + ip + "]";
+    // "::" matches any host and port of the URL.
+    t.connect_to =
+        curl_slist_append(nullptr, ("::" + host + ":" + std::to_string(target->port)).c_str());
+  } else if (resolved.status == ResolvedTarget::Status::kRefused) {
+    t.refuse_connect = t.address_refused = true;
+    t.refused_address = resolved.address;
+  } else {
+    t.refuse_connect = true;
+    t.unresolved = resolved.error;
+  }
+  curl_easy_setopt(t.easy, CURLOPT_CONNECT_TO, t.connect_to);
+}
+
 }  // namespace
 
 Transfer::Transfer(const DispatcherOptions& opts) : options(&opts), easy(curl_easy_init()) {
@@ -70,6 +99,9 @@ Transfer::Transfer(const DispatcherOptions& opts) : options(&opts), easy(curl_ea
   // Only the configured proxy: an empty string also stops libcurl reading http_proxy and
   // friends from the environment on every request.
   curl_easy_setopt(easy, CURLOPT_PROXY, opts.egress_proxy.c_str());
+  // Through an HTTP proxy always a CONNECT tunnel, so that CURLOPT_CONNECT_TO can name the
+  // address hookd checked (a plain proxied request would leave the name to the proxy).
+  if (!opts.egress_proxy.empty()) curl_easy_setopt(easy, CURLOPT_HTTPPROXYTUNNEL, 1L);
   curl_easy_setopt(easy, CURLOPT_POST, 1L);
   curl_easy_setopt(easy, CURLOPT_USERAGENT, opts.user_agent.c_str());
   curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
@@ -87,11 +119,19 @@ Transfer::Transfer(const DispatcherOptions& opts) : options(&opts), easy(curl_ea
 
 Transfer::~Transfer() {
   curl_slist_free_all(headers);
+  curl_slist_free_all(connect_to);
   curl_easy_cleanup(easy);
 }
 
 void Transfer::recycle() {
   refused_address.clear();
+  if (connect_to != nullptr) {
+    curl_easy_setopt(easy, CURLOPT_CONNECT_TO, nullptr);
+    curl_slist_free_all(connect_to);
+    connect_to = nullptr;
+  }
+  refuse_connect = false;
+  unresolved.clear();
   form_body.clear();
   curl_slist_free_all(headers);
   headers = nullptr;
@@ -184,6 +224,7 @@ void prepare_request(Transfer& t, int64_t now_ms) {
   curl_easy_setopt(e, CURLOPT_POSTFIELDS, body.data());
   curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
+  if (!t.options->egress_proxy.empty()) pin_to_checked_address(t);
 }
 
 TestResult send_now(const DispatcherOptions& options, const EndpointPtr& endpoint,
@@ -206,6 +247,8 @@ TestResult send_now(const DispatcherOptions& options, const EndpointPtr& endpoin
     result.response = std::move(t.response);
   } else if (t.address_refused) {
     result.response = "refused by the SSRF policy: " + t.refused_address;
+  } else if (!t.unresolved.empty()) {
+    result.response = t.unresolved;
   } else {
     result.response = curl_easy_strerror(code);
   }
@@ -265,6 +308,8 @@ TransferOutcome classify(const Transfer& t, CURLcode code) {
   }
   if (t.address_refused) {
     out.error_class = "ssrf_blocked";
+  } else if (!t.unresolved.empty()) {
+    out.error_class = "dns";
   } else if (code == CURLE_OPERATION_TIMEDOUT) {
     out.error_class = "timeout";
   } else if (code == CURLE_COULDNT_RESOLVE_HOST) {

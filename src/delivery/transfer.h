@@ -45,6 +45,11 @@ struct Transfer {
   std::optional<int64_t> retry_after_ms;
   bool address_refused = false;
   std::string refused_address;  // the address the SSRF policy refused
+  // With an egress proxy (set by prepare_request): the checked address the proxy tunnels to,
+  // or, when the target was refused or did not resolve, no connection at all.
+  curl_slist* connect_to = nullptr;
+  bool refuse_connect = false;
+  std::string unresolved;  // why the target's host did not resolve
   bool body_too_large = false;
   int64_t started_steady_ms = 0;
   int64_t ended_steady_ms = 0;  // set by the thread that ran the request
@@ -53,7 +58,10 @@ struct Transfer {
   DeliveryWorker* owner = nullptr;
 };
 
-// Sets the request: a signed POST of the job's message to the endpoint.
+// Sets the request: a signed POST of the job's message to the endpoint. With an egress proxy it
+// also resolves the receiver's host and checks its addresses (TargetResolver; this may block on
+// DNS once per host per 30 s), so that the request either tunnels to a checked address or fails
+// without a connection (address_refused, or unresolved).
 void prepare_request(Transfer& transfer, int64_t now_unix_ms);
 
 // Sends `message` to `endpoint` now, on the calling thread (the endpoint test of

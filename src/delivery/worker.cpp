@@ -610,6 +610,8 @@ void DeliveryWorker::finish(Transfer* raw, CURLcode code) {
   } else if (t->address_refused) {
     response = "refused by the SSRF policy: " + t->refused_address +
                " is a private, loopback, link-local or reserved address (see ssrf_allow)";
+  } else if (!t->unresolved.empty()) {
+    response = t->unresolved;
   } else {
     response = curl_easy_strerror(code);
   }

@@ -8,6 +8,7 @@
 
 #include "common/ids.h"
 #include "common/time.h"
+#include "common/url.h"
 
 namespace hookd {
 
@@ -247,7 +248,7 @@ void HealthMonitor::disable(const std::string& endpoint_id, const std::string& r
     }
     catalog_.put_endpoint(updated);
   }
-  spdlog::warn("endpoint {} ({}) disabled: {}", endpoint_id, updated.url, reason);
+  spdlog::warn("endpoint {} ({}) disabled: {}", endpoint_id, redact_url(updated.url), reason);
   alerts::AlertEvent event;
   event.kind = alerts::AlertKind::kDisabled;
   event.app_id = updated.app_id;

@@ -40,6 +40,15 @@ json headers_doc(const std::vector<std::pair<std::string, std::string>>& headers
   return out;
 }
 
+// Opens a stored secret of the object `what`; a failure names the object.
+std::string open_secret(const SecretBox& box, const std::string& what, const std::string& value) {
+  try {
+    return box.open(value);
+  } catch (const SecretBoxError& e) {
+    throw SecretBoxError("stored " + what + ": " + e.what());
+  }
+}
+
 json parse(const std::string& doc) {
   auto parsed = json::parse(doc, nullptr, false);
   if (parsed.is_discarded() || !parsed.is_object()) {
@@ -104,11 +113,12 @@ EventType event_type_from_doc(const std::string& text) {
   return et;
 }
 
-std::string to_doc(const Endpoint& ep) {
+std::string to_doc(const Endpoint& ep, const SecretBox& box) {
   json secrets = json::array();
   for (const auto& s : ep.secrets) {
-    secrets.push_back({{"key", s.encoded}, {"expiresAt", s.expires_at}});
+    secrets.push_back({{"key", box.seal(s.encoded)}, {"expiresAt", s.expires_at}});
   }
+  const std::string sealed_password = box.seal(ep.basic_password);
   return json{{"id", ep.id},
               {"appId", ep.app_id},
               {"uid", ep.uid},
@@ -125,7 +135,7 @@ std::string to_doc(const Endpoint& ep) {
               {"alerts", alerts_doc(ep.alerts)},
               {"label", ep.label},
               {"headers", headers_doc(ep.headers)},
-              {"basicAuth", {{"username", ep.basic_username}, {"password", ep.basic_password}}},
+              {"basicAuth", {{"username", ep.basic_username}, {"password", sealed_password}}},
               {"format", ep.form_format ? "form" : "json"},
               {"successPolicy", ep.success_only_200 ? "200" : "2xx"},
               {"retryDelaysMs", ep.retry_delays_ms},
@@ -133,7 +143,7 @@ std::string to_doc(const Endpoint& ep) {
               {"signing",
                {{"type", ep.signing_type},
                 {"header", ep.signature_header},
-                {"privateKey", ep.signing_key_pem}}},
+                {"privateKey", box.seal(ep.signing_key_pem)}}},
               {"fieldSelection", ep.field_selection},
               {"filter", ep.filter_json.empty() ? json(nullptr) : json::parse(ep.filter_json)},
               {"extraFields",
@@ -151,10 +161,11 @@ std::string to_doc(const Endpoint& ep) {
       .dump();
 }
 
-Endpoint endpoint_from_doc(const std::string& text) {
+Endpoint endpoint_from_doc(const std::string& text, const SecretBox& box) {
   const json doc = parse(text);
   Endpoint ep;
   ep.id = doc.at("id").get<std::string>();
+  const std::string what = "endpoint " + ep.id;
   ep.app_id = doc.at("appId").get<std::string>();
   ep.uid = doc.value("uid", "");
   ep.url = doc.value("url", "");
@@ -177,7 +188,7 @@ Endpoint endpoint_from_doc(const std::string& text) {
   }
   if (doc.contains("basicAuth") && doc["basicAuth"].is_object()) {
     ep.basic_username = doc["basicAuth"].value("username", "");
-    ep.basic_password = doc["basicAuth"].value("password", "");
+    ep.basic_password = open_secret(box, what, doc["basicAuth"].value("password", ""));
   }
   ep.form_format = doc.value("format", "json") == "form";
   ep.success_only_200 = doc.value("successPolicy", "2xx") == "200";
@@ -192,7 +203,7 @@ Endpoint endpoint_from_doc(const std::string& text) {
     const json& sg = doc["signing"];
     ep.signing_type = sg.value("type", "hmac");
     ep.signature_header = sg.value("header", "");
-    ep.signing_key_pem = sg.value("privateKey", "");
+    ep.signing_key_pem = open_secret(box, what, sg.value("privateKey", ""));
     if (ep.signing_type != "hmac") {
       ep.signing_key = signing::SigningKey::from_pem(
           ep.signing_type == "rsa" ? signing::KeyType::kRsa : signing::KeyType::kEd25519,
@@ -215,7 +226,7 @@ Endpoint endpoint_from_doc(const std::string& text) {
   ep.version = doc.value("version", int64_t{1});
   for (const auto& s : doc.value("secrets", json::array())) {
     EndpointSecret secret;
-    secret.encoded = s.at("key").get<std::string>();
+    secret.encoded = open_secret(box, what, s.at("key").get<std::string>());
     secret.key = signing::decode_secret(secret.encoded).value_or("");
     secret.expires_at = s.value("expiresAt", int64_t{0});
     ep.secrets.push_back(std::move(secret));
@@ -259,7 +270,7 @@ std::optional<VerificationType> verification_from_name(std::string_view name) {
   return std::nullopt;
 }
 
-std::string to_doc(const InboundSource& src) {
+std::string to_doc(const InboundSource& src, const SecretBox& box) {
   const SourceVerification& v = src.verification;
   return json{{"id", src.id},
               {"appId", src.app_id},
@@ -276,10 +287,10 @@ std::string to_doc(const InboundSource& src) {
                 {"prefix", v.prefix},
                 {"timestampHeader", v.timestamp_header},
                 {"toleranceSeconds", v.tolerance_s},
-                {"secret", v.secret},
+                {"secret", box.seal(v.secret)},
                 {"username", v.username},
-                {"password", v.password},
-                {"key", v.key}}},
+                {"password", box.seal(v.password)},
+                {"key", box.seal(v.key)}}},
               {"maxBodyBytes", src.max_body_bytes},
               {"forwardAppId", src.forward_app_id},
               {"forwardEventType", src.forward_event_type},
@@ -290,10 +301,11 @@ std::string to_doc(const InboundSource& src) {
       .dump();
 }
 
-InboundSource source_from_doc(const std::string& text) {
+InboundSource source_from_doc(const std::string& text, const SecretBox& box) {
   const json doc = parse(text);
   InboundSource src;
   src.id = doc.at("id").get<std::string>();
+  const std::string what = "source " + src.id;
   src.app_id = doc.at("appId").get<std::string>();
   src.uid = doc.value("uid", "");
   src.name = doc.value("name", "");
@@ -309,10 +321,10 @@ InboundSource source_from_doc(const std::string& text) {
   out.prefix = v.value("prefix", "");
   out.timestamp_header = v.value("timestampHeader", "");
   out.tolerance_s = v.value("toleranceSeconds", int64_t{300});
-  out.secret = v.value("secret", "");
+  out.secret = open_secret(box, what, v.value("secret", ""));
   out.username = v.value("username", "");
-  out.password = v.value("password", "");
-  out.key = v.value("key", "");
+  out.password = open_secret(box, what, v.value("password", ""));
+  out.key = open_secret(box, what, v.value("key", ""));
   src.max_body_bytes = doc.value("maxBodyBytes", int64_t{0});
   src.forward_app_id = doc.value("forwardAppId", "");
   src.forward_event_type = doc.value("forwardEventType", "");

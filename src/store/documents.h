@@ -4,21 +4,26 @@
 #include <string>
 #include <string_view>
 
+#include "common/secret_box.h"
 #include "store/models.h"
 
 // How catalog objects are persisted: one JSON document per object, the same in every backend.
+// Endpoint and source documents hold their secrets (endpoint secrets, signing private keys,
+// basic-auth and verification passwords, keys and secrets) sealed by `secrets` when it has a key
+// (common/secret_box.h); reading opens them, plain text included.
 namespace hookd::documents {
 
 std::string to_doc(const Application& app);
 std::string to_doc(const EventType& event_type);
-std::string to_doc(const Endpoint& endpoint);
-std::string to_doc(const InboundSource& source);
+std::string to_doc(const Endpoint& endpoint, const SecretBox& secrets);
+std::string to_doc(const InboundSource& source, const SecretBox& secrets);
 
-// Throw std::runtime_error on a document that does not parse.
+// Throw std::runtime_error on a document that does not parse, SecretBoxError on a secret that
+// does not open.
 Application application_from_doc(const std::string& doc);
 EventType event_type_from_doc(const std::string& doc);
-Endpoint endpoint_from_doc(const std::string& doc);
-InboundSource source_from_doc(const std::string& doc);
+Endpoint endpoint_from_doc(const std::string& doc, const SecretBox& secrets);
+InboundSource source_from_doc(const std::string& doc, const SecretBox& secrets);
 
 // The names used in documents and in the API.
 const char* kind_name(SourceKind kind);

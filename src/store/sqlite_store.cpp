@@ -803,7 +803,7 @@ void SqliteStore::apply(const WriteOp& op, WriteResult& result) {
           const auto doc = documents::to_doc(w.event_type);
           s.put_event_type.bind(1, w.event_type.name).bind(2, doc).run();
         } else if constexpr (std::is_same_v<T, write::PutEndpoint>) {
-          const auto doc = documents::to_doc(w.endpoint);
+          const auto doc = documents::to_doc(w.endpoint, options_.secrets);
           s.put_endpoint.bind(1, w.endpoint.id).bind(2, w.endpoint.app_id).bind(3, doc).run();
         } else if constexpr (std::is_same_v<T, write::DeleteEndpoint>) {
           for (const char* sql :
@@ -839,7 +839,7 @@ void SqliteStore::apply(const WriteOp& op, WriteResult& result) {
               .bind(6, d.updated_at)
               .run();
         } else if constexpr (std::is_same_v<T, write::PutSource>) {
-          const auto doc = documents::to_doc(w.source);
+          const auto doc = documents::to_doc(w.source, options_.secrets);
           Statement(writer_db_->handle(),
                     "INSERT OR REPLACE INTO sources (id, app_id, doc) VALUES (?1, ?2, ?3)")
               .bind(1, w.source.id)
@@ -973,11 +973,13 @@ CatalogSnapshot SqliteStore::load_catalog() {
   }
   Statement endpoints(*db, "SELECT doc FROM endpoints ORDER BY id");
   while (endpoints.step()) {
-    snapshot.endpoints.push_back(documents::endpoint_from_doc(endpoints.column_text(0)));
+    snapshot.endpoints.push_back(
+        documents::endpoint_from_doc(endpoints.column_text(0), options_.secrets));
   }
   Statement sources(*db, "SELECT doc FROM sources ORDER BY id");
   while (sources.step()) {
-    snapshot.sources.push_back(documents::source_from_doc(sources.column_text(0)));
+    snapshot.sources.push_back(
+        documents::source_from_doc(sources.column_text(0), options_.secrets));
   }
   return snapshot;
 }

@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "common/secret_box.h"
 #include "store/models.h"
 
 namespace hookd {
@@ -223,7 +224,8 @@ class Store {
 };
 
 struct SqliteOptions {
-  std::string path;  // the database file; created when missing
+  std::string path;   // the database file; created when missing
+  SecretBox secrets;  // seals the secrets of endpoint and source documents (store/documents.h)
   int reader_connections = 4;
   size_t max_queued_writes = 200'000;  // beyond this, writes complete with kUnavailable
   // New messages reach the per-application listing index (message_apps) in batches of this
