@@ -147,6 +147,9 @@ bool parse_with_big_numbers(simdjson::padded_string_view input, MessageInput& ou
   }
   std::string_view raw;
   if (!extract_payload(input, raw, error)) return false;
+  if (raw.data() == nullptr) {
+    return fail(error, 422, "body: a number beyond 64 bits outside payload, or payload missing");
+  }
   const size_t at = static_cast<size_t>(raw.data() - body.data());
   const simdjson::padded_string rest(std::string(body.substr(0, at)) + "{}" +
                                      std::string(body.substr(at + raw.size())));

@@ -56,6 +56,14 @@ TEST(JsonLimits, IntegersBeyond64BitsAreKeptVerbatim) {
   EXPECT_EQ(in.event_id, "e1");
   EXPECT_FALSE(accepted(R"({"eventType":"a.b","payload":{"x":01}})", in, error));
   EXPECT_EQ(error.status, 400);
+  // Found by message_input_fuzz: a big number and no payload.
+  EXPECT_FALSE(accepted(R"({"e":["x"],"payloaK":{"b":4444444444400000000404449219}})", in, error));
+  EXPECT_EQ(error.status, 422);
+  EXPECT_FALSE(accepted(R"({"eventType":"a.b","eventId":123456789012345678901234,"payload":{}})",
+                        in, error));
+  EXPECT_EQ(error.status, 422);
+  EXPECT_FALSE(accepted(R"({"eventType":"a.b","payload":{"x":01},"y":1})", in, error));
+  EXPECT_EQ(error.status, 400);
   EXPECT_TRUE(valid_json_allowing_big_numbers("[123456789012345678901234567890]"));
   EXPECT_FALSE(valid_json_allowing_big_numbers("[1,]"));
 }
