@@ -5,14 +5,15 @@
 #include <string_view>
 #include <vector>
 
+#include "common/base64.h"
+
 // Standard Webhooks signing (https://www.standardwebhooks.com): the receiver recomputes
 // HMAC-SHA256 over "<webhook-id>.<webhook-timestamp>.<body>" with the endpoint's secret and
 // compares it with one of the space-separated "v1,<base64>" entries of `webhook-signature`.
 namespace hookd::signing {
 
-std::string base64_encode(std::string_view bytes);
-// Standard alphabet with padding; returns nullopt on any invalid character or length.
-std::optional<std::string> base64_decode(std::string_view text);
+using hookd::base64_decode;
+using hookd::base64_encode;
 
 // A new endpoint secret: "whsec_" + base64 of 24 random bytes.
 std::string generate_secret();
