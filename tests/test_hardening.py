@@ -473,3 +473,23 @@ def test_listen_without_a_secret_says_signatures_are_not_checked(api, tmp_path):
     finally:
         listener.terminate()
         listener.wait(timeout=10)
+
+
+def test_skalin_events_and_filters_with_integers_beyond_64_bits(hookd, api, receiver):
+    dst = api.create_app()["id"]
+    et = api.create_event_type()["name"]
+    api.create_endpoint(dst, receiver.url("/big"), filter={"event.orderId": {"$gt": 1e20}})
+    api.create_endpoint(dst, receiver.url("/small"), filter={"event.orderId": {"$lt": 1e20}})
+    src = _skalin_source_forwarding_to(api, dst, et)
+    raw = ('{"eventId":"' + secrets.token_hex(8) + '","customerId":"c","event":{"name":"n",'
+           '"score":3,"orderId":' + BIG + "}}")
+    r = _post_hook(hookd, src, raw.encode())
+    assert r.status_code == 201, r.text
+    [got] = receiver.wait_for(1, where=lambda g: g.path == "/big")
+    assert got.body == raw.encode(), "the event is forwarded byte for byte"
+    time.sleep(0.5)
+    assert not [g for g in receiver.snapshot() if g.path == "/small"]
+    # a big integer where Skalin wants a score of 0 to 10 is still a validation error
+    bad = ('{"eventId":"' + secrets.token_hex(8) + '","customerId":"c","event":{"name":"n",'
+           '"score":' + BIG + "}}")
+    assert_error(_post_hook(hookd, src, bad.encode()), 422, "validation", "score")

@@ -45,4 +45,53 @@ bool valid_json_allowing_big_numbers(std::string_view text) {
   return nlohmann::json::accept(text);
 }
 
+namespace {
+
+// Whether the digit at `i` begins a number's integer part (not its fraction or exponent).
+bool starts_integer_part(std::string_view text, size_t i) {
+  if (i == 0) return true;
+  const char before = text[i - 1];
+  if ((before >= '0' && before <= '9') || before == '.' || before == 'e' || before == 'E' ||
+      before == '+') {
+    return false;
+  }
+  return !(before == '-' && i >= 2 && (text[i - 2] == 'e' || text[i - 2] == 'E'));
+}
+
+}  // namespace
+
+std::string big_integers_as_doubles(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < text.size()) {
+        out += text[++i];
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') in_string = true;
+    if (c < '0' || c > '9' || !starts_integer_part(text, i)) {
+      out += c;
+      continue;
+    }
+    size_t end = i;
+    while (end < text.size() && text[end] >= '0' && text[end] <= '9') ++end;
+    const bool integer =
+        end == text.size() || (text[end] != '.' && text[end] != 'e' && text[end] != 'E');
+    if (integer && end - i > 19) {
+      out += "1e" + std::to_string(end - i - 1);
+    } else {
+      out.append(text.substr(i, end - i));
+    }
+    i = end - 1;
+  }
+  return out;
+}
+
 }  // namespace hookd

@@ -29,4 +29,9 @@ std::string nesting_detail();
 // first and is iterative (nlohmann's SAX parser).
 bool valid_json_allowing_big_numbers(std::string_view text);
 
+// `text` with every integer of more than 19 digits written as a double of the same sign and
+// magnitude (123...890, 30 digits, becomes 1e29), for parsers that refuse bigger integers: field
+// checks and filters then see a number of the right size. The stored bytes stay the original.
+std::string big_integers_as_doubles(std::string_view text);
+
 }  // namespace hookd

@@ -68,6 +68,18 @@ TEST(JsonLimits, IntegersBeyond64BitsAreKeptVerbatim) {
   EXPECT_FALSE(valid_json_allowing_big_numbers("[1,]"));
 }
 
+TEST(JsonLimits, BigIntegersBecomeDoublesOfTheirMagnitude) {
+  EXPECT_EQ(
+      big_integers_as_doubles(R"({"a":123456789012345678901234567890,"b":-99999999999999999999})"),
+      R"({"a":1e29,"b":-1e19})");
+  EXPECT_EQ(big_integers_as_doubles(R"({"s":"123456789012345678901234567890","n":12,"f":1.5e300})"),
+            R"({"s":"123456789012345678901234567890","n":12,"f":1.5e300})");
+  EXPECT_EQ(big_integers_as_doubles(R"(["\"",12345678901234567890123.5])"),
+            R"(["\"",12345678901234567890123.5])");
+  EXPECT_EQ(big_integers_as_doubles("[0.123456789012345678901234,1e-123456789012345678901]"),
+            "[0.123456789012345678901234,1e-123456789012345678901]");
+}
+
 TEST(JsonLimits, UnknownMessageFieldsAreNamed) {
   api::MessageInput in;
   api::MessageInputError error;

@@ -9,6 +9,8 @@
 #include <variant>
 #include <vector>
 
+#include "common/json_limits.h"
+
 namespace hookd {
 
 using nlohmann::json;
@@ -112,7 +114,13 @@ struct PayloadDocument::Impl {
 };
 
 PayloadDocument::PayloadDocument(std::string_view payload) : impl_(std::make_unique<Impl>()) {
-  impl_->valid = !impl_->parser.parse(simdjson::padded_string(payload)).get(impl_->root);
+  auto error = impl_->parser.parse(simdjson::padded_string(payload)).get(impl_->root);
+  if (error == simdjson::NUMBER_ERROR && valid_json_allowing_big_numbers(payload)) {
+    // Integers beyond 64 bits compare as doubles of their magnitude.
+    error = impl_->parser.parse(simdjson::padded_string(big_integers_as_doubles(payload)))
+                .get(impl_->root);
+  }
+  impl_->valid = !error;
 }
 
 PayloadDocument::~PayloadDocument() = default;

@@ -120,6 +120,15 @@ TEST(PayloadFilter, RegexOnLongValuesNeitherRecursesNorBacktracks) {
   EXPECT_TRUE(regex_matches("(a+)+$", std::string(100'000, 'a')));
 }
 
+TEST(PayloadFilter, PayloadsWithIntegersBeyond64BitsAreFiltered) {
+  std::string error;
+  auto f = PayloadFilter::compile(R"({"id": {"$gt": 1e20}, "kind": "order"})", error);
+  ASSERT_TRUE(f) << error;
+  EXPECT_TRUE(f->matches(R"({"id": 123456789012345678901234567890, "kind": "order"})"));
+  EXPECT_FALSE(f->matches(R"({"id": 123456789012345678901234567890, "kind": "refund"})"));
+  EXPECT_FALSE(f->matches(R"({"id": 1234567890123456789012, "kind": "order"},)"));  // not JSON
+}
+
 TEST(PayloadFilter, RegexLooksAtTheFirst64KiBOfAValue) {
   const std::string value = std::string(64 * 1024, 'a') + "needle";
   EXPECT_FALSE(regex_matches("needle", value));

@@ -192,9 +192,15 @@ std::optional<Refusal> parse_skalin(std::string_view json, SkalinEvent& out) {
     return invalid_json("body: not accepted (" + nesting_detail() + ")");
   }
   thread_local simdjson::dom::parser parser;
-  const simdjson::padded_string padded(json);
+  simdjson::padded_string padded(json);
   simdjson::dom::element doc;
-  if (auto error = parser.parse(padded).get(doc); error) {
+  auto error = parser.parse(padded).get(doc);
+  if (error == simdjson::NUMBER_ERROR && valid_json_allowing_big_numbers(json)) {
+    // Integers beyond 64 bits: the fields are read from a copy where they are doubles.
+    padded = simdjson::padded_string(big_integers_as_doubles(json));
+    error = parser.parse(padded).get(doc);
+  }
+  if (error) {
     return invalid_json(std::string("body: not valid JSON (") + simdjson::error_message(error) +
                         ")");
   }
