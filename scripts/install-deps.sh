@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package hookd needs to build, test and benchmark. Idempotent.
+# Run it as any user: only the apt-get step is elevated, and only when a package is missing
+# (as root apt-get runs directly, so a fresh Debian 12 without sudo works; otherwise via sudo).
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config ccache clang clang-format libclang-rt-14-dev
@@ -18,7 +20,8 @@ for p in "${packages[@]}"; do
 done
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  as_root=()
+  [[ "$(id -u)" -ne 0 ]] && as_root=(sudo)
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
