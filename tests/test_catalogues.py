@@ -55,7 +55,7 @@ def test_load_netcore_in_one_call_and_read_the_examples(api):
     assert activity["webhook_name"] == "Email Open Webhook"
     assert (activity["channel"], activity["event"]) == ("email", "open")
     bounced = api.get("/api/v1/event-type/email.bounced").json()
-    assert "example adapted from the seed's email open sample" in bounced["description"]
+    assert bounced["description"] == "Netcore email: the email bounced.", bounced
     assert bounced["example"]["pod2_email_rashmi"][0]["event"] == "bounce"
 
 

@@ -1,7 +1,9 @@
 // The catalogue data. Netcore CE posts a batch per call: one key (the panel name) whose value is
 // a list of activities, each naming its `channel` and `event`; the examples keep that shape.
-// Samples were decoded from the seed's URL-encoded `data=` lines (the pretty-printed copies in
-// the seed have their e-mail addresses obfuscated).
+// Netcore's samples were decoded from the URL-encoded `data=` lines of its documentation (the
+// pretty-printed copies there have their e-mail addresses obfuscated). The comment above each
+// entry says where its example comes from; the description (returned by the API) says only what
+// happened.
 #include "catalog/catalogues.h"
 
 #include <utility>
@@ -11,8 +13,8 @@ namespace hookd {
 namespace {
 
 const std::vector<CatalogueEntry> kNetcoreChannels = {
-    {"email.opened",
-     "Netcore email: the recipient opened the email. Example: the seed's email open sample.",
+    // Example: Netcore's published email open sample.
+    {"email.opened", "Netcore email: the recipient opened the email.",
      R"json({
   "pod2_email_rashmi": [
     {
@@ -43,9 +45,9 @@ const std::vector<CatalogueEntry> kNetcoreChannels = {
     }
   ]
 })json"},
-    {"email.delivered",
-     "Netcore email: the email was delivered; example adapted from the seed's email open sample "
-     "(event and webhook_name changed; the opener's ip_addr and useragent removed).",
+    // Example adapted from Netcore's email open sample (event and webhook_name changed; the
+    // opener's ip_addr and useragent removed).
+    {"email.delivered", "Netcore email: the email was delivered.",
      R"json({
   "pod2_email_rashmi": [
     {
@@ -74,10 +76,9 @@ const std::vector<CatalogueEntry> kNetcoreChannels = {
     }
   ]
 })json"},
-    {"email.clicked",
-     "Netcore email: the recipient clicked a link in the email; example adapted from the seed's "
-     "email open sample (event and webhook_name changed; url and linkid added as in the seed's RCS "
-     "click sample).",
+    // Example adapted from Netcore's email open sample (event and webhook_name changed; url and
+    // linkid added as in Netcore's RCS click sample).
+    {"email.clicked", "Netcore email: the recipient clicked a link in the email.",
      R"json({
   "pod2_email_rashmi": [
     {
@@ -110,9 +111,9 @@ const std::vector<CatalogueEntry> kNetcoreChannels = {
     }
   ]
 })json"},
-    {"email.bounced",
-     "Netcore email: the email bounced; example adapted from the seed's email open sample (event "
-     "and webhook_name changed; the opener's ip_addr and useragent removed).",
+    // Example adapted from Netcore's email open sample (event and webhook_name changed; the
+    // opener's ip_addr and useragent removed).
+    {"email.bounced", "Netcore email: the email bounced.",
      R"json({
   "pod2_email_rashmi": [
     {
@@ -141,9 +142,9 @@ const std::vector<CatalogueEntry> kNetcoreChannels = {
     }
   ]
 })json"},
-    {"sms.delivered",
-     "Netcore SMS: the SMS was delivered. Example: the seed's SMS delivered sample, a batch that "
-     "also carries an email open activity.",
+    // Example: Netcore's published SMS delivered sample, a batch that also carries an email open
+    // activity.
+    {"sms.delivered", "Netcore SMS: the SMS was delivered.",
      R"json({
   "qa_manual1": [
     {
@@ -196,9 +197,9 @@ const std::vector<CatalogueEntry> kNetcoreChannels = {
     }
   ]
 })json"},
-    {"sms.clicked",
-     "Netcore SMS: the recipient clicked a link in the SMS; example adapted from the seed's SMS "
-     "delivered sample (its SMS activity only; event and custom_params.Action changed).",
+    // Example adapted from Netcore's SMS delivered sample (its SMS activity only; event and
+    // custom_params.Action changed).
+    {"sms.clicked", "Netcore SMS: the recipient clicked a link in the SMS.",
      R"json({
   "qa_manual1": [
     {
@@ -226,9 +227,8 @@ const std::vector<CatalogueEntry> kNetcoreChannels = {
     }
   ]
 })json"},
-    {"apn.delivered",
-     "Netcore APN (app push notification): the notification was delivered. Example: the seed's APN "
-     "delivered sample.",
+    // Example: Netcore's published APN delivered sample.
+    {"apn.delivered", "Netcore APN (app push notification): the notification was delivered.",
      R"json({
   "pod2_email_rashmi": [
     {
@@ -260,9 +260,8 @@ const std::vector<CatalogueEntry> kNetcoreChannels = {
     }
   ]
 })json"},
-    {"apn.clicked",
-     "Netcore APN (app push notification): the recipient clicked the notification; example adapted "
-     "from the seed's APN delivered sample (event and custom_params.Action changed).",
+    // Example adapted from Netcore's APN delivered sample (event and custom_params.Action changed).
+    {"apn.clicked", "Netcore APN (app push notification): the recipient clicked the notification.",
      R"json({
   "pod2_email_rashmi": [
     {
@@ -294,9 +293,8 @@ const std::vector<CatalogueEntry> kNetcoreChannels = {
     }
   ]
 })json"},
-    {"bpn.delivered",
-     "Netcore BPN (browser push notification): the notification was delivered. Example: the seed's "
-     "BPN delivered sample.",
+    // Example: Netcore's published BPN delivered sample.
+    {"bpn.delivered", "Netcore BPN (browser push notification): the notification was delivered.",
      R"json({
   "pod2_email_rashmi": [
     {
@@ -328,9 +326,9 @@ const std::vector<CatalogueEntry> kNetcoreChannels = {
     }
   ]
 })json"},
+    // Example adapted from Netcore's BPN delivered sample (event and custom_params.Action changed).
     {"bpn.clicked",
-     "Netcore BPN (browser push notification): the recipient clicked the notification; example "
-     "adapted from the seed's BPN delivered sample (event and custom_params.Action changed).",
+     "Netcore BPN (browser push notification): the recipient clicked the notification.",
      R"json({
   "pod2_email_rashmi": [
     {
@@ -362,9 +360,9 @@ const std::vector<CatalogueEntry> kNetcoreChannels = {
     }
   ]
 })json"},
-    {"whatsapp.delivered",
-     "Netcore WhatsApp: the message was delivered; example adapted from the seed's WhatsApp "
-     "clicked sample (its first activity only; event changed).",
+    // Example adapted from Netcore's WhatsApp clicked sample (its first activity only; event
+    // changed).
+    {"whatsapp.delivered", "Netcore WhatsApp: the message was delivered.",
      R"json({
   "qa_manual1": [
     {
@@ -392,9 +390,9 @@ const std::vector<CatalogueEntry> kNetcoreChannels = {
     }
   ]
 })json"},
-    {"whatsapp.opened",
-     "Netcore WhatsApp: the recipient opened (read) the message; example adapted from the seed's "
-     "WhatsApp clicked sample (its first activity only; event and custom_params.Action changed).",
+    // Example adapted from Netcore's WhatsApp clicked sample (its first activity only; event and
+    // custom_params.Action changed).
+    {"whatsapp.opened", "Netcore WhatsApp: the recipient opened (read) the message.",
      R"json({
   "qa_manual1": [
     {
@@ -422,9 +420,9 @@ const std::vector<CatalogueEntry> kNetcoreChannels = {
     }
   ]
 })json"},
-    {"whatsapp.clicked",
-     "Netcore WhatsApp: the recipient clicked a link in the message. Example: the seed's WhatsApp "
-     "clicked sample (two activities, spelt as the seed spells them).",
+    // Example: Netcore's published WhatsApp clicked sample (two activities, spelt as Netcore's
+    // sample spells them).
+    {"whatsapp.clicked", "Netcore WhatsApp: the recipient clicked a link in the message.",
      R"json({
   "qa_manual1": [
     {
@@ -477,9 +475,9 @@ const std::vector<CatalogueEntry> kNetcoreChannels = {
     }
   ]
 })json"},
-    {"whatsapp.failed",
-     "Netcore WhatsApp: the message could not be delivered; example adapted from the seed's "
-     "WhatsApp clicked sample (its first activity only; event and custom_params.Action changed).",
+    // Example adapted from Netcore's WhatsApp clicked sample (its first activity only; event and
+    // custom_params.Action changed).
+    {"whatsapp.failed", "Netcore WhatsApp: the message could not be delivered.",
      R"json({
   "qa_manual1": [
     {
@@ -507,9 +505,9 @@ const std::vector<CatalogueEntry> kNetcoreChannels = {
     }
   ]
 })json"},
-    {"rcs.delivered",
-     "Netcore RCS: the message was delivered; example adapted from the seed's RCS click sample "
-     "(event and journey_name changed; the click's url and linkid removed).",
+    // Example adapted from Netcore's RCS click sample (event and journey_name changed; the click's
+    // url and linkid removed).
+    {"rcs.delivered", "Netcore RCS: the message was delivered.",
      R"json({
   "pod2_lakshman": [
     {
@@ -534,9 +532,9 @@ const std::vector<CatalogueEntry> kNetcoreChannels = {
     }
   ]
 })json"},
-    {"rcs.opened",
-     "Netcore RCS: the recipient opened the message; example adapted from the seed's RCS click "
-     "sample (event and journey_name changed; the click's url and linkid removed).",
+    // Example adapted from Netcore's RCS click sample (event and journey_name changed; the click's
+    // url and linkid removed).
+    {"rcs.opened", "Netcore RCS: the recipient opened the message.",
      R"json({
   "pod2_lakshman": [
     {
@@ -561,8 +559,8 @@ const std::vector<CatalogueEntry> kNetcoreChannels = {
     }
   ]
 })json"},
-    {"rcs.clicked",
-     "Netcore RCS: the recipient clicked in the message. Example: the seed's RCS click sample.",
+    // Example: Netcore's published RCS click sample.
+    {"rcs.clicked", "Netcore RCS: the recipient clicked in the message.",
      R"json({
   "pod2_lakshman": [
     {
@@ -589,9 +587,9 @@ const std::vector<CatalogueEntry> kNetcoreChannels = {
     }
   ]
 })json"},
-    {"rcs.failed",
-     "Netcore RCS: the message could not be delivered; example adapted from the seed's RCS click "
-     "sample (event and journey_name changed; the click's url and linkid removed).",
+    // Example adapted from Netcore's RCS click sample (event and journey_name changed; the click's
+    // url and linkid removed).
+    {"rcs.failed", "Netcore RCS: the message could not be delivered.",
      R"json({
   "pod2_lakshman": [
     {
@@ -616,9 +614,9 @@ const std::vector<CatalogueEntry> kNetcoreChannels = {
     }
   ]
 })json"},
+    // Example: Netcore's published custom_activity sample.
     {"custom.activity",
-     "Netcore web or custom activity (e.g. a product search) that a journey forwards. Example: the "
-     "seed's custom_activity sample.",
+     "Netcore web or custom activity (e.g. a product search) that a journey forwards.",
      R"json({
   "<panel_name>": [
     {
@@ -670,9 +668,10 @@ const std::vector<CatalogueEntry> kNetcoreChannels = {
 };
 
 const std::vector<CatalogueEntry> kChatbot = {
+    // Example: the chatbot platform's sample.
     {"chatbot.response",
      "Chatbot: the end user answered a prompt (webhook as the Redirect Type); `response` holds the "
-     "answer. Example: the seed's sample.",
+     "answer.",
      R"json({
   "campaignId": "13010",
   "label": "Welcome Message",
@@ -680,9 +679,10 @@ const std::vector<CatalogueEntry> kChatbot = {
   "date": "2024-06-18T23:22:36.560Z",
   "response": "John Doe"
 })json"},
+    // Example: the chatbot platform's sample.
     {"chatbot.option_chosen",
      "Chatbot: the end user chose a menu option (webhook toggle on the option); `option` is the "
-     "option, `keyword` what the user typed. Example: the seed's sample.",
+     "option, `keyword` what the user typed.",
      R"json({
   "campaignId": "13010",
   "label": "Welcome Message",

@@ -6,14 +6,14 @@
 
 // Ready event catalogues: sets of event types, each with a description and an example payload,
 // that a user loads in one call (POST /api/v1/event-type/catalogue/{name}). The examples are the
-// payloads the seed documents publish (Netcore CE channel activities, the chatbot webhook);
-// where a seed lists an event but shows no sample, the example is adapted from the closest
-// sample and the description says which.
+// payloads the vendors' documentation publishes (Netcore CE channel activities, a chatbot
+// platform's webhook); where the documentation lists an event but shows no sample, the example is
+// adapted from the closest sample and a comment on the entry says which.
 namespace hookd {
 
 struct CatalogueEntry {
   std::string name;          // the event type name, e.g. "email.opened"
-  std::string description;   // what happened, and where the example comes from
+  std::string description;   // what happened (the example's origin is in a comment on the entry)
   std::string example_json;  // a JSON object
 };
 
