@@ -1,5 +1,5 @@
 """Asymmetric signatures (docs/endpoint-options.md): Ed25519 as Standard Webhooks v1a, checked by
-the Node snippet; RSA-SHA256 in a header the owner names (seed 001's X-DI-Signature), checked by
+the Node snippet; RSA-SHA256 in a header the owner names (Dialog Insight-style X-DI-Signature), checked by
 OpenSSL's command line and by the PHP snippet with the downloaded PEM; the .NET XML key."""
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 An endpoint with `batch: {maxEvents, maxWaitMs, envelopeKey}` gets up to maxEvents events per
 request, waiting at most maxWaitMs for a batch to fill, in the body {"<key>": [event, ...]}
-that seed 003 shows (default key: the application's uid). One request covers the batch, every
+that Netcore CE's samples show (default key: the application's uid). One request covers the batch, every
 message gets an attempt, a failed batch is retried whole, and the signature covers the whole
 body, in both formats.
 """
@@ -16,8 +16,8 @@ import urllib.parse
 
 from hookd_support import node_verify, verify_signature, wait_until
 
-# Seed 003's second sample, decoded: one request carrying two events under "qa_manual1".
-SEED_003_BATCH = (
+# Netcore CE's second sample, decoded: one request carrying two events under "qa_manual1".
+NETCORE_BATCH = (
     '{"qa_manual1":[{"channel":"sms","event":"delivered","custom_params":{"Action":"SMS Deliver"},'
     '"att_params":{"LASTNAME":"","FIRSTNAME":"","MOBILE":"9999999999","EMAIL":"abcd@gmail.com"},'
     '"msgid":"1318","webhook_name":"testqa112","event_params":{"foreignkey":"abcd@gmail.com",'
@@ -109,14 +109,14 @@ def test_zero_wait_sends_what_is_ready(api, receiver):
     assert envelope(req, "now") == [{"only": True}], "a batch of one is still an envelope"
 
 
-def test_form_format_batch_is_seed_003s_shape(api, receiver):
+def test_form_format_batch_is_netcores_shape(api, receiver):
     app = api.create_app(uid="ignored-app-uid")["id"]
     et = api.create_event_type()["name"]
     ep = api.create_endpoint(app, receiver.url(), format="form",
                              batch={"maxEvents": 2, "maxWaitMs": 5000, "envelopeKey": "qa_manual1"})
     secret = api.endpoint_secret(app, ep["id"])
-    seed = json.loads(SEED_003_BATCH)["qa_manual1"]
-    for event in seed:
+    events = json.loads(NETCORE_BATCH)["qa_manual1"]
+    for event in events:
         raw = json.dumps({"eventType": et, "payload": event}, separators=(",", ":"))
         r = api.send_raw(app, raw)
         assert r.status_code == 202, r.text
@@ -124,8 +124,8 @@ def test_form_format_batch_is_seed_003s_shape(api, receiver):
     assert req.headers["content-type"] == "application/x-www-form-urlencoded", req.headers
     assert req.body.startswith(b"data=") and b"+" not in req.body, req.body[:80]
     decoded = urllib.parse.unquote_to_bytes(req.body[5:])
-    assert decoded.decode() == SEED_003_BATCH, \
-        f"the decoded data must be seed 003's envelope byte for byte:\n{decoded!r}"
+    assert decoded.decode() == NETCORE_BATCH, \
+        f"the decoded data must be Netcore's envelope byte for byte:\n{decoded!r}"
     assert verify_signature(secret, req.headers, req.body), "the signature covers the form body"
 
 

@@ -1,4 +1,4 @@
-"""Inbound webhooks against docs/inbound.md: the Skalin connector of seed 000 (its own curl,
+"""Inbound webhooks against docs/inbound.md: the Skalin connector (Skalin's own curl,
 Python, Node and PHP clients), validation, de-duplication, reading events back, generic sources
 with HMAC / Standard Webhooks / basic / API-key verification, forms, routing to outbound
 endpoints, and durability across kill -9."""
@@ -25,12 +25,12 @@ from hookd_support import (NODE_DIR, TESTS_DIR, TIMESTAMP_RE, assert_error, node
                            verify_signature, wait_until)
 
 CLIENTS_DIR = TESTS_DIR / "inbound_clients"
-PLACEHOLDER = "@HOOKD_BASE_URL@"  # stands for https://connector.skalin.io in the seed clients
+PLACEHOLDER = "@HOOKD_BASE_URL@"  # stands for https://connector.skalin.io in Skalin's clients
 
-SEED_WEBHOOK_ID = "05cb3204b49ff92d"
-SEED_CLIENT_ID = "2bb91c92dr779103"
-SEED_EVENT_ID = "e07595f29f1928y5"
-SEED_BODY = {"eventId": SEED_EVENT_ID, "customerId": "customer1234",
+SKALIN_WEBHOOK_ID = "05cb3204b49ff92d"
+SKALIN_CLIENT_ID = "2bb91c92dr779103"
+SKALIN_EVENT_ID = "e07595f29f1928y5"
+SKALIN_BODY = {"eventId": SKALIN_EVENT_ID, "customerId": "customer1234",
              "event": {"name": "ActivationService", "score": 5}}
 
 SERVER_MAX_BODY = 1048576  # docs/configuration.md: max_body_bytes default
@@ -194,9 +194,9 @@ def _check_refused(cases):
     return len(cases)
 
 
-# ---- the seed's own clients ----------------------------------------------------------------
+# ---- Skalin's own clients ------------------------------------------------------------------
 
-SEED_CLIENTS = {
+SKALIN_CLIENTS = {
     "curl": "curl.sh",
     "python-requests": "requests_client.py",
     "node-axios": "axios_client.mjs",
@@ -204,18 +204,18 @@ SEED_CLIENTS = {
 }
 
 
-def _seed_source(api) -> tuple[dict, dict]:
+def _skalin_source(api) -> tuple[dict, dict]:
     app = api.create_app("Skalin")
     src = _create_source(api, app["id"], name="Skalin connector", kind="skalin",
-                         webhookId=SEED_WEBHOOK_ID, clientId=SEED_CLIENT_ID)
-    assert src["webhookId"] == SEED_WEBHOOK_ID and src["clientId"] == SEED_CLIENT_ID, src
-    assert src["url"] == f"/webhook/{SEED_WEBHOOK_ID}?client_id={SEED_CLIENT_ID}", src
+                         webhookId=SKALIN_WEBHOOK_ID, clientId=SKALIN_CLIENT_ID)
+    assert src["webhookId"] == SKALIN_WEBHOOK_ID and src["clientId"] == SKALIN_CLIENT_ID, src
+    assert src["url"] == f"/webhook/{SKALIN_WEBHOOK_ID}?client_id={SKALIN_CLIENT_ID}", src
     return app, src
 
 
-def _run_seed_client(kind, base_url, work_dir) -> subprocess.CompletedProcess:
+def _run_skalin_client(kind, base_url, work_dir) -> subprocess.CompletedProcess:
     """Runs a copy of tests/inbound_clients/<file> with the host replaced by hookd's."""
-    name = SEED_CLIENTS[kind]
+    name = SKALIN_CLIENTS[kind]
     text = (CLIENTS_DIR / name).read_text()
     assert text.count(PLACEHOLDER) == 1, f"{name} must hold {PLACEHOLDER} exactly once"
     assert "connector.skalin.io" not in text
@@ -246,30 +246,30 @@ def _run_seed_client(kind, base_url, work_dir) -> subprocess.CompletedProcess:
     return res
 
 
-def _check_seed_event(api, src, revision) -> dict:
-    e = _get_event(api, src, SEED_EVENT_ID)
+def _check_skalin_event(api, src, revision) -> dict:
+    e = _get_event(api, src, SKALIN_EVENT_ID)
     assert e["revision"] == revision, e
     assert (e["eventId"], e["customerId"], e["name"], e["score"]) == \
-        (SEED_EVENT_ID, "customer1234", "ActivationService", 5), e
+        (SKALIN_EVENT_ID, "customer1234", "ActivationService", 5), e
     assert e["ts"] is None and e["localtime"] is None, e
     assert e["occurredAt"] == e["receivedAt"], "without ts, occurredAt is receivedAt"
     assert e["contentType"].split(";")[0] == "application/json", e
-    assert e["payload"] == SEED_BODY, e
+    assert e["payload"] == SKALIN_BODY, e
     assert e["messageId"] is None, e
     assert [x["id"] for x in _events(api, src)] == [e["id"]], "never two events per eventId"
     return e
 
 
-def test_seed_clients_in_turn_store_then_replace_one_event(hookd, api, node_dir, tmp_path):
+def test_skalin_clients_in_turn_store_then_replace_one_event(hookd, api, node_dir, tmp_path):
     """curl creates the event; the Python, Node and PHP snippets each replace it."""
-    app, src = _seed_source(api)
+    app, src = _skalin_source(api)
     prev = None
-    for revision, kind in enumerate(SEED_CLIENTS, start=1):
-        res = _run_seed_client(kind, hookd.base_url, tmp_path / "clients")
+    for revision, kind in enumerate(SKALIN_CLIENTS, start=1):
+        res = _run_skalin_client(kind, hookd.base_url, tmp_path / "clients")
         if kind == "curl":  # curl prints the response body
             out = json.loads(res.stdout)
             assert out["status"] == "created" and out["revision"] == 1, out
-        e = _check_seed_event(api, src, revision)
+        e = _check_skalin_event(api, src, revision)
         if prev is not None:
             assert e["id"] == prev["id"], f"{kind}: the replaced event must keep its id"
             assert e["receivedAt"] > prev["receivedAt"], f"{kind}: receivedAt did not change"
@@ -277,17 +277,17 @@ def test_seed_clients_in_turn_store_then_replace_one_event(hookd, api, node_dir,
     assert _wait_rejections(api, src, 0) == []
 
 
-@pytest.mark.parametrize("kind", list(SEED_CLIENTS))
-def test_seed_client_alone_creates_then_replaces(hookd, api, node_dir, tmp_path, kind):
-    app, src = _seed_source(api)
+@pytest.mark.parametrize("kind", list(SKALIN_CLIENTS))
+def test_skalin_client_alone_creates_then_replaces(hookd, api, node_dir, tmp_path, kind):
+    app, src = _skalin_source(api)
     e1 = None
     for revision in (1, 2):
-        res = _run_seed_client(kind, hookd.base_url, tmp_path / f"run{revision}")
+        res = _run_skalin_client(kind, hookd.base_url, tmp_path / f"run{revision}")
         if kind == "curl":
             out = json.loads(res.stdout)
             assert (out["status"], out["revision"], out["replaced"]) == \
                 (("created", 1, False) if revision == 1 else ("replaced", 2, True)), out
-        e = _check_seed_event(api, src, revision)
+        e = _check_skalin_event(api, src, revision)
         e1 = e1 or e
         assert e["id"] == e1["id"]
 

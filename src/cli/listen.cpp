@@ -1,4 +1,5 @@
-// `hookd listen`: a dumper for receivers (seed 003's advice: "have a dumper").
+// `hookd listen`: a dumper for receivers (Netcore CE's advice to webhook receivers: "have a
+// dumper").
 #include "cli/listen.h"
 
 #include <arpa/inet.h>

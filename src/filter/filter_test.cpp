@@ -5,7 +5,7 @@
 namespace hookd {
 namespace {
 
-// Seed 003's custom activity, trimmed: the fields the examples filter on.
+// A Netcore CE custom activity, trimmed: the fields the examples filter on.
 constexpr std::string_view kPayload = R"({
   "channel": "email", "event": "opened", "send_type": "campaign", "score": 4,
   "att_params": {"CITY": "Thane", "STATE": "Maharashtra", "AGE": 31},

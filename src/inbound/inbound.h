@@ -28,7 +28,7 @@ struct Refusal {
 std::optional<Refusal> decode_body(std::string_view content_type, std::string_view body,
                                    std::string& json_out, std::string& normalized_type);
 
-// The Skalin connector's event (seed 000).
+// The Skalin connector's event.
 struct SkalinEvent {
   std::string event_id;
   std::string customer_id;

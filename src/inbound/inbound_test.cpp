@@ -19,7 +19,7 @@ std::string skalin_detail(std::string_view json) {
   return refusal ? std::to_string(refusal->status) + " " + refusal->detail : "ok";
 }
 
-TEST(Skalin, AcceptsTheSeedExample) {
+TEST(Skalin, AcceptsTheDocumentedExample) {
   SkalinEvent e;
   ASSERT_FALSE(skalin(R"({"eventId":"e07595f29f1928y5","customerId":"customer1234",
       "event":{"name":"ActivationService","score":5}})",

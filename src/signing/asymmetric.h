@@ -7,8 +7,8 @@
 
 // Asymmetric signatures for endpoints (docs/endpoint-options.md, "Asymmetric signatures"):
 // Ed25519 as Standard Webhooks' "v1a" scheme, and RSA-SHA256 (PKCS#1 v1.5) of the body in a
-// header the owner names (seed 001's X-DI-Signature), with the public key downloadable as PEM
-// and as .NET XML.
+// header the owner names (Dialog Insight-style X-DI-Signature), with the public key downloadable as
+// PEM and as .NET XML.
 struct evp_pkey_st;
 
 namespace hookd::signing {

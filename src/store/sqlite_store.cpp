@@ -195,7 +195,7 @@ constexpr int kWriterCheckpointPages = 8000;  // about 32 MB of WAL
 // A commit writes every page it touched, and attempts land on a page per endpoint (the
 // attempts_endpoint index) and per message: the more attempts share a commit, the fewer pages
 // each one costs. 16 ms rather than 4 ms halved the checkpoint thread's work per delivery with
-// 100 endpoints and took a sixth off the writer's in a drain (docs/benchmarks.md, ninth session).
+// 100 endpoints and took a sixth off the writer's in a drain (docs/storage-sqlite.md).
 constexpr size_t kGatherWrites = 2048;
 constexpr auto kGatherWindow = std::chrono::milliseconds(16);
 

@@ -1,4 +1,4 @@
-// The seed's concrete "Javascript" example (Skalin connector docs), unchanged except the host
+// The concrete "Javascript" example of Skalin's connector docs, unchanged except the host
 // and the import: tests/test_inbound.py puts http://127.0.0.1:<port> in place of the
 // HOOKD_BASE_URL placeholder and runs a copy next to a node_modules link to tests/node/node_modules.
 // A refused request rejects the promise; the unhandled rejection makes node exit non-zero.

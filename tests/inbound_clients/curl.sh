@@ -1,4 +1,4 @@
-# The seed's "Shell script" example (Skalin connector docs), unchanged except the host:
+# The "Shell script" example of Skalin's connector docs, unchanged except the host:
 # tests/test_inbound.py puts http://127.0.0.1:<port> in place of the HOOKD_BASE_URL
 # placeholder and runs a copy with sh.
 curl --location \

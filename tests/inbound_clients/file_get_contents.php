@@ -1,5 +1,5 @@
 <?php
-// The seed's "Php" example (Skalin connector docs), unchanged except the host and the opening
+// The "Php" example of Skalin's connector docs, unchanged except the host and the opening
 // tag: tests/test_inbound.py puts http://127.0.0.1:<port> in place of the HOOKD_BASE_URL
 // placeholder and runs a copy with php.
 // Your ClientId and webhookId
