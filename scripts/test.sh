@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: unit tests (warnings as errors), the integration tests against the real
-# binary with real receivers and real npm clients, the unit tests and the integration tests again
-# under ASan+UBSan, and a short run of every fuzz target. Usage: scripts/test.sh [--fast]  (--fast: no sanitizers/fuzz)
+# The whole test suite: the module map check (docs/architecture.md), unit tests (warnings as
+# errors), the integration tests against the real binary with real receivers and real npm
+# clients, the unit tests and the integration tests again under ASan+UBSan, and a short run of
+# every fuzz target. Usage: scripts/test.sh [--fast]  (--fast: no sanitizers/fuzz)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fast=0
@@ -9,6 +10,8 @@ fast=0
 jobs=$(nproc)
 
 scripts/install-deps.sh
+echo "== module map (docs/architecture.md)"
+python3 scripts/check-modules.py
 if [[ ! -d tests/node/node_modules/axios || ! -d tests/node/node_modules/svix ]]; then
   (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -10,7 +10,6 @@
 #include "common/ids.h"
 #include "common/time.h"
 #include "delivery/payload_transform.h"
-#include "delivery/transfer.h"
 #include "filter/filter.h"
 #include "signing/asymmetric.h"
 #include "signing/signature.h"

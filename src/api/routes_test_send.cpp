@@ -7,7 +7,7 @@
 #include "api/json_io.h"
 #include "common/ids.h"
 #include "common/time.h"
-#include "delivery/transfer.h"
+#include "delivery/test_send.h"
 
 namespace hookd::api {
 

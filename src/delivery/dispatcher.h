@@ -8,94 +8,17 @@
 #include <vector>
 
 #include "catalog/catalog.h"
-#include "delivery/retry.h"
-#include "delivery/ssrf.h"
+#include "delivery/delivery_job.h"
+#include "delivery/delivery_options.h"
+#include "delivery/observer.h"
 #include "metrics/metrics.h"
 #include "store/models.h"
 #include "store/store.h"
 
 namespace hookd {
 
-struct DispatcherOptions {
-  int threads = 1;  // each drives one libcurl multi handle
-  RetrySchedule retry = RetrySchedule::standard();
-  int64_t request_timeout_ms = 15'000;
-  int64_t connect_timeout_ms = 5'000;
-  int endpoint_max_in_flight = 32;
-  int worker_max_in_flight = 256;         // sockets one delivery thread keeps open at most
-  size_t response_excerpt_bytes = 4'096;  // kept in the attempt record
-  size_t max_response_bytes = 1 << 20;    // read at most this much of a receiver's body
-  AddressPolicy address_policy;
-  std::string user_agent = "hookd";
-  bool https_only = false;
-  std::string egress_interface;  // CURLOPT_INTERFACE: bind outgoing connections
-  std::string egress_proxy;      // CURLOPT_PROXY
-
-  // Circuit breaking per endpoint (docs/failures.md); circuit_window 0 turns it off.
-  int circuit_window = 20;
-  int circuit_min_attempts = 10;
-  double circuit_failure_ratio = 0.5;
-  int64_t circuit_cooldown_ms = 30'000;
-  int64_t circuit_max_cooldown_ms = 600'000;
-
-  // Memory bounds. The store is the queue; memory holds what is due soon.
-  size_t backlog_high_water = 4'000;    // the loader pauses while more due jobs wait to start
-  size_t endpoint_max_queued = 10'000;  // due jobs one endpoint holds; the rest stay in the store
-  int64_t memory_horizon_ms = 30'000;   // retries due later than this wait in the store
-  int64_t rescan_interval_ms = 2'000;   // how often the loader looks for due deliveries
-};
-
-// One delivery of a message to an endpoint, waiting for its next attempt.
-struct DeliveryJob {
-  MessagePtr message;
-  std::string endpoint_id;
-  int attempts_made = 0;
-  int64_t due_at = 0;  // unix ms
-  TriggerType trigger = TriggerType::kScheduled;
-  // For jobs read from the store: 1 + the store's commit sequence when the read began (0 for
-  // jobs handed over live). Lets a delivery thread tell a stale read from a pending delivery.
-  uint64_t snapshot_seq = 0;
-  // A replay (recover, bulk retry) of a failed delivery: at most one copy is on its way, so a
-  // second replay call made before the first one's outcome is recorded sends nothing twice.
-  bool replay = false;
-  // The other deliveries of a failed batch, retried with this one in one request
-  // (docs/endpoint-options.md, "Batching"); null otherwise.
-  std::shared_ptr<std::vector<DeliveryJob>> batch_rest;
-};
-
 class DeliveryWorker;
 class ServiceHealth;
-
-// What a delivery thread tells the health monitor about an attempt. Sent for failures, for
-// successes of deliveries that had failed before, and for the first success of an endpoint that
-// was failing; the healthy path sends nothing.
-struct AttemptOutcome {
-  std::string app_id;
-  std::string endpoint_id;
-  MessagePtr message;
-  std::string attempt_id;
-  int64_t at_ms = 0;
-  bool success = false;
-  bool will_retry = false;  // failed, and another attempt is scheduled
-  bool exhausted = false;   // failed, and the schedule is used up
-  bool gone = false;        // the receiver answered 410
-  int status_code = 0;
-  std::string error_class;
-  int attempts_made = 0;  // including this one
-  TriggerType trigger = TriggerType::kScheduled;
-};
-
-enum class CircuitState { kClosed, kOpen, kHalfOpen };
-
-// Receives what delivery threads observe; implemented by the health monitor. Called on delivery
-// threads: implementations must not block.
-class DeliveryObserver {
- public:
-  virtual ~DeliveryObserver() = default;
-  virtual void attempt_finished(AttemptOutcome&& outcome) = 0;
-  virtual void circuit_changed(const std::string& endpoint_id, CircuitState state,
-                               int64_t open_until_ms) = 0;
-};
 
 // Sends deliveries to receivers. Each endpoint belongs to one delivery thread (by hash), which
 // keeps a queue per endpoint with an in-flight cap, so a slow or dead endpoint only ever holds

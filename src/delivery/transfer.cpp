@@ -227,34 +227,6 @@ void prepare_request(Transfer& t, int64_t now_ms) {
   if (!t.options->egress_proxy.empty()) pin_to_checked_address(t);
 }
 
-TestResult send_now(const DispatcherOptions& options, const EndpointPtr& endpoint,
-                    const MessagePtr& message, const std::string& envelope_key) {
-  Transfer t(options);
-  t.job.message = message;
-  t.envelope_key = envelope_key;
-  t.job.endpoint_id = endpoint->id;
-  t.endpoint = endpoint;
-  const int64_t started = now_steady_ms();
-  prepare_request(t, now_unix_ms());
-  const CURLcode code = curl_easy_perform(t.easy);
-  TestResult result;
-  result.duration_ms = now_steady_ms() - started;
-  const TransferOutcome outcome = classify(t, code);
-  result.status_code = outcome.status_code;
-  result.success = outcome.success;
-  result.error_class = outcome.error_class;
-  if (outcome.status_code != 0) {
-    result.response = std::move(t.response);
-  } else if (t.address_refused) {
-    result.response = "refused by the SSRF policy: " + t.refused_address;
-  } else if (!t.unresolved.empty()) {
-    result.response = t.unresolved;
-  } else {
-    result.response = curl_easy_strerror(code);
-  }
-  return result;
-}
-
 std::string batch_id(const Transfer& t) {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);

@@ -2,12 +2,16 @@
 
 #include <curl/curl.h>
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "delivery/dispatcher.h"
+#include "catalog/catalog.h"
+#include "delivery/delivery_job.h"
+#include "delivery/delivery_options.h"
 
 namespace hookd {
 
@@ -63,19 +67,6 @@ struct Transfer {
 // DNS once per host per 30 s), so that the request either tunnels to a checked address or fails
 // without a connection (address_refused, or unresolved).
 void prepare_request(Transfer& transfer, int64_t now_unix_ms);
-
-// Sends `message` to `endpoint` now, on the calling thread (the endpoint test of
-// docs/endpoint-options.md): the same request a delivery makes. Blocks up to the timeouts.
-struct TestResult {
-  int status_code = 0;  // 0: no answer
-  bool success = false;
-  std::string response;  // the first bytes of the body, or the error
-  std::string error_class;
-  int64_t duration_ms = 0;
-};
-// `envelope_key`: for a batching endpoint, the key of the one-event envelope sent.
-TestResult send_now(const DispatcherOptions& options, const EndpointPtr& endpoint,
-                    const MessagePtr& message, const std::string& envelope_key = {});
 
 // The webhook-id of a batch: "batch_" and 32 hex digits of SHA-256 over its message ids (each with
 // its length), so a batch sent again carries the same id and a different set of events a different

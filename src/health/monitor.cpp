@@ -9,6 +9,7 @@
 #include "common/ids.h"
 #include "common/time.h"
 #include "common/url.h"
+#include "delivery/dispatcher.h"
 
 namespace hookd {
 

@@ -11,13 +11,15 @@
 
 #include "alerts/alerts.h"
 #include "catalog/catalog.h"
-#include "delivery/dispatcher.h"
+#include "delivery/observer.h"
 #include "store/store.h"
 
 // Failure as a first-class state (docs/failures.md): per-endpoint health, auto-disable, email
 // alerts, operational webhooks and retention, on one thread of their own ("hookd-health"), so
 // the delivery threads only ever queue an event.
 namespace hookd {
+
+class Dispatcher;  // src/delivery/dispatcher.h
 
 struct HealthOptions {
   int disable_after_exhausted = 5;                        // 0: off
