@@ -4,6 +4,7 @@
 #include "api/message_input.h"
 #include "common/ids.h"
 #include "common/time.h"
+#include "delivery/replay.h"
 
 namespace hookd::api {
 
@@ -143,8 +144,6 @@ HttpResponse resend_message(ApiContext& ctx, const HttpRequest&, const Params& p
 
 namespace {
 
-constexpr int kMaxReplay = 10'000;
-
 int64_t read_time_field(const json& body, const char* field, std::optional<int64_t> fallback) {
   auto text = read_string(body, field, 64);
   if (!text) {
@@ -163,21 +162,8 @@ HttpResponse replay(ApiContext& ctx, const Application& app, const std::string& 
     throw ApiError(409, "conflict", "this node does not deliver (role api); replay on a worker");
   }
   if (until <= since) throw validation_error("until: must be after since");
-  auto rows =
-      ctx.store.failed_deliveries(app.id, endpoint_id, event_types, since, until, kMaxReplay);
-  std::vector<DeliveryJob> jobs;
-  jobs.reserve(rows.size());
-  const int64_t now = now_unix_ms();
-  for (auto& row : rows) {
-    const EndpointPtr ep = ctx.catalog.endpoint_by_id(row.delivery.endpoint_id);
-    if (!ep || ep->disabled) continue;
-    DeliveryJob job{std::move(row.message), std::move(row.delivery.endpoint_id),
-                    row.delivery.attempts, now, TriggerType::kManual};
-    job.replay = true;
-    jobs.push_back(std::move(job));
-  }
-  const size_t count = jobs.size();
-  ctx.dispatcher->enqueue(std::move(jobs));
+  const size_t count = replay_failed(ctx.store, ctx.catalog, *ctx.dispatcher, app.id, endpoint_id,
+                                     event_types, since, until, now_unix_ms());
   return json_response(202, dump(json{{"id", new_id("rcv_")}, {"count", count}}));
 }
 
