@@ -11,7 +11,6 @@
 #include "delivery/payload_transform.h"
 #include "filter/filter.h"
 #include "signing/asymmetric.h"
-#include "signing/signature.h"
 
 namespace hookd::api {
 
@@ -204,7 +203,7 @@ void check_url(const std::string& url, const EndpointInputContext& ctx) {
   }
 }
 
-// url, description, eventTypes (alias filterTypes), channels, disabled and uid.
+// url, description and eventTypes (alias filterTypes).
 void apply_subscription(const json& body, bool full, const EndpointInputContext& ctx,
                         Endpoint& ep) {
   apply_field(
@@ -228,6 +227,10 @@ void apply_subscription(const json& body, bool full, const EndpointInputContext&
         ep.event_types = std::move(types);
       },
       [&] { ep.event_types.clear(); });
+}
+
+// channels, disabled and uid.
+void apply_routing(const json& body, bool full, const EndpointInputContext& ctx, Endpoint& ep) {
   apply_field(
       body, "channels", full, OnNull::kAbsent,
       [&](const json&) { ep.channels = *read_names(body, "channels", 10); },
@@ -251,7 +254,7 @@ void apply_subscription(const json& body, bool full, const EndpointInputContext&
       [&] { ep.uid.clear(); });
 }
 
-// label, basicAuth, headers, format and successPolicy: the shape of each request.
+// label, basicAuth and headers.
 void apply_request_options(const json& body, bool full, Endpoint& ep) {
   apply_field(
       body, "label", full, OnNull::kReset,
@@ -282,6 +285,10 @@ void apply_request_options(const json& body, bool full, Endpoint& ep) {
       }
     }
   }
+}
+
+// format and successPolicy.
+void apply_exchange_options(const json& body, bool full, Endpoint& ep) {
   apply_field(
       body, "format", full, OnNull::kAbsent,
       [&](const json&) {
@@ -304,7 +311,7 @@ void apply_request_options(const json& body, bool full, Endpoint& ep) {
       [&] { ep.success_only_200 = false; });
 }
 
-// retrySchedule, filter, fieldSelection, extraFields, signing, batch and requireTest.
+// retrySchedule, filter, fieldSelection and extraFields.
 void apply_delivery_options(const json& body, bool full, Endpoint& ep) {
   apply_field(
       body, "retrySchedule", full, OnNull::kReset,
@@ -336,6 +343,10 @@ void apply_delivery_options(const json& body, bool full, Endpoint& ep) {
         ep.extra_fields_json = extra == "{}" ? "" : extra;
       },
       [&] { ep.extra_fields_json.clear(); });
+}
+
+// signing, batch and requireTest.
+void apply_sending_options(const json& body, bool full, Endpoint& ep) {
   apply_field(
       body, "signing", full, OnNull::kReset, [&](const json& v) { set_signing(v, ep); },
       [&] { reset_signing(ep); });
@@ -357,6 +368,7 @@ void apply_delivery_options(const json& body, bool full, Endpoint& ep) {
 void apply_endpoint_input(const json& body, bool full, const EndpointInputContext& ctx,
                           Endpoint& ep) {
   apply_subscription(body, full, ctx, ep);
+  apply_routing(body, full, ctx, ep);
   read_metadata_and_rate(body, full, ep.metadata_json, ep.throttle_rate);
   apply_field(
       body, "maxConcurrency", full, OnNull::kReset,
@@ -366,7 +378,9 @@ void apply_endpoint_input(const json& body, bool full, const EndpointInputContex
       [&] { ep.max_concurrency.reset(); });
   read_alert_settings(body, full, ep.alerts);
   apply_request_options(body, full, ep);
+  apply_exchange_options(body, full, ep);
   apply_delivery_options(body, full, ep);
+  apply_sending_options(body, full, ep);
 }
 
 void reject_unknown_endpoint_fields(const json& body, bool create) {
@@ -424,15 +438,6 @@ void merge_headers(const json& object, std::vector<std::pair<std::string, std::s
   if (headers.size() > kMaxHeaders) {
     throw validation_error("headers: at most " + std::to_string(kMaxHeaders) + " headers");
   }
-}
-
-EndpointSecret make_secret(const std::string& encoded, const char* field) {
-  auto key = signing::decode_secret(encoded);
-  if (!key) {
-    throw validation_error(std::string(field) +
-                           ": must be whsec_ followed by base64 of 24 to 64 bytes");
-  }
-  return {encoded, *key, 0};
 }
 
 }  // namespace hookd::api

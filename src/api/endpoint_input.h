@@ -38,7 +38,4 @@ void reject_unknown_endpoint_fields(const nlohmann::json& body, bool create);
 void merge_headers(const nlohmann::json& object,
                    std::vector<std::pair<std::string, std::string>>& headers, bool basic_auth);
 
-// A signing secret from its whsec_ text; the error names `field`.
-EndpointSecret make_secret(const std::string& encoded, const char* field);
-
 }  // namespace hookd::api

@@ -13,6 +13,15 @@ namespace {
 
 constexpr size_t kMaxSecrets = 5;  // the current key and up to four still in their grace period
 
+EndpointSecret make_secret(const std::string& encoded, const char* field) {
+  auto key = signing::decode_secret(encoded);
+  if (!key) {
+    throw validation_error(std::string(field) +
+                           ": must be whsec_ followed by base64 of 24 to 64 bytes");
+  }
+  return {encoded, *key, 0};
+}
+
 // The server's URL rules and the catalog checks, for the endpoint `endpoint_id` of `app`. Call
 // with catalog_write_mu held: the checks read the catalog.
 EndpointInputContext input_context(ApiContext& ctx, const Application& app,
