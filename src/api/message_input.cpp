@@ -125,17 +125,6 @@ bool extract_payload(simdjson::padded_string_view input, std::string_view& raw,
   return true;
 }
 
-simdjson::dom::parser& validator() {
-  thread_local simdjson::dom::parser parser;
-  // One level more than the limit: the body's object holds the payload.
-  const auto depth = static_cast<size_t>(max_json_depth()) + 1;
-  if (parser.max_depth() != depth &&
-      parser.allocate(std::max<size_t>(parser.capacity(), 1 << 16), depth) != simdjson::SUCCESS) {
-    parser = simdjson::dom::parser();  // out of memory: the next parse says so
-  }
-  return parser;
-}
-
 // A body simdjson refused for a number beyond 64 bits: valid JSON all the same when
 // nlohmann's parser accepts it. The payload's span is taken as is and the rest of the body
 // (with "payload": {}) read by the usual path.
@@ -154,7 +143,7 @@ bool parse_with_big_numbers(simdjson::padded_string_view input, MessageInput& ou
   const simdjson::padded_string rest(std::string(body.substr(0, at)) + "{}" +
                                      std::string(body.substr(at + raw.size())));
   simdjson::dom::element root;
-  if (auto err = validator().parse(rest).get(root)) {
+  if (auto err = depth_limited_parser().parse(rest).get(root)) {
     return fail(error, 422,
                 std::string("body: ") + simdjson::error_message(err) +
                     " (integers beyond 64 bits are accepted in payload only)");
@@ -182,7 +171,7 @@ bool parse_message_input(std::string_view body, size_t capacity, MessageInput& o
     input = copy;
   }
   dom::element root;
-  if (auto err = validator().parse(input.data(), input.length(), false).get(root)) {
+  if (auto err = depth_limited_parser().parse(input.data(), input.length(), false).get(root)) {
     if (err == NUMBER_ERROR) {
       return parse_with_big_numbers(input, out, error);
     }

@@ -1,5 +1,8 @@
 #include "common/json_limits.h"
 
+#include <simdjson.h>
+
+#include <algorithm>
 #include <atomic>
 #include <nlohmann/json.hpp>
 
@@ -33,6 +36,17 @@ bool nests_deeper_than(std::string_view text, int levels) {
     }
   }
   return false;
+}
+
+simdjson::dom::parser& depth_limited_parser() {
+  thread_local simdjson::dom::parser parser;
+  // simdjson refuses a document whose depth reaches max_depth: one more than the levels allowed.
+  const auto depth = static_cast<size_t>(max_json_depth()) + 1;
+  if (parser.max_depth() != depth &&
+      parser.allocate(std::max<size_t>(parser.capacity(), 1 << 16), depth) != simdjson::SUCCESS) {
+    parser = simdjson::dom::parser();  // out of memory: the next parse says so
+  }
+  return parser;
 }
 
 std::string nesting_detail() {

@@ -10,6 +10,10 @@
 //
 // set_max_json_depth() is called once at start, before other threads run; the rest is
 // thread-safe.
+namespace simdjson::dom {
+class parser;
+}  // namespace simdjson::dom
+
 namespace hookd {
 
 inline constexpr int kDefaultMaxJsonDepth = 128;
@@ -20,6 +24,11 @@ int max_json_depth();
 // True when `text` nests objects and arrays more than `levels` deep ("{}" is one level, "[{}]"
 // two). Brackets inside strings do not count. `text` need not be valid JSON.
 bool nests_deeper_than(std::string_view text, int levels);
+
+// The calling thread's simdjson DOM parser, set to refuse documents nested deeper than
+// max_json_depth() with DEPTH_ERROR (checked while parsing: no extra pass over the bytes). One
+// per thread, shared by its callers: a document it parsed is valid until its next parse.
+simdjson::dom::parser& depth_limited_parser();
 
 // "JSON nested deeper than 128 levels (the max_json_depth setting)", for an error's detail.
 std::string nesting_detail();

@@ -40,20 +40,23 @@ std::string media_type(std::string_view content_type) {
   return lower(type);
 }
 
-std::optional<Refusal> check_json(std::string_view text) {
-  if (nests_deeper_than(text, max_json_depth())) {
+// "body: not valid JSON (...)", or the nesting limit's detail for documents nested too deep.
+Refusal not_json(simdjson::error_code error) {
+  if (error == simdjson::DEPTH_ERROR) {
     return invalid_json("body: not accepted (" + nesting_detail() + ")");
   }
-  thread_local simdjson::dom::parser parser;
+  return invalid_json(std::string("body: not valid JSON (") + simdjson::error_message(error) + ")");
+}
+
+std::optional<Refusal> check_json(std::string_view text) {
   const simdjson::padded_string padded(text);
   simdjson::dom::element root;
-  if (auto error = parser.parse(padded).get(root); error) {
+  if (auto error = depth_limited_parser().parse(padded).get(root); error) {
     // Integers beyond 64 bits: valid JSON, stored verbatim.
     if (error == simdjson::NUMBER_ERROR && valid_json_allowing_big_numbers(text)) {
       return std::nullopt;
     }
-    return invalid_json(std::string("body: not valid JSON (") + simdjson::error_message(error) +
-                        ")");
+    return not_json(error);
   }
   return std::nullopt;
 }
@@ -188,10 +191,7 @@ std::optional<Refusal> decode_body(std::string_view content_type, std::string_vi
 }
 
 std::optional<Refusal> parse_skalin(std::string_view json, SkalinEvent& out) {
-  if (nests_deeper_than(json, max_json_depth())) {
-    return invalid_json("body: not accepted (" + nesting_detail() + ")");
-  }
-  thread_local simdjson::dom::parser parser;
+  simdjson::dom::parser& parser = depth_limited_parser();
   simdjson::padded_string padded(json);
   simdjson::dom::element doc;
   auto error = parser.parse(padded).get(doc);
@@ -200,10 +200,7 @@ std::optional<Refusal> parse_skalin(std::string_view json, SkalinEvent& out) {
     padded = simdjson::padded_string(big_integers_as_doubles(json));
     error = parser.parse(padded).get(doc);
   }
-  if (error) {
-    return invalid_json(std::string("body: not valid JSON (") + simdjson::error_message(error) +
-                        ")");
-  }
+  if (error) return not_json(error);
   simdjson::dom::object root;
   if (doc.get(root)) return rule("body: must be a JSON object");
 
@@ -257,10 +254,9 @@ std::optional<Refusal> parse_skalin(std::string_view json, SkalinEvent& out) {
 }
 
 std::optional<std::string> top_level_key(std::string_view json, std::string_view field) {
-  thread_local simdjson::dom::parser parser;
   const simdjson::padded_string padded(json);
   simdjson::dom::object root;
-  if (parser.parse(padded).get(root)) return std::nullopt;
+  if (depth_limited_parser().parse(padded).get(root)) return std::nullopt;
   simdjson::dom::element value;
   if (root[field].get(value)) return std::nullopt;
   if (value.is_string()) {
