@@ -3,7 +3,6 @@
 #include <curl/curl.h>
 
 #include <string>
-#include <utility>
 
 #include "common/time.h"
 #include "delivery/transfer.h"
@@ -26,15 +25,7 @@ TestResult send_now(const DispatcherOptions& options, const EndpointPtr& endpoin
   result.status_code = outcome.status_code;
   result.success = outcome.success;
   result.error_class = outcome.error_class;
-  if (outcome.status_code != 0) {
-    result.response = std::move(t.response);
-  } else if (t.address_refused) {
-    result.response = "refused by the SSRF policy: " + t.refused_address;
-  } else if (!t.unresolved.empty()) {
-    result.response = t.unresolved;
-  } else {
-    result.response = curl_easy_strerror(code);
-  }
+  result.response = take_response_text(t, code, outcome);
   return result;
 }
 

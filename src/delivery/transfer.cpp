@@ -227,6 +227,16 @@ void prepare_request(Transfer& t, int64_t now_ms) {
   if (!t.options->egress_proxy.empty()) pin_to_checked_address(t);
 }
 
+std::string take_response_text(Transfer& t, CURLcode code, const TransferOutcome& outcome) {
+  if (outcome.status_code != 0) return std::move(t.response);
+  if (t.address_refused) {
+    return "refused by the SSRF policy: " + t.refused_address +
+           " is a private, loopback, link-local or reserved address (see ssrf_allow)";
+  }
+  if (!t.unresolved.empty()) return t.unresolved;
+  return curl_easy_strerror(code);
+}
+
 std::string batch_id(const Transfer& t) {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);

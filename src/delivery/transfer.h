@@ -86,4 +86,9 @@ struct TransferOutcome {
 // failures, like every other status and every network error.
 TransferOutcome classify(const Transfer& transfer, CURLcode code);
 
+// What an attempt records as the response: the receiver's body excerpt (moved out of
+// `transfer`), or why there was none: the SSRF refusal, a name that did not resolve, libcurl's
+// error.
+std::string take_response_text(Transfer& transfer, CURLcode code, const TransferOutcome& outcome);
+
 }  // namespace hookd

@@ -604,17 +604,7 @@ void DeliveryWorker::finish(Transfer* raw, CURLcode code) {
   const Endpoint& endpoint = *t->endpoint;
   const std::string& endpoint_id = endpoint.id;
 
-  std::string response;
-  if (outcome.status_code != 0) {
-    response = std::move(t->response);
-  } else if (t->address_refused) {
-    response = "refused by the SSRF policy: " + t->refused_address +
-               " is a private, loopback, link-local or reserved address (see ssrf_allow)";
-  } else if (!t->unresolved.empty()) {
-    response = t->unresolved;
-  } else {
-    response = curl_easy_strerror(code);
-  }
+  std::string response = take_response_text(*t, code, outcome);
   const int64_t duration_ms = t->ended_steady_ms - t->started_steady_ms;
   const bool gone = outcome.status_code == 410;
   // The endpoint's own schedule, when it has one (docs/endpoint-options.md).
