@@ -167,6 +167,9 @@ struct WriterStatements {
                        "excluded.received_at, revision = revision + 1, content_type = "
                        "excluded.content_type, payload = excluded.payload, message_id = "
                        "excluded.message_id RETURNING id, revision"),
+        inbound_by_key(db,
+                       "SELECT id, revision FROM inbound_events WHERE source_id = ?1 AND "
+                       "event_key = ?2"),
         index_message(db, "INSERT OR IGNORE INTO message_apps (app_id, id) VALUES (?1, ?2)"),
         set_message_index_mark(db,
                                "UPDATE store_meta SET value = ?1 WHERE key = 'message_apps_rowid'"),
@@ -178,7 +181,7 @@ struct WriterStatements {
   Statement begin, commit, rollback;
   Statement put_app, put_event_type, put_endpoint;
   Statement insert_message, insert_delivery, update_delivery, insert_attempt;
-  Statement upsert_inbound;
+  Statement upsert_inbound, inbound_by_key;
   Statement index_message, set_message_index_mark, lower_message_index_mark;
   Statement savepoint, release, rollback_to;
 };
@@ -922,16 +925,16 @@ int64_t SqliteStore::prune(const write::Prune& w) {
 
 void SqliteStore::upsert_inbound(const write::UpsertInboundEvent& w, WriteResult& result) {
   if (w.keep_first && !w.event.event_key.empty()) {
-    Statement stored(writer_db_->handle(),
-                     "SELECT id, revision FROM inbound_events WHERE source_id = ?1 AND "
-                     "event_key = ?2");
+    Statement& stored = statements_->inbound_by_key;
     stored.bind(1, w.event.source_id).bind(2, w.event.event_key);
-    if (stored.step()) {
+    const bool found = stored.step();
+    if (found) {
       result.stored_id = stored.column_text(0);
       result.revision = stored.column_int(1);
       result.duplicate = true;
-      return;
     }
+    stored.reset();
+    if (found) return;
   }
   if (w.forward) {
     insert_message(*w.forward, result);
