@@ -20,6 +20,7 @@
 #include "api/api.h"
 #include "api/http_server.h"
 #include "catalog/catalog.h"
+#include "catalog/catalog_writer.h"
 #include "cli/listen.h"
 #include "common/json_limits.h"
 #include "common/random.h"
@@ -130,6 +131,53 @@ void prepare_data_dir(const std::filesystem::path& dir) {
   }
 }
 
+std::unique_ptr<alerts::Alerter> make_alerter(const Config& config) {
+  alerts::SmtpSettings smtp;
+  smtp.url = config.smtp_url;
+  smtp.require_tls = config.smtp_require_tls;
+  smtp.username = config.smtp_username;
+  smtp.password = config.smtp_password;
+  smtp.from = config.smtp_from;
+  alerts::Intervals intervals;
+  intervals.immediate_ms = config.alert_immediate_interval_ms;
+  intervals.hourly_ms = config.alert_hourly_interval_ms;
+  intervals.daily_ms = config.alert_daily_interval_ms;
+  return std::make_unique<alerts::Alerter>(smtp, intervals);
+}
+
+HealthOptions health_options(const Config& config) {
+  HealthOptions options;
+  options.disable_after_exhausted = config.disable_after_exhausted;
+  options.disable_after_failing_for_ms = config.disable_after_failing_for_ms;
+  options.operational_app = config.operational_app;
+  options.retention_days = config.retention_days;
+  options.retention_interval_ms = config.retention_interval_ms;
+  return options;
+}
+
+DispatcherOptions dispatcher_options(const Config& config) {
+  DispatcherOptions options;
+  options.threads = config.delivery_threads;
+  options.retry = config.retry;
+  options.request_timeout_ms = config.request_timeout_ms;
+  options.connect_timeout_ms = config.connect_timeout_ms;
+  options.endpoint_max_in_flight = config.endpoint_max_in_flight;
+  options.worker_max_in_flight = config.delivery_max_in_flight;
+  options.endpoint_max_queued = static_cast<size_t>(config.endpoint_max_queued);
+  options.address_policy = config.address_policy;
+  options.user_agent = std::string("hookd/") + kVersion;
+  options.https_only = config.https_only;
+  options.max_response_bytes = static_cast<size_t>(config.max_response_bytes);
+  options.egress_interface = config.egress_interface;
+  options.egress_proxy = config.egress_proxy;
+  options.circuit_window = config.circuit_window;
+  options.circuit_min_attempts = config.circuit_min_attempts;
+  options.circuit_failure_ratio = config.circuit_failure_ratio;
+  options.circuit_cooldown_ms = config.circuit_cooldown_ms;
+  options.circuit_max_cooldown_ms = config.circuit_max_cooldown_ms;
+  return options;
+}
+
 int serve(const Config& config) {
   setup_logging(config);
   set_max_json_depth(config.max_json_depth);
@@ -144,6 +192,7 @@ int serve(const Config& config) {
   auto store = open_sqlite_store(store_options);
   Catalog catalog;
   catalog.load(store->load_catalog());
+  CatalogWriter writer(*store, catalog);
   Metrics metrics;
   ServiceHealth service_health;
 
@@ -151,47 +200,14 @@ int serve(const Config& config) {
   std::unique_ptr<HealthMonitor> health;
   std::unique_ptr<Dispatcher> dispatcher;
   if (config.deliver) {
-    alerts::SmtpSettings smtp;
-    smtp.url = config.smtp_url;
-    smtp.require_tls = config.smtp_require_tls;
-    smtp.username = config.smtp_username;
-    smtp.password = config.smtp_password;
-    smtp.from = config.smtp_from;
-    alerts::Intervals intervals;
-    intervals.immediate_ms = config.alert_immediate_interval_ms;
-    intervals.hourly_ms = config.alert_hourly_interval_ms;
-    intervals.daily_ms = config.alert_daily_interval_ms;
-    alerter = std::make_unique<alerts::Alerter>(smtp, intervals);
+    alerter = make_alerter(config);
     if (alerter->enabled()) alerter->start();
 
-    HealthOptions health_options;
-    health_options.disable_after_exhausted = config.disable_after_exhausted;
-    health_options.disable_after_failing_for_ms = config.disable_after_failing_for_ms;
-    health_options.operational_app = config.operational_app;
-    health_options.retention_days = config.retention_days;
-    health_options.retention_interval_ms = config.retention_interval_ms;
-    health = std::make_unique<HealthMonitor>(health_options, catalog, *store, alerter.get());
+    health = std::make_unique<HealthMonitor>(health_options(config), catalog, *store, writer,
+                                             alerter.get());
 
-    DispatcherOptions options;
-    options.threads = config.delivery_threads;
-    options.retry = config.retry;
-    options.request_timeout_ms = config.request_timeout_ms;
-    options.connect_timeout_ms = config.connect_timeout_ms;
-    options.endpoint_max_in_flight = config.endpoint_max_in_flight;
-    options.worker_max_in_flight = config.delivery_max_in_flight;
-    options.endpoint_max_queued = static_cast<size_t>(config.endpoint_max_queued);
-    options.address_policy = config.address_policy;
-    options.user_agent = std::string("hookd/") + kVersion;
-    options.https_only = config.https_only;
-    options.max_response_bytes = static_cast<size_t>(config.max_response_bytes);
-    options.egress_interface = config.egress_interface;
-    options.egress_proxy = config.egress_proxy;
-    options.circuit_window = config.circuit_window;
-    options.circuit_min_attempts = config.circuit_min_attempts;
-    options.circuit_failure_ratio = config.circuit_failure_ratio;
-    options.circuit_cooldown_ms = config.circuit_cooldown_ms;
-    options.circuit_max_cooldown_ms = config.circuit_max_cooldown_ms;
-    dispatcher = std::make_unique<Dispatcher>(options, catalog, *store, metrics, health.get());
+    dispatcher = std::make_unique<Dispatcher>(dispatcher_options(config), catalog, *store, metrics,
+                                              health.get());
     health->set_dispatcher(dispatcher.get());
     dispatcher->set_service_health(&service_health);
     health->start();
@@ -206,7 +222,7 @@ int serve(const Config& config) {
   api_options.address_policy = config.address_policy;
   api_options.max_body_bytes = config.max_body_bytes;
   api_options.https_only = config.https_only;
-  api::Api api(api_options, catalog, *store, dispatcher.get(), metrics, health.get(),
+  api::Api api(api_options, catalog, *store, writer, dispatcher.get(), metrics, health.get(),
                &service_health);
   if (config.serve_api) {
     api::HttpServerOptions http;

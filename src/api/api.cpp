@@ -48,21 +48,20 @@ EndpointPtr require_endpoint(ApiContext& ctx, const Application& app,
   return endpoint;
 }
 
-void commit(ApiContext& ctx, WriteOp op) {
-  const auto result = ctx.store.write_sync(std::move(op));
+void check_write(const WriteResult& result) {
   if (result.status == WriteStatus::kUnavailable) {
     throw ApiError(503, "store_unavailable", result.detail);
   }
   if (result.status == WriteStatus::kConflict) throw ApiError(409, "conflict", result.detail);
 }
 
-Api::Api(ApiOptions options, Catalog& catalog, Store& store, Dispatcher* dispatcher,
-         Metrics& metrics, HealthMonitor* health, const ServiceHealth* service_health)
+Api::Api(ApiOptions options, Catalog& catalog, Store& store, CatalogWriter& writer,
+         Dispatcher* dispatcher, Metrics& metrics, HealthMonitor* health,
+         const ServiceHealth* service_health)
     : options_(std::move(options)),
       test_pool_("hookd-test", 8),
-      context_{options_,   catalog,       store,          dispatcher,
-               metrics,    health,        service_health, catalog.write_mutex(),
-               test_pool_, tests_running_},
+      context_{options_, catalog,        store,      writer,        dispatcher, metrics,
+               health,   service_health, test_pool_, tests_running_},
       pool_("hookd-api", options_.worker_threads) {
   routes_ = {
       {"GET", {"app"}, list_apps},

@@ -9,6 +9,7 @@
 #include "api/http.h"
 #include "api/worker_pool.h"
 #include "catalog/catalog.h"
+#include "catalog/catalog_writer.h"
 #include "delivery/dispatcher.h"
 #include "delivery/ssrf.h"
 #include "health/monitor.h"
@@ -32,11 +33,11 @@ struct ApiContext {
   const ApiOptions& options;
   Catalog& catalog;                     // thread-safe
   Store& store;                         // thread-safe; reads block (worker threads only)
+  CatalogWriter& writer;                // thread-safe; catalog changes (worker threads only)
   Dispatcher* dispatcher;               // thread-safe; null when this node does not deliver
   Metrics& metrics;                     // thread-safe
   HealthMonitor* health;                // thread-safe; null when this node does not deliver
   const ServiceHealth* service_health;  // thread-safe; may be null
-  std::mutex& catalog_write_mu;         // serialises catalog changes: validate, commit, publish
   WorkerPool& test_pool;                // endpoint tests: their sends wait for a receiver
   std::atomic<int>& tests_running;
 };
@@ -53,7 +54,8 @@ using AsyncHandler = void (*)(ApiContext&, HttpRequest&&, const Params&, Respond
 // calling I/O thread and never block; every other handler runs on the API worker pool.
 class Api final {
  public:
-  Api(ApiOptions options, Catalog& catalog, Store& store, Dispatcher* dispatcher, Metrics& metrics,
+  Api(ApiOptions options, Catalog& catalog, Store& store, CatalogWriter& writer,
+      Dispatcher* dispatcher, Metrics& metrics,
       HealthMonitor* health = nullptr, const ServiceHealth* service_health = nullptr);
   ~Api();
 
@@ -75,10 +77,11 @@ class Api final {
   WorkerPool pool_;
 };
 
-// Shared by handlers: lookups that throw 404, and a durable write that throws 503.
+// Shared by handlers: lookups that throw 404, and the check of a write's result that throws 503
+// (store unavailable) or 409 (conflict).
 Application require_app(ApiContext& ctx, const std::string& id_or_uid);
 EndpointPtr require_endpoint(ApiContext& ctx, const Application& app, const std::string& id_or_uid);
-void commit(ApiContext& ctx, WriteOp op);
+void check_write(const WriteResult& result);
 // Hands a committed message's first attempts to the dispatcher (when this node delivers).
 void dispatch_new_message(ApiContext& ctx, const MessagePtr& message,
                           const std::vector<std::string>& endpoint_ids);

@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "api/http.h"
 #include "api/json_io.h"
@@ -158,7 +159,7 @@ std::vector<std::string> read_field_selection(const json& value) {
 }
 
 // "signing": {type, header?}; a new scheme gets a new key.
-void set_signing(const json& value, Endpoint& ep) {
+void set_signing(const json& value, const EndpointInputContext& ctx, Endpoint& ep) {
   if (!value.is_object()) throw validation_error("signing: must be {type, header?}");
   const std::string type = read_string(value, "type", 16).value_or("hmac");
   if (type != "hmac" && type != "ed25519" && type != "rsa") {
@@ -175,12 +176,12 @@ void set_signing(const json& value, Endpoint& ep) {
     }
   }
   if (type != ep.signing_type) {
-    ep.signing_key.reset();
     ep.signing_key_pem.clear();
     if (type != "hmac") {
-      ep.signing_key = signing::SigningKey::generate(type == "rsa" ? signing::KeyType::kRsa
-                                                                   : signing::KeyType::kEd25519);
-      ep.signing_key_pem = ep.signing_key->private_pem();
+      if (ctx.new_signing_key_pem.empty()) {
+        throw std::logic_error("endpoint input: no key prepared (new_signing_key_for)");
+      }
+      ep.signing_key_pem = ctx.new_signing_key_pem;
     }
   }
   ep.signing_type = type;
@@ -190,7 +191,6 @@ void set_signing(const json& value, Endpoint& ep) {
 void reset_signing(Endpoint& ep) {
   ep.signing_type = "hmac";
   ep.signature_header.clear();
-  ep.signing_key.reset();
   ep.signing_key_pem.clear();
 }
 
@@ -322,15 +322,10 @@ void apply_delivery_options(const json& body, bool full, Endpoint& ep) {
       [&](const json&) {
         const auto filter = *read_object(body, "filter");
         std::string error;
-        auto compiled = PayloadFilter::compile(filter, error);
-        if (!compiled) throw validation_error(error);
-        ep.filter_json = filter;
-        ep.filter = std::move(compiled);
+        if (!PayloadFilter::compile(filter, error)) throw validation_error(error);
+        ep.filter_json = filter;  // the catalog compiles it again when it takes the endpoint in
       },
-      [&] {
-        ep.filter_json.clear();
-        ep.filter.reset();
-      });
+      [&] { ep.filter_json.clear(); });
   apply_field(
       body, "fieldSelection", full, OnNull::kReset,
       [&](const json& v) { ep.field_selection = read_field_selection(v); },
@@ -346,9 +341,10 @@ void apply_delivery_options(const json& body, bool full, Endpoint& ep) {
 }
 
 // signing, batch and requireTest.
-void apply_sending_options(const json& body, bool full, Endpoint& ep) {
+void apply_sending_options(const json& body, bool full, const EndpointInputContext& ctx,
+                           Endpoint& ep) {
   apply_field(
-      body, "signing", full, OnNull::kReset, [&](const json& v) { set_signing(v, ep); },
+      body, "signing", full, OnNull::kReset, [&](const json& v) { set_signing(v, ctx, ep); },
       [&] { reset_signing(ep); });
   apply_field(
       body, "batch", full, OnNull::kReset, [&](const json& v) { set_batch(v, ep); },
@@ -380,7 +376,17 @@ void apply_endpoint_input(const json& body, bool full, const EndpointInputContex
   apply_request_options(body, full, ep);
   apply_exchange_options(body, full, ep);
   apply_delivery_options(body, full, ep);
-  apply_sending_options(body, full, ep);
+  apply_sending_options(body, full, ctx, ep);
+}
+
+std::string new_signing_key_for(const json& body) {
+  const auto it = body.find("signing");
+  if (it == body.end() || !it->is_object()) return "";
+  const auto type = it->find("type");
+  if (type == it->end() || !type->is_string()) return "";
+  if (*type == "ed25519") return signing::SigningKey::generate(signing::KeyType::kEd25519)->private_pem();
+  if (*type == "rsa") return signing::SigningKey::generate(signing::KeyType::kRsa)->private_pem();
+  return "";
 }
 
 void reject_unknown_endpoint_fields(const json& body, bool create) {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "delivery/ssrf.h"
-#include "store/models.h"
+#include "model/endpoint.h"
 
 // Endpoint request bodies (create, PUT, PATCH of /api/v1/app/{app}/endpoint) read into the
 // Endpoint model. Errors are ApiErrors whose detail names the field. Pure functions: callable
@@ -23,12 +23,20 @@ struct EndpointInputContext {
   std::function<void(const std::vector<std::string>& names, const char* field)> check_event_types;
   // Throws when `uid` belongs to another endpoint of the application; may be empty.
   std::function<void(const std::string& uid)> check_uid_free;
+  // The private key (PEM) a change to an ed25519 or rsa signing scheme takes: made by
+  // new_signing_key_for before the catalog's lock is held, since an RSA key takes tens of
+  // milliseconds to generate.
+  std::string new_signing_key_pem;
 };
 
 // Applies the fields present in `body` to `ep`; with `full` (create, PUT) absent fields are
 // reset, without it (PATCH) they are kept. A `null` resets the fields documented as nullable.
 void apply_endpoint_input(const nlohmann::json& body, bool full, const EndpointInputContext& ctx,
                           Endpoint& ep);
+
+// A new private key (PEM) for the asymmetric scheme `body`'s "signing.type" names; empty when it
+// names none. Whether the endpoint changes scheme (and so uses it) is known only under the lock.
+std::string new_signing_key_for(const nlohmann::json& body);
 
 // A 422 for a field that is not one of EndpointIn's; `secret` only at creation (`create`).
 void reject_unknown_endpoint_fields(const nlohmann::json& body, bool create);

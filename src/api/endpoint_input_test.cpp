@@ -39,15 +39,22 @@ const json kFull = json::parse(R"({
   "requireTest": true
 })");
 
+// A context with the key new_signing_key_for prepares, as the handlers make it.
+EndpointInputContext context_for(const json& body) {
+  EndpointInputContext ctx;
+  ctx.new_signing_key_pem = new_signing_key_for(body);
+  return ctx;
+}
+
 Endpoint applied(const json& body, bool full, Endpoint ep = {}) {
-  apply_endpoint_input(body, full, EndpointInputContext{}, ep);
+  apply_endpoint_input(body, full, context_for(body), ep);
   return ep;
 }
 
 // The detail of the ApiError that applying `body` throws; empty when it is accepted.
 std::string error_of(const json& body, bool full = false, Endpoint ep = {}) {
   try {
-    apply_endpoint_input(body, full, EndpointInputContext{}, ep);
+    apply_endpoint_input(body, full, context_for(body), ep);
   } catch (const ApiError& e) {
     return e.what();
   }
@@ -75,13 +82,11 @@ TEST(EndpointInput, AFullBodyFillsEveryField) {
   EXPECT_TRUE(ep.success_only_200);
   EXPECT_EQ(ep.retry_delays_ms, (std::vector<int64_t>{5'000, 300'000}));
   EXPECT_EQ(ep.filter_json, R"({"city":"Paris"})");
-  EXPECT_NE(ep.filter, nullptr);
   EXPECT_EQ(ep.field_selection, std::vector<std::string>{"contact.email"});
   EXPECT_EQ(ep.extra_fields_json, R"({"source":"hookd"})");
   EXPECT_EQ(ep.signing_type, "rsa");
   EXPECT_EQ(ep.signature_header, "X-Sig");
-  EXPECT_NE(ep.signing_key, nullptr);
-  EXPECT_FALSE(ep.signing_key_pem.empty());
+  EXPECT_NE(signing::SigningKey::from_pem(signing::KeyType::kRsa, ep.signing_key_pem), nullptr);
   EXPECT_EQ(ep.batch_max_events, 50);
   EXPECT_EQ(ep.batch_max_wait_ms, 200);
   EXPECT_EQ(ep.batch_key, "items");
@@ -108,17 +113,37 @@ TEST(EndpointInput, PutResetsAbsentFields) {
   EXPECT_FALSE(ep.success_only_200);
   EXPECT_TRUE(ep.retry_delays_ms.empty());
   EXPECT_TRUE(ep.filter_json.empty());
-  EXPECT_EQ(ep.filter, nullptr);
   EXPECT_TRUE(ep.field_selection.empty());
   EXPECT_TRUE(ep.extra_fields_json.empty());
   EXPECT_EQ(ep.signing_type, "hmac");
   EXPECT_TRUE(ep.signature_header.empty());
-  EXPECT_EQ(ep.signing_key, nullptr);
+  EXPECT_TRUE(ep.signing_key_pem.empty());
   EXPECT_EQ(ep.batch_max_events, 0);
   EXPECT_TRUE(ep.batch_key.empty());
   EXPECT_FALSE(ep.require_test);
   EXPECT_EQ(error_of(json::object(), true), "url: required");
   EXPECT_EQ(error_of(json{{"url", nullptr}}, true), "url: required");
+}
+
+TEST(EndpointInput, KeysAreMadeBeforeTheLockOnlyForAnAsymmetricScheme) {
+  EXPECT_EQ(new_signing_key_for(json::object()), "");
+  EXPECT_EQ(new_signing_key_for(json{{"signing", {{"type", "hmac"}}}}), "");
+  EXPECT_EQ(new_signing_key_for(json{{"signing", {{"type", "dsa"}}}}), "");
+  EXPECT_EQ(new_signing_key_for(json{{"signing", "rsa"}}), "");
+  const std::string pem = new_signing_key_for(json{{"signing", {{"type", "ed25519"}}}});
+  EXPECT_NE(signing::SigningKey::from_pem(signing::KeyType::kEd25519, pem), nullptr);
+  // A body naming the scheme the endpoint already has keeps its key; the prepared one is unused.
+  const Endpoint before = applied(kFull, true);
+  const json same = {{"signing", {{"type", "rsa"}, {"header", "X-Sig"}}}};
+  EXPECT_EQ(applied(same, false, before).signing_key_pem, before.signing_key_pem);
+  // A change of scheme takes the prepared key.
+  const json change = {{"signing", {{"type", "ed25519"}}}};
+  EndpointInputContext ctx;
+  ctx.new_signing_key_pem = pem;
+  Endpoint ep = before;
+  apply_endpoint_input(change, false, ctx, ep);
+  EXPECT_EQ(ep.signing_key_pem, pem);
+  EXPECT_EQ(ep.signing_type, "ed25519");
 }
 
 TEST(EndpointInput, PatchKeepsAbsentFields) {
@@ -133,7 +158,7 @@ TEST(EndpointInput, PatchKeepsAbsentFields) {
   EXPECT_TRUE(ep.form_format);
   EXPECT_EQ(ep.retry_delays_ms, before.retry_delays_ms);
   EXPECT_EQ(ep.filter_json, before.filter_json);
-  EXPECT_EQ(ep.signing_key, before.signing_key);  // the same scheme keeps its key
+  EXPECT_EQ(ep.signing_key_pem, before.signing_key_pem);  // the same scheme keeps its key
   EXPECT_EQ(ep.batch_max_events, 50);
   EXPECT_EQ(ep.max_concurrency, 4);
   EXPECT_TRUE(ep.require_test);

@@ -8,7 +8,6 @@
 #include "common/json_limits.h"
 #include "common/time.h"
 #include "signing/asymmetric.h"
-#include "store/documents.h"
 
 namespace hookd::api {
 
@@ -224,7 +223,7 @@ json render_retry_schedule(const Endpoint& ep) {
 }  // namespace
 
 namespace {
-json render_signing(const Endpoint& ep) {
+json render_signing(const CatalogEndpoint& ep) {
   json out{{"type", ep.signing_type}};
   if (ep.signing_type == "rsa") out["header"] = ep.signature_header;
   if (ep.signing_type == "ed25519" && ep.signing_key)
@@ -233,7 +232,7 @@ json render_signing(const Endpoint& ep) {
 }
 }  // namespace
 
-json render(const Endpoint& ep) {
+json render(const CatalogEndpoint& ep) {
   const json types = ep.event_types.empty() ? json(nullptr) : json(ep.event_types);
   return {{"id", ep.id},
           {"uid", optional_string(ep.uid)},
@@ -386,7 +385,7 @@ constexpr const char* kMasked = "********";
 
 json render(const InboundSource& src, int64_t server_max_body) {
   const SourceVerification& v = src.verification;
-  json verification{{"type", documents::verification_name(v.type)}};
+  json verification{{"type", verification_name(v.type)}};
   switch (v.type) {
     case VerificationType::kNone:
       break;
@@ -418,7 +417,7 @@ json render(const InboundSource& src, int64_t server_max_body) {
               {"appId", src.app_id},
               {"uid", text_or_null(src.uid)},
               {"name", src.name},
-              {"kind", documents::kind_name(src.kind)},
+              {"kind", kind_name(src.kind)},
               {"webhookId", src.webhook_id},
               {"clientId", text_or_null(src.client_id)},
               {"url", url},

@@ -7,7 +7,11 @@
 #include <vector>
 
 #include "api/http.h"
-#include "store/models.h"
+#include "catalog/catalog_endpoint.h"
+#include "model/application.h"
+#include "model/endpoint.h"
+#include "model/inbound.h"
+#include "model/message.h"
 #include "store/store.h"
 
 // JSON in and out of the cold-path handlers: reading request bodies field by field with
@@ -53,7 +57,7 @@ std::string dump(const json& value);
 
 json render(const Application& app);
 json render(const EventType& event_type);
-json render(const Endpoint& endpoint);
+json render(const CatalogEndpoint& endpoint);  // with its public key, when it has one
 // The endpoint's custom headers as an object.
 json render_headers(const Endpoint& endpoint);
 json render(const Attempt& attempt);

@@ -43,7 +43,7 @@ HttpResponse list_apps(ApiContext& ctx, const HttpRequest& req, const Params&) {
 
 HttpResponse create_app(ApiContext& ctx, const HttpRequest& req, const Params&) {
   const json body = parse_body(req);
-  std::lock_guard lock(ctx.catalog_write_mu);
+  std::lock_guard lock(ctx.writer.mutex());
   const auto uid = read_string(body, "uid", 256);
   if (uid) {
     if (auto existing = ctx.catalog.find_app(*uid)) {
@@ -58,8 +58,7 @@ HttpResponse create_app(ApiContext& ctx, const HttpRequest& req, const Params&) 
   app.id = new_id("app_");
   apply_app_fields(ctx, body, app, true);
   app.created_at = app.updated_at = now_unix_ms();
-  commit(ctx, write::PutApplication{app});
-  ctx.catalog.put_app(app);
+  check_write(ctx.writer.put(app));
   return json_response(201, dump(render(app)));
 }
 
@@ -69,20 +68,18 @@ HttpResponse get_app(ApiContext& ctx, const HttpRequest&, const Params& p) {
 
 HttpResponse update_app(ApiContext& ctx, const HttpRequest& req, const Params& p) {
   const json body = parse_body(req);
-  std::lock_guard lock(ctx.catalog_write_mu);
+  std::lock_guard lock(ctx.writer.mutex());
   Application app = require_app(ctx, p[0]);
   apply_app_fields(ctx, body, app, req.method == "PUT");
   app.updated_at = now_unix_ms();
-  commit(ctx, write::PutApplication{app});
-  ctx.catalog.put_app(app);
+  check_write(ctx.writer.put(app));
   return json_response(200, dump(render(app)));
 }
 
 HttpResponse delete_app(ApiContext& ctx, const HttpRequest&, const Params& p) {
-  std::lock_guard lock(ctx.catalog_write_mu);
+  std::lock_guard lock(ctx.writer.mutex());
   const Application app = require_app(ctx, p[0]);
-  commit(ctx, write::DeleteApplication{app.id});
-  ctx.catalog.remove_app(app.id);
+  check_write(ctx.writer.remove_app(app.id));
   return empty_response(204);
 }
 

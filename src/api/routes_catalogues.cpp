@@ -20,7 +20,7 @@ struct CatalogueLoad {
 CatalogueLoad create_missing_event_types(ApiContext& ctx,
                                          const std::vector<CatalogueEntry>& entries) {
   CatalogueLoad load;
-  std::lock_guard lock(ctx.catalog_write_mu);
+  std::lock_guard lock(ctx.writer.mutex());
   for (const auto& entry : entries) {
     if (ctx.catalog.find_event_type(entry.name)) {
       load.existing.push_back(entry.name);
@@ -31,8 +31,7 @@ CatalogueLoad create_missing_event_types(ApiContext& ctx,
     et.description = entry.description;
     et.example_json = dump(json::parse(entry.example_json));  // stored compact, as the API does
     et.created_at = et.updated_at = now_unix_ms();
-    commit(ctx, write::PutEventType{et});
-    ctx.catalog.put_event_type(et);
+    check_write(ctx.writer.put(et));
     load.created.push_back(entry.name);
   }
   return load;

@@ -22,11 +22,13 @@ EndpointSecret make_secret(const std::string& encoded, const char* field) {
   return {encoded, *key, 0};
 }
 
-// The server's URL rules and the catalog checks, for the endpoint `endpoint_id` of `app`. Call
-// with catalog_write_mu held: the checks read the catalog.
+// The server's URL rules and the catalog checks, for the endpoint `endpoint_id` of `app`, with
+// `new_key_pem` for a change of signing scheme (new_signing_key_for). Call with the writer's
+// mutex held: the checks read the catalog.
 EndpointInputContext input_context(ApiContext& ctx, const Application& app,
-                                   const std::string& endpoint_id) {
+                                   const std::string& endpoint_id, std::string new_key_pem) {
   EndpointInputContext input;
+  input.new_signing_key_pem = std::move(new_key_pem);
   input.address_policy = ctx.options.address_policy;
   input.https_only = ctx.options.https_only;
   input.check_event_types = [&ctx](const std::vector<std::string>& names, const char* field) {
@@ -54,8 +56,7 @@ HttpResponse save(ApiContext& ctx, const Endpoint& before, const Endpoint& after
                    "disabled: this endpoint requires a test that returned 200 before it is enabled "
                    "(POST .../endpoint/{id}/test)");
   }
-  commit(ctx, write::PutEndpoint{after});
-  ctx.catalog.put_endpoint(after);
+  check_write(ctx.writer.put(after));
   if (ctx.health) {
     ctx.health->endpoint_changed(before.id.empty() ? "endpoint.created" : "endpoint.updated",
                                  after);
@@ -65,7 +66,7 @@ HttpResponse save(ApiContext& ctx, const Endpoint& before, const Endpoint& after
     ctx.dispatcher->wake_loader();
     if (ctx.health) ctx.health->endpoint_enabled(after);
   }
-  return json_response(status, dump(render(after)));
+  return json_response(status, dump(render(*ctx.catalog.endpoint_by_id(after.id))));
 }
 
 }  // namespace
@@ -82,12 +83,13 @@ HttpResponse list_endpoints(ApiContext& ctx, const HttpRequest& req, const Param
 HttpResponse create_endpoint(ApiContext& ctx, const HttpRequest& req, const Params& p) {
   const json body = parse_body(req);
   reject_unknown_endpoint_fields(body, true);
-  std::lock_guard lock(ctx.catalog_write_mu);
+  std::string new_key = new_signing_key_for(body);
+  std::lock_guard lock(ctx.writer.mutex());
   const Application app = require_app(ctx, p[0]);
   Endpoint ep;
   ep.id = new_id("ep_");
   ep.app_id = app.id;
-  apply_endpoint_input(body, true, input_context(ctx, app, ep.id), ep);
+  apply_endpoint_input(body, true, input_context(ctx, app, ep.id, std::move(new_key)), ep);
   const auto secret = read_string(body, "secret", 256);
   ep.secrets.push_back(make_secret(secret ? *secret : signing::generate_secret(), "secret"));
   ep.created_at = ep.updated_at = now_unix_ms();
@@ -103,21 +105,22 @@ HttpResponse get_endpoint(ApiContext& ctx, const HttpRequest&, const Params& p) 
 HttpResponse update_endpoint(ApiContext& ctx, const HttpRequest& req, const Params& p) {
   const json body = parse_body(req);
   reject_unknown_endpoint_fields(body, false);
-  std::lock_guard lock(ctx.catalog_write_mu);
+  std::string new_key = new_signing_key_for(body);
+  std::lock_guard lock(ctx.writer.mutex());
   const Application app = require_app(ctx, p[0]);
   const EndpointPtr before = require_endpoint(ctx, app, p[1]);
   Endpoint ep = *before;
-  apply_endpoint_input(body, req.method == "PUT", input_context(ctx, app, ep.id), ep);
+  apply_endpoint_input(body, req.method == "PUT", input_context(ctx, app, ep.id, std::move(new_key)),
+                       ep);
   ep.updated_at = now_unix_ms();
   return save(ctx, *before, ep, 200);
 }
 
 HttpResponse delete_endpoint(ApiContext& ctx, const HttpRequest&, const Params& p) {
-  std::lock_guard lock(ctx.catalog_write_mu);
+  std::lock_guard lock(ctx.writer.mutex());
   const Application app = require_app(ctx, p[0]);
   const EndpointPtr ep = require_endpoint(ctx, app, p[1]);
-  commit(ctx, write::DeleteEndpoint{ep->id});
-  ctx.catalog.remove_endpoint(ep->id);
+  check_write(ctx.writer.remove_endpoint(ep->id));
   if (ctx.health) ctx.health->endpoint_changed("endpoint.deleted", *ep);
   return empty_response(204);
 }
@@ -134,7 +137,7 @@ HttpResponse rotate_endpoint_secret(ApiContext& ctx, const HttpRequest& req, con
   const auto key = read_string(body, "key", 256);
   const auto grace_s = read_int(body, "gracePeriodSeconds", 0, 30 * 86'400)
                            .value_or(ctx.options.default_secret_grace_s);
-  std::lock_guard lock(ctx.catalog_write_mu);
+  std::lock_guard lock(ctx.writer.mutex());
   const Application app = require_app(ctx, p[0]);
   const EndpointPtr before = require_endpoint(ctx, app, p[1]);
   Endpoint ep = *before;
@@ -181,7 +184,7 @@ HttpResponse update_endpoint_headers(ApiContext& ctx, const HttpRequest& req, co
   const json body = parse_body(req);
   auto headers = body.find("headers");
   if (headers == body.end()) throw validation_error("headers: required");
-  std::lock_guard lock(ctx.catalog_write_mu);
+  std::lock_guard lock(ctx.writer.mutex());
   const Application app = require_app(ctx, p[0]);
   const EndpointPtr before = require_endpoint(ctx, app, p[1]);
   Endpoint ep = *before;

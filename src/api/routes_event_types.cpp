@@ -57,7 +57,7 @@ HttpResponse create_event_type(ApiContext& ctx, const HttpRequest& req, const Pa
   if (!is_valid_name(*name)) {
     throw validation_error("name: must be 1 to 256 characters of A-Z a-z 0-9 _ . - :");
   }
-  std::lock_guard lock(ctx.catalog_write_mu);
+  std::lock_guard lock(ctx.writer.mutex());
   if (ctx.catalog.find_event_type(*name)) {
     throw ApiError(409, "conflict", "name: event type " + *name + " already exists");
   }
@@ -65,8 +65,7 @@ HttpResponse create_event_type(ApiContext& ctx, const HttpRequest& req, const Pa
   et.name = *name;
   apply_event_type_fields(body, et, true);
   et.created_at = et.updated_at = now_unix_ms();
-  commit(ctx, write::PutEventType{et});
-  ctx.catalog.put_event_type(et);
+  check_write(ctx.writer.put(et));
   return json_response(201, dump(render(et)));
 }
 
@@ -76,7 +75,7 @@ HttpResponse get_event_type(ApiContext& ctx, const HttpRequest&, const Params& p
 
 HttpResponse update_event_type(ApiContext& ctx, const HttpRequest& req, const Params& p) {
   const json body = parse_body(req);
-  std::lock_guard lock(ctx.catalog_write_mu);
+  std::lock_guard lock(ctx.writer.mutex());
   auto existing = ctx.catalog.find_event_type(p[0]);
   const bool create = !existing && req.method == "PUT";
   if (!existing && !create) throw not_found("event type " + p[0]);
@@ -90,18 +89,16 @@ HttpResponse update_event_type(ApiContext& ctx, const HttpRequest& req, const Pa
   }
   apply_event_type_fields(body, et, req.method == "PUT");
   et.updated_at = now_unix_ms();
-  commit(ctx, write::PutEventType{et});
-  ctx.catalog.put_event_type(et);
+  check_write(ctx.writer.put(et));
   return json_response(create ? 201 : 200, dump(render(et)));
 }
 
 HttpResponse archive_event_type(ApiContext& ctx, const HttpRequest&, const Params& p) {
-  std::lock_guard lock(ctx.catalog_write_mu);
+  std::lock_guard lock(ctx.writer.mutex());
   EventType et = require_event_type(ctx, p[0]);
   et.archived = true;
   et.updated_at = now_unix_ms();
-  commit(ctx, write::PutEventType{et});
-  ctx.catalog.put_event_type(et);
+  check_write(ctx.writer.put(et));
   return empty_response(204);
 }
 

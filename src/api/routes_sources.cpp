@@ -6,7 +6,6 @@
 #include "common/random.h"
 #include "common/time.h"
 #include "signing/signature.h"
-#include "store/documents.h"
 
 namespace hookd::api {
 
@@ -58,7 +57,7 @@ std::string read_secret(const json& v, const char* field, const std::string& sto
 SourceVerification read_verification_fields(const json& v, const SourceVerification& stored) {
   SourceVerification out;
   const auto type_name = read_string(v, "type", 32);
-  const auto type = documents::verification_from_name(type_name.value_or("none"));
+  const auto type = verification_from_name(type_name.value_or("none"));
   if (!type) {
     throw validation_error("type: must be none, hmac, standard_webhooks, basic or api_key");
   }
@@ -153,7 +152,7 @@ void apply_source_fields(ApiContext& ctx, const json& body, const Application& a
     src.name.clear();
   }
   if (auto kind = read_string(body, "kind", 16)) {
-    const auto parsed = documents::kind_from_name(*kind);
+    const auto parsed = kind_from_name(*kind);
     if (!parsed) throw validation_error("kind: must be skalin or generic");
     src.kind = *parsed;
   } else if (full) {
@@ -208,8 +207,7 @@ SourcePtr require_source(ApiContext& ctx, const Application& app, const std::str
 }
 
 HttpResponse save(ApiContext& ctx, const InboundSource& src, int status) {
-  commit(ctx, write::PutSource{src});
-  ctx.catalog.put_source(src);
+  check_write(ctx.writer.put(src));
   return json_response(status, dump(render(src, ctx.options.max_body_bytes)));
 }
 
@@ -239,7 +237,7 @@ HttpResponse list_sources(ApiContext& ctx, const HttpRequest& req, const Params&
 
 HttpResponse create_source(ApiContext& ctx, const HttpRequest& req, const Params& p) {
   const json body = parse_body(req);
-  std::lock_guard lock(ctx.catalog_write_mu);
+  std::lock_guard lock(ctx.writer.mutex());
   const Application app = require_app(ctx, p[0]);
   InboundSource src;
   src.id = new_id("src_");
@@ -257,7 +255,7 @@ HttpResponse get_source(ApiContext& ctx, const HttpRequest&, const Params& p) {
 
 HttpResponse update_source(ApiContext& ctx, const HttpRequest& req, const Params& p) {
   const json body = parse_body(req);
-  std::lock_guard lock(ctx.catalog_write_mu);
+  std::lock_guard lock(ctx.writer.mutex());
   const Application app = require_app(ctx, p[0]);
   InboundSource src = *require_source(ctx, app, p[1]);
   apply_source_fields(ctx, body, app, src, req.method == "PUT");
@@ -266,11 +264,10 @@ HttpResponse update_source(ApiContext& ctx, const HttpRequest& req, const Params
 }
 
 HttpResponse delete_source(ApiContext& ctx, const HttpRequest&, const Params& p) {
-  std::lock_guard lock(ctx.catalog_write_mu);
+  std::lock_guard lock(ctx.writer.mutex());
   const Application app = require_app(ctx, p[0]);
   const SourcePtr src = require_source(ctx, app, p[1]);
-  commit(ctx, write::DeleteSource{src->id});
-  ctx.catalog.remove_source(src->id);
+  check_write(ctx.writer.remove_source(src->id));
   return empty_response(204);
 }
 

@@ -53,13 +53,12 @@ HttpResponse run_test(ApiContext& ctx, const Application& app, const EndpointPtr
   options.request_timeout_ms = std::min(options.request_timeout_ms, kEndpointTestTimeoutMs);
   const TestResult result = send_now(options, ep, message, envelope_key(*ep, app));
   {
-    std::lock_guard lock(ctx.catalog_write_mu);
+    std::lock_guard lock(ctx.writer.mutex());
     if (const EndpointPtr current = ctx.catalog.endpoint_by_id(ep->id)) {
       Endpoint updated = *current;
       updated.last_test_status = result.status_code;
       updated.last_test_at = now_unix_ms();
-      commit(ctx, write::PutEndpoint{updated});
-      ctx.catalog.put_endpoint(updated);
+      check_write(ctx.writer.put(updated));
     }
   }
   return json_response(200, dump(json{{"statusCode", result.status_code},

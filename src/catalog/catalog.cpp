@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <mutex>
+#include <stdexcept>
+#include <string>
 
 #include "filter/filter.h"
 
@@ -24,7 +26,13 @@ void Catalog::load(const CatalogSnapshot& snapshot) {
   {
     // Each application's routes are built once, after all its endpoints are in.
     std::unique_lock lock(mu_);
-    for (const auto& ep : snapshot.endpoints) insert_endpoint(std::make_shared<const Endpoint>(ep));
+    for (const auto& ep : snapshot.endpoints) {
+      try {
+        insert_endpoint(compile_endpoint(ep));
+      } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(std::string("stored ") + e.what());
+      }
+    }
     for (auto& [id, entry] : apps_) rebuild_routes(entry);
   }
   for (const auto& src : snapshot.sources) put_source(src);
@@ -114,12 +122,12 @@ std::vector<EndpointPtr> Catalog::list_endpoints(std::string_view app_id) const 
 void Catalog::append_matching(const AppEntry& app, std::string_view event_type,
                               const std::vector<std::string>& channels, std::string_view payload,
                               std::vector<std::string>& ids) const {
-  static const std::vector<const Endpoint*> kNone;
+  static const std::vector<const CatalogEndpoint*> kNone;
   const auto typed_it = app.routes_by_type.find(event_type);
   const auto& typed = typed_it == app.routes_by_type.end() ? kNone : typed_it->second;
   const auto& any = app.routes_any_type;
   std::optional<PayloadDocument> document;  // parsed once, for the first endpoint with a filter
-  const auto consider = [&](const Endpoint& ep) {
+  const auto consider = [&](const CatalogEndpoint& ep) {
     // Svix's rule: an endpoint without channels receives every channel.
     if (!ep.channels.empty() && !shares_any(ep.channels, channels)) return;
     if (ep.filter) {
@@ -183,11 +191,17 @@ void Catalog::put_event_type(const EventType& event_type) {
   event_types_[event_type.name] = event_type;
 }
 
-void Catalog::put_endpoint(const Endpoint& endpoint) {
-  auto ptr = std::make_shared<const Endpoint>(endpoint);
+EndpointPtr Catalog::put_endpoint(const Endpoint& endpoint) {
+  EndpointPtr compiled = compile_endpoint(endpoint);
+  put_endpoint(compiled);
+  return compiled;
+}
+
+void Catalog::put_endpoint(EndpointPtr compiled) {
+  const std::string app_id = compiled->app_id;
   std::unique_lock lock(mu_);
-  insert_endpoint(std::move(ptr));
-  rebuild_routes(apps_[endpoint.app_id]);
+  insert_endpoint(std::move(compiled));
+  rebuild_routes(apps_[app_id]);
 }
 
 void Catalog::insert_endpoint(EndpointPtr endpoint) {

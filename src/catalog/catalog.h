@@ -9,12 +9,12 @@
 #include <unordered_map>
 #include <vector>
 
-#include "store/models.h"
-#include "store/store.h"
+#include "catalog/catalog_endpoint.h"
+#include "model/application.h"
+#include "model/catalog_snapshot.h"
+#include "model/inbound.h"
 
 namespace hookd {
-
-using EndpointPtr = std::shared_ptr<const Endpoint>;
 
 // Where a new message goes, decided under one lock on the ingest hot path.
 struct MessageRoute {
@@ -37,14 +37,11 @@ struct StringHash {
 // in flight keeps the endpoint configuration it started with.
 //
 // Thread-safe. The Catalog is changed only after the store committed the change, so it never
-// shows what a crash could lose.
+// shows what a crash could lose: changes go through CatalogWriter (catalog/catalog_writer.h).
 class Catalog final {
  public:
+  // Throws std::runtime_error naming a stored endpoint whose filter or key is unusable.
   void load(const CatalogSnapshot& snapshot);
-
-  // Held by whoever changes the catalog (validate, commit, publish), so two changes of one
-  // object never interleave: API handlers and the health monitor.
-  std::mutex& write_mutex() { return write_mu_; }
 
   // Lookups by id or uid.
   std::optional<Application> find_app(std::string_view id_or_uid) const;
@@ -65,7 +62,9 @@ class Catalog final {
   void put_app(const Application& app);
   void remove_app(const std::string& app_id);  // and its endpoints
   void put_event_type(const EventType& event_type);
-  void put_endpoint(const Endpoint& endpoint);
+  // Compiles `endpoint` (compile_endpoint; throws std::invalid_argument) and publishes it.
+  EndpointPtr put_endpoint(const Endpoint& endpoint);
+  void put_endpoint(EndpointPtr compiled);
   void remove_endpoint(const std::string& endpoint_id);
 
   // Inbound sources.
@@ -86,8 +85,8 @@ class Catalog final {
     // Routing index over `endpoints`, rebuilt whenever they change: the enabled ones by the
     // event type they subscribe to, and those taking every type, each ordered by id. A message
     // looks at the endpoints of its own type only, not at every endpoint of its application.
-    Map<std::vector<const Endpoint*>> routes_by_type;
-    std::vector<const Endpoint*> routes_any_type;
+    Map<std::vector<const CatalogEndpoint*>> routes_by_type;
+    std::vector<const CatalogEndpoint*> routes_any_type;
   };
 
   const AppEntry* find_entry(std::string_view id_or_uid) const;  // needs mu_ held
@@ -98,7 +97,6 @@ class Catalog final {
   void insert_endpoint(EndpointPtr endpoint);
   static void rebuild_routes(AppEntry& app);
 
-  std::mutex write_mu_;
   mutable std::shared_mutex mu_;
   // Guarded by mu_.
   Map<AppEntry> apps_;                // by id

@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
-#include "store/models.h"
+#include "model/message.h"
 
 // The unit of work of the delivery threads: one delivery of a message to an endpoint, waiting
-// for its next attempt (TriggerType is the store's, src/store/models.h). A plain value: a job
+// for its next attempt (TriggerType is the model's, src/model/message.h). A plain value: a job
 // belongs to one thread at a time and is handed between threads by move.
 namespace hookd {
 

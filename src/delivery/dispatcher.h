@@ -12,7 +12,7 @@
 #include "delivery/delivery_options.h"
 #include "delivery/observer.h"
 #include "metrics/metrics.h"
-#include "store/models.h"
+#include "model/message.h"
 #include "store/store.h"
 
 namespace hookd {

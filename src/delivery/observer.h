@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string>
 
-#include "store/models.h"
+#include "model/message.h"
 
 // What the delivery threads report about attempts and circuits, and the interface that receives
 // it (implemented by the health monitor, src/health/monitor.h). The observer is called on

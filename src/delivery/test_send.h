@@ -5,7 +5,7 @@
 
 #include "catalog/catalog.h"
 #include "delivery/delivery_options.h"
-#include "store/models.h"
+#include "model/message.h"
 
 // The endpoint test (docs/endpoint-options.md, "Testing an endpoint"): one request sent at once
 // on the calling thread, outside the dispatcher. Any thread may call send_now; it blocks.

@@ -149,7 +149,7 @@ void Transfer::recycle() {
 void prepare_request(Transfer& t, int64_t now_ms) {
   CURL* e = t.easy;
   const Message& msg = *t.job.message;
-  const Endpoint& ep = *t.endpoint;
+  const CatalogEndpoint& ep = *t.endpoint;
   const int64_t timestamp = now_ms / 1000;
 
   std::vector<std::string> keys;

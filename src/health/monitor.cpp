@@ -37,23 +37,25 @@ alerts::Frequency frequency_of(const std::string& name) {
 }  // namespace
 
 HealthMonitor::HealthMonitor(HealthOptions options, Catalog& catalog, Store& store,
-                             alerts::Alerter* alerter)
-    : options_(std::move(options)), catalog_(catalog), store_(store), alerter_(alerter) {}
+                             CatalogWriter& writer, alerts::Alerter* alerter)
+    : options_(std::move(options)),
+      catalog_(catalog),
+      store_(store),
+      writer_(writer),
+      alerter_(alerter) {}
 
 HealthMonitor::~HealthMonitor() { stop(); }
 
 void HealthMonitor::start() {
   if (!options_.operational_app.empty()) {
-    std::lock_guard lock(catalog_.write_mutex());
+    std::lock_guard lock(writer_.mutex());
     for (const auto& [name, description] : kOperationalTypes) {
       if (catalog_.find_event_type(name)) continue;
       EventType et;
       et.name = name;
       et.description = description;
       et.created_at = et.updated_at = now_unix_ms();
-      if (store_.write_sync(write::PutEventType{et}).status == WriteStatus::kOk) {
-        catalog_.put_event_type(et);
-      }
+      writer_.put(et);  // on failure the type is missing until the next start; events still flow
     }
   }
   thread_ = std::thread([this] {
@@ -235,19 +237,18 @@ void HealthMonitor::disable(const std::string& endpoint_id, const std::string& r
                             int64_t fail_since) {
   Endpoint updated;
   {
-    std::lock_guard lock(catalog_.write_mutex());
+    std::lock_guard lock(writer_.mutex());
     const EndpointPtr current = catalog_.endpoint_by_id(endpoint_id);
     if (!current || current->disabled) return;
     updated = *current;
     updated.disabled = true;
     updated.disabled_reason = reason;
     updated.disabled_at = updated.updated_at = now_unix_ms();
-    const WriteResult result = store_.write_sync(write::PutEndpoint{updated});
+    const WriteResult result = writer_.put(updated);
     if (result.status != WriteStatus::kOk) {
       spdlog::error("health: could not disable endpoint {}: {}", endpoint_id, result.detail);
       return;
     }
-    catalog_.put_endpoint(updated);
   }
   spdlog::warn("endpoint {} ({}) disabled: {}", endpoint_id, redact_url(updated.url), reason);
   alerts::AlertEvent event;

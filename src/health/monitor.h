@@ -11,6 +11,7 @@
 
 #include "alerts/alerts.h"
 #include "catalog/catalog.h"
+#include "catalog/catalog_writer.h"
 #include "delivery/observer.h"
 #include "store/store.h"
 
@@ -42,7 +43,8 @@ struct EndpointHealth {
 
 class HealthMonitor final : public DeliveryObserver {
  public:
-  HealthMonitor(HealthOptions options, Catalog& catalog, Store& store, alerts::Alerter* alerter);
+  HealthMonitor(HealthOptions options, Catalog& catalog, Store& store, CatalogWriter& writer,
+                alerts::Alerter* alerter);
   ~HealthMonitor() override;
   HealthMonitor(const HealthMonitor&) = delete;
   HealthMonitor& operator=(const HealthMonitor&) = delete;
@@ -101,6 +103,7 @@ class HealthMonitor final : public DeliveryObserver {
   const HealthOptions options_;
   Catalog& catalog_;
   Store& store_;
+  CatalogWriter& writer_;
   alerts::Alerter* const alerter_;  // may be null
   Dispatcher* dispatcher_ = nullptr;
 

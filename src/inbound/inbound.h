@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "store/models.h"
+#include "model/inbound.h"
 
 // The receiving side (docs/inbound.md): decoding request bodies, validating the Skalin event
 // format and checking a source's verification. Pure functions over bytes, so they are unit

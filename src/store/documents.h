@@ -5,7 +5,9 @@
 #include <string_view>
 
 #include "common/secret_box.h"
-#include "store/models.h"
+#include "model/application.h"
+#include "model/endpoint.h"
+#include "model/inbound.h"
 
 // How catalog objects are persisted: one JSON document per object, the same in every backend.
 // Endpoint and source documents hold their secrets (endpoint secrets, signing private keys,
@@ -24,12 +26,6 @@ Application application_from_doc(const std::string& doc);
 EventType event_type_from_doc(const std::string& doc);
 Endpoint endpoint_from_doc(const std::string& doc, const SecretBox& secrets);
 InboundSource source_from_doc(const std::string& doc, const SecretBox& secrets);
-
-// The names used in documents and in the API.
-const char* kind_name(SourceKind kind);
-std::optional<SourceKind> kind_from_name(std::string_view name);
-const char* verification_name(VerificationType type);
-std::optional<VerificationType> verification_from_name(std::string_view name);
 
 std::string strings_to_json(const std::vector<std::string>& values);
 std::vector<std::string> strings_from_json(const std::string& json);

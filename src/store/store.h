@@ -9,7 +9,11 @@
 #include <vector>
 
 #include "common/secret_box.h"
-#include "store/models.h"
+#include "model/application.h"
+#include "model/catalog_snapshot.h"
+#include "model/endpoint.h"
+#include "model/inbound.h"
+#include "model/message.h"
 
 namespace hookd {
 
@@ -134,13 +138,6 @@ struct PendingCursor {
   int64_t next_attempt_at = INT64_MIN;
   std::string msg_id;
   std::string endpoint_id;
-};
-
-struct CatalogSnapshot {
-  std::vector<Application> apps;
-  std::vector<EventType> event_types;
-  std::vector<Endpoint> endpoints;
-  std::vector<InboundSource> sources;
 };
 
 // Rejected inbound requests of a source with one reason, since the source was created.

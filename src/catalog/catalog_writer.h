@@ -1,0 +1,44 @@
+#pragma once
+
+#include <mutex>
+#include <string>
+
+#include "catalog/catalog.h"
+#include "store/store.h"
+
+namespace hookd {
+
+// The one way catalog objects change: commit the change to the store, then publish it to the
+// Catalog, so the Catalog never shows what a crash could lose. API handlers and the health
+// monitor write through it; it is where a cluster's change notices plug in.
+//
+// Thread-safe. Whoever reads an object, validates a change and writes it holds mutex() across
+// the three steps, so two changes of one object never interleave. The write calls block on the
+// store's commit: call them from worker threads, never from an I/O thread.
+class CatalogWriter final {
+ public:
+  CatalogWriter(Store& store, Catalog& catalog) : store_(store), catalog_(catalog) {}
+  CatalogWriter(const CatalogWriter&) = delete;
+  CatalogWriter& operator=(const CatalogWriter&) = delete;
+
+  std::mutex& mutex() { return mu_; }
+
+  // Each returns the store's result; the Catalog is changed only when it is kOk.
+  WriteResult put(const Application& app);
+  WriteResult remove_app(const std::string& app_id);  // and its endpoints and sources
+  WriteResult put(const EventType& event_type);
+  // Compiles the endpoint (compile_endpoint) before committing: throws std::invalid_argument,
+  // and stores nothing, when its filter or key is unusable.
+  WriteResult put(const Endpoint& endpoint);
+  WriteResult remove_endpoint(const std::string& endpoint_id);
+  WriteResult put(const InboundSource& source);
+  WriteResult remove_source(const std::string& source_id);
+
+ private:
+  // Constant after construction.
+  Store& store_;
+  Catalog& catalog_;
+  std::mutex mu_;  // held by callers across read, validate and write (see above)
+};
+
+}  // namespace hookd
