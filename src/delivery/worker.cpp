@@ -386,54 +386,19 @@ bool DeliveryWorker::take_slot(const std::string& endpoint_id, const Endpoint* e
   auto it = gates_.find(endpoint_id);
   if (it == gates_.end()) {
     if (rate <= 0) return true;  // the common case: healthy and not throttled
-    it = gates_.emplace(endpoint_id, Gate{}).first;
+    it = gates_.emplace(endpoint_id, EndpointGate{}).first;
   }
-  Gate& gate = it->second;
-  if (gate.state == CircuitState::kOpen) {
-    if (now_steady < gate.open_until_ms) {
-      defer_until = gate.open_until_ms;
-      return false;
-    }
-    gate.state = CircuitState::kHalfOpen;
-    gate.probe_in_flight = false;
-    if (observer_) observer_->circuit_changed(endpoint_id, gate.state, 0);
-  }
-  if (gate.state == CircuitState::kHalfOpen && gate.probe_in_flight) {
-    defer_until = 0;
-    return false;
-  }
-  if (rate > 0) {
-    // A token bucket holding one second's worth (at least one request).
-    const double burst = std::max<double>(1.0, static_cast<double>(rate));
-    if (!gate.bucket_started) {
-      gate.bucket_started = true;
-      gate.tokens = burst;
-    } else {
-      gate.tokens =
-          std::min(burst, gate.tokens + static_cast<double>(now_steady - gate.refilled_ms) *
-                                            static_cast<double>(rate) / 1000.0);
-    }
-    gate.refilled_ms = now_steady;
-    if (gate.tokens < 1.0) {
-      defer_until =
-          now_steady + std::max<int64_t>(1, static_cast<int64_t>((1.0 - gate.tokens) * 1000.0 /
-                                                                 static_cast<double>(rate)) +
-                                                1);
-      return false;
-    }
-    gate.tokens -= 1.0;
-  }
-  if (gate.state == CircuitState::kHalfOpen) gate.probe_in_flight = true;
-  return true;
+  GateChange change = GateChange::kNone;
+  const bool taken = it->second.take_slot(rate, now_steady, defer_until, change);
+  if (change == GateChange::kHalfOpened) report_circuit(endpoint_id, it->second);
+  return taken;
 }
 
-void DeliveryWorker::open_circuit(const std::string& endpoint_id, Gate& gate, int64_t now_steady) {
-  gate.state = CircuitState::kOpen;
-  gate.probe_in_flight = false;
-  gate.open_until_ms = now_steady + gate.cooldown_ms;
-  if (observer_) {
-    observer_->circuit_changed(endpoint_id, gate.state, now_unix_ms() + gate.cooldown_ms);
-  }
+void DeliveryWorker::report_circuit(const std::string& endpoint_id, const EndpointGate& gate) {
+  if (!observer_) return;
+  const int64_t open_until =
+      gate.state() == CircuitState::kOpen ? now_unix_ms() + gate.cooldown_ms() : 0;
+  observer_->circuit_changed(endpoint_id, gate.state(), open_until);
 }
 
 void DeliveryWorker::observe_circuit(const std::string& endpoint_id, bool failed,
@@ -442,37 +407,13 @@ void DeliveryWorker::observe_circuit(const std::string& endpoint_id, bool failed
   auto it = gates_.find(endpoint_id);
   if (it == gates_.end()) {
     if (!failed) return;  // healthy: no state kept
-    it = gates_.emplace(endpoint_id, Gate{}).first;
+    it = gates_.emplace(endpoint_id, EndpointGate{}).first;
   }
-  Gate& gate = it->second;
-  if (gate.cooldown_ms == 0) gate.cooldown_ms = options_.circuit_cooldown_ms;
-  if (gate.state == CircuitState::kHalfOpen) {
-    gate.probe_in_flight = false;
-    if (failed) {
-      gate.cooldown_ms = std::min(gate.cooldown_ms * 2, options_.circuit_max_cooldown_ms);
-      open_circuit(endpoint_id, gate, now_steady);
-    } else {
-      gate.state = CircuitState::kClosed;
-      gate.window.clear();
-      gate.failures = 0;
-      gate.cooldown_ms = options_.circuit_cooldown_ms;
-      if (observer_) observer_->circuit_changed(endpoint_id, gate.state, 0);
-    }
-    return;
-  }
-  if (gate.state == CircuitState::kOpen) return;  // started before the circuit opened
-  gate.window.push_back(failed);
-  if (failed) ++gate.failures;
-  if (static_cast<int>(gate.window.size()) > options_.circuit_window) {
-    if (gate.window.front()) --gate.failures;
-    gate.window.pop_front();
-  }
-  const auto attempts = static_cast<int>(gate.window.size());
-  if (attempts >= options_.circuit_min_attempts &&
-      gate.failures >= options_.circuit_failure_ratio * attempts) {
-    open_circuit(endpoint_id, gate, now_steady);
-  } else if (gate.failures == 0 && !gate.bucket_started) {
+  const GateChange change = it->second.observe(failed, options_, now_steady);
+  if (change == GateChange::kIdle) {
     gates_.erase(it);  // healthy again and not throttled
+  } else if (change != GateChange::kNone) {
+    report_circuit(endpoint_id, it->second);
   }
 }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "delivery/dispatcher.h"
+#include "delivery/endpoint_gate.h"
 
 namespace hookd {
 
@@ -74,19 +75,6 @@ class DeliveryWorker final {
       return batch_wait && batch_max > 0 && ready.size() >= static_cast<size_t>(batch_max);
     }
   };
-  // Circuit breaker and token bucket of an endpoint; kept beyond its queue's life, made only
-  // for endpoints that failed or are throttled (the healthy path never touches one).
-  struct Gate {
-    std::deque<bool> window;  // recent attempts, true = failed
-    int failures = 0;         // in window
-    CircuitState state = CircuitState::kClosed;
-    int64_t open_until_ms = 0;  // steady
-    int64_t cooldown_ms = 0;
-    bool probe_in_flight = false;
-    bool bucket_started = false;
-    double tokens = 0;
-    int64_t refilled_ms = 0;  // steady
-  };
   using Deferred = std::pair<int64_t, std::string>;  // steady ms, endpoint id
   struct LaterFirst {
     bool operator()(const DeliveryJob& a, const DeliveryJob& b) const {
@@ -110,7 +98,8 @@ class DeliveryWorker final {
   bool take_slot(const std::string& endpoint_id, const Endpoint* endpoint, int64_t now_steady,
                  int64_t& defer_until);
   void observe_circuit(const std::string& endpoint_id, bool failed, int64_t now_steady);
-  void open_circuit(const std::string& endpoint_id, Gate& gate, int64_t now_steady);
+  // Tells the observer the circuit's new state.
+  void report_circuit(const std::string& endpoint_id, const EndpointGate& gate);
   void undefer(int64_t now_steady);
   void finish(Transfer* transfer, CURLcode code);
   // Runs the transfer on the least loaded delivery thread: this one, or a peer (via to_lend_).
@@ -168,7 +157,8 @@ class DeliveryWorker final {
   bool shed_queue_dropped_ = false;   // a queue that shed jobs was erased since the last survey
   std::deque<std::string> runnable_;  // endpoints with ready jobs and free slots
   std::priority_queue<Deferred, std::vector<Deferred>, std::greater<>> deferred_;
-  std::unordered_map<std::string, Gate> gates_;
+  // Made only for endpoints that failed or are throttled (the healthy path never touches one).
+  std::unordered_map<std::string, EndpointGate> gates_;
   std::unordered_set<std::string> failing_;  // endpoints whose last attempt failed
   std::priority_queue<DeliveryJob, std::vector<DeliveryJob>, LaterFirst> timers_;
   std::unordered_set<std::string> held_;       // "msg_id endpoint_id" of scheduled jobs held here
