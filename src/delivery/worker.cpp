@@ -8,6 +8,7 @@
 #include "common/ids.h"
 #include "common/random.h"
 #include "common/time.h"
+#include "delivery/attempt_outcome.h"
 #include "delivery/transfer.h"
 
 namespace hookd {
@@ -542,24 +543,68 @@ void DeliveryWorker::finish(Transfer* raw, CURLcode code) {
   metrics_.deliveries_in_flight.fetch_sub(1, std::memory_order_relaxed);
   const int64_t now = now_unix_ms();
   const TransferOutcome outcome = classify(*t, code);
-  const Endpoint& endpoint = *t->endpoint;
-  const std::string& endpoint_id = endpoint.id;
-
-  std::string response = take_response_text(*t, code, outcome);
-  const int64_t duration_ms = t->ended_steady_ms - t->started_steady_ms;
-  const bool gone = outcome.status_code == 410;
-  // The endpoint's own schedule, when it has one (docs/endpoint-options.md).
-  RetrySchedule own_schedule;
-  const bool has_own = !endpoint.retry_delays_ms.empty();
-  if (has_own) {
-    own_schedule.delays_ms = endpoint.retry_delays_ms;
-    own_schedule.jitter = options_.retry.jitter;
-  }
-  const RetrySchedule& schedule = has_own ? own_schedule : options_.retry;
-
+  const std::string& endpoint_id = t->endpoint->id;
   const int64_t now_steady = now_steady_ms();
   observe_circuit(endpoint_id, !outcome.success, now_steady);
   const bool was_failing = !failing_.empty() && failing_.count(endpoint_id) > 0;
+  record_attempts(*t, code, outcome, was_failing, now);
+  if (outcome.success) {
+    if (was_failing) failing_.erase(endpoint_id);
+  } else if (!was_failing) {
+    failing_.insert(endpoint_id);
+  }
+  request_ended(endpoint_id, now_steady);
+  t->recycle();
+  idle_transfers_.push_back(std::move(t));
+}
+
+namespace {
+
+// The attempt record of one delivery a request carried.
+write::RecordAttempt attempt_record(const DeliveryJob& job, const Endpoint& endpoint,
+                                    const TransferOutcome& outcome, const AttemptDecision& decision,
+                                    std::string response, int64_t duration_ms, int64_t now) {
+  write::RecordAttempt record;
+  Attempt& a = record.attempt;
+  a.id = new_id("atmpt_");
+  a.msg_id = job.message->id;
+  a.endpoint_id = endpoint.id;
+  a.app_id = endpoint.app_id;
+  a.url = endpoint.url;
+  a.status = outcome.success ? DeliveryStatus::kSuccess : DeliveryStatus::kFailed;
+  a.status_code = outcome.status_code;
+  a.response = std::move(response);
+  a.duration_ms = duration_ms;
+  a.trigger = job.trigger;
+  a.error_class = outcome.error_class;
+  a.created_at = now;
+
+  Delivery& d = record.delivery;
+  d.msg_id = a.msg_id;
+  d.endpoint_id = a.endpoint_id;
+  d.app_id = a.app_id;
+  d.updated_at = now;
+  d.attempts = job.attempts_made + 1;
+  d.status = decision.status;
+  d.next_attempt_at = decision.next_attempt_at;
+  record.update_delivery = decision.update_delivery;
+  return record;
+}
+
+}  // namespace
+
+void DeliveryWorker::record_attempts(Transfer& t, CURLcode code, const TransferOutcome& outcome,
+                                     bool was_failing, int64_t now) {
+  const Endpoint& endpoint = *t.endpoint;
+  std::string response = take_response_text(t, code, outcome);
+  const int64_t duration_ms = t.ended_steady_ms - t.started_steady_ms;
+  RetrySchedule own_schedule;
+  RetryPolicy policy;
+  policy.schedule = &retry_schedule_for(endpoint, options_.retry, own_schedule);
+  policy.gone_delay_ms =
+      options_.retry.delays_ms.empty() ? 5'000 : options_.retry.delays_ms.front();
+  policy.memory_horizon_ms = options_.memory_horizon_ms;
+  policy.unit_random = &random_unit;
 
   // Every delivery the request carried (one, or a batch) gets its own attempt record, all with
   // the request's outcome. The deliveries of a failed batch that are retried share one delay
@@ -567,103 +612,29 @@ void DeliveryWorker::finish(Transfer* raw, CURLcode code) {
   std::optional<int64_t> batch_delay;
   std::optional<DeliveryJob> retry_head;
   std::vector<DeliveryJob> retry_rest;
-  const size_t count = t->job_count();
+  const size_t count = t.job_count();
   for (size_t i = 0; i < count; ++i) {
-    DeliveryJob& job = t->job_at(i);
-    write::RecordAttempt record;
-    Attempt& a = record.attempt;
-    a.id = new_id("atmpt_");
-    a.msg_id = job.message->id;
-    a.endpoint_id = endpoint_id;
-    a.app_id = endpoint.app_id;
-    a.url = endpoint.url;
-    a.status = outcome.success ? DeliveryStatus::kSuccess : DeliveryStatus::kFailed;
-    a.status_code = outcome.status_code;
-    a.response = i + 1 == count ? std::move(response) : response;
-    a.duration_ms = duration_ms;
-    a.trigger = job.trigger;
-    a.error_class = outcome.error_class;
-    a.created_at = now;
-
-    Delivery& d = record.delivery;
-    d.msg_id = a.msg_id;
-    d.endpoint_id = a.endpoint_id;
-    d.app_id = a.app_id;
-    d.updated_at = now;
-    d.attempts = job.attempts_made + 1;
-    record.update_delivery = true;
-
-    const DeliveryJob* release_after_commit = nullptr;
-    bool retry_in_memory = false;
-    if (outcome.success) {
-      metrics_.attempts_succeeded.fetch_add(1, std::memory_order_relaxed);
-      metrics_.deliveries_succeeded.fetch_add(1, std::memory_order_relaxed);
-      metrics_.observe_delivery_latency(static_cast<double>(now - job.message->created_at) / 1e3);
-      d.status = DeliveryStatus::kSuccess;
-      release_after_commit = &job;
-    } else {
-      metrics_.attempts_failed.fetch_add(1, std::memory_order_relaxed);
-      if (job.trigger == TriggerType::kManual) {
-        record.update_delivery = false;  // a failed manual resend leaves the schedule as it was
-        if (job.replay) release_after_commit = &job;
-      } else if (gone) {
-        // 410 Gone: the health monitor disables the endpoint; the delivery stays pending, to be
-        // sent when its owner enables the endpoint again.
-        const auto delay =
-            next_retry_delay_ms(schedule, d.attempts, t->retry_after_ms, random_unit());
-        d.status = DeliveryStatus::kPending;
-        d.next_attempt_at = now + delay.value_or(options_.retry.delays_ms.empty()
-                                                     ? 5'000
-                                                     : options_.retry.delays_ms.front());
-        release_after_commit = &job;
-      } else if (d.attempts <= static_cast<int>(schedule.delays_ms.size())) {
-        if (!batch_delay) {
-          batch_delay = next_retry_delay_ms(schedule, d.attempts, t->retry_after_ms, random_unit());
-        }
-        d.status = DeliveryStatus::kPending;
-        d.next_attempt_at = now + *batch_delay;
-        if (*batch_delay <= options_.memory_horizon_ms) {
-          retry_in_memory = true;
-        } else {
-          release_after_commit = &job;  // the loader brings it back when it is due
-        }
-      } else {
-        d.status = DeliveryStatus::kFailed;
-        metrics_.deliveries_failed.fetch_add(1, std::memory_order_relaxed);
-        release_after_commit = &job;
-      }
-    }
-
+    DeliveryJob& job = t.job_at(i);
+    AttemptFacts facts;
+    facts.success = outcome.success;
+    facts.gone = outcome.status_code == 410;
+    facts.trigger = job.trigger;
+    facts.replay = job.replay;
+    facts.attempts = job.attempts_made + 1;
+    facts.retry_after_ms = t.retry_after_ms;
+    const AttemptDecision decision = decide_attempt(facts, policy, now, batch_delay);
+    write::RecordAttempt record =
+        attempt_record(job, endpoint, outcome, decision,
+                       i + 1 == count ? std::move(response) : response, duration_ms, now);
+    count_attempt(job, decision, outcome.success, now);
     if (observer_ && (!outcome.success || was_failing || job.attempts_made > 0)) {
-      AttemptOutcome o;
-      o.app_id = a.app_id;
-      o.endpoint_id = endpoint_id;
-      o.message = job.message;
-      o.attempt_id = a.id;
-      o.at_ms = now;
-      o.success = outcome.success;
-      o.gone = gone;
-      o.will_retry = !outcome.success && !gone && d.status == DeliveryStatus::kPending &&
-                     record.update_delivery;
-      o.exhausted =
-          !outcome.success && d.status == DeliveryStatus::kFailed && record.update_delivery;
-      o.status_code = outcome.status_code;
-      o.error_class = outcome.error_class;
-      o.attempts_made = d.attempts;
-      o.trigger = job.trigger;
-      observer_->attempt_finished(std::move(o));
+      report_attempt(record, job, outcome, decision);
     }
-    if (release_after_commit && release_after_commit->trigger == TriggerType::kScheduled) {
-      // No longer waiting here, though still held until the outcome is durable.
-      metrics_.delivery_queue_depth.fetch_sub(1, std::memory_order_relaxed);
-    }
-    const int attempts = d.attempts;
-    const int64_t next_attempt_at = d.next_attempt_at;
-    record_then_release(std::move(record), release_after_commit);
-    if (retry_in_memory) {
+    record_then_release(std::move(record), decision.release_after_commit ? &job : nullptr);
+    if (decision.retry_in_memory) {
       DeliveryJob retry = std::move(job);
-      retry.attempts_made = attempts;
-      retry.due_at = next_attempt_at;
+      retry.attempts_made = facts.attempts;
+      retry.due_at = decision.next_attempt_at;
       if (!retry_head) {
         retry_head = std::move(retry);
       } else {
@@ -677,28 +648,57 @@ void DeliveryWorker::finish(Transfer* raw, CURLcode code) {
     }
     timers_.push(std::move(*retry_head));
   }
+}
 
-  if (outcome.success) {
-    if (was_failing) failing_.erase(endpoint_id);
-  } else if (!was_failing) {
-    failing_.insert(endpoint_id);
+void DeliveryWorker::count_attempt(const DeliveryJob& job, const AttemptDecision& decision,
+                                   bool success, int64_t now) {
+  if (success) {
+    metrics_.attempts_succeeded.fetch_add(1, std::memory_order_relaxed);
+    metrics_.deliveries_succeeded.fetch_add(1, std::memory_order_relaxed);
+    metrics_.observe_delivery_latency(static_cast<double>(now - job.message->created_at) / 1e3);
+  } else {
+    metrics_.attempts_failed.fetch_add(1, std::memory_order_relaxed);
+    if (decision.exhausted) metrics_.deliveries_failed.fetch_add(1, std::memory_order_relaxed);
   }
+  if (decision.release_after_commit && job.trigger == TriggerType::kScheduled) {
+    // No longer waiting here, though still held until the outcome is durable.
+    metrics_.delivery_queue_depth.fetch_sub(1, std::memory_order_relaxed);
+  }
+}
 
+void DeliveryWorker::report_attempt(const write::RecordAttempt& record, const DeliveryJob& job,
+                                    const TransferOutcome& outcome,
+                                    const AttemptDecision& decision) {
+  AttemptOutcome o;
+  o.app_id = record.attempt.app_id;
+  o.endpoint_id = record.attempt.endpoint_id;
+  o.message = job.message;
+  o.attempt_id = record.attempt.id;
+  o.at_ms = record.attempt.created_at;
+  o.success = outcome.success;
+  o.gone = outcome.status_code == 410;
+  o.will_retry = decision.will_retry;
+  o.exhausted = decision.exhausted;
+  o.status_code = outcome.status_code;
+  o.error_class = outcome.error_class;
+  o.attempts_made = record.delivery.attempts;
+  o.trigger = job.trigger;
+  observer_->attempt_finished(std::move(o));
+}
+
+void DeliveryWorker::request_ended(const std::string& endpoint_id, int64_t now_steady) {
   auto queue = queues_.find(endpoint_id);
-  if (queue != queues_.end()) {
-    --queue->second.in_flight;
-    queue->second.last_progress_ms = now_steady;
-    EndpointQueue& q = queue->second;
-    if (!q.ready.empty() && !q.listed && (!q.deferred || q.batch_full())) {
-      q.listed = true;
-      q.deferred = q.batch_wait = false;
-      runnable_.push_back(queue->first);
-    } else if (queue->second.ready.empty() && queue->second.in_flight == 0) {
-      drop_queue(queue);
-    }
+  if (queue == queues_.end()) return;
+  EndpointQueue& q = queue->second;
+  --q.in_flight;
+  q.last_progress_ms = now_steady;
+  if (!q.ready.empty() && !q.listed && (!q.deferred || q.batch_full())) {
+    q.listed = true;
+    q.deferred = q.batch_wait = false;
+    runnable_.push_back(queue->first);
+  } else if (q.ready.empty() && q.in_flight == 0) {
+    drop_queue(queue);
   }
-  t->recycle();
-  idle_transfers_.push_back(std::move(t));
 }
 
 }  // namespace hookd

@@ -19,7 +19,9 @@
 
 namespace hookd {
 
+struct AttemptDecision;
 struct Transfer;
+struct TransferOutcome;
 
 // One delivery thread: a libcurl multi handle, a timer heap for retries, and a queue per
 // endpoint. All state but the inbox is owned by the thread.
@@ -102,6 +104,16 @@ class DeliveryWorker final {
   void report_circuit(const std::string& endpoint_id, const EndpointGate& gate);
   void undefer(int64_t now_steady);
   void finish(Transfer* transfer, CURLcode code);
+  // Records the outcome of every delivery the finished request carried, and keeps those retried
+  // soon on the timers.
+  void record_attempts(Transfer& transfer, CURLcode code, const TransferOutcome& outcome,
+                       bool was_failing, int64_t now);
+  void count_attempt(const DeliveryJob& job, const AttemptDecision& decision, bool success,
+                     int64_t now);
+  void report_attempt(const write::RecordAttempt& record, const DeliveryJob& job,
+                      const TransferOutcome& outcome, const AttemptDecision& decision);
+  // A request to the endpoint ended: its queue has a free slot.
+  void request_ended(const std::string& endpoint_id, int64_t now_steady);
   // Runs the transfer on the least loaded delivery thread: this one, or a peer (via to_lend_).
   void launch(Transfer* transfer);
   // Appends `items` to one of this thread's inbox boxes (under inbox_mu_) and wakes the thread
