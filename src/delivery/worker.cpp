@@ -143,13 +143,6 @@ void DeliveryWorker::post(std::vector<DeliveryJob>&& jobs) {
   hand_in(inbox_, std::move(jobs));
 }
 
-std::string DeliveryWorker::key_of(const DeliveryJob& job) {
-  std::string key = job.message->id;
-  key.push_back(' ');
-  key += job.endpoint_id;
-  return key;
-}
-
 void DeliveryWorker::run() {
   pthread_setname_np(pthread_self(), "hookd-deliver");
   std::vector<DeliveryJob> incoming;
@@ -170,7 +163,8 @@ void DeliveryWorker::run() {
     lent.clear();
     for (const auto& [transfer, code] : returned) finish(transfer, code);
     returned.clear();
-    for (const auto& [key, seq] : released) settle(key, seq);
+    // The queue-depth gauge already dropped these deliveries when their outcome was known.
+    for (const auto& [key, seq] : released) ledger_.settle(key, seq);
     released.clear();
     int64_t now = now_unix_ms();
     for (auto& job : incoming) admit(std::move(job), now);
@@ -223,42 +217,14 @@ void DeliveryWorker::run() {
   metrics_.delivery_queue_depth.store(0);  // nothing waits in a stopped dispatcher
 }
 
-void DeliveryWorker::settle(const std::string& key, uint64_t commit_seq) {
-  release_key(key);
-  settled_[key] = commit_seq;
-  settled_order_.emplace_back(commit_seq, key);
-}
-
-bool DeliveryWorker::stale(const DeliveryJob& job) {
-  if (job.snapshot_seq == 0) return false;
-  // Store reads reach this thread in the order they were made, so settlements older than this
-  // read can never matter again.
-  while (!settled_order_.empty() && settled_order_.front().first < job.snapshot_seq) {
-    auto it = settled_.find(settled_order_.front().second);
-    if (it != settled_.end() && it->second == settled_order_.front().first) settled_.erase(it);
-    settled_order_.pop_front();
-  }
-  if (!job.message) return true;  // a watermark only
-  auto it = settled_.find(key_of(job));
-  return it != settled_.end() && it->second >= job.snapshot_seq;
-}
-
 void DeliveryWorker::admit(DeliveryJob&& job, int64_t now) {
-  if (stale(job)) {
+  // A stale read, a replay already on its way, or a second copy of a held delivery: dropped.
+  if (ledger_.stale(job) || (job.replay && !ledger_.start_replay(job)) ||
+      (job.trigger == TriggerType::kScheduled && !ledger_.hold(job))) {
     backlog_.fetch_sub(1, std::memory_order_relaxed);
     return;
   }
-  if (job.replay && !replaying_.insert(key_of(job)).second) {
-    backlog_.fetch_sub(1, std::memory_order_relaxed);  // already on its way
-    return;
-  }
   if (job.trigger == TriggerType::kScheduled) {
-    // A delivery is held in memory at most once; a second copy (e.g. from recovery racing a
-    // live enqueue) is dropped here.
-    if (!held_.insert(key_of(job)).second) {
-      backlog_.fetch_sub(1, std::memory_order_relaxed);
-      return;
-    }
     metrics_.delivery_queue_depth.fetch_add(1, std::memory_order_relaxed);
   }
   if (job.due_at <= now) {
@@ -499,10 +465,7 @@ void DeliveryWorker::stalled_endpoints(std::vector<std::string>& out) const {
 }
 
 void DeliveryWorker::release(const DeliveryJob& job) {
-  if (job.replay) replaying_.erase(key_of(job));
-  if (job.trigger == TriggerType::kScheduled && held_.erase(key_of(job)) > 0) {
-    metrics_.delivery_queue_depth.fetch_sub(1, std::memory_order_relaxed);
-  }
+  if (ledger_.release(job)) metrics_.delivery_queue_depth.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void DeliveryWorker::release_batch(const DeliveryJob& job) {
@@ -512,18 +475,12 @@ void DeliveryWorker::release_batch(const DeliveryJob& job) {
   }
 }
 
-void DeliveryWorker::release_key(const std::string& key) {
-  // The queue-depth gauge already dropped this delivery when its outcome was known.
-  held_.erase(key);
-  if (!replaying_.empty()) replaying_.erase(key);
-}
-
 void DeliveryWorker::record_then_release(write::RecordAttempt&& record, const DeliveryJob* job) {
   if (!job || (job->trigger != TriggerType::kScheduled && !job->replay)) {
     store_.write(std::move(record), nullptr);
     return;
   }
-  store_.write(std::move(record), [this, key = key_of(*job)](const WriteResult&) {
+  store_.write(std::move(record), [this, key = DeliveryLedger::key_of(*job)](const WriteResult&) {
     // Whatever the result: a refused write leaves the delivery pending in the store, where the
     // loader will find it again.
     bool first;

@@ -14,6 +14,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "delivery/delivery_ledger.h"
 #include "delivery/dispatcher.h"
 #include "delivery/endpoint_gate.h"
 
@@ -130,15 +131,9 @@ class DeliveryWorker final {
   void release(const DeliveryJob& job);
   // Releases the job and the rest of its batch.
   void release_batch(const DeliveryJob& job);
-  void release_key(const std::string& key);
-  // A delivery whose outcome committed at `commit_seq`: a store read that began before that
-  // commit may still show it pending, and must not send it again.
-  void settle(const std::string& key, uint64_t commit_seq);
-  bool stale(const DeliveryJob& job);
   // Releases the job once `record` is durable, so the loader cannot read the delivery as
   // pending (and send it again) while its outcome is still being written.
   void record_then_release(write::RecordAttempt&& record, const DeliveryJob* job);
-  static std::string key_of(const DeliveryJob& job);
 
   // Constant after construction.
   const DispatcherOptions& options_;
@@ -173,11 +168,7 @@ class DeliveryWorker final {
   std::unordered_map<std::string, EndpointGate> gates_;
   std::unordered_set<std::string> failing_;  // endpoints whose last attempt failed
   std::priority_queue<DeliveryJob, std::vector<DeliveryJob>, LaterFirst> timers_;
-  std::unordered_set<std::string> held_;       // "msg_id endpoint_id" of scheduled jobs held here
-  std::unordered_set<std::string> replaying_;  // keys of replay jobs until their outcome commits
-  // Settled deliveries by key -> commit sequence, and the same in settling order for pruning.
-  std::unordered_map<std::string, uint64_t> settled_;
-  std::deque<std::pair<uint64_t, std::string>> settled_order_;
+  DeliveryLedger ledger_;
   std::vector<std::unique_ptr<Transfer>> idle_transfers_;
   int in_flight_ = 0;  // requests this thread owns, wherever they run
   // Requests on this thread's multi handle, its own and lent ones, counted by whoever decides
