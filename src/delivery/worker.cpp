@@ -174,7 +174,7 @@ void DeliveryWorker::run() {
       make_ready(DeliveryJob(timers_.top()));
       timers_.pop();
     }
-    undefer(now_steady_ms());
+    queues_.undefer(now_steady_ms());
     start_transfers(now);
     hand_out(to_lend_, &DeliveryWorker::lend);
 
@@ -201,11 +201,11 @@ void DeliveryWorker::run() {
     if (!timers_.empty()) {
       wait_ms = static_cast<int>(std::clamp<int64_t>(timers_.top().due_at - now, 0, 1000));
     }
-    if (!deferred_.empty()) {
+    if (queues_.has_deferred()) {
       wait_ms = static_cast<int>(
-          std::clamp<int64_t>(deferred_.top().first - now_steady_ms(), 0, wait_ms));
+          std::clamp<int64_t>(queues_.next_deferred_ms() - now_steady_ms(), 0, wait_ms));
     }
-    if (shed_queue_dropped_) {
+    if (queues_.shed_dropped()) {
       // Its next survey asks the loader for the jobs it shed: an idle thread must not sleep
       // through it.
       wait_ms = static_cast<int>(
@@ -237,7 +237,7 @@ void DeliveryWorker::admit(DeliveryJob&& job, int64_t now) {
 
 // Takes a job counted in backlog_.
 void DeliveryWorker::make_ready(DeliveryJob&& job) {
-  auto& queue = queues_[job.endpoint_id];
+  EndpointQueue& queue = queues_.get(job.endpoint_id);
   if (queue.last_progress_ms == 0) queue.last_progress_ms = now_steady_ms();  // a new queue
   if (job.trigger == TriggerType::kScheduled &&
       queue.ready.size() >= options_.endpoint_max_queued) {
@@ -250,11 +250,8 @@ void DeliveryWorker::make_ready(DeliveryJob&& job) {
     return;
   }
   queue.ready.push_back(std::move(job));
-  const int cap = queue.cap > 0 ? queue.cap : options_.endpoint_max_in_flight;
-  if (!queue.listed && (!queue.deferred || queue.batch_full()) && queue.in_flight < cap) {
-    queue.listed = true;
-    queue.deferred = queue.batch_wait = false;  // its entry in deferred_ lists it at most again
-    runnable_.push_back(queue.ready.back().endpoint_id);
+  if (queue.in_flight < queue.cap_or(options_.endpoint_max_in_flight)) {
+    queues_.wake(queue, queue.ready.back().endpoint_id);
   }
 }
 
@@ -263,87 +260,83 @@ void DeliveryWorker::start_transfers(int64_t now) {
   // is not recorded is sent again later: nothing starts until the store accepts writes again.
   if (!store_.writable()) return;
   const int64_t now_steady = now_steady_ms();
-  while (!runnable_.empty() && in_flight_ < options_.worker_max_in_flight) {
-    const std::string endpoint_id = std::move(runnable_.front());
-    runnable_.pop_front();
+  while (queues_.has_runnable() && in_flight_ < options_.worker_max_in_flight) {
+    const std::string endpoint_id = queues_.pop_runnable();
     auto it = queues_.find(endpoint_id);
     if (it == queues_.end()) continue;
-    EndpointQueue& queue = it->second;
-    queue.listed = false;
-    queue.batch_wait = false;
-    const EndpointPtr endpoint = catalog_.endpoint_by_id(endpoint_id);
-    queue.cap = endpoint && endpoint->max_concurrency ? *endpoint->max_concurrency
-                                                      : options_.endpoint_max_in_flight;
-    queue.batch_max = endpoint && !endpoint->disabled ? endpoint->batch_max_events : 0;
-    int64_t defer_until = 0;
-    bool held_back = false;
-    while (!queue.ready.empty() && queue.in_flight < queue.cap &&
-           in_flight_ < options_.worker_max_in_flight) {
-      const size_t batch_max = static_cast<size_t>(queue.batch_max);
-      if (batch_max > 0 && !queue.ready.front().batch_rest && queue.ready.size() < batch_max) {
-        // Not a full batch yet: wait for one, or until the oldest job has waited long enough.
-        const int64_t fill_by = queue.ready.front().due_at + endpoint->batch_max_wait_ms;
-        if (fill_by > now) {
-          defer_until = now_steady + (fill_by - now);
-          queue.batch_wait = true;
-          held_back = true;
-          break;
-        }
-      }
-      if (!take_slot(endpoint_id, endpoint.get(), now_steady, defer_until)) {
-        held_back = true;
-        break;
-      }
-      DeliveryJob job = std::move(queue.ready.front());
-      queue.ready.pop_front();
-      backlog_.fetch_sub(1, std::memory_order_relaxed);
-      std::vector<DeliveryJob> more;
-      if (job.batch_rest) {
-        // A failed batch goes again as it was; when the endpoint stopped batching, the rest of
-        // it waits in the store for the loader.
-        if (batch_max > 0) {
-          more = std::move(*job.batch_rest);
-        } else {
-          for (const auto& rest : *job.batch_rest) release(rest);
-        }
-        job.batch_rest.reset();
-      } else {
-        while (more.size() + 1 < batch_max && !queue.ready.empty() &&
-               !queue.ready.front().batch_rest) {
-          more.push_back(std::move(queue.ready.front()));
-          queue.ready.pop_front();
-          backlog_.fetch_sub(1, std::memory_order_relaxed);
-        }
-      }
-      if (start_one(std::move(job), std::move(more), now, endpoint)) ++queue.in_flight;
-    }
-    if (held_back) {
-      if (defer_until > 0 && !queue.deferred) {
-        queue.deferred = true;
-        deferred_.emplace(defer_until, endpoint_id);
-      }
-      // defer_until 0: a probe is in flight; its finish lists the queue again.
-    } else if (!queue.ready.empty() && queue.in_flight < queue.cap) {
-      queue.listed = true;
-      runnable_.push_back(endpoint_id);  // the worker-wide cap stopped us; resume later
-    }
-    if (queue.ready.empty() && queue.in_flight == 0) drop_queue(it);
+    start_queue(it, now, now_steady);
   }
 }
 
-void DeliveryWorker::undefer(int64_t now_steady) {
-  while (!deferred_.empty() && deferred_.top().first <= now_steady) {
-    const std::string endpoint_id = deferred_.top().second;
-    deferred_.pop();
-    auto it = queues_.find(endpoint_id);
-    if (it == queues_.end()) continue;
-    it->second.deferred = false;
-    it->second.batch_wait = false;
-    if (!it->second.listed && !it->second.ready.empty()) {
-      it->second.listed = true;
-      runnable_.push_back(endpoint_id);
+void DeliveryWorker::start_queue(EndpointQueues::Map::iterator it, int64_t now,
+                                 int64_t now_steady) {
+  const std::string& endpoint_id = it->first;
+  EndpointQueue& queue = it->second;
+  queue.listed = false;
+  queue.batch_wait = false;
+  const EndpointPtr endpoint = catalog_.endpoint_by_id(endpoint_id);
+  queue.cap = endpoint && endpoint->max_concurrency ? *endpoint->max_concurrency
+                                                    : options_.endpoint_max_in_flight;
+  queue.batch_max = endpoint && !endpoint->disabled ? endpoint->batch_max_events : 0;
+  int64_t defer_until = 0;
+  bool held_back = false;
+  while (!queue.ready.empty() && queue.in_flight < queue.cap &&
+         in_flight_ < options_.worker_max_in_flight) {
+    if (wait_for_batch(queue, endpoint.get(), now, now_steady, defer_until) ||
+        !take_slot(endpoint_id, endpoint.get(), now_steady, defer_until)) {
+      held_back = true;
+      break;
     }
+    DeliveryJob job = std::move(queue.ready.front());
+    queue.ready.pop_front();
+    backlog_.fetch_sub(1, std::memory_order_relaxed);
+    std::vector<DeliveryJob> more = take_batch_rest(queue, job);
+    if (start_one(std::move(job), std::move(more), now, endpoint)) ++queue.in_flight;
   }
+  if (held_back) {
+    // defer_until 0: a probe is in flight; its finish lists the queue again.
+    if (defer_until > 0) queues_.defer(queue, endpoint_id, defer_until);
+  } else if (!queue.ready.empty() && queue.in_flight < queue.cap) {
+    queues_.list(queue, endpoint_id);  // the worker-wide cap stopped us; resume later
+  }
+  if (queue.ready.empty() && queue.in_flight == 0) queues_.drop(it);
+}
+
+bool DeliveryWorker::wait_for_batch(EndpointQueue& queue, const Endpoint* endpoint, int64_t now,
+                                    int64_t now_steady, int64_t& defer_until) {
+  // batch_max > 0 only for an endpoint that exists and is enabled.
+  const auto batch_max = static_cast<size_t>(queue.batch_max);
+  if (batch_max == 0 || queue.ready.front().batch_rest || queue.ready.size() >= batch_max) {
+    return false;
+  }
+  // Not a full batch yet: wait for one, or until the oldest job has waited long enough.
+  const int64_t fill_by = queue.ready.front().due_at + endpoint->batch_max_wait_ms;
+  if (fill_by <= now) return false;
+  defer_until = now_steady + (fill_by - now);
+  queue.batch_wait = true;
+  return true;
+}
+
+std::vector<DeliveryJob> DeliveryWorker::take_batch_rest(EndpointQueue& queue, DeliveryJob& job) {
+  const auto batch_max = static_cast<size_t>(queue.batch_max);
+  std::vector<DeliveryJob> more;
+  if (job.batch_rest) {
+    // A failed batch goes again as it was; when the endpoint stopped batching, the rest of it
+    // waits in the store for the loader.
+    if (batch_max > 0) {
+      more = std::move(*job.batch_rest);
+    } else {
+      for (const auto& rest : *job.batch_rest) release(rest);
+    }
+    job.batch_rest.reset();
+    return more;
+  }
+  while (more.size() + 1 < batch_max && !queue.ready.empty() && !queue.ready.front().batch_rest) {
+    more.push_back(std::move(queue.ready.front()));
+    queue.ready.pop_front();
+    backlog_.fetch_sub(1, std::memory_order_relaxed);
+  }
+  return more;
 }
 
 bool DeliveryWorker::take_slot(const std::string& endpoint_id, const Endpoint* endpoint,
@@ -423,8 +416,8 @@ void DeliveryWorker::survey_stalls(int64_t now_steady) {
   size_t stalled_ready = 0;
   std::vector<std::string> stalled;
   bool room_again = false;
-  for (auto& [id, queue] : queues_) {
-    const int cap = queue.cap > 0 ? queue.cap : options_.endpoint_max_in_flight;
+  for (auto& [id, queue] : queues_.all()) {
+    const int cap = queue.cap_or(options_.endpoint_max_in_flight);
     bool is_stalled = false;
     if (queue.deferred) {
       // Throttled or paused by its circuit: waits on its own schedule, not on this thread.
@@ -444,19 +437,13 @@ void DeliveryWorker::survey_stalls(int64_t now_steady) {
       room_again = true;
     }
   }
-  room_again = std::exchange(shed_queue_dropped_, false) || room_again;
+  room_again = queues_.take_shed_dropped() || room_again;
   stalled_ready_.store(stalled_ready, std::memory_order_relaxed);
   {
     std::lock_guard lock(stalled_mu_);
     stalled_ids_.swap(stalled);
   }
   if (room_again && on_room_) on_room_();
-}
-
-void DeliveryWorker::drop_queue(std::unordered_map<std::string, EndpointQueue>::iterator it) {
-  // An empty queue that shed jobs has room: the next survey asks the loader for them.
-  if (it->second.shed) shed_queue_dropped_ = true;
-  queues_.erase(it);
 }
 
 void DeliveryWorker::stalled_endpoints(std::vector<std::string>& out) const {
@@ -644,17 +631,15 @@ void DeliveryWorker::report_attempt(const write::RecordAttempt& record, const De
 }
 
 void DeliveryWorker::request_ended(const std::string& endpoint_id, int64_t now_steady) {
-  auto queue = queues_.find(endpoint_id);
-  if (queue == queues_.end()) return;
-  EndpointQueue& q = queue->second;
-  --q.in_flight;
-  q.last_progress_ms = now_steady;
-  if (!q.ready.empty() && !q.listed && (!q.deferred || q.batch_full())) {
-    q.listed = true;
-    q.deferred = q.batch_wait = false;
-    runnable_.push_back(queue->first);
-  } else if (q.ready.empty() && q.in_flight == 0) {
-    drop_queue(queue);
+  auto it = queues_.find(endpoint_id);
+  if (it == queues_.end()) return;
+  EndpointQueue& queue = it->second;
+  --queue.in_flight;
+  queue.last_progress_ms = now_steady;
+  if (!queue.ready.empty()) {
+    queues_.wake(queue, it->first);
+  } else if (queue.in_flight == 0) {
+    queues_.drop(it);
   }
 }
 

@@ -17,6 +17,7 @@
 #include "delivery/delivery_ledger.h"
 #include "delivery/dispatcher.h"
 #include "delivery/endpoint_gate.h"
+#include "delivery/endpoint_queues.h"
 
 namespace hookd {
 
@@ -63,35 +64,19 @@ class DeliveryWorker final {
   void stalled_endpoints(std::vector<std::string>& out) const;
 
  private:
-  struct EndpointQueue {
-    std::deque<DeliveryJob> ready;
-    int in_flight = 0;
-    int cap = 0;                   // the endpoint's in-flight limit when last started
-    bool listed = false;           // in runnable_
-    bool deferred = false;         // waiting in deferred_ (throttled or circuit open)
-    int64_t last_progress_ms = 0;  // steady ms of the last completion or free slot
-    int batch_max = 0;             // the endpoint's batch size when last started; 0: no batching
-    bool batch_wait = false;       // deferred until its batch fills or its oldest job's wait ends
-    bool shed = false;             // jobs were shed since the loader was last asked for more
-    // A queue waiting for its batch to fill starts as soon as it holds a full one.
-    bool batch_full() const {
-      return batch_wait && batch_max > 0 && ready.size() >= static_cast<size_t>(batch_max);
-    }
-  };
-  using Deferred = std::pair<int64_t, std::string>;  // steady ms, endpoint id
-  struct LaterFirst {
-    bool operator()(const DeliveryJob& a, const DeliveryJob& b) const {
-      return a.due_at > b.due_at;
-    }
-  };
-
   void run();
   void survey_stalls(int64_t now_steady);
-  // Erases an endpoint's queue that holds nothing and runs nothing.
-  void drop_queue(std::unordered_map<std::string, EndpointQueue>::iterator it);
   void admit(DeliveryJob&& job, int64_t now);
   void make_ready(DeliveryJob&& job);
   void start_transfers(int64_t now);
+  // Starts what the runnable queue may start now, and defers or lists it again.
+  void start_queue(EndpointQueues::Map::iterator it, int64_t now, int64_t now_steady);
+  // Whether the queue waits for its batch to fill (then `defer_until` says until when).
+  bool wait_for_batch(EndpointQueue& queue, const Endpoint* endpoint, int64_t now,
+                      int64_t now_steady, int64_t& defer_until);
+  // The rest of the request `job` heads: a failed batch's rest, or more ready jobs when the
+  // endpoint batches.
+  std::vector<DeliveryJob> take_batch_rest(EndpointQueue& queue, DeliveryJob& job);
   // `endpoint`: the job's endpoint as the catalog has it now (null: deleted).
   // `more`: the rest of a batch, sent with `job` in one request.
   bool start_one(DeliveryJob&& job, std::vector<DeliveryJob>&& more, int64_t now,
@@ -103,7 +88,6 @@ class DeliveryWorker final {
   void observe_circuit(const std::string& endpoint_id, bool failed, int64_t now_steady);
   // Tells the observer the circuit's new state.
   void report_circuit(const std::string& endpoint_id, const EndpointGate& gate);
-  void undefer(int64_t now_steady);
   void finish(Transfer* transfer, CURLcode code);
   // Records the outcome of every delivery the finished request carried, and keeps those retried
   // soon on the timers.
@@ -160,14 +144,11 @@ class DeliveryWorker final {
 
   // Owned by the delivery thread.
   std::thread thread_;
-  std::unordered_map<std::string, EndpointQueue> queues_;
-  bool shed_queue_dropped_ = false;   // a queue that shed jobs was erased since the last survey
-  std::deque<std::string> runnable_;  // endpoints with ready jobs and free slots
-  std::priority_queue<Deferred, std::vector<Deferred>, std::greater<>> deferred_;
+  EndpointQueues queues_;
   // Made only for endpoints that failed or are throttled (the healthy path never touches one).
   std::unordered_map<std::string, EndpointGate> gates_;
   std::unordered_set<std::string> failing_;  // endpoints whose last attempt failed
-  std::priority_queue<DeliveryJob, std::vector<DeliveryJob>, LaterFirst> timers_;
+  RetryTimers timers_;                       // jobs due later, by due time
   DeliveryLedger ledger_;
   std::vector<std::unique_ptr<Transfer>> idle_transfers_;
   int in_flight_ = 0;  // requests this thread owns, wherever they run
