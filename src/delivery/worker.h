@@ -64,7 +64,21 @@ class DeliveryWorker final {
   void stalled_endpoints(std::vector<std::string>& out) const;
 
  private:
+  // What other threads handed in since the thread's last turn (the inbox, swapped out).
+  struct HandedIn {
+    std::vector<DeliveryJob> jobs;
+    std::vector<std::pair<std::string, uint64_t>> released;
+    std::vector<Transfer*> lent;
+    std::vector<std::pair<Transfer*, CURLcode>> returned;
+  };
+
   void run();
+  // Runs lent requests, finishes returned ones and settles released deliveries.
+  void take_handed_in(HandedIn& handed);
+  // Lets libcurl move every transfer on, and takes those that ended (`done`: reused storage).
+  void perform(std::vector<std::pair<Transfer*, CURLcode>>& done);
+  // How long the thread may sleep: until the next timer, deferred queue or due survey, 1 s at most.
+  int poll_wait_ms(int64_t now) const;
   void survey_stalls(int64_t now_steady);
   void admit(DeliveryJob&& job, int64_t now);
   void make_ready(DeliveryJob&& job);
