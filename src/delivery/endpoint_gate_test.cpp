@@ -34,8 +34,8 @@ TEST(TokenBucket, StartsFullWithOneSecondsWorth) {
   EXPECT_TRUE(bucket.started());
 }
 
-// The same run as tests/test_failures.py test_throttle_rate_measured_at_the_receiver, on a
-// fake clock: 200 requests at throttleRate 20.
+// 200 requests at throttleRate 20, as a receiver would see them: a burst of 20, then 20/s
+// (this replaces an integration test that measured it in real time on a noisy machine).
 TEST(TokenBucket, TwentyPerSecondAfterABurstOfTwenty) {
   TokenBucket bucket;
   const auto times = start_times(bucket, 20, 200);
