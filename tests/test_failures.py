@@ -1293,28 +1293,9 @@ def test_replay_sends_nothing_to_a_disabled_endpoint(hookd_factory, faults):
 # ---- protecting receivers -------------------------------------------------------------------------
 
 
-def _measured_rate(reqs, lo, hi) -> float:
-    times = sorted(q.time for q in reqs)
-    return (hi - lo) / (times[hi] - times[lo])
-
-
-@pytest.mark.timeout_s(60)
-def test_throttle_rate_measured_at_the_receiver(hookd_factory, faults):
-    srv, api = _start(hookd_factory)
-    rcv = faults()
-    app, et, ep = _setup(api, rcv.url("/t"), throttleRate=20)
-    t_start = time.monotonic()
-    sent = _send_many(srv, app, et, [{"i": i} for i in range(200)])
-    # the window measured starts at request 60, due 2 s in (1 s burst of 20, then 20/s)
-    assert max(t for _, t in sent) - t_start < 1.8, \
-        "sending 200 messages took too long: the measured rate would be the sender's"
-    reqs = rcv.wait_for(200, route="/t", timeout=20)
-    times = sorted(q.time for q in reqs)
-    rate = _measured_rate(reqs, 60, 190)
-    assert 18.0 <= rate <= 22.0, f"throttleRate 20 measured {rate:.2f}/s over the middle of the run"
-    assert 8.0 <= times[-1] - times[0] <= 11.0, f"200 at 20/s (1 s burst): {times[-1] - times[0]:.2f}s"
-
-
+# The token bucket's rates (the 1 s burst, 20/s, 1/s) are checked exactly on a fake clock in
+# src/delivery/endpoint_gate_test.cpp; this test proves the wiring end to end: an endpoint's
+# throttleRate reaches its bucket and the receiver sees requests spaced by it.
 def test_throttle_rate_of_one_per_second(hookd_factory, faults):
     srv, api = _start(hookd_factory)
     rcv = faults()

@@ -5,8 +5,6 @@
 
 #include <utility>
 
-#include "common/ids.h"
-#include "common/random.h"
 #include "common/time.h"
 #include "delivery/transfer.h"
 
@@ -142,122 +140,97 @@ void DeliveryWorker::post(std::vector<DeliveryJob>&& jobs) {
   hand_in(inbox_, std::move(jobs));
 }
 
-std::string DeliveryWorker::key_of(const DeliveryJob& job) {
-  std::string key = job.message->id;
-  key.push_back(' ');
-  key += job.endpoint_id;
-  return key;
-}
-
 void DeliveryWorker::run() {
   pthread_setname_np(pthread_self(), "hookd-deliver");
-  std::vector<DeliveryJob> incoming;
-  std::vector<std::pair<std::string, uint64_t>> released;
+  HandedIn handed;
   std::vector<std::pair<Transfer*, CURLcode>> done;
-  std::vector<Transfer*> lent;
-  std::vector<std::pair<Transfer*, CURLcode>> returned;
   for (;;) {
     {
       std::lock_guard lock(inbox_mu_);
       if (stopping_) break;
-      incoming.swap(inbox_);
-      released.swap(released_);
-      lent.swap(lent_in_);
-      returned.swap(given_back_);
+      handed.jobs.swap(inbox_);
+      handed.released.swap(released_);
+      handed.lent.swap(lent_in_);
+      handed.returned.swap(given_back_);
     }
-    for (Transfer* t : lent) curl_multi_add_handle(multi_, t->easy);  // counted by the lender
-    lent.clear();
-    for (const auto& [transfer, code] : returned) finish(transfer, code);
-    returned.clear();
-    for (const auto& [key, seq] : released) settle(key, seq);
-    released.clear();
+    take_handed_in(handed);
     int64_t now = now_unix_ms();
-    for (auto& job : incoming) admit(std::move(job), now);
-    incoming.clear();
+    for (auto& job : handed.jobs) admit(std::move(job), now);
+    handed.jobs.clear();
     while (!timers_.empty() && timers_.top().due_at <= now) {
       backlog_.fetch_add(1, std::memory_order_relaxed);
       make_ready(DeliveryJob(timers_.top()));
       timers_.pop();
     }
-    undefer(now_steady_ms());
+    queues_.undefer(now_steady_ms());
     start_transfers(now);
     hand_out(to_lend_, &DeliveryWorker::lend);
 
-    int running = 0;
-    curl_multi_perform(multi_, &running);
-    // Every message is read before any handle is removed: libcurl's remove walks the list of
-    // unread messages, so removing while reading costs O(n^2) when many transfers end at once.
-    int pending = 0;
-    while (CURLMsg* m = curl_multi_info_read(multi_, &pending)) {
-      if (m->msg != CURLMSG_DONE) continue;
-      Transfer* transfer = nullptr;
-      curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &transfer);
-      done.emplace_back(transfer, m->data.result);
-    }
-    for (const auto& [transfer, code] : done) ended(transfer, code);
-    done.clear();
-    hand_out(to_give_back_, &DeliveryWorker::give_back);
+    perform(done);
     now = now_unix_ms();
     start_transfers(now);
     hand_out(to_lend_, &DeliveryWorker::lend);
 
     survey_stalls(now_steady_ms());
-    int wait_ms = 1000;
-    if (!timers_.empty()) {
-      wait_ms = static_cast<int>(std::clamp<int64_t>(timers_.top().due_at - now, 0, 1000));
-    }
-    if (!deferred_.empty()) {
-      wait_ms = static_cast<int>(
-          std::clamp<int64_t>(deferred_.top().first - now_steady_ms(), 0, wait_ms));
-    }
-    if (shed_queue_dropped_) {
-      // Its next survey asks the loader for the jobs it shed: an idle thread must not sleep
-      // through it.
-      wait_ms = static_cast<int>(
-          std::clamp<int64_t>(last_survey_ms_ + kSurveyEveryMs - now_steady_ms(), 0, wait_ms));
-    }
-    curl_multi_poll(multi_, nullptr, 0, wait_ms, nullptr);
+    curl_multi_poll(multi_, nullptr, 0, poll_wait_ms(now), nullptr);
   }
   metrics_.deliveries_in_flight.fetch_sub(in_flight_);
   metrics_.delivery_queue_depth.store(0);  // nothing waits in a stopped dispatcher
 }
 
-void DeliveryWorker::settle(const std::string& key, uint64_t commit_seq) {
-  release_key(key);
-  settled_[key] = commit_seq;
-  settled_order_.emplace_back(commit_seq, key);
+void DeliveryWorker::take_handed_in(HandedIn& handed) {
+  for (Transfer* t : handed.lent) curl_multi_add_handle(multi_, t->easy);  // counted by the lender
+  handed.lent.clear();
+  for (const auto& [transfer, code] : handed.returned) finish(transfer, code);
+  handed.returned.clear();
+  // The queue-depth gauge already dropped these deliveries when their outcome was known.
+  for (const auto& [key, seq] : handed.released) ledger_.settle(key, seq);
+  handed.released.clear();
 }
 
-bool DeliveryWorker::stale(const DeliveryJob& job) {
-  if (job.snapshot_seq == 0) return false;
-  // Store reads reach this thread in the order they were made, so settlements older than this
-  // read can never matter again.
-  while (!settled_order_.empty() && settled_order_.front().first < job.snapshot_seq) {
-    auto it = settled_.find(settled_order_.front().second);
-    if (it != settled_.end() && it->second == settled_order_.front().first) settled_.erase(it);
-    settled_order_.pop_front();
+void DeliveryWorker::perform(std::vector<std::pair<Transfer*, CURLcode>>& done) {
+  int running = 0;
+  curl_multi_perform(multi_, &running);
+  // Every message is read before any handle is removed: libcurl's remove walks the list of
+  // unread messages, so removing while reading costs O(n^2) when many transfers end at once.
+  int pending = 0;
+  while (CURLMsg* m = curl_multi_info_read(multi_, &pending)) {
+    if (m->msg != CURLMSG_DONE) continue;
+    Transfer* transfer = nullptr;
+    curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &transfer);
+    done.emplace_back(transfer, m->data.result);
   }
-  if (!job.message) return true;  // a watermark only
-  auto it = settled_.find(key_of(job));
-  return it != settled_.end() && it->second >= job.snapshot_seq;
+  for (const auto& [transfer, code] : done) ended(transfer, code);
+  done.clear();
+  hand_out(to_give_back_, &DeliveryWorker::give_back);
+}
+
+int DeliveryWorker::poll_wait_ms(int64_t now) const {
+  int wait_ms = 1000;
+  if (!timers_.empty()) {
+    wait_ms = static_cast<int>(std::clamp<int64_t>(timers_.top().due_at - now, 0, 1000));
+  }
+  if (queues_.has_deferred()) {
+    wait_ms = static_cast<int>(
+        std::clamp<int64_t>(queues_.next_deferred_ms() - now_steady_ms(), 0, wait_ms));
+  }
+  if (queues_.shed_dropped()) {
+    // Its next survey asks the loader for the jobs it shed: an idle thread must not sleep
+    // through it.
+    wait_ms = static_cast<int>(
+        std::clamp<int64_t>(last_survey_ms_ + kSurveyEveryMs - now_steady_ms(), 0, wait_ms));
+  }
+  return wait_ms;
 }
 
 void DeliveryWorker::admit(DeliveryJob&& job, int64_t now) {
-  if (stale(job)) {
+  // A stale read, a replay already on its way, or a second copy of a held delivery: dropped.
+  if (ledger_.stale(job) || (job.replay && !ledger_.start_replay(job)) ||
+      (job.trigger == TriggerType::kScheduled && !ledger_.hold(job))) {
     backlog_.fetch_sub(1, std::memory_order_relaxed);
     return;
   }
-  if (job.replay && !replaying_.insert(key_of(job)).second) {
-    backlog_.fetch_sub(1, std::memory_order_relaxed);  // already on its way
-    return;
-  }
   if (job.trigger == TriggerType::kScheduled) {
-    // A delivery is held in memory at most once; a second copy (e.g. from recovery racing a
-    // live enqueue) is dropped here.
-    if (!held_.insert(key_of(job)).second) {
-      backlog_.fetch_sub(1, std::memory_order_relaxed);
-      return;
-    }
     metrics_.delivery_queue_depth.fetch_add(1, std::memory_order_relaxed);
   }
   if (job.due_at <= now) {
@@ -270,7 +243,7 @@ void DeliveryWorker::admit(DeliveryJob&& job, int64_t now) {
 
 // Takes a job counted in backlog_.
 void DeliveryWorker::make_ready(DeliveryJob&& job) {
-  auto& queue = queues_[job.endpoint_id];
+  EndpointQueue& queue = queues_.get(job.endpoint_id);
   if (queue.last_progress_ms == 0) queue.last_progress_ms = now_steady_ms();  // a new queue
   if (job.trigger == TriggerType::kScheduled &&
       queue.ready.size() >= options_.endpoint_max_queued) {
@@ -283,11 +256,8 @@ void DeliveryWorker::make_ready(DeliveryJob&& job) {
     return;
   }
   queue.ready.push_back(std::move(job));
-  const int cap = queue.cap > 0 ? queue.cap : options_.endpoint_max_in_flight;
-  if (!queue.listed && (!queue.deferred || queue.batch_full()) && queue.in_flight < cap) {
-    queue.listed = true;
-    queue.deferred = queue.batch_wait = false;  // its entry in deferred_ lists it at most again
-    runnable_.push_back(queue.ready.back().endpoint_id);
+  if (queue.in_flight < queue.cap_or(options_.endpoint_max_in_flight)) {
+    queues_.wake(queue, queue.ready.back().endpoint_id);
   }
 }
 
@@ -296,87 +266,83 @@ void DeliveryWorker::start_transfers(int64_t now) {
   // is not recorded is sent again later: nothing starts until the store accepts writes again.
   if (!store_.writable()) return;
   const int64_t now_steady = now_steady_ms();
-  while (!runnable_.empty() && in_flight_ < options_.worker_max_in_flight) {
-    const std::string endpoint_id = std::move(runnable_.front());
-    runnable_.pop_front();
+  while (queues_.has_runnable() && in_flight_ < options_.worker_max_in_flight) {
+    const std::string endpoint_id = queues_.pop_runnable();
     auto it = queues_.find(endpoint_id);
     if (it == queues_.end()) continue;
-    EndpointQueue& queue = it->second;
-    queue.listed = false;
-    queue.batch_wait = false;
-    const EndpointPtr endpoint = catalog_.endpoint_by_id(endpoint_id);
-    queue.cap = endpoint && endpoint->max_concurrency ? *endpoint->max_concurrency
-                                                      : options_.endpoint_max_in_flight;
-    queue.batch_max = endpoint && !endpoint->disabled ? endpoint->batch_max_events : 0;
-    int64_t defer_until = 0;
-    bool held_back = false;
-    while (!queue.ready.empty() && queue.in_flight < queue.cap &&
-           in_flight_ < options_.worker_max_in_flight) {
-      const size_t batch_max = static_cast<size_t>(queue.batch_max);
-      if (batch_max > 0 && !queue.ready.front().batch_rest && queue.ready.size() < batch_max) {
-        // Not a full batch yet: wait for one, or until the oldest job has waited long enough.
-        const int64_t fill_by = queue.ready.front().due_at + endpoint->batch_max_wait_ms;
-        if (fill_by > now) {
-          defer_until = now_steady + (fill_by - now);
-          queue.batch_wait = true;
-          held_back = true;
-          break;
-        }
-      }
-      if (!take_slot(endpoint_id, endpoint.get(), now_steady, defer_until)) {
-        held_back = true;
-        break;
-      }
-      DeliveryJob job = std::move(queue.ready.front());
-      queue.ready.pop_front();
-      backlog_.fetch_sub(1, std::memory_order_relaxed);
-      std::vector<DeliveryJob> more;
-      if (job.batch_rest) {
-        // A failed batch goes again as it was; when the endpoint stopped batching, the rest of
-        // it waits in the store for the loader.
-        if (batch_max > 0) {
-          more = std::move(*job.batch_rest);
-        } else {
-          for (const auto& rest : *job.batch_rest) release(rest);
-        }
-        job.batch_rest.reset();
-      } else {
-        while (more.size() + 1 < batch_max && !queue.ready.empty() &&
-               !queue.ready.front().batch_rest) {
-          more.push_back(std::move(queue.ready.front()));
-          queue.ready.pop_front();
-          backlog_.fetch_sub(1, std::memory_order_relaxed);
-        }
-      }
-      if (start_one(std::move(job), std::move(more), now, endpoint)) ++queue.in_flight;
-    }
-    if (held_back) {
-      if (defer_until > 0 && !queue.deferred) {
-        queue.deferred = true;
-        deferred_.emplace(defer_until, endpoint_id);
-      }
-      // defer_until 0: a probe is in flight; its finish lists the queue again.
-    } else if (!queue.ready.empty() && queue.in_flight < queue.cap) {
-      queue.listed = true;
-      runnable_.push_back(endpoint_id);  // the worker-wide cap stopped us; resume later
-    }
-    if (queue.ready.empty() && queue.in_flight == 0) drop_queue(it);
+    start_queue(it, now, now_steady);
   }
 }
 
-void DeliveryWorker::undefer(int64_t now_steady) {
-  while (!deferred_.empty() && deferred_.top().first <= now_steady) {
-    const std::string endpoint_id = deferred_.top().second;
-    deferred_.pop();
-    auto it = queues_.find(endpoint_id);
-    if (it == queues_.end()) continue;
-    it->second.deferred = false;
-    it->second.batch_wait = false;
-    if (!it->second.listed && !it->second.ready.empty()) {
-      it->second.listed = true;
-      runnable_.push_back(endpoint_id);
+void DeliveryWorker::start_queue(EndpointQueues::Map::iterator it, int64_t now,
+                                 int64_t now_steady) {
+  const std::string& endpoint_id = it->first;
+  EndpointQueue& queue = it->second;
+  queue.listed = false;
+  queue.batch_wait = false;
+  const EndpointPtr endpoint = catalog_.endpoint_by_id(endpoint_id);
+  queue.cap = endpoint && endpoint->max_concurrency ? *endpoint->max_concurrency
+                                                    : options_.endpoint_max_in_flight;
+  queue.batch_max = endpoint && !endpoint->disabled ? endpoint->batch_max_events : 0;
+  int64_t defer_until = 0;
+  bool held_back = false;
+  while (!queue.ready.empty() && queue.in_flight < queue.cap &&
+         in_flight_ < options_.worker_max_in_flight) {
+    if (wait_for_batch(queue, endpoint.get(), now, now_steady, defer_until) ||
+        !take_slot(endpoint_id, endpoint.get(), now_steady, defer_until)) {
+      held_back = true;
+      break;
     }
+    DeliveryJob job = std::move(queue.ready.front());
+    queue.ready.pop_front();
+    backlog_.fetch_sub(1, std::memory_order_relaxed);
+    std::vector<DeliveryJob> more = take_batch_rest(queue, job);
+    if (start_one(std::move(job), std::move(more), now, endpoint)) ++queue.in_flight;
   }
+  if (held_back) {
+    // defer_until 0: a probe is in flight; its finish lists the queue again.
+    if (defer_until > 0) queues_.defer(queue, endpoint_id, defer_until);
+  } else if (!queue.ready.empty() && queue.in_flight < queue.cap) {
+    queues_.list(queue, endpoint_id);  // the worker-wide cap stopped us; resume later
+  }
+  if (queue.ready.empty() && queue.in_flight == 0) queues_.drop(it);
+}
+
+bool DeliveryWorker::wait_for_batch(EndpointQueue& queue, const Endpoint* endpoint, int64_t now,
+                                    int64_t now_steady, int64_t& defer_until) {
+  // batch_max > 0 only for an endpoint that exists and is enabled.
+  const auto batch_max = static_cast<size_t>(queue.batch_max);
+  if (batch_max == 0 || queue.ready.front().batch_rest || queue.ready.size() >= batch_max) {
+    return false;
+  }
+  // Not a full batch yet: wait for one, or until the oldest job has waited long enough.
+  const int64_t fill_by = queue.ready.front().due_at + endpoint->batch_max_wait_ms;
+  if (fill_by <= now) return false;
+  defer_until = now_steady + (fill_by - now);
+  queue.batch_wait = true;
+  return true;
+}
+
+std::vector<DeliveryJob> DeliveryWorker::take_batch_rest(EndpointQueue& queue, DeliveryJob& job) {
+  const auto batch_max = static_cast<size_t>(queue.batch_max);
+  std::vector<DeliveryJob> more;
+  if (job.batch_rest) {
+    // A failed batch goes again as it was; when the endpoint stopped batching, the rest of it
+    // waits in the store for the loader.
+    if (batch_max > 0) {
+      more = std::move(*job.batch_rest);
+    } else {
+      for (const auto& rest : *job.batch_rest) release(rest);
+    }
+    job.batch_rest.reset();
+    return more;
+  }
+  while (more.size() + 1 < batch_max && !queue.ready.empty() && !queue.ready.front().batch_rest) {
+    more.push_back(std::move(queue.ready.front()));
+    queue.ready.pop_front();
+    backlog_.fetch_sub(1, std::memory_order_relaxed);
+  }
+  return more;
 }
 
 bool DeliveryWorker::take_slot(const std::string& endpoint_id, const Endpoint* endpoint,
@@ -386,94 +352,12 @@ bool DeliveryWorker::take_slot(const std::string& endpoint_id, const Endpoint* e
   auto it = gates_.find(endpoint_id);
   if (it == gates_.end()) {
     if (rate <= 0) return true;  // the common case: healthy and not throttled
-    it = gates_.emplace(endpoint_id, Gate{}).first;
+    it = gates_.emplace(endpoint_id, EndpointGate{}).first;
   }
-  Gate& gate = it->second;
-  if (gate.state == CircuitState::kOpen) {
-    if (now_steady < gate.open_until_ms) {
-      defer_until = gate.open_until_ms;
-      return false;
-    }
-    gate.state = CircuitState::kHalfOpen;
-    gate.probe_in_flight = false;
-    if (observer_) observer_->circuit_changed(endpoint_id, gate.state, 0);
-  }
-  if (gate.state == CircuitState::kHalfOpen && gate.probe_in_flight) {
-    defer_until = 0;
-    return false;
-  }
-  if (rate > 0) {
-    // A token bucket holding one second's worth (at least one request).
-    const double burst = std::max<double>(1.0, static_cast<double>(rate));
-    if (!gate.bucket_started) {
-      gate.bucket_started = true;
-      gate.tokens = burst;
-    } else {
-      gate.tokens =
-          std::min(burst, gate.tokens + static_cast<double>(now_steady - gate.refilled_ms) *
-                                            static_cast<double>(rate) / 1000.0);
-    }
-    gate.refilled_ms = now_steady;
-    if (gate.tokens < 1.0) {
-      defer_until =
-          now_steady + std::max<int64_t>(1, static_cast<int64_t>((1.0 - gate.tokens) * 1000.0 /
-                                                                 static_cast<double>(rate)) +
-                                                1);
-      return false;
-    }
-    gate.tokens -= 1.0;
-  }
-  if (gate.state == CircuitState::kHalfOpen) gate.probe_in_flight = true;
-  return true;
-}
-
-void DeliveryWorker::open_circuit(const std::string& endpoint_id, Gate& gate, int64_t now_steady) {
-  gate.state = CircuitState::kOpen;
-  gate.probe_in_flight = false;
-  gate.open_until_ms = now_steady + gate.cooldown_ms;
-  if (observer_) {
-    observer_->circuit_changed(endpoint_id, gate.state, now_unix_ms() + gate.cooldown_ms);
-  }
-}
-
-void DeliveryWorker::observe_circuit(const std::string& endpoint_id, bool failed,
-                                     int64_t now_steady) {
-  if (options_.circuit_window <= 0 || (!failed && gates_.empty())) return;
-  auto it = gates_.find(endpoint_id);
-  if (it == gates_.end()) {
-    if (!failed) return;  // healthy: no state kept
-    it = gates_.emplace(endpoint_id, Gate{}).first;
-  }
-  Gate& gate = it->second;
-  if (gate.cooldown_ms == 0) gate.cooldown_ms = options_.circuit_cooldown_ms;
-  if (gate.state == CircuitState::kHalfOpen) {
-    gate.probe_in_flight = false;
-    if (failed) {
-      gate.cooldown_ms = std::min(gate.cooldown_ms * 2, options_.circuit_max_cooldown_ms);
-      open_circuit(endpoint_id, gate, now_steady);
-    } else {
-      gate.state = CircuitState::kClosed;
-      gate.window.clear();
-      gate.failures = 0;
-      gate.cooldown_ms = options_.circuit_cooldown_ms;
-      if (observer_) observer_->circuit_changed(endpoint_id, gate.state, 0);
-    }
-    return;
-  }
-  if (gate.state == CircuitState::kOpen) return;  // started before the circuit opened
-  gate.window.push_back(failed);
-  if (failed) ++gate.failures;
-  if (static_cast<int>(gate.window.size()) > options_.circuit_window) {
-    if (gate.window.front()) --gate.failures;
-    gate.window.pop_front();
-  }
-  const auto attempts = static_cast<int>(gate.window.size());
-  if (attempts >= options_.circuit_min_attempts &&
-      gate.failures >= options_.circuit_failure_ratio * attempts) {
-    open_circuit(endpoint_id, gate, now_steady);
-  } else if (gate.failures == 0 && !gate.bucket_started) {
-    gates_.erase(it);  // healthy again and not throttled
-  }
+  GateChange change = GateChange::kNone;
+  const bool taken = it->second.take_slot(rate, now_steady, defer_until, change);
+  if (change == GateChange::kHalfOpened) report_circuit(endpoint_id, it->second);
+  return taken;
 }
 
 bool DeliveryWorker::start_one(DeliveryJob&& job, std::vector<DeliveryJob>&& more, int64_t now,
@@ -515,8 +399,8 @@ void DeliveryWorker::survey_stalls(int64_t now_steady) {
   size_t stalled_ready = 0;
   std::vector<std::string> stalled;
   bool room_again = false;
-  for (auto& [id, queue] : queues_) {
-    const int cap = queue.cap > 0 ? queue.cap : options_.endpoint_max_in_flight;
+  for (auto& [id, queue] : queues_.all()) {
+    const int cap = queue.cap_or(options_.endpoint_max_in_flight);
     bool is_stalled = false;
     if (queue.deferred) {
       // Throttled or paused by its circuit: waits on its own schedule, not on this thread.
@@ -536,7 +420,7 @@ void DeliveryWorker::survey_stalls(int64_t now_steady) {
       room_again = true;
     }
   }
-  room_again = std::exchange(shed_queue_dropped_, false) || room_again;
+  room_again = queues_.take_shed_dropped() || room_again;
   stalled_ready_.store(stalled_ready, std::memory_order_relaxed);
   {
     std::lock_guard lock(stalled_mu_);
@@ -545,22 +429,13 @@ void DeliveryWorker::survey_stalls(int64_t now_steady) {
   if (room_again && on_room_) on_room_();
 }
 
-void DeliveryWorker::drop_queue(std::unordered_map<std::string, EndpointQueue>::iterator it) {
-  // An empty queue that shed jobs has room: the next survey asks the loader for them.
-  if (it->second.shed) shed_queue_dropped_ = true;
-  queues_.erase(it);
-}
-
 void DeliveryWorker::stalled_endpoints(std::vector<std::string>& out) const {
   std::lock_guard lock(stalled_mu_);
   out.insert(out.end(), stalled_ids_.begin(), stalled_ids_.end());
 }
 
 void DeliveryWorker::release(const DeliveryJob& job) {
-  if (job.replay) replaying_.erase(key_of(job));
-  if (job.trigger == TriggerType::kScheduled && held_.erase(key_of(job)) > 0) {
-    metrics_.delivery_queue_depth.fetch_sub(1, std::memory_order_relaxed);
-  }
+  if (ledger_.release(job)) metrics_.delivery_queue_depth.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void DeliveryWorker::release_batch(const DeliveryJob& job) {
@@ -568,196 +443,6 @@ void DeliveryWorker::release_batch(const DeliveryJob& job) {
   if (job.batch_rest) {
     for (const auto& rest : *job.batch_rest) release(rest);
   }
-}
-
-void DeliveryWorker::release_key(const std::string& key) {
-  // The queue-depth gauge already dropped this delivery when its outcome was known.
-  held_.erase(key);
-  if (!replaying_.empty()) replaying_.erase(key);
-}
-
-void DeliveryWorker::record_then_release(write::RecordAttempt&& record, const DeliveryJob* job) {
-  if (!job || (job->trigger != TriggerType::kScheduled && !job->replay)) {
-    store_.write(std::move(record), nullptr);
-    return;
-  }
-  store_.write(std::move(record), [this, key = key_of(*job)](const WriteResult&) {
-    // Whatever the result: a refused write leaves the delivery pending in the store, where the
-    // loader will find it again.
-    bool first;
-    {
-      std::lock_guard lock(inbox_mu_);
-      first = released_.empty();
-      released_.emplace_back(key, store_.commit_sequence());
-    }
-    // The writer completes a whole commit's callbacks at once: one wakeup serves them all.
-    if (first) curl_multi_wakeup(multi_);
-  });
-}
-
-void DeliveryWorker::finish(Transfer* raw, CURLcode code) {
-  std::unique_ptr<Transfer> t(raw);
-  --in_flight_;
-  metrics_.deliveries_in_flight.fetch_sub(1, std::memory_order_relaxed);
-  const int64_t now = now_unix_ms();
-  const TransferOutcome outcome = classify(*t, code);
-  const Endpoint& endpoint = *t->endpoint;
-  const std::string& endpoint_id = endpoint.id;
-
-  std::string response = take_response_text(*t, code, outcome);
-  const int64_t duration_ms = t->ended_steady_ms - t->started_steady_ms;
-  const bool gone = outcome.status_code == 410;
-  // The endpoint's own schedule, when it has one (docs/endpoint-options.md).
-  RetrySchedule own_schedule;
-  const bool has_own = !endpoint.retry_delays_ms.empty();
-  if (has_own) {
-    own_schedule.delays_ms = endpoint.retry_delays_ms;
-    own_schedule.jitter = options_.retry.jitter;
-  }
-  const RetrySchedule& schedule = has_own ? own_schedule : options_.retry;
-
-  const int64_t now_steady = now_steady_ms();
-  observe_circuit(endpoint_id, !outcome.success, now_steady);
-  const bool was_failing = !failing_.empty() && failing_.count(endpoint_id) > 0;
-
-  // Every delivery the request carried (one, or a batch) gets its own attempt record, all with
-  // the request's outcome. The deliveries of a failed batch that are retried share one delay
-  // and go again together.
-  std::optional<int64_t> batch_delay;
-  std::optional<DeliveryJob> retry_head;
-  std::vector<DeliveryJob> retry_rest;
-  const size_t count = t->job_count();
-  for (size_t i = 0; i < count; ++i) {
-    DeliveryJob& job = t->job_at(i);
-    write::RecordAttempt record;
-    Attempt& a = record.attempt;
-    a.id = new_id("atmpt_");
-    a.msg_id = job.message->id;
-    a.endpoint_id = endpoint_id;
-    a.app_id = endpoint.app_id;
-    a.url = endpoint.url;
-    a.status = outcome.success ? DeliveryStatus::kSuccess : DeliveryStatus::kFailed;
-    a.status_code = outcome.status_code;
-    a.response = i + 1 == count ? std::move(response) : response;
-    a.duration_ms = duration_ms;
-    a.trigger = job.trigger;
-    a.error_class = outcome.error_class;
-    a.created_at = now;
-
-    Delivery& d = record.delivery;
-    d.msg_id = a.msg_id;
-    d.endpoint_id = a.endpoint_id;
-    d.app_id = a.app_id;
-    d.updated_at = now;
-    d.attempts = job.attempts_made + 1;
-    record.update_delivery = true;
-
-    const DeliveryJob* release_after_commit = nullptr;
-    bool retry_in_memory = false;
-    if (outcome.success) {
-      metrics_.attempts_succeeded.fetch_add(1, std::memory_order_relaxed);
-      metrics_.deliveries_succeeded.fetch_add(1, std::memory_order_relaxed);
-      metrics_.observe_delivery_latency(static_cast<double>(now - job.message->created_at) / 1e3);
-      d.status = DeliveryStatus::kSuccess;
-      release_after_commit = &job;
-    } else {
-      metrics_.attempts_failed.fetch_add(1, std::memory_order_relaxed);
-      if (job.trigger == TriggerType::kManual) {
-        record.update_delivery = false;  // a failed manual resend leaves the schedule as it was
-        if (job.replay) release_after_commit = &job;
-      } else if (gone) {
-        // 410 Gone: the health monitor disables the endpoint; the delivery stays pending, to be
-        // sent when its owner enables the endpoint again.
-        const auto delay =
-            next_retry_delay_ms(schedule, d.attempts, t->retry_after_ms, random_unit());
-        d.status = DeliveryStatus::kPending;
-        d.next_attempt_at = now + delay.value_or(options_.retry.delays_ms.empty()
-                                                     ? 5'000
-                                                     : options_.retry.delays_ms.front());
-        release_after_commit = &job;
-      } else if (d.attempts <= static_cast<int>(schedule.delays_ms.size())) {
-        if (!batch_delay) {
-          batch_delay = next_retry_delay_ms(schedule, d.attempts, t->retry_after_ms, random_unit());
-        }
-        d.status = DeliveryStatus::kPending;
-        d.next_attempt_at = now + *batch_delay;
-        if (*batch_delay <= options_.memory_horizon_ms) {
-          retry_in_memory = true;
-        } else {
-          release_after_commit = &job;  // the loader brings it back when it is due
-        }
-      } else {
-        d.status = DeliveryStatus::kFailed;
-        metrics_.deliveries_failed.fetch_add(1, std::memory_order_relaxed);
-        release_after_commit = &job;
-      }
-    }
-
-    if (observer_ && (!outcome.success || was_failing || job.attempts_made > 0)) {
-      AttemptOutcome o;
-      o.app_id = a.app_id;
-      o.endpoint_id = endpoint_id;
-      o.message = job.message;
-      o.attempt_id = a.id;
-      o.at_ms = now;
-      o.success = outcome.success;
-      o.gone = gone;
-      o.will_retry = !outcome.success && !gone && d.status == DeliveryStatus::kPending &&
-                     record.update_delivery;
-      o.exhausted =
-          !outcome.success && d.status == DeliveryStatus::kFailed && record.update_delivery;
-      o.status_code = outcome.status_code;
-      o.error_class = outcome.error_class;
-      o.attempts_made = d.attempts;
-      o.trigger = job.trigger;
-      observer_->attempt_finished(std::move(o));
-    }
-    if (release_after_commit && release_after_commit->trigger == TriggerType::kScheduled) {
-      // No longer waiting here, though still held until the outcome is durable.
-      metrics_.delivery_queue_depth.fetch_sub(1, std::memory_order_relaxed);
-    }
-    const int attempts = d.attempts;
-    const int64_t next_attempt_at = d.next_attempt_at;
-    record_then_release(std::move(record), release_after_commit);
-    if (retry_in_memory) {
-      DeliveryJob retry = std::move(job);
-      retry.attempts_made = attempts;
-      retry.due_at = next_attempt_at;
-      if (!retry_head) {
-        retry_head = std::move(retry);
-      } else {
-        retry_rest.push_back(std::move(retry));
-      }
-    }
-  }
-  if (retry_head) {
-    if (!retry_rest.empty()) {
-      retry_head->batch_rest = std::make_shared<std::vector<DeliveryJob>>(std::move(retry_rest));
-    }
-    timers_.push(std::move(*retry_head));
-  }
-
-  if (outcome.success) {
-    if (was_failing) failing_.erase(endpoint_id);
-  } else if (!was_failing) {
-    failing_.insert(endpoint_id);
-  }
-
-  auto queue = queues_.find(endpoint_id);
-  if (queue != queues_.end()) {
-    --queue->second.in_flight;
-    queue->second.last_progress_ms = now_steady;
-    EndpointQueue& q = queue->second;
-    if (!q.ready.empty() && !q.listed && (!q.deferred || q.batch_full())) {
-      q.listed = true;
-      q.deferred = q.batch_wait = false;
-      runnable_.push_back(queue->first);
-    } else if (queue->second.ready.empty() && queue->second.in_flight == 0) {
-      drop_queue(queue);
-    }
-  }
-  t->recycle();
-  idle_transfers_.push_back(std::move(t));
 }
 
 }  // namespace hookd

@@ -3,22 +3,25 @@
 #include <curl/curl.h>
 
 #include <atomic>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <queue>
 #include <string>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
+#include "delivery/delivery_ledger.h"
 #include "delivery/dispatcher.h"
+#include "delivery/endpoint_gate.h"
+#include "delivery/endpoint_queues.h"
 
 namespace hookd {
 
+struct AttemptDecision;
 struct Transfer;
+struct TransferOutcome;
 
 // One delivery thread: a libcurl multi handle, a timer heap for retries, and a queue per
 // endpoint. All state but the inbox is owned by the thread.
@@ -59,48 +62,33 @@ class DeliveryWorker final {
   void stalled_endpoints(std::vector<std::string>& out) const;
 
  private:
-  struct EndpointQueue {
-    std::deque<DeliveryJob> ready;
-    int in_flight = 0;
-    int cap = 0;                   // the endpoint's in-flight limit when last started
-    bool listed = false;           // in runnable_
-    bool deferred = false;         // waiting in deferred_ (throttled or circuit open)
-    int64_t last_progress_ms = 0;  // steady ms of the last completion or free slot
-    int batch_max = 0;             // the endpoint's batch size when last started; 0: no batching
-    bool batch_wait = false;       // deferred until its batch fills or its oldest job's wait ends
-    bool shed = false;             // jobs were shed since the loader was last asked for more
-    // A queue waiting for its batch to fill starts as soon as it holds a full one.
-    bool batch_full() const {
-      return batch_wait && batch_max > 0 && ready.size() >= static_cast<size_t>(batch_max);
-    }
-  };
-  // Circuit breaker and token bucket of an endpoint; kept beyond its queue's life, made only
-  // for endpoints that failed or are throttled (the healthy path never touches one).
-  struct Gate {
-    std::deque<bool> window;  // recent attempts, true = failed
-    int failures = 0;         // in window
-    CircuitState state = CircuitState::kClosed;
-    int64_t open_until_ms = 0;  // steady
-    int64_t cooldown_ms = 0;
-    bool probe_in_flight = false;
-    bool bucket_started = false;
-    double tokens = 0;
-    int64_t refilled_ms = 0;  // steady
-  };
-  using Deferred = std::pair<int64_t, std::string>;  // steady ms, endpoint id
-  struct LaterFirst {
-    bool operator()(const DeliveryJob& a, const DeliveryJob& b) const {
-      return a.due_at > b.due_at;
-    }
+  // What other threads handed in since the thread's last turn (the inbox, swapped out).
+  struct HandedIn {
+    std::vector<DeliveryJob> jobs;
+    std::vector<std::pair<std::string, uint64_t>> released;
+    std::vector<Transfer*> lent;
+    std::vector<std::pair<Transfer*, CURLcode>> returned;
   };
 
   void run();
+  // Runs lent requests, finishes returned ones and settles released deliveries.
+  void take_handed_in(HandedIn& handed);
+  // Lets libcurl move every transfer on, and takes those that ended (`done`: reused storage).
+  void perform(std::vector<std::pair<Transfer*, CURLcode>>& done);
+  // How long the thread may sleep: until the next timer, deferred queue or due survey, 1 s at most.
+  int poll_wait_ms(int64_t now) const;
   void survey_stalls(int64_t now_steady);
-  // Erases an endpoint's queue that holds nothing and runs nothing.
-  void drop_queue(std::unordered_map<std::string, EndpointQueue>::iterator it);
   void admit(DeliveryJob&& job, int64_t now);
   void make_ready(DeliveryJob&& job);
   void start_transfers(int64_t now);
+  // Starts what the runnable queue may start now, and defers or lists it again.
+  void start_queue(EndpointQueues::Map::iterator it, int64_t now, int64_t now_steady);
+  // Whether the queue waits for its batch to fill (then `defer_until` says until when).
+  bool wait_for_batch(EndpointQueue& queue, const Endpoint* endpoint, int64_t now,
+                      int64_t now_steady, int64_t& defer_until);
+  // The rest of the request `job` heads: a failed batch's rest, or more ready jobs when the
+  // endpoint batches.
+  std::vector<DeliveryJob> take_batch_rest(EndpointQueue& queue, DeliveryJob& job);
   // `endpoint`: the job's endpoint as the catalog has it now (null: deleted).
   // `more`: the rest of a batch, sent with `job` in one request.
   bool start_one(DeliveryJob&& job, std::vector<DeliveryJob>&& more, int64_t now,
@@ -110,9 +98,19 @@ class DeliveryWorker final {
   bool take_slot(const std::string& endpoint_id, const Endpoint* endpoint, int64_t now_steady,
                  int64_t& defer_until);
   void observe_circuit(const std::string& endpoint_id, bool failed, int64_t now_steady);
-  void open_circuit(const std::string& endpoint_id, Gate& gate, int64_t now_steady);
-  void undefer(int64_t now_steady);
+  // Tells the observer the circuit's new state.
+  void report_circuit(const std::string& endpoint_id, const EndpointGate& gate);
   void finish(Transfer* transfer, CURLcode code);
+  // Records the outcome of every delivery the finished request carried, and keeps those retried
+  // soon on the timers.
+  void record_attempts(Transfer& transfer, CURLcode code, const TransferOutcome& outcome,
+                       bool was_failing, int64_t now);
+  void count_attempt(const DeliveryJob& job, const AttemptDecision& decision, bool success,
+                     int64_t now);
+  void report_attempt(const write::RecordAttempt& record, const DeliveryJob& job,
+                      const TransferOutcome& outcome, const AttemptDecision& decision);
+  // A request to the endpoint ended: its queue has a free slot.
+  void request_ended(const std::string& endpoint_id, int64_t now_steady);
   // Runs the transfer on the least loaded delivery thread: this one, or a peer (via to_lend_).
   void launch(Transfer* transfer);
   // Appends `items` to one of this thread's inbox boxes (under inbox_mu_) and wakes the thread
@@ -129,15 +127,9 @@ class DeliveryWorker final {
   void release(const DeliveryJob& job);
   // Releases the job and the rest of its batch.
   void release_batch(const DeliveryJob& job);
-  void release_key(const std::string& key);
-  // A delivery whose outcome committed at `commit_seq`: a store read that began before that
-  // commit may still show it pending, and must not send it again.
-  void settle(const std::string& key, uint64_t commit_seq);
-  bool stale(const DeliveryJob& job);
   // Releases the job once `record` is durable, so the loader cannot read the delivery as
   // pending (and send it again) while its outcome is still being written.
   void record_then_release(write::RecordAttempt&& record, const DeliveryJob* job);
-  static std::string key_of(const DeliveryJob& job);
 
   // Constant after construction.
   const DispatcherOptions& options_;
@@ -164,18 +156,12 @@ class DeliveryWorker final {
 
   // Owned by the delivery thread.
   std::thread thread_;
-  std::unordered_map<std::string, EndpointQueue> queues_;
-  bool shed_queue_dropped_ = false;   // a queue that shed jobs was erased since the last survey
-  std::deque<std::string> runnable_;  // endpoints with ready jobs and free slots
-  std::priority_queue<Deferred, std::vector<Deferred>, std::greater<>> deferred_;
-  std::unordered_map<std::string, Gate> gates_;
+  EndpointQueues queues_;
+  // Made only for endpoints that failed or are throttled (the healthy path never touches one).
+  std::unordered_map<std::string, EndpointGate> gates_;
   std::unordered_set<std::string> failing_;  // endpoints whose last attempt failed
-  std::priority_queue<DeliveryJob, std::vector<DeliveryJob>, LaterFirst> timers_;
-  std::unordered_set<std::string> held_;       // "msg_id endpoint_id" of scheduled jobs held here
-  std::unordered_set<std::string> replaying_;  // keys of replay jobs until their outcome commits
-  // Settled deliveries by key -> commit sequence, and the same in settling order for pruning.
-  std::unordered_map<std::string, uint64_t> settled_;
-  std::deque<std::pair<uint64_t, std::string>> settled_order_;
+  RetryTimers timers_;                       // jobs due later, by due time
+  DeliveryLedger ledger_;
   std::vector<std::unique_ptr<Transfer>> idle_transfers_;
   int in_flight_ = 0;  // requests this thread owns, wherever they run
   // Requests on this thread's multi handle, its own and lent ones, counted by whoever decides
