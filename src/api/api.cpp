@@ -60,8 +60,8 @@ Api::Api(ApiOptions options, Catalog& catalog, Store& store, CatalogWriter& writ
          const ServiceHealth* service_health)
     : options_(std::move(options)),
       test_pool_("hookd-test", 8),
-      context_{options_, catalog,        store,      writer,        dispatcher, metrics,
-               health,   service_health, test_pool_, tests_running_},
+      context_{options_, catalog, store,          writer,     dispatcher,
+               metrics,  health,  service_health, test_pool_, tests_running_},
       pool_("hookd-api", options_.worker_threads) {
   routes_ = {
       {"GET", {"app"}, list_apps},

@@ -55,8 +55,8 @@ using AsyncHandler = void (*)(ApiContext&, HttpRequest&&, const Params&, Respond
 class Api final {
  public:
   Api(ApiOptions options, Catalog& catalog, Store& store, CatalogWriter& writer,
-      Dispatcher* dispatcher, Metrics& metrics,
-      HealthMonitor* health = nullptr, const ServiceHealth* service_health = nullptr);
+      Dispatcher* dispatcher, Metrics& metrics, HealthMonitor* health = nullptr,
+      const ServiceHealth* service_health = nullptr);
   ~Api();
 
   void handle(HttpRequest&& request, Responder respond);

@@ -384,7 +384,8 @@ std::string new_signing_key_for(const json& body) {
   if (it == body.end() || !it->is_object()) return "";
   const auto type = it->find("type");
   if (type == it->end() || !type->is_string()) return "";
-  if (*type == "ed25519") return signing::SigningKey::generate(signing::KeyType::kEd25519)->private_pem();
+  if (*type == "ed25519")
+    return signing::SigningKey::generate(signing::KeyType::kEd25519)->private_pem();
   if (*type == "rsa") return signing::SigningKey::generate(signing::KeyType::kRsa)->private_pem();
   return "";
 }

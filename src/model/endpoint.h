@@ -41,10 +41,10 @@ struct Endpoint {
   std::string basic_password;
   bool form_format = false;  // body "data=<percent-encoded payload>" instead of the JSON bytes
   bool success_only_200 = false;
-  std::vector<int64_t> retry_delays_ms;         // empty: the server's retry_schedule
-  std::string filter_json;                      // empty: no payload filter
-  std::vector<std::string> field_selection;     // payload paths sent; empty: the whole payload
-  std::string extra_fields_json;                // an object merged into each payload; empty: none
+  std::vector<int64_t> retry_delays_ms;      // empty: the server's retry_schedule
+  std::string filter_json;                   // empty: no payload filter
+  std::vector<std::string> field_selection;  // payload paths sent; empty: the whole payload
+  std::string extra_fields_json;             // an object merged into each payload; empty: none
   // Batching: 0 sends one event per request; N > 0 sends up to N events per request, waiting at
   // most batch_max_wait_ms for a batch to fill, as {"<envelope key>": [payload, ...]}.
   int batch_max_events = 0;
@@ -53,8 +53,8 @@ struct Endpoint {
   std::string signing_type = "hmac";  // "hmac", "ed25519" (v1a) or "rsa" (in signature_header)
   std::string signature_header;       // rsa: the header carrying the signature
   std::string signing_key_pem;        // ed25519, rsa: the private key
-  bool require_test = false;                               // enabling needs a test that got a 200
-  int last_test_status = 0;  // of POST .../test; 0: never tested or no answer
+  bool require_test = false;          // enabling needs a test that got a 200
+  int last_test_status = 0;           // of POST .../test; 0: never tested or no answer
   int64_t last_test_at = 0;
   int64_t version = 1;
   std::vector<EndpointSecret> secrets;  // secrets.front() is the current key

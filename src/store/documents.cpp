@@ -1,12 +1,11 @@
 #include "store/documents.h"
 
-#include <nlohmann/json.hpp>
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string_view>
 
 #include "common/base64.h"
-
 
 namespace hookd::documents {
 
