@@ -30,7 +30,7 @@
 #include "health/monitor.h"
 #include "health/service_health.h"
 #include "metrics/metrics.h"
-#include "store/store.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace {
 

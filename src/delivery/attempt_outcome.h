@@ -4,7 +4,8 @@
 #include <optional>
 
 #include "delivery/retry.h"
-#include "store/models.h"
+#include "model/endpoint.h"
+#include "model/message.h"
 
 // What a finished attempt means for its delivery: a pure decision from the attempt's result, the
 // delivery's trigger and attempts, and the retry policy (docs/failures.md). It says what to

@@ -6,6 +6,7 @@
 
 #include "common/ids.h"
 #include "store/scratch_dir.h"
+#include "store/sqlite/sqlite_store.h"
 
 // Replay selection against a real SQLite store in a scratch directory.
 namespace hookd {

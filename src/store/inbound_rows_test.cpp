@@ -4,7 +4,7 @@
 
 #include "common/ids.h"
 #include "store/scratch_dir.h"
-#include "store/store.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace hookd {
 namespace {

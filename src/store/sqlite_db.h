@@ -78,4 +78,42 @@ class Connection final {
   sqlite3* db_ = nullptr;  // declared last: closed after the statements are finalized
 };
 
+// BEGIN IMMEDIATE, COMMIT and ROLLBACK, prepared once for a connection, so that a transaction
+// costs no statement preparation. Used by the thread that uses the connection.
+struct TransactionStatements final {
+  explicit TransactionStatements(sqlite3* db)
+      : begin(db, "BEGIN IMMEDIATE"), commit(db, "COMMIT"), rollback(db, "ROLLBACK") {}
+
+  Statement begin, commit, rollback;
+};
+
+// A write transaction that rolls back unless it was committed, including when an exception
+// leaves its scope. Same thread as its connection.
+class Transaction final {
+ public:
+  explicit Transaction(TransactionStatements& statements) : statements_(statements) {
+    statements_.begin.run();
+  }
+  ~Transaction() {
+    if (committed_) return;
+    try {
+      statements_.rollback.run();
+    } catch (const Error&) {
+      // SQLite rolled the transaction back itself (after an I/O or memory error).
+    }
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  // Throws Error when the commit fails; the destructor then rolls back.
+  void commit() {
+    statements_.commit.run();
+    committed_ = true;
+  }
+
+ private:
+  TransactionStatements& statements_;
+  bool committed_ = false;
+};
+
 }  // namespace hookd::sqlite

@@ -8,7 +8,6 @@
 #include <variant>
 #include <vector>
 
-#include "common/secret_box.h"
 #include "model/application.h"
 #include "model/catalog_snapshot.h"
 #include "model/endpoint.h"
@@ -20,10 +19,10 @@ namespace hookd {
 // Durability contract
 // -------------------
 // A write counts as accepted when its completion callback runs with WriteStatus::kOk. By then
-// the write is committed and fsync'd (SQLite WAL with synchronous=FULL), so a crash or kill -9
-// one instant later loses nothing that was acknowledged. Writes are grouped: every write that is
-// queued while the previous commit is being fsync'd shares the next transaction, so the batching
-// window is exactly one commit's duration and latency stays low under light load.
+// the write is committed and on stable storage (fsync'd; each backend's header says how), so a
+// crash or kill -9 one instant later loses nothing that was acknowledged. Writes are grouped: every
+// write that is queued while the previous commit is being fsync'd shares the next transaction, so
+// the batching window is exactly one commit's duration and latency stays low under light load.
 //
 // If a commit fails, every write it held and every later one completes with kUnavailable, and
 // health reports it, rather than guessing which of the grouped writes reached the disk. A full
@@ -209,8 +208,8 @@ class Store {
   virtual std::vector<PendingDelivery> failed_deliveries(
       const std::string& app_id, const std::string& endpoint_id,
       const std::vector<std::string>& event_types, int64_t since, int64_t until, int limit) = 0;
-  // The newest rejections of a source (a sample: SqliteOptions::rejection_sample), newest
-  // first; up to page.limit + 1 rows.
+  // The newest rejections of a source (a sample: the backend keeps a bounded number of the
+  // newest per source), newest first; up to page.limit + 1 rows.
   virtual std::vector<InboundRejection> list_rejections(const std::string& source_id,
                                                         const Page& page) = 0;
   // Every rejection of a source counted by reason, most frequent first.
@@ -219,22 +218,5 @@ class Store {
   // Stops accepting writes, commits what is queued, and joins the writer.
   virtual void close() = 0;
 };
-
-struct SqliteOptions {
-  std::string path;   // the database file; created when missing
-  SecretBox secrets;  // seals the secrets of endpoint and source documents (store/documents.h)
-  int reader_connections = 4;
-  size_t max_queued_writes = 200'000;  // beyond this, writes complete with kUnavailable
-  // New messages reach the per-application listing index (message_apps) in batches of this
-  // many, sorted by application; until then listing reads them from the table's newest rows.
-  // A batch is added over several commits, this many rows with each.
-  int message_index_batch = 16'384;
-  int message_index_chunk = 256;
-  // Rejected inbound requests kept per source, the newest; older ones are deleted as new ones
-  // come (the counts per reason keep counting).
-  int rejection_sample = 1'000;
-};
-
-std::unique_ptr<Store> open_sqlite_store(const SqliteOptions& options);
 
 }  // namespace hookd

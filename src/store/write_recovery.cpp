@@ -47,18 +47,15 @@ bool probe_write(sqlite::Connection& db, const std::string& path, std::string& e
     return false;
   }
   try {
+    sqlite::TransactionStatements statements(db.handle());
+    sqlite::Transaction transaction(statements);
     db.exec(
-        "BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS store_probe (id INTEGER PRIMARY KEY, pad "
-        "BLOB NOT NULL); INSERT OR REPLACE INTO store_probe (id, pad) VALUES (1, "
-        "zeroblob(65536)); COMMIT");
+        "CREATE TABLE IF NOT EXISTS store_probe (id INTEGER PRIMARY KEY, pad BLOB NOT NULL); "
+        "INSERT OR REPLACE INTO store_probe (id, pad) VALUES (1, zeroblob(65536))");
+    transaction.commit();
     return true;
   } catch (const sqlite::Error& e) {
     error = e.what();
-    try {
-      db.exec("ROLLBACK");
-    } catch (const sqlite::Error&) {
-      // SQLite rolled the transaction back itself.
-    }
     return false;
   }
 }

@@ -8,8 +8,8 @@
 
 #include "common/ids.h"
 #include "store/scratch_dir.h"
+#include "store/sqlite/sqlite_store.h"
 #include "store/sqlite_db.h"
-#include "store/store.h"
 
 namespace hookd {
 namespace {
