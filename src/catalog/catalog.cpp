@@ -191,11 +191,7 @@ void Catalog::put_event_type(const EventType& event_type) {
   event_types_[event_type.name] = event_type;
 }
 
-EndpointPtr Catalog::put_endpoint(const Endpoint& endpoint) {
-  EndpointPtr compiled = compile_endpoint(endpoint);
-  put_endpoint(compiled);
-  return compiled;
-}
+void Catalog::put_endpoint(const Endpoint& endpoint) { put_endpoint(compile_endpoint(endpoint)); }
 
 void Catalog::put_endpoint(EndpointPtr compiled) {
   const std::string app_id = compiled->app_id;

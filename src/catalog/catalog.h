@@ -63,7 +63,7 @@ class Catalog final {
   void remove_app(const std::string& app_id);  // and its endpoints
   void put_event_type(const EventType& event_type);
   // Compiles `endpoint` (compile_endpoint; throws std::invalid_argument) and publishes it.
-  EndpointPtr put_endpoint(const Endpoint& endpoint);
+  void put_endpoint(const Endpoint& endpoint);
   void put_endpoint(EndpointPtr compiled);
   void remove_endpoint(const std::string& endpoint_id);
 

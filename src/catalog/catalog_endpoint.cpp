@@ -5,12 +5,17 @@
 
 #include "filter/filter.h"
 #include "signing/asymmetric.h"
+#include "signing/signature.h"
 
 namespace hookd {
 
 EndpointPtr compile_endpoint(const Endpoint& endpoint) {
   auto compiled = std::make_shared<CatalogEndpoint>();
   static_cast<Endpoint&>(*compiled) = endpoint;
+  // A secret that does not decode signs nothing (transfer.cpp skips empty keys).
+  for (auto& secret : compiled->secrets) {
+    secret.key = signing::decode_secret(secret.encoded).value_or("");
+  }
   if (!endpoint.filter_json.empty()) {
     std::string error;
     compiled->filter = PayloadFilter::compile(endpoint.filter_json, error);

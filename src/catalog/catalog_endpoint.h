@@ -12,17 +12,17 @@ class SigningKey;  // signing/asymmetric.h
 }
 
 // An endpoint as the Catalog holds it: the stored data, plus what delivering to it needs ready:
-// its payload filter compiled and its signing key loaded. Immutable once published (readers
-// hold it as EndpointPtr), so any thread may read it.
+// its payload filter compiled, its signing key loaded and its secrets' key bytes decoded. Immutable
+// once published (readers hold it as EndpointPtr), so any thread may read it.
 struct CatalogEndpoint final : Endpoint {
   std::shared_ptr<const PayloadFilter> filter;             // filter_json compiled; null: none
   std::shared_ptr<const signing::SigningKey> signing_key;  // signing_key_pem loaded; null: hmac
 };
 using EndpointPtr = std::shared_ptr<const CatalogEndpoint>;
 
-// Compiles `endpoint`'s filter and loads its signing key. Throws std::invalid_argument naming
-// the endpoint when either is unusable (input is checked before it is stored, so this means a
-// damaged document). Callable from any thread.
+// Compiles `endpoint`'s filter, loads its signing key and decodes its secrets. Throws
+// std::invalid_argument naming the endpoint when either is unusable (input is checked before it is
+// stored, so this means a damaged document). Callable from any thread.
 EndpointPtr compile_endpoint(const Endpoint& endpoint);
 
 }  // namespace hookd

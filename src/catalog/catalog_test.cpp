@@ -153,5 +153,35 @@ TEST_F(CatalogTest, ALoadedSnapshotRoutesAsEndpointsAddedOneByOne) {
   EXPECT_EQ(loaded.route_message("neuf", "email.opened", {}).endpoint_ids.size(), 2u);
 }
 
+// A stored endpoint holds its secrets as "whsec_..." text; the catalog decodes the key bytes that
+// deliveries sign with, and compiles its filter.
+TEST(CatalogLoad, DecodesSecretsAndCompilesFilters) {
+  CatalogSnapshot snapshot;
+  Application app;
+  app.id = "app_1";
+  snapshot.apps.push_back(app);
+  Endpoint ep = endpoint("ep_1");
+  ep.secrets.push_back({"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "", 0});
+  ep.secrets.push_back({"whsec_!!", "", 0});
+  ep.filter_json = R"({"city":"Paris"})";
+  snapshot.endpoints.push_back(ep);
+  Catalog catalog;
+  catalog.load(snapshot);
+  const EndpointPtr loaded = catalog.endpoint_by_id("ep_1");
+  ASSERT_NE(loaded, nullptr);
+  EXPECT_EQ(loaded->secrets[0].key.size(), 24u);
+  EXPECT_EQ(loaded->secrets[1].key, "");  // does not decode: signs nothing
+  EXPECT_NE(loaded->filter, nullptr);
+}
+
+TEST(CatalogLoad, AStoredEndpointWithABadFilterStopsTheLoad) {
+  CatalogSnapshot snapshot;
+  Endpoint ep = endpoint("ep_1");
+  ep.filter_json = R"({"city":{"$nope":1}})";
+  snapshot.endpoints.push_back(ep);
+  Catalog catalog;
+  EXPECT_THROW(catalog.load(snapshot), std::runtime_error);
+}
+
 }  // namespace
 }  // namespace hookd

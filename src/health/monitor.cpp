@@ -55,7 +55,7 @@ void HealthMonitor::start() {
       et.name = name;
       et.description = description;
       et.created_at = et.updated_at = now_unix_ms();
-      writer_.put(et);  // on failure the type is missing until the next start; events still flow
+      writer_.put(et);  // refused by the store: the type is missing until the next start
     }
   }
   thread_ = std::thread([this] {

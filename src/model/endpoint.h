@@ -15,7 +15,7 @@ namespace hookd {
 
 struct EndpointSecret {
   std::string encoded;     // "whsec_..."
-  std::string key;         // decoded key bytes
+  std::string key;         // decoded key bytes; filled by the catalog (compile_endpoint)
   int64_t expires_at = 0;  // unix ms after which a rotated-out key stops signing; 0: current key
 };
 

@@ -1,11 +1,7 @@
 #include "store/documents.h"
 
-#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
-#include <string_view>
-
-#include "common/base64.h"
 
 namespace hookd::documents {
 
@@ -218,9 +214,6 @@ Endpoint endpoint_from_doc(const std::string& text, const SecretBox& box) {
   for (const auto& s : doc.value("secrets", json::array())) {
     EndpointSecret secret;
     secret.encoded = open_secret(box, what, s.at("key").get<std::string>());
-    // Stored secrets were checked when they were set: "whsec_" and base64 of the key bytes.
-    const std::string_view encoded = secret.encoded;
-    secret.key = base64_decode(encoded.substr(std::min<size_t>(6, encoded.size()))).value_or("");
     secret.expires_at = s.value("expiresAt", int64_t{0});
     ep.secrets.push_back(std::move(secret));
   }
