@@ -98,7 +98,7 @@ HttpResponse create_event_type(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse get_event_type(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse update_event_type(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse archive_event_type(ApiContext&, const HttpRequest&, const Params&);
-// Ready catalogues of event types (catalog/catalogues.h): list them, load one.
+// Ready catalogues of event types (event_templates/event_templates.h): list them, load one.
 HttpResponse list_catalogues(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse load_catalogue(ApiContext&, const HttpRequest&, const Params&);
 

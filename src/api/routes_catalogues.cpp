@@ -1,9 +1,9 @@
-// /api/v1/event-type/catalogue: ready sets of event types (catalog/catalogues.h) that a user
-// loads in one call.
+// /api/v1/event-type/catalogue: ready sets of event types (event_templates/event_templates.h),
+// which the API calls catalogues, that a user loads in one call.
 #include "api/api.h"
 #include "api/json_io.h"
-#include "catalog/catalogues.h"
 #include "common/time.h"
+#include "event_templates/event_templates.h"
 
 namespace hookd::api {
 
@@ -18,7 +18,7 @@ struct CatalogueLoad {
 // catalogue's order. A store failure part way (503) leaves the ones before it created; loading
 // again finishes the job.
 CatalogueLoad create_missing_event_types(ApiContext& ctx,
-                                         const std::vector<CatalogueEntry>& entries) {
+                                         const std::vector<EventTemplate>& entries) {
   CatalogueLoad load;
   std::lock_guard lock(ctx.writer.mutex());
   for (const auto& entry : entries) {
@@ -41,18 +41,18 @@ CatalogueLoad create_missing_event_types(ApiContext& ctx,
 
 HttpResponse list_catalogues(ApiContext&, const HttpRequest&, const Params&) {
   json data = json::array();
-  for (const auto& name : catalogue_names()) {
+  for (const auto& set : event_template_sets()) {
     json event_types = json::array();
-    for (const auto& entry : *find_catalogue(name)) event_types.push_back(entry.name);
-    data.push_back({{"name", name}, {"eventTypes", std::move(event_types)}});
+    for (const auto& entry : set.templates) event_types.push_back(entry.name);
+    data.push_back({{"name", set.name}, {"eventTypes", std::move(event_types)}});
   }
   return json_response(200, dump(json{{"data", std::move(data)}}));
 }
 
 HttpResponse load_catalogue(ApiContext& ctx, const HttpRequest&, const Params& p) {
-  const auto* entries = find_catalogue(p[0]);
-  if (entries == nullptr) throw not_found("catalogue " + p[0]);
-  const CatalogueLoad load = create_missing_event_types(ctx, *entries);
+  const auto* set = find_event_template_set(p[0]);
+  if (set == nullptr) throw not_found("catalogue " + p[0]);
+  const CatalogueLoad load = create_missing_event_types(ctx, set->templates);
   return json_response(
       200, dump({{"catalogue", p[0]}, {"created", load.created}, {"existing", load.existing}}));
 }

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
+#include <optional>
 #include <thread>
 
 #include "common/time.h"
@@ -51,6 +52,215 @@ std::vector<std::string> split_list(const std::string& value) {
     start = comma + 1;
   }
   return out;
+}
+
+// A fraction read with strtod, or nullopt when `value` is not a number.
+std::optional<double> parse_fraction(const std::string& value) {
+  char* end = nullptr;
+  const double fraction = std::strtod(value.c_str(), &end);
+  if (end == value.c_str() || *end != '\0') return std::nullopt;
+  return fraction;
+}
+
+// "host:port", "[v6]:port" or ":port" (every address).
+void apply_listen(Config& c, const std::string& value) {
+  const auto colon = value.rfind(':');
+  if (colon == std::string::npos) {
+    throw ConfigError("listen: expected host:port, got '" + value + "'");
+  }
+  std::string host = value.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  c.listen_host = host.empty() ? "0.0.0.0" : host;
+  c.listen_port = static_cast<uint16_t>(parse_int("listen", value.substr(colon + 1), 0, 65535));
+}
+
+// Each apply_*_setting reads one group of settings: it returns false when `key` is not one of
+// its group, and throws ConfigError naming the key when the value is wrong.
+
+// The HTTP front end and the process.
+bool apply_server_setting(Config& c, const std::string& key, const std::string& value) {
+  if (key == "listen") {
+    apply_listen(c, value);
+  } else if (key == "data_dir") {
+    if (value.empty()) throw ConfigError("data_dir: must not be empty");
+    c.data_dir = value;
+  } else if (key == "admin_token") {
+    if (!value.empty() && value.size() < 16) {
+      throw ConfigError("admin_token: must be at least 16 characters");
+    }
+    c.admin_token = value;
+  } else if (key == "max_body_bytes") {
+    c.max_body_bytes = parse_int(key, value, 1024, 64 << 20);
+  } else if (key == "max_json_depth") {
+    c.max_json_depth = static_cast<int>(parse_int(key, value, 2, 1024));
+  } else if (key == "max_connections") {
+    c.max_connections = static_cast<int>(parse_int(key, value, 1, 1'000'000));
+  } else if (key == "io_threads") {
+    c.io_threads = static_cast<int>(parse_int(key, value, 1, 256));
+  } else if (key == "role") {
+    if (value != "all" && value != "api" && value != "worker") {
+      throw ConfigError("role: expected all, api or worker, got '" + value + "'");
+    }
+    c.serve_api = value != "worker";
+    c.deliver = value != "api";
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// The logs.
+bool apply_log_setting(Config& c, const std::string& key, const std::string& value) {
+  if (key == "log_format") {
+    if (value != "text" && value != "json") {
+      throw ConfigError("log_format: expected text or json, got '" + value + "'");
+    }
+    c.log_format = value;
+  } else if (key == "log_level") {
+    if (value != "debug" && value != "info" && value != "warn" && value != "error") {
+      throw ConfigError("log_level: expected debug, info, warn or error, got '" + value + "'");
+    }
+    c.log_level = value;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Delivery: retries, timeouts, caps and threads.
+bool apply_delivery_setting(Config& c, const std::string& key, const std::string& value) {
+  if (key == "retry_schedule") {
+    auto schedule = RetrySchedule::parse(value);
+    if (!schedule) {
+      throw ConfigError("retry_schedule: expected delays like 5s,5m,30m,2h, got '" + value + "'");
+    }
+    c.retry.delays_ms = schedule->delays_ms;
+  } else if (key == "retry_jitter") {
+    const auto jitter = parse_fraction(value);
+    if (!jitter || *jitter < 0 || *jitter > 1) {
+      throw ConfigError("retry_jitter: expected a fraction from 0 to 1, got '" + value + "'");
+    }
+    c.retry.jitter = *jitter;
+  } else if (key == "request_timeout_ms") {
+    c.request_timeout_ms = parse_int(key, value, 100, 600'000);
+  } else if (key == "connect_timeout_ms") {
+    c.connect_timeout_ms = parse_int(key, value, 100, 600'000);
+  } else if (key == "endpoint_max_in_flight") {
+    c.endpoint_max_in_flight = static_cast<int>(parse_int(key, value, 1, 10'000));
+  } else if (key == "delivery_max_in_flight") {
+    c.delivery_max_in_flight = static_cast<int>(parse_int(key, value, 1, 100'000));
+  } else if (key == "endpoint_max_queued") {
+    c.endpoint_max_queued = static_cast<int>(parse_int(key, value, 1, 1'000'000));
+  } else if (key == "delivery_threads") {
+    c.delivery_threads = static_cast<int>(parse_int(key, value, 1, 256));
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Where deliveries may go and how they leave: the SSRF policy, TLS, the response cap, the
+// outgoing interface and proxy.
+bool apply_egress_setting(Config& c, const std::string& key, const std::string& value) {
+  if (key == "ssrf_allow") {
+    std::string error;
+    auto policy = AddressPolicy::from_allow_list(value, &error);
+    if (!policy) throw ConfigError("ssrf_allow: " + error);
+    c.address_policy = *policy;
+  } else if (key == "https_only") {
+    c.https_only = parse_bool(key, value);
+  } else if (key == "max_response_bytes") {
+    c.max_response_bytes = parse_int(key, value, 4096, 1LL << 30);
+  } else if (key == "egress_interface") {
+    c.egress_interface = value;
+  } else if (key == "egress_proxy") {
+    if (!value.empty() && !value.starts_with("http://") && !value.starts_with("https://") &&
+        !value.starts_with("socks5://")) {
+      throw ConfigError("egress_proxy: expected an http://, https:// or socks5:// URL, got '" +
+                        redact_url(value) + "'");
+    }
+    c.egress_proxy = value;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Failing endpoints: auto-disable, the circuit breaker, the operational events' application.
+bool apply_failure_setting(Config& c, const std::string& key, const std::string& value) {
+  if (key == "disable_after_exhausted") {
+    c.disable_after_exhausted = static_cast<int>(parse_int(key, value, 0, 1'000'000));
+  } else if (key == "disable_after_failing_for") {
+    c.disable_after_failing_for_ms = parse_duration(key, value, true);
+  } else if (key == "circuit_window") {
+    c.circuit_window = static_cast<int>(parse_int(key, value, 0, 1000));
+  } else if (key == "circuit_min_attempts") {
+    c.circuit_min_attempts = static_cast<int>(parse_int(key, value, 1, 1000));
+  } else if (key == "circuit_failure_ratio") {
+    const auto ratio = parse_fraction(value);
+    if (!ratio || *ratio <= 0 || *ratio > 1) {
+      throw ConfigError("circuit_failure_ratio: expected a fraction above 0, at most 1, got '" +
+                        value + "'");
+    }
+    c.circuit_failure_ratio = *ratio;
+  } else if (key == "circuit_cooldown") {
+    c.circuit_cooldown_ms = parse_duration(key, value, false);
+  } else if (key == "circuit_max_cooldown") {
+    c.circuit_max_cooldown_ms = parse_duration(key, value, false);
+  } else if (key == "operational_app") {
+    c.operational_app = value;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Failure alerts: the SMTP server and the grouping intervals.
+bool apply_alert_setting(Config& c, const std::string& key, const std::string& value) {
+  if (key == "smtp_url") {
+    if (!value.empty() && !value.starts_with("smtp://") && !value.starts_with("smtps://")) {
+      throw ConfigError("smtp_url: expected smtp://host:port or smtps://host:port, got '" +
+                        redact_url(value) + "'");
+    }
+    c.smtp_url = value;
+  } else if (key == "smtp_require_tls") {
+    c.smtp_require_tls = parse_bool(key, value);
+  } else if (key == "smtp_username") {
+    c.smtp_username = value;
+  } else if (key == "smtp_password") {
+    c.smtp_password = value;
+  } else if (key == "smtp_from") {
+    if (value.empty() || value.find_first_of("\r\n<>") != std::string::npos ||
+        value.find('@') == std::string::npos) {
+      throw ConfigError("smtp_from: expected an email address, got '" + value + "'");
+    }
+    c.smtp_from = value;
+  } else if (key == "alert_immediate_interval") {
+    c.alert_immediate_interval_ms = parse_duration(key, value, false);
+  } else if (key == "alert_hourly_interval") {
+    c.alert_hourly_interval_ms = parse_duration(key, value, false);
+  } else if (key == "alert_daily_interval") {
+    c.alert_daily_interval_ms = parse_duration(key, value, false);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// What is kept, and for how long.
+bool apply_retention_setting(Config& c, const std::string& key, const std::string& value) {
+  if (key == "retention_days") {
+    c.retention_days = static_cast<int>(parse_int(key, value, 0, 36'500));
+  } else if (key == "retention_interval") {
+    c.retention_interval_ms = parse_duration(key, value, false);
+  } else if (key == "inbound_rejection_sample") {
+    c.inbound_rejection_sample = static_cast<int>(parse_int(key, value, 1, 1'000'000));
+  } else {
+    return false;
+  }
+  return true;
 }
 
 // The keys that seal secrets in the store; a key that is not base64 of 32 bytes is an error
@@ -132,150 +342,15 @@ Config build_config(const std::map<std::string, std::string>& settings) {
   Config c;
   c.io_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (const auto& [key, value] : settings) {
-    if (key == "listen") {
-      const auto colon = value.rfind(':');
-      if (colon == std::string::npos)
-        throw ConfigError("listen: expected host:port, got '" + value + "'");
-      std::string host = value.substr(0, colon);
-      if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-        host = host.substr(1, host.size() - 2);
-      }
-      c.listen_host = host.empty() ? "0.0.0.0" : host;
-      c.listen_port = static_cast<uint16_t>(parse_int(key, value.substr(colon + 1), 0, 65535));
-    } else if (key == "data_dir") {
-      if (value.empty()) throw ConfigError("data_dir: must not be empty");
-      c.data_dir = value;
-    } else if (key == "admin_token") {
-      if (!value.empty() && value.size() < 16) {
-        throw ConfigError("admin_token: must be at least 16 characters");
-      }
-      c.admin_token = value;
-    } else if (key == "ssrf_allow") {
-      std::string error;
-      auto policy = AddressPolicy::from_allow_list(value, &error);
-      if (!policy) throw ConfigError("ssrf_allow: " + error);
-      c.address_policy = *policy;
-    } else if (key == "retry_schedule") {
-      auto schedule = RetrySchedule::parse(value);
-      if (!schedule) {
-        throw ConfigError("retry_schedule: expected delays like 5s,5m,30m,2h, got '" + value + "'");
-      }
-      c.retry.delays_ms = schedule->delays_ms;
-    } else if (key == "retry_jitter") {
-      char* end = nullptr;
-      const double jitter = std::strtod(value.c_str(), &end);
-      if (end == value.c_str() || *end != '\0' || jitter < 0 || jitter > 1) {
-        throw ConfigError("retry_jitter: expected a fraction from 0 to 1, got '" + value + "'");
-      }
-      c.retry.jitter = jitter;
-    } else if (key == "request_timeout_ms") {
-      c.request_timeout_ms = parse_int(key, value, 100, 600'000);
-    } else if (key == "connect_timeout_ms") {
-      c.connect_timeout_ms = parse_int(key, value, 100, 600'000);
-    } else if (key == "endpoint_max_in_flight") {
-      c.endpoint_max_in_flight = static_cast<int>(parse_int(key, value, 1, 10'000));
-    } else if (key == "delivery_max_in_flight") {
-      c.delivery_max_in_flight = static_cast<int>(parse_int(key, value, 1, 100'000));
-    } else if (key == "endpoint_max_queued") {
-      c.endpoint_max_queued = static_cast<int>(parse_int(key, value, 1, 1'000'000));
-    } else if (key == "max_body_bytes") {
-      c.max_body_bytes = parse_int(key, value, 1024, 64 << 20);
-    } else if (key == "max_json_depth") {
-      c.max_json_depth = static_cast<int>(parse_int(key, value, 2, 1024));
-    } else if (key == "max_connections") {
-      c.max_connections = static_cast<int>(parse_int(key, value, 1, 1'000'000));
-    } else if (key == "io_threads") {
-      c.io_threads = static_cast<int>(parse_int(key, value, 1, 256));
-    } else if (key == "delivery_threads") {
-      c.delivery_threads = static_cast<int>(parse_int(key, value, 1, 256));
-    } else if (key == "role") {
-      if (value != "all" && value != "api" && value != "worker") {
-        throw ConfigError("role: expected all, api or worker, got '" + value + "'");
-      }
-      c.serve_api = value != "worker";
-      c.deliver = value != "api";
-    } else if (key == "log_format") {
-      if (value != "text" && value != "json") {
-        throw ConfigError("log_format: expected text or json, got '" + value + "'");
-      }
-      c.log_format = value;
-    } else if (key == "log_level") {
-      if (value != "debug" && value != "info" && value != "warn" && value != "error") {
-        throw ConfigError("log_level: expected debug, info, warn or error, got '" + value + "'");
-      }
-      c.log_level = value;
-    } else if (key == "disable_after_exhausted") {
-      c.disable_after_exhausted = static_cast<int>(parse_int(key, value, 0, 1'000'000));
-    } else if (key == "disable_after_failing_for") {
-      c.disable_after_failing_for_ms = parse_duration(key, value, true);
-    } else if (key == "circuit_window") {
-      c.circuit_window = static_cast<int>(parse_int(key, value, 0, 1000));
-    } else if (key == "circuit_min_attempts") {
-      c.circuit_min_attempts = static_cast<int>(parse_int(key, value, 1, 1000));
-    } else if (key == "circuit_failure_ratio") {
-      char* end = nullptr;
-      const double ratio = std::strtod(value.c_str(), &end);
-      if (end == value.c_str() || *end != '\0' || ratio <= 0 || ratio > 1) {
-        throw ConfigError("circuit_failure_ratio: expected a fraction above 0, at most 1, got '" +
-                          value + "'");
-      }
-      c.circuit_failure_ratio = ratio;
-    } else if (key == "circuit_cooldown") {
-      c.circuit_cooldown_ms = parse_duration(key, value, false);
-    } else if (key == "circuit_max_cooldown") {
-      c.circuit_max_cooldown_ms = parse_duration(key, value, false);
-    } else if (key == "smtp_url") {
-      if (!value.empty() && !value.starts_with("smtp://") && !value.starts_with("smtps://")) {
-        throw ConfigError("smtp_url: expected smtp://host:port or smtps://host:port, got '" +
-                          redact_url(value) + "'");
-      }
-      c.smtp_url = value;
-    } else if (key == "smtp_require_tls") {
-      c.smtp_require_tls = parse_bool(key, value);
-    } else if (key == "smtp_username") {
-      c.smtp_username = value;
-    } else if (key == "smtp_password") {
-      c.smtp_password = value;
-    } else if (key == "smtp_from") {
-      if (value.empty() || value.find_first_of("\r\n<>") != std::string::npos ||
-          value.find('@') == std::string::npos) {
-        throw ConfigError("smtp_from: expected an email address, got '" + value + "'");
-      }
-      c.smtp_from = value;
-    } else if (key == "alert_immediate_interval") {
-      c.alert_immediate_interval_ms = parse_duration(key, value, false);
-    } else if (key == "alert_hourly_interval") {
-      c.alert_hourly_interval_ms = parse_duration(key, value, false);
-    } else if (key == "alert_daily_interval") {
-      c.alert_daily_interval_ms = parse_duration(key, value, false);
-    } else if (key == "operational_app") {
-      c.operational_app = value;
-    } else if (key == "https_only") {
-      c.https_only = parse_bool(key, value);
-    } else if (key == "max_response_bytes") {
-      c.max_response_bytes = parse_int(key, value, 4096, 1LL << 30);
-    } else if (key == "egress_interface") {
-      c.egress_interface = value;
-    } else if (key == "egress_proxy") {
-      if (!value.empty() && !value.starts_with("http://") && !value.starts_with("https://") &&
-          !value.starts_with("socks5://")) {
-        throw ConfigError("egress_proxy: expected an http://, https:// or socks5:// URL, got '" +
-                          redact_url(value) + "'");
-      }
-      c.egress_proxy = value;
-    } else if (key == "inbound_rejection_sample") {
-      c.inbound_rejection_sample = static_cast<int>(parse_int(key, value, 1, 1'000'000));
-    } else if (key == "retention_days") {
-      c.retention_days = static_cast<int>(parse_int(key, value, 0, 36'500));
-    } else if (key == "retention_interval") {
-      c.retention_interval_ms = parse_duration(key, value, false);
-    } else if (key == "secret_encryption_key" || key == "secret_encryption_previous_keys") {
-      // Both at once, below.
-    } else {
-      throw ConfigError(key + ": unknown setting");
-    }
+    const bool known = apply_server_setting(c, key, value) || apply_log_setting(c, key, value) ||
+                       apply_delivery_setting(c, key, value) ||
+                       apply_egress_setting(c, key, value) ||
+                       apply_failure_setting(c, key, value) || apply_alert_setting(c, key, value) ||
+                       apply_retention_setting(c, key, value) || key == "secret_encryption_key" ||
+                       key == "secret_encryption_previous_keys";
+    if (!known) throw ConfigError(key + ": unknown setting");
   }
-  c.secret_box = secret_box_from(settings);
+  c.secret_box = secret_box_from(settings);  // both keys at once: the old ones need the current
   return c;
 }
 
