@@ -33,6 +33,20 @@ HttpResponse health(ApiContext& ctx) {
   return json_response(503, dump(body));
 }
 
+// Whether `segments` fit `pattern` ("*" matches any one segment, whose value joins `params`).
+bool match_route(const std::vector<std::string>& pattern, const std::vector<std::string>& segments,
+                 Params& params) {
+  if (pattern.size() != segments.size()) return false;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    if (pattern[i] == "*") {
+      params.push_back(segments[i]);
+    } else if (pattern[i] != segments[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 Application require_app(ApiContext& ctx, const std::string& id_or_uid) {
@@ -122,75 +136,77 @@ Api::~Api() {
   test_pool_.stop();
 }
 
-void Api::handle(HttpRequest&& req, Responder respond) {
+// The routes outside /api/v1/ that take no token: health, metrics and inbound webhooks.
+// Returns false when the path is none of them.
+bool Api::handle_open_route(HttpRequest& req, Responder& respond) {
   const std::string& path = req.path;
   if (path == "/health" || path == "/api/v1/health" || path == "/api/v1/health/") {
     if (req.method != "GET" && req.method != "HEAD") {
-      return respond(error_response(405, "method_not_allowed", "use GET"));
+      respond(error_response(405, "method_not_allowed", "use GET"));
+    } else {
+      respond(health(context_));
     }
-    return respond(health(context_));
+    return true;
   }
   if (path == "/metrics") {
-    HttpResponse r{200,
-                   context_.metrics.render_prometheus(context_.store.write_queue_depth(),
-                                                      context_.store.commit_sequence()),
-                   "text/plain; version=0.0.4"};
-    return respond(std::move(r));
+    respond(HttpResponse{200,
+                         context_.metrics.render_prometheus(context_.store.write_queue_depth(),
+                                                            context_.store.commit_sequence()),
+                         "text/plain; version=0.0.4"});
+    return true;
   }
   constexpr std::string_view kWebhook = "/webhook/";
-  if (path.starts_with(kWebhook)) {
-    const std::string_view id = std::string_view(path).substr(kWebhook.size());
-    if (id.empty() || id.find('/') != std::string_view::npos) {
-      return respond(error_response(404, "not_found", "no such route: " + path));
-    }
-    if (req.method != "POST") {
-      return respond(error_response(405, "method_not_allowed", "use POST to send an event"));
-    }
+  if (!path.starts_with(kWebhook)) return false;
+  const std::string_view id = std::string_view(path).substr(kWebhook.size());
+  if (id.empty() || id.find('/') != std::string_view::npos) {
+    respond(error_response(404, "not_found", "no such route: " + path));
+  } else if (req.method != "POST") {
+    respond(error_response(405, "method_not_allowed", "use POST to send an event"));
+  } else {
     receive_webhook(context_, std::move(req), percent_decode(id), std::move(respond));
-    return;
   }
-  if (!path.starts_with("/api/v1/")) {
-    return respond(error_response(404, "not_found", "no such route: " + path));
-  }
+  return true;
+}
+
+// The 401 answer for a request without the admin token, or nothing when it carries it.
+std::optional<HttpResponse> Api::refuse_unauthorized(const HttpRequest& req) const {
   constexpr std::string_view kBearer = "Bearer ";
   const std::string_view auth = req.authorization;
-  if (!auth.starts_with(kBearer) ||
-      !signing::constant_time_equal(auth.substr(kBearer.size()), options_.admin_token)) {
-    return respond(error_response(
-        401, "authentication_failed",
-        auth.empty() ? "Authorization: missing bearer token" : "Authorization: invalid token"));
+  if (auth.starts_with(kBearer) &&
+      signing::constant_time_equal(auth.substr(kBearer.size()), options_.admin_token)) {
+    return std::nullopt;
   }
+  return error_response(
+      401, "authentication_failed",
+      auth.empty() ? "Authorization: missing bearer token" : "Authorization: invalid token");
+}
 
-  // The ingest route, matched without building the segment list: it is the one that is hot.
+// POST /api/v1/app/{app}/msg, matched without building the segment list: it is the one route
+// that is hot. Returns false when the request is another one.
+bool Api::handle_ingest(HttpRequest& req, Responder& respond) {
   constexpr std::string_view kAppPrefix = "/api/v1/app/";
   constexpr std::string_view kMsgSuffix = "/msg";
-  if (req.method == "POST" && path.size() > kAppPrefix.size() + kMsgSuffix.size() &&
-      std::string_view(path).starts_with(kAppPrefix) &&
-      std::string_view(path).ends_with(kMsgSuffix)) {
-    const std::string_view app = std::string_view(path).substr(
-        kAppPrefix.size(), path.size() - kAppPrefix.size() - kMsgSuffix.size());
-    if (app.find('/') == std::string_view::npos) {
-      Params params{percent_decode(app)};
-      create_message(context_, std::move(req), params, std::move(respond));  // answers itself
-      return;
-    }
+  const std::string_view path = req.path;
+  if (req.method != "POST" || path.size() <= kAppPrefix.size() + kMsgSuffix.size() ||
+      !path.starts_with(kAppPrefix) || !path.ends_with(kMsgSuffix)) {
+    return false;
   }
+  const std::string_view app =
+      path.substr(kAppPrefix.size(), path.size() - kAppPrefix.size() - kMsgSuffix.size());
+  if (app.find('/') != std::string_view::npos) return false;
+  Params params{percent_decode(app)};
+  create_message(context_, std::move(req), params, std::move(respond));  // answers itself
+  return true;
+}
 
-  std::vector<std::string> segments = split_path(path);
+// The route table: async handlers run here, sync ones on the API worker pool.
+void Api::dispatch(HttpRequest&& req, Responder respond) {
+  std::vector<std::string> segments = split_path(req.path);
   segments.erase(segments.begin(), segments.begin() + 2);  // "api", "v1"
   bool path_matched = false;
   for (const auto& route : routes_) {
-    if (route.pattern.size() != segments.size()) continue;
     Params params;
-    bool match = true;
-    for (size_t i = 0; i < segments.size() && match; ++i) {
-      if (route.pattern[i] == "*") {
-        params.push_back(segments[i]);
-      } else {
-        match = route.pattern[i] == segments[i];
-      }
-    }
-    if (!match) continue;
+    if (!match_route(route.pattern, segments, params)) continue;
     path_matched = true;
     if (req.method != route.method) continue;
     if (route.async) {
@@ -209,9 +225,20 @@ void Api::handle(HttpRequest&& req, Responder respond) {
     if (!queued) respond(error_response(503, "overloaded", "the API worker queue is full"));
     return;
   }
-  if (path_matched)
-    return respond(error_response(405, "method_not_allowed", req.method + " " + path));
-  respond(error_response(404, "not_found", "no such route: " + path));
+  if (path_matched) {
+    return respond(error_response(405, "method_not_allowed", req.method + " " + req.path));
+  }
+  respond(error_response(404, "not_found", "no such route: " + req.path));
+}
+
+void Api::handle(HttpRequest&& req, Responder respond) {
+  if (handle_open_route(req, respond)) return;
+  if (!req.path.starts_with("/api/v1/")) {
+    return respond(error_response(404, "not_found", "no such route: " + req.path));
+  }
+  if (auto refused = refuse_unauthorized(req)) return respond(std::move(*refused));
+  if (handle_ingest(req, respond)) return;
+  dispatch(std::move(req), std::move(respond));
 }
 
 }  // namespace hookd::api

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,11 @@ class Api final {
   void handle(HttpRequest&& request, Responder respond);
 
  private:
+  bool handle_open_route(HttpRequest& request, Responder& respond);
+  std::optional<HttpResponse> refuse_unauthorized(const HttpRequest& request) const;
+  bool handle_ingest(HttpRequest& request, Responder& respond);
+  void dispatch(HttpRequest&& request, Responder respond);
+
   struct Route {
     const char* method;
     std::vector<std::string> pattern;  // "*" matches one segment
