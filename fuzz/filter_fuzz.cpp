@@ -12,12 +12,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view filter_text = input.substr(0, split);
   const std::string_view payload =
       split == std::string_view::npos ? std::string_view(R"({"a":1})") : input.substr(split + 1);
-  std::string error;
-  auto filter = hookd::PayloadFilter::compile(filter_text, error);
+  auto filter = hookd::PayloadFilter::compile(filter_text);
   if (!filter) {
-    if (!error.starts_with("filter: ")) __builtin_trap();
+    const hookd::Problem& problem = filter.problem();
+    if (problem.field != "filter" || problem.detail.empty()) __builtin_trap();
     return 0;
   }
-  (void)filter->matches(payload);
+  (void)filter.value()->matches(payload);
   return 0;
 }

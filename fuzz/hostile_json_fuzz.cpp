@@ -41,14 +41,14 @@ void api_body(const std::string& doc) {
 
 void regex_filter(std::string_view pattern, std::string_view value) {
   const nlohmann::json filter = {{"v", {{"$regex", std::string(pattern)}}}};
-  std::string error;
   auto compiled = hookd::PayloadFilter::compile(
-      filter.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), error);
+      filter.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   if (!compiled) return;
   std::string long_value;
   while (!value.empty() && long_value.size() < 40'000) long_value += value;
   const nlohmann::json payload = {{"v", long_value}};
-  (void)compiled->matches(payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  (void)compiled.value()->matches(
+      payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace

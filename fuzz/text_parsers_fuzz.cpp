@@ -25,8 +25,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   hookd::parse_retry_after_ms(text, 0);
   hookd::RetrySchedule::parse(text);
   hookd::Cidr::parse(text);
-  std::string error;
-  hookd::AddressPolicy::from_allow_list(text, &error);
+  if (auto policy = hookd::AddressPolicy::from_allow_list(text); !policy) {
+    if (policy.problem().detail.empty()) __builtin_trap();
+  }
   if (auto decoded = hookd::signing::base64_decode(text)) {
     if (hookd::signing::base64_decode(hookd::signing::base64_encode(*decoded)) != decoded) {
       __builtin_trap();

@@ -321,8 +321,9 @@ void apply_delivery_options(const json& body, bool full, Endpoint& ep) {
       body, "filter", full, OnNull::kReset,
       [&](const json&) {
         const auto filter = *read_object(body, "filter");
-        std::string error;
-        if (!PayloadFilter::compile(filter, error)) throw validation_error(error);
+        if (auto compiled = PayloadFilter::compile(filter); !compiled) {
+          throw validation_error(compiled.problem());
+        }
         ep.filter_json = filter;  // the catalog compiles it again when it takes the endpoint in
       },
       [&] { ep.filter_json.clear(); });

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/problem.h"
 #include "common/url.h"
 
 // The HTTP shapes handlers see: plain structs, no Beast, so handlers stay quick to compile and
@@ -56,6 +57,9 @@ class ApiError final : public std::runtime_error {
 
 inline ApiError validation_error(const std::string& detail) {
   return ApiError(422, "validation", detail);
+}
+inline ApiError validation_error(const Problem& problem) {
+  return validation_error(problem.message());
 }
 inline ApiError not_found(const std::string& what) {
   return ApiError(404, "not_found", what + " not found");

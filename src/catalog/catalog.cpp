@@ -27,11 +27,11 @@ void Catalog::load(const CatalogSnapshot& snapshot) {
     // Each application's routes are built once, after all its endpoints are in.
     std::unique_lock lock(mu_);
     for (const auto& ep : snapshot.endpoints) {
-      try {
-        insert_endpoint(compile_endpoint(ep));
-      } catch (const std::invalid_argument& e) {
-        throw std::runtime_error(std::string("stored ") + e.what());
+      auto compiled = compile_endpoint(ep);
+      if (!compiled) {
+        throw std::runtime_error("stored endpoint " + ep.id + ": " + compiled.problem().message());
       }
+      insert_endpoint(std::move(compiled).value());
     }
     for (auto& [id, entry] : apps_) rebuild_routes(entry);
   }
@@ -191,7 +191,13 @@ void Catalog::put_event_type(const EventType& event_type) {
   event_types_[event_type.name] = event_type;
 }
 
-void Catalog::put_endpoint(const Endpoint& endpoint) { put_endpoint(compile_endpoint(endpoint)); }
+void Catalog::put_endpoint(const Endpoint& endpoint) {
+  auto compiled = compile_endpoint(endpoint);
+  if (!compiled) {
+    throw std::invalid_argument("endpoint " + endpoint.id + ": " + compiled.problem().message());
+  }
+  put_endpoint(std::move(compiled).value());
+}
 
 void Catalog::put_endpoint(EndpointPtr compiled) {
   const std::string app_id = compiled->app_id;

@@ -62,7 +62,8 @@ class Catalog final {
   void put_app(const Application& app);
   void remove_app(const std::string& app_id);  // and its endpoints
   void put_event_type(const EventType& event_type);
-  // Compiles `endpoint` (compile_endpoint; throws std::invalid_argument) and publishes it.
+  // Compiles `endpoint` (compile_endpoint) and publishes it; throws std::invalid_argument, naming
+  // the endpoint and the problem, when it does not compile.
   void put_endpoint(const Endpoint& endpoint);
   void put_endpoint(EndpointPtr compiled);
   void remove_endpoint(const std::string& endpoint_id);

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "common/problem.h"
 #include "model/endpoint.h"
 
 namespace hookd {
@@ -20,9 +21,9 @@ struct CatalogEndpoint final : Endpoint {
 };
 using EndpointPtr = std::shared_ptr<const CatalogEndpoint>;
 
-// Compiles `endpoint`'s filter, loads its signing key and decodes its secrets. Throws
-// std::invalid_argument naming the endpoint when either is unusable (input is checked before it is
-// stored, so this means a damaged document). Callable from any thread.
-EndpointPtr compile_endpoint(const Endpoint& endpoint);
+// Compiles `endpoint`'s filter, loads its signing key and decodes its secrets, or names the
+// field ("filter", "signing key") that is unusable. The API checks input before it is stored,
+// so a problem here means a damaged document. Callable from any thread.
+Checked<EndpointPtr> compile_endpoint(const Endpoint& endpoint);
 
 }  // namespace hookd

@@ -180,7 +180,28 @@ TEST(CatalogLoad, AStoredEndpointWithABadFilterStopsTheLoad) {
   ep.filter_json = R"({"city":{"$nope":1}})";
   snapshot.endpoints.push_back(ep);
   Catalog catalog;
-  EXPECT_THROW(catalog.load(snapshot), std::runtime_error);
+  try {
+    catalog.load(snapshot);
+    ADD_FAILURE() << "the load went through";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), "stored endpoint ep_1: filter: city: unknown operator $nope");
+  }
+}
+
+TEST(CompileEndpoint, NamesTheFieldThatDoesNotCompile) {
+  Endpoint ep = endpoint("ep_1");
+  ep.signing_type = "ed25519";
+  ep.signing_key_pem = "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n";
+  const auto bad_key = compile_endpoint(ep);
+  ASSERT_FALSE(bad_key);
+  EXPECT_EQ(bad_key.problem().field, "signing key");
+  ep.signing_type = "hmac";
+  ep.filter_json = "[1]";
+  const auto bad_filter = compile_endpoint(ep);
+  ASSERT_FALSE(bad_filter);
+  EXPECT_EQ(bad_filter.problem().message(), "filter: must be a JSON object of conditions");
+  ep.filter_json = R"({"city": "Thane"})";
+  ASSERT_TRUE(compile_endpoint(ep));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "catalog/catalog_writer.h"
 
+#include <stdexcept>
 #include <utility>
 
 namespace hookd {
@@ -29,9 +30,12 @@ WriteResult CatalogWriter::put(const EventType& event_type) {
 }
 
 WriteResult CatalogWriter::put(const Endpoint& endpoint) {
-  EndpointPtr compiled = compile_endpoint(endpoint);
+  auto compiled = compile_endpoint(endpoint);
+  if (!compiled) {
+    throw std::invalid_argument("endpoint " + endpoint.id + ": " + compiled.problem().message());
+  }
   WriteResult result = store_.write_sync(write::PutEndpoint{endpoint});
-  if (ok(result)) catalog_.put_endpoint(std::move(compiled));
+  if (ok(result)) catalog_.put_endpoint(std::move(compiled).value());
   return result;
 }
 

@@ -165,9 +165,8 @@ bool apply_delivery_setting(Config& c, const std::string& key, const std::string
 // outgoing interface and proxy.
 bool apply_egress_setting(Config& c, const std::string& key, const std::string& value) {
   if (key == "ssrf_allow") {
-    std::string error;
-    auto policy = AddressPolicy::from_allow_list(value, &error);
-    if (!policy) throw ConfigError("ssrf_allow: " + error);
+    auto policy = AddressPolicy::from_allow_list(value);
+    if (!policy) throw ConfigError(policy.problem().under(key).message());
     c.address_policy = *policy;
   } else if (key == "https_only") {
     c.https_only = parse_bool(key, value);

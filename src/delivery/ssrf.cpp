@@ -102,8 +102,7 @@ bool Cidr::contains(const std::array<uint8_t, 16>& ip) const {
   return true;
 }
 
-std::optional<AddressPolicy> AddressPolicy::from_allow_list(std::string_view list,
-                                                            std::string* error) {
+Checked<AddressPolicy> AddressPolicy::from_allow_list(std::string_view list) {
   std::vector<Cidr> allow;
   while (!list.empty()) {
     const auto comma = list.find(',');
@@ -112,10 +111,7 @@ std::optional<AddressPolicy> AddressPolicy::from_allow_list(std::string_view lis
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
     if (!item.empty()) {
       auto cidr = Cidr::parse(item);
-      if (!cidr) {
-        if (error) *error = "not a CIDR: " + std::string(item);
-        return std::nullopt;
-      }
+      if (!cidr) return Problem{"", "not a CIDR: " + std::string(item)};
       allow.push_back(*cidr);
     }
     if (comma == std::string_view::npos) break;

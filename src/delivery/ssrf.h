@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/problem.h"
+
 namespace hookd {
 
 // An IPv4 or IPv6 network such as 10.0.0.0/8 or fc00::/7. IPv4 networks are kept as
@@ -35,8 +37,8 @@ class AddressPolicy final {
   AddressPolicy() = default;
   explicit AddressPolicy(std::vector<Cidr> allow) : allow_(std::move(allow)) {}
 
-  // Parses a comma-separated allow-list; nullopt and `error` set on a bad entry.
-  static std::optional<AddressPolicy> from_allow_list(std::string_view list, std::string* error);
+  // Parses a comma-separated allow-list, or names its first bad entry.
+  static Checked<AddressPolicy> from_allow_list(std::string_view list);
 
   bool permits(const sockaddr* addr) const;
   bool permits(const std::array<uint8_t, 16>& ip) const;

@@ -31,9 +31,8 @@ TEST(TargetResolver, RefusesAHostWithARefusedAddress) {
 
 TEST(TargetResolver, AllowsWhatThePolicyOpensAndNamesTheCheckedAddress) {
   TargetResolver resolver;
-  std::string error;
-  const auto open = AddressPolicy::from_allow_list("127.0.0.0/8", &error);
-  ASSERT_TRUE(open.has_value()) << error;
+  const auto open = AddressPolicy::from_allow_list("127.0.0.0/8");
+  ASSERT_TRUE(open) << open.problem().message();
   const auto r = resolver.resolve("127.0.0.1", *open, 0);
   EXPECT_EQ(r.status, ResolvedTarget::Status::kAllowed);
   EXPECT_EQ(r.address, "127.0.0.1");

@@ -346,25 +346,19 @@ bool PayloadFilter::Node::matches(simdjson::dom::element root) const {
 PayloadFilter::PayloadFilter() : root_(std::make_unique<Node>()) {}
 PayloadFilter::~PayloadFilter() = default;
 
-std::shared_ptr<const PayloadFilter> PayloadFilter::compile(std::string_view text,
-                                                            std::string& error) {
-  if (text.size() > kMaxFilterBytes) {
-    error = "filter: larger than 16 KiB";
-    return nullptr;
-  }
+PayloadFilter::Compiled PayloadFilter::compile(std::string_view text) {
+  if (text.size() > kMaxFilterBytes) return Problem{"filter", "larger than 16 KiB"};
   const json doc = json::parse(text, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
-    error = "filter: must be a JSON object of conditions";
-    return nullptr;
+    return Problem{"filter", "must be a JSON object of conditions"};
   }
   std::shared_ptr<PayloadFilter> filter(new PayloadFilter());
   try {
     compile_object(doc, *filter->root_, 0);
   } catch (const std::exception& e) {
-    error = std::string("filter: ") + e.what();
-    return nullptr;
+    return Problem{"filter", e.what()};
   }
-  return filter;
+  return std::shared_ptr<const PayloadFilter>(std::move(filter));
 }
 
 bool PayloadFilter::matches(const PayloadDocument& payload) const {

@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/problem.h"
+
 // Payload filters on endpoints (docs/endpoint-options.md, "Filters"): a JSON object of
 // conditions on payload fields, with the operators users know from Convoy and Outpost:
 // $eq $neq $gt $gte $lt $lte $in $nin $exist $regex, combined with $and $or $not.
@@ -27,9 +29,10 @@ class PayloadDocument final {
 
 class PayloadFilter final {
  public:
-  // Compiles `json`; on failure returns null and says why in `error` (naming the operator or
-  // the field, e.g. "filter: data.city: unknown operator $like").
-  static std::shared_ptr<const PayloadFilter> compile(std::string_view json, std::string& error);
+  // Compiles `json`, or says why not: the problem's field is "filter" and its detail names the
+  // operator or the field ("data.city: unknown operator $like").
+  using Compiled = Checked<std::shared_ptr<const PayloadFilter>>;
+  static Compiled compile(std::string_view json);
   ~PayloadFilter();
 
   // False for a payload that is not valid JSON.

@@ -13,16 +13,14 @@ constexpr std::string_view kPayload = R"({
 })";
 
 bool match(std::string_view filter) {
-  std::string error;
-  auto f = PayloadFilter::compile(filter, error);
-  EXPECT_TRUE(f) << filter << ": " << error;
-  return f && f->matches(kPayload);
+  auto f = PayloadFilter::compile(filter);
+  EXPECT_TRUE(f) << filter << ": " << f.problem().message();
+  return f && f.value()->matches(kPayload);
 }
 
 std::string error_of(std::string_view filter) {
-  std::string error;
-  auto f = PayloadFilter::compile(filter, error);
-  return f ? "compiled" : error;
+  auto f = PayloadFilter::compile(filter);
+  return f ? "compiled" : f.problem().message();
 }
 
 TEST(PayloadFilter, EqualityAndBareValues) {
@@ -89,11 +87,10 @@ TEST(PayloadFilter, MalformedFiltersNameTheProblem) {
 }
 
 TEST(PayloadFilter, InvalidPayloadsNeverMatch) {
-  std::string error;
-  auto f = PayloadFilter::compile(R"({"$not": {"a": 1}})", error);
+  auto f = PayloadFilter::compile(R"({"$not": {"a": 1}})");
   ASSERT_TRUE(f);
-  EXPECT_FALSE(f->matches("{not json"));
-  EXPECT_TRUE(f->matches(R"({"a": 2})"));
+  EXPECT_FALSE(f.value()->matches("{not json"));
+  EXPECT_TRUE(f.value()->matches(R"({"a": 2})"));
 }
 
 }  // namespace
@@ -103,10 +100,9 @@ namespace hookd {
 namespace {
 
 bool regex_matches(std::string_view pattern, const std::string& value) {
-  std::string error;
-  auto f = PayloadFilter::compile(R"({"v": {"$regex": ")" + std::string(pattern) + R"("}})", error);
-  EXPECT_TRUE(f) << pattern << ": " << error;
-  return f && f->matches(R"({"v": ")" + value + R"("})");
+  auto f = PayloadFilter::compile(R"({"v": {"$regex": ")" + std::string(pattern) + R"("}})");
+  EXPECT_TRUE(f) << pattern << ": " << f.problem().message();
+  return f && f.value()->matches(R"({"v": ")" + value + R"("})");
 }
 
 // Patterns that make a backtracking engine recurse once per character (a stack overflow on
@@ -121,9 +117,9 @@ TEST(PayloadFilter, RegexOnLongValuesNeitherRecursesNorBacktracks) {
 }
 
 TEST(PayloadFilter, PayloadsWithIntegersBeyond64BitsAreFiltered) {
-  std::string error;
-  auto f = PayloadFilter::compile(R"({"id": {"$gt": 1e20}, "kind": "order"})", error);
-  ASSERT_TRUE(f) << error;
+  auto compiled = PayloadFilter::compile(R"({"id": {"$gt": 1e20}, "kind": "order"})");
+  ASSERT_TRUE(compiled) << compiled.problem().message();
+  const auto& f = compiled.value();
   EXPECT_TRUE(f->matches(R"({"id": 123456789012345678901234567890, "kind": "order"})"));
   EXPECT_FALSE(f->matches(R"({"id": 123456789012345678901234567890, "kind": "refund"})"));
   EXPECT_FALSE(f->matches(R"({"id": 1234567890123456789012, "kind": "order"},)"));  // not JSON
