@@ -15,14 +15,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data + 1), size - 1);
   std::string json, type;
   if (auto refusal = hookd::inbound::decode_body(content_type, body, json, type)) {
-    if (refusal->detail.empty() || (refusal->status != 400 && refusal->status != 415)) {
+    if (refusal->problem.message().empty() || (refusal->status != 400 && refusal->status != 415)) {
       __builtin_trap();
     }
     return 0;
   }
   hookd::inbound::SkalinEvent event;
   if (auto refusal = hookd::inbound::parse_skalin(json, event)) {
-    if (refusal->detail.empty() || (refusal->status != 400 && refusal->status != 422)) {
+    if (refusal->problem.message().empty() || (refusal->status != 400 && refusal->status != 422)) {
       __builtin_trap();
     }
   } else if (event.event_id.empty() || event.customer_id.empty() || event.name.empty() ||

@@ -13,7 +13,7 @@ namespace hookd::api {
 namespace {
 
 HttpResponse refuse(const inbound::Refusal& r) {
-  return error_response(r.status, r.code, r.detail);
+  return error_response(r.status, r.code, r.problem.message());
 }
 
 // A 401, logged for the source's owner; the event is not stored.
@@ -84,10 +84,10 @@ void receive_webhook(ApiContext& ctx, HttpRequest&& req, const std::string& webh
                                   "body: larger than " + std::to_string(limit) + " bytes"));
   }
   const int64_t now_ms = now_unix_ms();
-  const std::string reason = inbound::verify(
+  const auto problem = inbound::verify(
       src->verification, [&req](std::string_view name) { return req.header(name); }, req.body,
       now_ms / 1000);
-  if (!reason.empty()) return reject(ctx, *src, reason, respond);
+  if (problem) return reject(ctx, *src, problem->message(), respond);
 
   const std::string* content_type = req.header("content-type");
   InboundEvent event;

@@ -21,8 +21,12 @@ namespace {
 constexpr std::string_view kJson = "application/json";
 constexpr std::string_view kForm = "application/x-www-form-urlencoded";
 
-Refusal invalid_json(std::string detail) { return {400, "invalid_json", std::move(detail)}; }
-Refusal rule(std::string detail) { return {422, "validation", std::move(detail)}; }
+Refusal invalid_json(std::string field, std::string detail) {
+  return {400, "invalid_json", {std::move(field), std::move(detail)}};
+}
+Refusal rule(std::string field, std::string detail) {
+  return {422, "validation", {std::move(field), std::move(detail)}};
+}
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -43,9 +47,10 @@ std::string media_type(std::string_view content_type) {
 // "body: not valid JSON (...)", or the nesting limit's detail for documents nested too deep.
 Refusal not_json(simdjson::error_code error) {
   if (error == simdjson::DEPTH_ERROR) {
-    return invalid_json("body: not accepted (" + nesting_detail() + ")");
+    return invalid_json("body", "not accepted (" + nesting_detail() + ")");
   }
-  return invalid_json(std::string("body: not valid JSON (") + simdjson::error_message(error) + ")");
+  return invalid_json("body",
+                      std::string("not valid JSON (") + simdjson::error_message(error) + ")");
 }
 
 std::optional<Refusal> check_json(std::string_view text) {
@@ -115,33 +120,32 @@ std::optional<Refusal> read_optional_text(simdjson::dom::object root, const char
   simdjson::dom::element value;
   if (root[field].get(value) || value.is_null()) return std::nullopt;
   std::string_view text;
-  if (value.get(text)) return rule(std::string(field) + ": must be a string");
+  if (value.get(text)) return rule(field, "must be a string");
   out = std::string(text);
   return std::nullopt;
 }
 
 std::optional<Refusal> read_score(simdjson::dom::element value, std::optional<int>& out) {
-  const std::string bad =
-      "event.score: must be an integer from 1 to 5, as a number or a numeric "
-      "string (got " +
-      shown(value) + ")";
+  const Refusal bad =
+      rule("event.score", "must be an integer from 1 to 5, as a number or a numeric string (got " +
+                              shown(value) + ")");
   int64_t score = 0;
   if (value.is_int64()) {
     score = value.get_int64().value();
   } else if (value.is_uint64()) {
-    return rule(bad);
+    return bad;
   } else if (value.is_double()) {
     const double d = value.get_double().value();
-    if (d != static_cast<double>(static_cast<int64_t>(d))) return rule(bad);
+    if (d != static_cast<double>(static_cast<int64_t>(d))) return bad;
     score = static_cast<int64_t>(d);
   } else if (value.is_string()) {
     const std::string_view text = value.get_string().value();
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), score);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return rule(bad);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return bad;
   } else {
-    return rule(bad);
+    return bad;
   }
-  if (score < 1 || score > 5) return rule(bad);
+  if (score < 1 || score > 5) return bad;
   out = static_cast<int>(score);
   return std::nullopt;
 }
@@ -159,10 +163,11 @@ std::optional<Refusal> decode_body(std::string_view content_type, std::string_vi
     return std::nullopt;
   }
   if (type != kForm) {
-    return Refusal{415, "unsupported_media_type",
-                   "Content-Type: " + std::string(content_type) +
-                       " is not accepted; send application/json or "
-                       "application/x-www-form-urlencoded"};
+    return Refusal{
+        415,
+        "unsupported_media_type",
+        {"Content-Type", std::string(content_type) + " is not accepted; send application/json or "
+                                                     "application/x-www-form-urlencoded"}};
   }
   // A real form encodes '{' and '['; a body starting with one is JSON sent with the form type
   // (curl -d without a Content-Type does that).
@@ -178,7 +183,8 @@ std::optional<Refusal> decode_body(std::string_view content_type, std::string_vi
   if (fields.size() == 1 && fields.count("data")) {
     const std::string& data = fields.at("data");
     if (auto refusal = check_json(data)) {
-      refusal->detail = "data: not valid JSON" + refusal->detail.substr(refusal->detail.find(" ("));
+      const std::string& detail = refusal->problem.detail;
+      refusal->problem = {"data", "not valid JSON" + detail.substr(detail.find(" ("))};
       return refusal;
     }
     json_out = data;
@@ -202,25 +208,25 @@ std::optional<Refusal> parse_skalin(std::string_view json, SkalinEvent& out) {
   }
   if (error) return not_json(error);
   simdjson::dom::object root;
-  if (doc.get(root)) return rule("body: must be a JSON object");
+  if (doc.get(root)) return rule("body", "must be a JSON object");
 
   simdjson::dom::element value;
   std::string_view text;
-  if (root["eventId"].get(value) || value.is_null()) return rule("eventId: required");
-  if (value.get(text)) return rule("eventId: must be a string of 16 characters");
+  if (root["eventId"].get(value) || value.is_null()) return rule("eventId", "required");
+  if (value.get(text)) return rule("eventId", "must be a string of 16 characters");
   if (code_points(text) != 16) {
-    return rule("eventId: must be exactly 16 characters (got " + std::to_string(code_points(text)) +
-                ")");
+    return rule("eventId",
+                "must be exactly 16 characters (got " + std::to_string(code_points(text)) + ")");
   }
   out.event_id = std::string(text);
 
-  if (root["customerId"].get(value) || value.is_null()) return rule("customerId: required");
-  if (value.get(text)) return rule("customerId: must be a string");
+  if (root["customerId"].get(value) || value.is_null()) return rule("customerId", "required");
+  if (value.get(text)) return rule("customerId", "must be a string");
   if (text.empty() || text.size() > 255 ||
       !std::all_of(text.begin(), text.end(), is_customer_char)) {
-    return rule(
-        "customerId: must be a customer identifier or domain name, 1 to 255 characters of "
-        "A-Z a-z 0-9 . _ - @ :");
+    return rule("customerId",
+                "must be a customer identifier or domain name, 1 to 255 characters of "
+                "A-Z a-z 0-9 . _ - @ :");
   }
   out.customer_id = std::string(text);
 
@@ -228,23 +234,23 @@ std::optional<Refusal> parse_skalin(std::string_view json, SkalinEvent& out) {
   if (!out.ts.empty()) {
     out.ts_unix_ms = parse_utc(out.ts);
     if (!out.ts_unix_ms) {
-      return rule("ts: must be a UTC timestamp like 2021-05-08T12:00:05 (got \"" +
-                  out.ts.substr(0, 40) + "\")");
+      return rule("ts", "must be a UTC timestamp like 2021-05-08T12:00:05 (got \"" +
+                            out.ts.substr(0, 40) + "\")");
     }
   }
   if (auto refusal = read_optional_text(root, "localtime", out.localtime)) return refusal;
   if (!out.localtime.empty() && !is_localtime(out.localtime)) {
-    return rule("localtime: must be a time like 08:00:05 (got \"" + out.localtime.substr(0, 40) +
-                "\")");
+    return rule("localtime",
+                "must be a time like 08:00:05 (got \"" + out.localtime.substr(0, 40) + "\")");
   }
 
   simdjson::dom::object event;
-  if (root["event"].get(value) || value.is_null()) return rule("event: required");
-  if (value.get(event)) return rule("event: must be an object with name and score");
-  if (event["name"].get(value) || value.is_null()) return rule("event.name: required");
-  if (value.get(text)) return rule("event.name: must be a string");
+  if (root["event"].get(value) || value.is_null()) return rule("event", "required");
+  if (value.get(event)) return rule("event", "must be an object with name and score");
+  if (event["name"].get(value) || value.is_null()) return rule("event.name", "required");
+  if (value.get(text)) return rule("event.name", "must be a string");
   if (text.empty() || code_points(text) > 255) {
-    return rule("event.name: must be 1 to 255 characters");
+    return rule("event.name", "must be 1 to 255 characters");
   }
   out.name = std::string(text);
   if (!event["score"].get(value) && !value.is_null()) {
@@ -297,24 +303,26 @@ std::optional<int64_t> read_seconds(const std::string& text) {
   return value;
 }
 
-std::string verify_hmac(const SourceVerification& v, const HeaderLookup& header,
-                        std::string_view body, int64_t now_s) {
+std::optional<Problem> verify_hmac(const SourceVerification& v, const HeaderLookup& header,
+                                   std::string_view body, int64_t now_s) {
   const std::string* given = header(lower(v.header));
-  if (!given || given->empty()) return v.header + ": header missing";
+  if (!given || given->empty()) return Problem{v.header, "header missing"};
   std::string_view signature = *given;
   if (!v.prefix.empty()) {
-    if (!signature.starts_with(v.prefix)) return v.header + ": does not start with " + v.prefix;
+    if (!signature.starts_with(v.prefix)) {
+      return Problem{v.header, "does not start with " + v.prefix};
+    }
     signature.remove_prefix(v.prefix.size());
   }
   std::string content;
   if (!v.timestamp_header.empty()) {
     const std::string* ts = header(lower(v.timestamp_header));
-    if (!ts) return v.timestamp_header + ": header missing";
+    if (!ts) return Problem{v.timestamp_header, "header missing"};
     const auto seconds = read_seconds(*ts);
-    if (!seconds) return v.timestamp_header + ": not a unix timestamp in seconds";
+    if (!seconds) return Problem{v.timestamp_header, "not a unix timestamp in seconds"};
     if (std::abs(now_s - *seconds) > v.tolerance_s) {
-      return v.timestamp_header + ": outside the tolerance of " + std::to_string(v.tolerance_s) +
-             " s";
+      return Problem{v.timestamp_header,
+                     "outside the tolerance of " + std::to_string(v.tolerance_s) + " s"};
     }
     content = *ts + ".";
   }
@@ -323,47 +331,49 @@ std::string verify_hmac(const SourceVerification& v, const HeaderLookup& header,
   const bool match = v.encoding == "base64"
                          ? signing::constant_time_equal(signature, signing::base64_encode(digest))
                          : signing::constant_time_equal(lower(signature), hex_encode(digest));
-  return match ? std::string() : v.header + ": signature does not match";
+  if (match) return std::nullopt;
+  return Problem{v.header, "signature does not match"};
 }
 
-std::string verify_standard(const SourceVerification& v, const HeaderLookup& header,
-                            std::string_view body, int64_t now_s) {
+std::optional<Problem> verify_standard(const SourceVerification& v, const HeaderLookup& header,
+                                       std::string_view body, int64_t now_s) {
   const std::string* id = header("webhook-id");
   const std::string* ts = header("webhook-timestamp");
   const std::string* signatures = header("webhook-signature");
   if (!id || !ts || !signatures) {
-    return "webhook-id, webhook-timestamp and webhook-signature: required headers";
+    return Problem{"webhook-id, webhook-timestamp and webhook-signature", "required headers"};
   }
   const auto seconds = read_seconds(*ts);
-  if (!seconds) return "webhook-timestamp: not a unix timestamp in seconds";
+  if (!seconds) return Problem{"webhook-timestamp", "not a unix timestamp in seconds"};
   if (std::abs(now_s - *seconds) > v.tolerance_s) {
-    return "webhook-timestamp: outside the tolerance of " + std::to_string(v.tolerance_s) + " s";
+    return Problem{"webhook-timestamp",
+                   "outside the tolerance of " + std::to_string(v.tolerance_s) + " s"};
   }
   const auto key = signing::decode_secret(v.secret);
-  if (!key) return "source secret: not a whsec_ secret";
-  if (signing::matches_v1(*key, *id, *seconds, body, *signatures)) return {};
-  return "webhook-signature: no v1 signature matches";
+  if (!key) return Problem{"source secret", "not a whsec_ secret"};
+  if (signing::matches_v1(*key, *id, *seconds, body, *signatures)) return std::nullopt;
+  return Problem{"webhook-signature", "no v1 signature matches"};
 }
 
-std::string verify_basic(const SourceVerification& v, const HeaderLookup& header) {
+std::optional<Problem> verify_basic(const SourceVerification& v, const HeaderLookup& header) {
   const std::string* auth = header("authorization");
   constexpr std::string_view kBasic = "Basic ";
   if (!auth || !std::string_view(*auth).starts_with(kBasic)) {
-    return "Authorization: basic credentials required";
+    return Problem{"Authorization", "basic credentials required"};
   }
   const auto decoded = signing::base64_decode(std::string_view(*auth).substr(kBasic.size()));
-  if (!decoded) return "Authorization: malformed basic credentials";
-  const bool ok = signing::constant_time_equal(*decoded, v.username + ":" + v.password);
-  return ok ? std::string() : "Authorization: wrong username or password";
+  if (!decoded) return Problem{"Authorization", "malformed basic credentials"};
+  if (signing::constant_time_equal(*decoded, v.username + ":" + v.password)) return std::nullopt;
+  return Problem{"Authorization", "wrong username or password"};
 }
 
 }  // namespace
 
-std::string verify(const SourceVerification& v, const HeaderLookup& header, std::string_view body,
-                   int64_t now_s) {
+std::optional<Problem> verify(const SourceVerification& v, const HeaderLookup& header,
+                              std::string_view body, int64_t now_s) {
   switch (v.type) {
     case VerificationType::kNone:
-      return {};
+      return std::nullopt;
     case VerificationType::kHmac:
       return verify_hmac(v, header, body, now_s);
     case VerificationType::kStandardWebhooks:
@@ -372,11 +382,12 @@ std::string verify(const SourceVerification& v, const HeaderLookup& header, std:
       return verify_basic(v, header);
     case VerificationType::kApiKey: {
       const std::string* key = header(lower(v.header));
-      if (!key) return v.header + ": header missing";
-      return signing::constant_time_equal(*key, v.key) ? std::string() : v.header + ": wrong key";
+      if (!key) return Problem{v.header, "header missing"};
+      if (signing::constant_time_equal(*key, v.key)) return std::nullopt;
+      return Problem{v.header, "wrong key"};
     }
   }
-  return "unknown verification";
+  return Problem{"", "unknown verification"};
 }
 
 }  // namespace hookd::inbound

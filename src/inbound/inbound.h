@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/problem.h"
 #include "model/inbound.h"
 
 // The receiving side (docs/inbound.md): decoding request bodies, validating the Skalin event
@@ -13,11 +14,12 @@
 // tested and fuzzed without a server.
 namespace hookd::inbound {
 
-// Why a request is refused, as the HTTP answer says it.
+// Why a request is refused, as the HTTP answer says it: the status, the error code and the
+// problem (its message() is the answer's detail).
 struct Refusal {
   int status = 422;
   std::string code = "validation";
-  std::string detail;
+  Problem problem;
 };
 
 // The body as JSON text. JSON bodies are validated and kept as sent; an
@@ -49,10 +51,10 @@ std::optional<std::string> top_level_key(std::string_view json, std::string_view
 // Looks up a request header by its lower-case name; null when absent.
 using HeaderLookup = std::function<const std::string*(std::string_view)>;
 
-// Checks the request against the source's verification. Returns an empty string when it
-// passes, else why it does not (for the 401 and the rejection log).
-std::string verify(const SourceVerification& verification, const HeaderLookup& header,
-                   std::string_view body, int64_t now_s);
+// Checks the request against the source's verification. Nothing when it passes, else why it
+// does not, naming the header (for the 401 and the rejection log).
+std::optional<Problem> verify(const SourceVerification& verification, const HeaderLookup& header,
+                              std::string_view body, int64_t now_s);
 
 // HMAC of `data` with `key`; `algorithm` is "sha256" or "sha512". Raw digest bytes.
 std::string hmac(std::string_view algorithm, std::string_view key, std::string_view data);
