@@ -178,6 +178,13 @@ DispatcherOptions dispatcher_options(const Config& config) {
   return options;
 }
 
+// http://host:port of the listening socket, for links when public_url is not set.
+std::string listen_url(const Config& config) {
+  const bool v6 = config.listen_host.find(':') != std::string::npos;
+  const std::string host = v6 ? "[" + config.listen_host + "]" : config.listen_host;
+  return "http://" + host + ":" + std::to_string(config.listen_port);
+}
+
 int serve(const Config& config) {
   setup_logging(config);
   set_max_json_depth(config.max_json_depth);
@@ -222,6 +229,8 @@ int serve(const Config& config) {
   api_options.address_policy = config.address_policy;
   api_options.max_body_bytes = config.max_body_bytes;
   api_options.https_only = config.https_only;
+  api_options.portal_token_ttl_s = config.portal_token_ttl_ms / 1000;
+  api_options.public_url = config.public_url.empty() ? listen_url(config) : config.public_url;
   api::Api api(api_options, catalog, *store, writer, dispatcher.get(), metrics, health.get(),
                &service_health);
   if (config.serve_api) {

@@ -2,8 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/audit.h"
 #include "api/json_io.h"
-#include "signing/signature.h"
+#include "common/time.h"
 
 namespace hookd::api {
 
@@ -77,58 +78,7 @@ Api::Api(ApiOptions options, Catalog& catalog, Store& store, CatalogWriter& writ
       context_{options_, catalog, store,          writer,     dispatcher,
                metrics,  health,  service_health, test_pool_, tests_running_},
       pool_("hookd-api", options_.worker_threads) {
-  routes_ = {
-      {"GET", {"app"}, list_apps},
-      {"POST", {"app"}, create_app},
-      {"GET", {"app", "*"}, get_app},
-      {"PUT", {"app", "*"}, update_app},
-      {"PATCH", {"app", "*"}, update_app},
-      {"DELETE", {"app", "*"}, delete_app},
-      {"GET", {"event-type"}, list_event_types},
-      {"POST", {"event-type"}, create_event_type},
-      // Before {"event-type", "*"}: "catalogue" is not an event type name here.
-      {"GET", {"event-type", "catalogue"}, list_catalogues},
-      {"POST", {"event-type", "catalogue", "*"}, load_catalogue},
-      {"GET", {"event-type", "*"}, get_event_type},
-      {"PUT", {"event-type", "*"}, update_event_type},
-      {"PATCH", {"event-type", "*"}, update_event_type},
-      {"DELETE", {"event-type", "*"}, archive_event_type},
-      {"GET", {"app", "*", "endpoint"}, list_endpoints},
-      {"POST", {"app", "*", "endpoint"}, create_endpoint},
-      {"GET", {"app", "*", "endpoint", "*"}, get_endpoint},
-      {"PUT", {"app", "*", "endpoint", "*"}, update_endpoint},
-      {"PATCH", {"app", "*", "endpoint", "*"}, update_endpoint},
-      {"DELETE", {"app", "*", "endpoint", "*"}, delete_endpoint},
-      {"GET", {"app", "*", "endpoint", "*", "secret"}, get_endpoint_secret},
-      {"POST", {"app", "*", "endpoint", "*", "secret", "rotate"}, rotate_endpoint_secret},
-      {"POST", {"app", "*", "endpoint", "*", "recover"}, recover_endpoint},
-      {"GET", {"app", "*", "endpoint", "*", "health"}, get_endpoint_health},
-      {"GET", {"app", "*", "endpoint", "*", "headers"}, get_endpoint_headers},
-      {"POST", {"app", "*", "endpoint", "*", "test"}, nullptr, test_endpoint},
-      {"GET", {"app", "*", "endpoint", "*", "public-key"}, get_endpoint_public_key},
-      {"PUT", {"app", "*", "endpoint", "*", "headers"}, update_endpoint_headers},
-      {"PATCH", {"app", "*", "endpoint", "*", "headers"}, update_endpoint_headers},
-      {"POST", {"app", "*", "retry"}, retry_failed},
-      {"POST", {"app", "*", "msg"}, nullptr, create_message},
-      {"GET", {"app", "*", "msg"}, list_messages},
-      {"GET", {"app", "*", "msg", "*"}, get_message},
-      {"GET", {"app", "*", "msg", "*", "endpoint"}, list_message_endpoints},
-      {"POST", {"app", "*", "msg", "*", "endpoint", "*", "resend"}, resend_message},
-      {"GET", {"app", "*", "msg", "*", "attempt", "*"}, get_attempt},
-      {"GET", {"app", "*", "attempt", "endpoint", "*"}, list_attempts_by_endpoint},
-      {"GET", {"app", "*", "attempt", "msg", "*"}, list_attempts_by_message},
-      {"GET", {"app", "*", "source"}, list_sources},
-      {"POST", {"app", "*", "source"}, create_source},
-      {"GET", {"app", "*", "source", "*"}, get_source},
-      {"PUT", {"app", "*", "source", "*"}, update_source},
-      {"PATCH", {"app", "*", "source", "*"}, update_source},
-      {"DELETE", {"app", "*", "source", "*"}, delete_source},
-      {"GET", {"app", "*", "source", "*", "event"}, list_inbound_events},
-      {"GET", {"app", "*", "source", "*", "event", "*"}, get_inbound_event},
-      {"GET", {"app", "*", "source", "*", "customer"}, list_customers},
-      {"GET", {"app", "*", "source", "*", "customer", "*"}, get_customer},
-      {"GET", {"app", "*", "source", "*", "rejection"}, list_rejections},
-  };
+  routes_ = route_table();
 }
 
 Api::~Api() {
@@ -140,6 +90,11 @@ Api::~Api() {
 // Returns false when the path is none of them.
 bool Api::handle_open_route(HttpRequest& req, Responder& respond) {
   const std::string& path = req.path;
+  if (path == "/api/v1/health/ping") {
+    const bool get = req.method == "GET" || req.method == "HEAD";
+    respond(get ? empty_response(204) : error_response(405, "method_not_allowed", "use GET"));
+    return true;
+  }
   if (path == "/health" || path == "/api/v1/health" || path == "/api/v1/health/") {
     if (req.method != "GET" && req.method != "HEAD") {
       respond(error_response(405, "method_not_allowed", "use GET"));
@@ -168,17 +123,10 @@ bool Api::handle_open_route(HttpRequest& req, Responder& respond) {
   return true;
 }
 
-// The 401 answer for a request without the admin token, or nothing when it carries it.
-std::optional<HttpResponse> Api::refuse_unauthorized(const HttpRequest& req) const {
-  constexpr std::string_view kBearer = "Bearer ";
-  const std::string_view auth = req.authorization;
-  if (auth.starts_with(kBearer) &&
-      signing::constant_time_equal(auth.substr(kBearer.size()), options_.admin_token)) {
-    return std::nullopt;
-  }
-  return error_response(
-      401, "authentication_failed",
-      auth.empty() ? "Authorization: missing bearer token" : "Authorization: invalid token");
+// The 401 answer for a request without a usable token; otherwise sets request.caller.
+std::optional<HttpResponse> Api::refuse_unauthorized(HttpRequest& req) const {
+  return authenticate(req.authorization, options_.admin_token, context_.catalog.tokens(),
+                      now_unix_ms(), req.caller);
 }
 
 // POST /api/v1/app/{app}/msg, matched without building the segment list: it is the one route
@@ -195,6 +143,13 @@ bool Api::handle_ingest(HttpRequest& req, Responder& respond) {
       path.substr(kAppPrefix.size(), path.size() - kAppPrefix.size() - kMsgSuffix.size());
   if (app.find('/') != std::string_view::npos) return false;
   Params params{percent_decode(app)};
+  if (req.caller.application_scoped()) {
+    auto refused = authorize(req.caller, Scope::kApp, req.method, params[0], context_.catalog);
+    if (refused) {
+      respond(std::move(*refused));
+      return true;
+    }
+  }
   create_message(context_, std::move(req), params, std::move(respond));  // answers itself
   return true;
 }
@@ -209,6 +164,10 @@ void Api::dispatch(HttpRequest&& req, Responder respond) {
     if (!match_route(route.pattern, segments, params)) continue;
     path_matched = true;
     if (req.method != route.method) continue;
+    const std::string_view app = route.names_app() ? std::string_view(params[0]) : "";
+    if (auto refused = authorize(req.caller, route.scope, req.method, app, context_.catalog)) {
+      return respond(std::move(*refused));
+    }
     if (route.async) {
       try {
         route.async(context_, std::move(req), params, respond);
@@ -218,9 +177,11 @@ void Api::dispatch(HttpRequest&& req, Responder respond) {
       return;
     }
     auto shared = std::make_shared<HttpRequest>(std::move(req));
-    const SyncHandler handler = route.sync;
-    const bool queued = pool_.post([this, handler, shared, params, respond] {
-      respond(run_guarded(handler, context_, *shared, params));
+    const Route* matched = &route;  // routes_ is constant after construction
+    const bool queued = pool_.post([this, matched, shared, params, respond] {
+      HttpResponse response = run_guarded(matched->sync, context_, *shared, params);
+      if (matched->audited) record_audit(*matched, *shared, params, response);
+      respond(std::move(response));
     });
     if (!queued) respond(error_response(503, "overloaded", "the API worker queue is full"));
     return;
@@ -229,6 +190,18 @@ void Api::dispatch(HttpRequest&& req, Responder respond) {
     return respond(error_response(405, "method_not_allowed", req.method + " " + req.path));
   }
   respond(error_response(404, "not_found", "no such route: " + req.path));
+}
+
+// Records a change of configuration that succeeded, before it is answered: an answered change
+// is in the log (unless the store refused the entry, which the server log then says).
+void Api::record_audit(const Route& route, const HttpRequest& req, const Params& params,
+                       const HttpResponse& response) {
+  if (response.status < 200 || response.status >= 300) return;
+  const WriteResult result = context_.store.write_sync(
+      write::RecordAudit{audit_entry(route, req, params, response, context_.catalog)});
+  if (result.status != WriteStatus::kOk) {
+    spdlog::error("audit log: {} {} not recorded: {}", req.method, req.path, result.detail);
+  }
 }
 
 void Api::handle(HttpRequest&& req, Responder respond) {

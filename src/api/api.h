@@ -3,10 +3,12 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "api/auth.h"
 #include "api/http.h"
 #include "api/worker_pool.h"
 #include "catalog/catalog.h"
@@ -25,8 +27,10 @@ struct ApiOptions {
   AddressPolicy address_policy;
   int worker_threads = 4;
   int64_t default_secret_grace_s = 86'400;
-  int64_t max_body_bytes = 1 << 20;  // the HTTP server's limit; inbound sources may set less
-  bool https_only = false;           // endpoint URLs must be https
+  int64_t max_body_bytes = 1 << 20;        // the HTTP server's limit; inbound sources may set less
+  bool https_only = false;                 // endpoint URLs must be https
+  int64_t portal_token_ttl_s = 4 * 3'600;  // app portal tokens without an `expiry`
+  std::string public_url = "http://127.0.0.1:8071";  // portal links: <public_url>/ui/#...
 };
 
 // What handlers work with. Shared across threads; each member says how it may be used.
@@ -51,6 +55,26 @@ using Params = std::vector<std::string>;  // the wildcard segments of the matche
 using SyncHandler = HttpResponse (*)(ApiContext&, const HttpRequest&, const Params&);
 using AsyncHandler = void (*)(ApiContext&, HttpRequest&&, const Params&, Responder);
 
+// One route of /api/v1/.
+struct Route {
+  const char* method;
+  std::vector<std::string> pattern;  // "*" matches one segment
+  Scope scope;                       // which tokens it serves (api/auth.h)
+  SyncHandler sync = nullptr;
+  AsyncHandler async = nullptr;
+  bool audited = false;  // a change of configuration: recorded in the audit log (api/audit.h)
+
+  // Whether the first wildcard names an application (app/{app}/...).
+  bool names_app() const { return pattern.size() >= 2 && pattern[0] == "app" && pattern[1] == "*"; }
+  // "/api/v1/app/{app_id}/endpoint/{endpoint_id}": the pattern as the docs and the audit log
+  // write it.
+  std::string path_template() const;
+};
+
+// Every route of /api/v1/ (routes.cpp). Api matches the hot POST .../msg by hand before the
+// table; its entry there gives its scope like any other's.
+std::vector<Route> route_table();
+
 // Routes a request to its handler. Hot-path handlers (message ingest, health, metrics) run on the
 // calling I/O thread and never block; every other handler runs on the API worker pool.
 class Api final {
@@ -64,16 +88,11 @@ class Api final {
 
  private:
   bool handle_open_route(HttpRequest& request, Responder& respond);
-  std::optional<HttpResponse> refuse_unauthorized(const HttpRequest& request) const;
+  std::optional<HttpResponse> refuse_unauthorized(HttpRequest& request) const;
   bool handle_ingest(HttpRequest& request, Responder& respond);
   void dispatch(HttpRequest&& request, Responder respond);
-
-  struct Route {
-    const char* method;
-    std::vector<std::string> pattern;  // "*" matches one segment
-    SyncHandler sync = nullptr;
-    AsyncHandler async = nullptr;
-  };
+  void record_audit(const Route& route, const HttpRequest& request, const Params& params,
+                    const HttpResponse& response);
 
   const ApiOptions options_;
   std::atomic<int> tests_running_{0};
@@ -88,6 +107,9 @@ class Api final {
 Application require_app(ApiContext& ctx, const std::string& id_or_uid);
 EndpointPtr require_endpoint(ApiContext& ctx, const Application& app, const std::string& id_or_uid);
 void check_write(const WriteResult& result);
+// Creates an application from ApplicationIn fields (create_app, app portal access); the caller
+// holds ctx.writer.mutex().
+Application create_application(ApiContext& ctx, const nlohmann::json& body);
 // Hands a committed message's first attempts to the dispatcher (when this node delivers).
 void dispatch_new_message(ApiContext& ctx, const MessagePtr& message,
                           const std::vector<std::string>& endpoint_ids);
@@ -144,6 +166,16 @@ HttpResponse get_inbound_event(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse list_customers(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse get_customer(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse list_rejections(ApiContext&, const HttpRequest&, const Params&);
+
+// Tokens and the app portal (routes_auth.cpp, docs/auth.md).
+HttpResponse create_token(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse list_tokens(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse get_token(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse revoke_token(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse logout(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse app_portal_access(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse expire_all(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse list_audit(ApiContext&, const HttpRequest&, const Params&);
 
 // POST /webhook/{webhookId}: an event from a third party. Runs on the I/O thread and answers
 // once the event is durable.

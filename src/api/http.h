@@ -14,11 +14,22 @@
 // easy to test.
 namespace hookd::api {
 
+// Who sent an API request, once its bearer token is checked (api/auth.h).
+struct Caller {
+  std::string token_id;  // "admin" for the configured admin token
+  std::string app_id;    // the one application it may use; empty: every application
+  bool read_only = false;
+
+  bool application_scoped() const { return !app_id.empty(); }
+  const char* kind() const { return app_id.empty() ? "admin" : "application"; }
+};
+
 struct HttpRequest {
   std::string method;                        // "GET", "POST", ...
   std::string path;                          // without the query string
   std::map<std::string, std::string> query;  // percent-decoded
   std::string authorization;
+  Caller caller;     // set by the API once the token is checked
   std::string body;  // has spare capacity for simdjson's padding
   // Every header with its name in lower case; filled for inbound webhooks (/webhook/...) only,
   // which verify signatures: the API routes need none of them.

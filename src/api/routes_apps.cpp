@@ -33,6 +33,15 @@ void apply_app_fields(ApiContext& ctx, const json& body, Application& app, bool 
 
 }  // namespace
 
+Application create_application(ApiContext& ctx, const json& body) {
+  Application app;
+  app.id = new_id("app_");
+  apply_app_fields(ctx, body, app, true);
+  app.created_at = app.updated_at = now_unix_ms();
+  check_write(ctx.writer.put(app));
+  return app;
+}
+
 HttpResponse list_apps(ApiContext& ctx, const HttpRequest& req, const Params&) {
   const Page page = read_page(req);
   return json_response(200,
@@ -54,12 +63,7 @@ HttpResponse create_app(ApiContext& ctx, const HttpRequest& req, const Params&) 
       throw ApiError(409, "conflict", "uid: an application with this uid already exists");
     }
   }
-  Application app;
-  app.id = new_id("app_");
-  apply_app_fields(ctx, body, app, true);
-  app.created_at = app.updated_at = now_unix_ms();
-  check_write(ctx.writer.put(app));
-  return json_response(201, dump(render(app)));
+  return json_response(201, dump(render(create_application(ctx, body))));
 }
 
 HttpResponse get_app(ApiContext& ctx, const HttpRequest&, const Params& p) {

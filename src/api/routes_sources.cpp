@@ -211,17 +211,19 @@ HttpResponse save(ApiContext& ctx, const InboundSource& src, int status) {
   return json_response(status, dump(render(src, ctx.options.max_body_bytes)));
 }
 
-std::optional<int64_t> read_time(const HttpRequest& req, const char* name) {
-  auto it = req.query.find(name);
-  if (it == req.query.end() || it->second.empty()) return std::nullopt;
-  auto t = parse_rfc3339(it->second);
-  if (!t) throw validation_error(std::string(name) + ": must be an RFC 3339 timestamp");
-  return t;
-}
-
 std::string query_value(const HttpRequest& req, const char* name) {
   auto it = req.query.find(name);
   return it == req.query.end() ? std::string() : it->second;
+}
+
+// An application's token may forward its inbound events into its own application only.
+void check_forward_scope(const Caller& caller, const InboundSource& src) {
+  if (caller.application_scoped() && !src.forward_app_id.empty() &&
+      src.forward_app_id != caller.app_id) {
+    throw ApiError(403, "forbidden",
+                   "forward.appId: application token " + caller.token_id +
+                       " may forward into application " + caller.app_id + " only");
+  }
 }
 
 }  // namespace
@@ -243,6 +245,7 @@ HttpResponse create_source(ApiContext& ctx, const HttpRequest& req, const Params
   src.id = new_id("src_");
   src.app_id = app.id;
   apply_source_fields(ctx, body, app, src, true);
+  check_forward_scope(req.caller, src);
   src.created_at = src.updated_at = now_unix_ms();
   return save(ctx, src, 201);
 }
@@ -259,6 +262,7 @@ HttpResponse update_source(ApiContext& ctx, const HttpRequest& req, const Params
   const Application app = require_app(ctx, p[0]);
   InboundSource src = *require_source(ctx, app, p[1]);
   apply_source_fields(ctx, body, app, src, req.method == "PUT");
+  check_forward_scope(req.caller, src);
   src.updated_at = now_unix_ms();
   return save(ctx, src, 200);
 }
@@ -277,8 +281,8 @@ HttpResponse list_inbound_events(ApiContext& ctx, const HttpRequest& req, const 
   InboundEventFilter filter;
   filter.customer_id = query_value(req, "customerId");
   filter.name = query_value(req, "name");
-  filter.since = read_time(req, "since");
-  filter.until = read_time(req, "until");
+  filter.since = read_query_time(req, "since");
+  filter.until = read_query_time(req, "until");
   const Page page = read_page(req);
   auto rows = ctx.store.list_inbound_events(src->id, filter, page);
   return json_response(

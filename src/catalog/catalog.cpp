@@ -36,6 +36,7 @@ void Catalog::load(const CatalogSnapshot& snapshot) {
     for (auto& [id, entry] : apps_) rebuild_routes(entry);
   }
   for (const auto& src : snapshot.sources) put_source(src);
+  for (const auto& token : snapshot.tokens) tokens_.put(token);
 }
 
 const Catalog::AppEntry* Catalog::find_entry(std::string_view id_or_uid) const {
@@ -49,6 +50,13 @@ std::optional<Application> Catalog::find_app(std::string_view id_or_uid) const {
   const AppEntry* entry = find_entry(id_or_uid);
   if (!entry) return std::nullopt;
   return entry->app;
+}
+
+std::optional<std::string> Catalog::app_id_of(std::string_view id_or_uid) const {
+  std::shared_lock lock(mu_);
+  const AppEntry* entry = find_entry(id_or_uid);
+  if (!entry) return std::nullopt;
+  return entry->app.id;
 }
 
 MessageRoute Catalog::route_message(std::string_view app_id_or_uid, std::string_view event_type,

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "catalog/catalog_endpoint.h"
+#include "catalog/token_registry.h"
 #include "model/application.h"
 #include "model/catalog_snapshot.h"
 #include "model/inbound.h"
@@ -45,6 +46,8 @@ class Catalog final {
 
   // Lookups by id or uid.
   std::optional<Application> find_app(std::string_view id_or_uid) const;
+  // The id of the application with this id or uid; cheaper than find_app (no copy).
+  std::optional<std::string> app_id_of(std::string_view id_or_uid) const;
   std::optional<EventType> find_event_type(std::string_view name) const;
   EndpointPtr find_endpoint(std::string_view app_id, std::string_view id_or_uid) const;
   EndpointPtr endpoint_by_id(std::string_view endpoint_id) const;
@@ -74,6 +77,10 @@ class Catalog final {
   std::vector<SourcePtr> list_sources(std::string_view app_id) const;  // oldest first
   void put_source(const InboundSource& source);
   void remove_source(const std::string& source_id);
+
+  // API tokens. Publish changes through CatalogWriter::put(const ApiToken&).
+  TokenRegistry& tokens() { return tokens_; }
+  const TokenRegistry& tokens() const { return tokens_; }
 
  private:
   template <typename V>
@@ -106,6 +113,7 @@ class Catalog final {
   Map<EndpointPtr> endpoints_;        // by id
   Map<SourcePtr> sources_;            // by id
   Map<SourcePtr> source_by_webhook_;  // by webhook id
+  TokenRegistry tokens_;              // thread-safe on its own
 };
 
 }  // namespace hookd

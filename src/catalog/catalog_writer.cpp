@@ -57,4 +57,10 @@ WriteResult CatalogWriter::remove_source(const std::string& source_id) {
   return result;
 }
 
+WriteResult CatalogWriter::put(const ApiToken& token) {
+  WriteResult result = store_.write_sync(write::PutToken{token});
+  if (ok(result)) catalog_.tokens().put(token);
+  return result;
+}
+
 }  // namespace hookd

@@ -33,6 +33,7 @@ class CatalogWriter final {
   WriteResult remove_endpoint(const std::string& endpoint_id);
   WriteResult put(const InboundSource& source);
   WriteResult remove_source(const std::string& source_id);
+  WriteResult put(const ApiToken& token);  // create, or revoke (revoked_at set)
 
  private:
   // Constant after construction.

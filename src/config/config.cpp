@@ -248,6 +248,25 @@ bool apply_alert_setting(Config& c, const std::string& key, const std::string& v
   return true;
 }
 
+// App portal tokens: their default lifetime and the address their links point at.
+bool apply_access_setting(Config& c, const std::string& key, const std::string& value) {
+  if (key == "portal_token_ttl") {
+    c.portal_token_ttl_ms = parse_duration(key, value, false);
+    if (c.portal_token_ttl_ms < 60'000 || c.portal_token_ttl_ms > 7 * 86'400'000LL) {
+      throw ConfigError("portal_token_ttl: must be from 1m to 7d, got '" + value + "'");
+    }
+  } else if (key == "public_url") {
+    if (!value.starts_with("http://") && !value.starts_with("https://")) {
+      throw ConfigError("public_url: must start with http:// or https://, got '" + value + "'");
+    }
+    c.public_url = value;
+    while (c.public_url.ends_with('/')) c.public_url.pop_back();
+  } else {
+    return false;
+  }
+  return true;
+}
+
 // What is kept, and for how long.
 bool apply_retention_setting(Config& c, const std::string& key, const std::string& value) {
   if (key == "retention_days") {
@@ -293,6 +312,8 @@ const std::vector<std::string>& config_keys() {
   static const std::vector<std::string> keys = {"listen",
                                                 "data_dir",
                                                 "admin_token",
+                                                "portal_token_ttl",
+                                                "public_url",
                                                 "ssrf_allow",
                                                 "retry_schedule",
                                                 "retry_jitter",
@@ -341,12 +362,12 @@ Config build_config(const std::map<std::string, std::string>& settings) {
   Config c;
   c.io_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (const auto& [key, value] : settings) {
-    const bool known = apply_server_setting(c, key, value) || apply_log_setting(c, key, value) ||
-                       apply_delivery_setting(c, key, value) ||
-                       apply_egress_setting(c, key, value) ||
-                       apply_failure_setting(c, key, value) || apply_alert_setting(c, key, value) ||
-                       apply_retention_setting(c, key, value) || key == "secret_encryption_key" ||
-                       key == "secret_encryption_previous_keys";
+    const bool known =
+        apply_server_setting(c, key, value) || apply_log_setting(c, key, value) ||
+        apply_delivery_setting(c, key, value) || apply_egress_setting(c, key, value) ||
+        apply_failure_setting(c, key, value) || apply_alert_setting(c, key, value) ||
+        apply_retention_setting(c, key, value) || apply_access_setting(c, key, value) ||
+        key == "secret_encryption_key" || key == "secret_encryption_previous_keys";
     if (!known) throw ConfigError(key + ": unknown setting");
   }
   c.secret_box = secret_box_from(settings);  // both keys at once: the old ones need the current

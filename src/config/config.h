@@ -20,6 +20,8 @@ struct Config {
   uint16_t listen_port = 8071;
   std::string data_dir = "./data";
   std::string admin_token;  // empty: generated or read from <data_dir>/admin_token
+  int64_t portal_token_ttl_ms = 4 * 3'600'000;  // app portal tokens' default lifetime
+  std::string public_url;  // where users reach hookd (portal links); empty: http://listen
   AddressPolicy address_policy;
   RetrySchedule retry = RetrySchedule::standard();
   int64_t request_timeout_ms = 15'000;

@@ -5,6 +5,7 @@
 #include "model/application.h"
 #include "model/endpoint.h"
 #include "model/inbound.h"
+#include "model/token.h"
 
 // Every catalog object as stored: what the store's load_catalog reads at start and the Catalog
 // takes in (Catalog::load). Plain data.
@@ -15,6 +16,7 @@ struct CatalogSnapshot {
   std::vector<EventType> event_types;
   std::vector<Endpoint> endpoints;
   std::vector<InboundSource> sources;
+  std::vector<ApiToken> tokens;
 };
 
 }  // namespace hookd

@@ -37,4 +37,7 @@ bool matches_v1(std::string_view key, std::string_view msg_id, int64_t timestamp
 // Constant-time equality, for tokens and signatures.
 bool constant_time_equal(std::string_view a, std::string_view b);
 
+// Lower-case hex SHA-256 of `data` (how API token secrets are stored and looked up).
+std::string sha256_hex(std::string_view data);
+
 }  // namespace hookd::signing

@@ -287,6 +287,34 @@ InboundSource source_from_doc(const std::string& text, const SecretBox& box) {
   return src;
 }
 
+std::string to_doc(const ApiToken& t) {
+  return json{{"id", t.id},
+              {"name", t.name},
+              {"appId", t.app_id},
+              {"readOnly", t.read_only},
+              {"sessionId", t.session_id},
+              {"secretHash", t.secret_hash},
+              {"createdAt", t.created_at},
+              {"expiresAt", t.expires_at},
+              {"revokedAt", t.revoked_at}}
+      .dump();
+}
+
+ApiToken token_from_doc(const std::string& text) {
+  const json doc = parse(text);
+  ApiToken t;
+  t.id = doc.at("id").get<std::string>();
+  t.name = doc.value("name", "");
+  t.app_id = doc.value("appId", "");
+  t.read_only = doc.value("readOnly", false);
+  t.session_id = doc.value("sessionId", "");
+  t.secret_hash = doc.at("secretHash").get<std::string>();
+  t.created_at = doc.value("createdAt", int64_t{0});
+  t.expires_at = doc.value("expiresAt", int64_t{0});
+  t.revoked_at = doc.value("revokedAt", int64_t{0});
+  return t;
+}
+
 std::string strings_to_json(const std::vector<std::string>& values) { return json(values).dump(); }
 
 std::vector<std::string> strings_from_json(const std::string& text) {

@@ -9,10 +9,12 @@
 #include <vector>
 
 #include "model/application.h"
+#include "model/audit.h"
 #include "model/catalog_snapshot.h"
 #include "model/endpoint.h"
 #include "model/inbound.h"
 #include "model/message.h"
+#include "model/token.h"
 
 namespace hookd {
 
@@ -93,9 +95,19 @@ struct UpsertInboundEvent {
 struct RecordRejection {
   InboundRejection rejection;
 };
+// Creates or replaces a token (revoking one is a put with revoked_at set).
+struct PutToken {
+  ApiToken token;
+};
+
+struct RecordAudit {
+  AuditEntry entry;
+};
+
 // Retention: deletes up to `limit` of the oldest messages created before `before` (unix ms)
 // with their deliveries, attempts made before it, and (up to `limit` of each) inbound events
-// first and last received before it and rejections received before it.
+// first and last received before it and rejections received before it, and audit entries
+// recorded before it.
 struct Prune {
   int64_t before = 0;
   int limit = 1'000;
@@ -106,7 +118,8 @@ struct Prune {
 using WriteOp = std::variant<write::PutApplication, write::DeleteApplication, write::PutEventType,
                              write::PutEndpoint, write::DeleteEndpoint, write::InsertMessage,
                              write::RecordAttempt, write::PutSource, write::DeleteSource,
-                             write::UpsertInboundEvent, write::RecordRejection, write::Prune>;
+                             write::UpsertInboundEvent, write::RecordRejection, write::PutToken,
+                             write::RecordAudit, write::Prune>;
 
 // Called on the store's writer thread once the write is durable (or refused); must not block.
 using WriteCallback = std::function<void(const WriteResult&)>;
@@ -214,6 +227,8 @@ class Store {
                                                         const Page& page) = 0;
   // Every rejection of a source counted by reason, most frequent first.
   virtual std::vector<RejectionCount> rejection_counts(const std::string& source_id) = 0;
+  // Audit entries, newest first (by id); up to page.limit + 1 rows.
+  virtual std::vector<AuditEntry> list_audit(const AuditFilter& filter, const Page& page) = 0;
 
   // Stops accepting writes, commits what is queued, and joins the writer.
   virtual void close() = 0;

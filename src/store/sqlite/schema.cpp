@@ -59,6 +59,13 @@ CREATE TABLE IF NOT EXISTS inbound_rejections (
   id TEXT PRIMARY KEY, source_id TEXT NOT NULL, status INTEGER NOT NULL, reason TEXT NOT NULL,
   received_at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS inbound_rejections_source ON inbound_rejections (source_id, id);
+CREATE TABLE IF NOT EXISTS api_tokens (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+-- Audit ids sort by time: retention deletes a range of the key, listing walks it backwards.
+CREATE TABLE IF NOT EXISTS audit_log (
+  id TEXT PRIMARY KEY, at INTEGER NOT NULL, token_id TEXT NOT NULL, token_kind TEXT NOT NULL,
+  app_id TEXT NOT NULL, method TEXT NOT NULL, route TEXT NOT NULL, path TEXT NOT NULL,
+  object_id TEXT NOT NULL, changes TEXT NOT NULL, status INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_log_app ON audit_log (app_id, id);
 )sql";
 
 bool has_index(Connection& db, const char* name) {

@@ -91,6 +91,7 @@ class SqliteStore final : public Store {
   std::vector<InboundRejection> list_rejections(const std::string& source_id,
                                                 const Page& page) override;
   std::vector<RejectionCount> rejection_counts(const std::string& source_id) override;
+  std::vector<AuditEntry> list_audit(const AuditFilter& filter, const Page& page) override;
   std::vector<PendingDelivery> failed_deliveries(const std::string& app_id,
                                                  const std::string& endpoint_id,
                                                  const std::vector<std::string>& event_types,
@@ -142,9 +143,13 @@ class SqliteStore final : public Store {
   void apply(const write::DeleteSource& w, WriteResult& result);
   void apply(const write::UpsertInboundEvent& w, WriteResult& result);
   void apply(const write::RecordRejection& w, WriteResult& result);
+  void apply(const write::PutToken& w, WriteResult& result);
+  void apply(const write::RecordAudit& w, WriteResult& result);
   void apply(const write::Prune& w, WriteResult& result);
   // Prune's share of messages and their deliveries and attempts; returns how many messages.
   int64_t prune_messages(const write::Prune& w);
+  // Prune's share of the audit log (audit_rows.cpp); returns how many entries.
+  int64_t prune_audit(const write::Prune& w);
   // UpsertInboundEvent with keep_first: whether the key is stored already (named in `result`).
   bool find_stored_inbound(const InboundEvent& e, WriteResult& result);
 

@@ -229,7 +229,8 @@ void SqliteStore::apply(const write::Prune& w, WriteResult& result) {
   const int64_t attempts_deleted = writer_db_->changes();
   const int64_t messages_deleted = prune_messages(w);
   const int64_t inbound_deleted = inbound_rows::prune(db, w.before, w.limit);
-  result.affected = std::max({attempts_deleted, messages_deleted, inbound_deleted});
+  const int64_t audit_deleted = prune_audit(w);
+  result.affected = std::max({attempts_deleted, messages_deleted, inbound_deleted, audit_deleted});
 }
 
 int64_t SqliteStore::prune_messages(const write::Prune& w) {

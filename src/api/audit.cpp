@@ -1,0 +1,91 @@
+#include "api/audit.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "api/json_io.h"
+#include "common/ids.h"
+#include "common/time.h"
+
+namespace hookd::api {
+
+namespace {
+
+constexpr const char* kMask = "********";
+
+bool secret_name(std::string name) {
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const char* word : {"secret", "password", "token", "key", "authorization"}) {
+    if (name.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+void mask(json& value, bool all) {
+  if (value.is_object()) {
+    for (auto& [name, member] : value.items()) {
+      if (!member.is_null() && (all || secret_name(name))) {
+        member = kMask;
+      } else {
+        mask(member, name == "headers");
+      }
+    }
+  } else if (value.is_array()) {
+    for (auto& item : value) mask(item, all);
+  } else if (all && !value.is_null()) {
+    value = kMask;
+  }
+}
+
+// The first wildcard names an application: app/{app}/..., auth/app-portal-access/{app},
+// auth/app/{app}/expire-all.
+bool first_param_is_app(const Route& route) {
+  const auto& p = route.pattern;
+  return route.names_app() ||
+         (p.size() >= 3 && p[0] == "auth" && (p[1] == "app-portal-access" || p[1] == "app"));
+}
+
+std::string string_member(const json& object, const char* name) {
+  auto it = object.find(name);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+}  // namespace
+
+std::string audit_changes(std::string_view body) {
+  json parsed = json::parse(body, nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object()) return "{}";
+  mask(parsed, false);
+  return dump(parsed);
+}
+
+AuditEntry audit_entry(const Route& route, const HttpRequest& req, const Params& params,
+                       const HttpResponse& response, const Catalog& catalog) {
+  AuditEntry e;
+  e.id = new_id("aud_");
+  e.at = now_unix_ms();
+  e.token_id = req.caller.token_id;
+  e.token_kind = req.caller.kind();
+  e.method = req.method;
+  e.route = route.path_template();
+  e.path = req.path;
+  e.status = response.status;
+  e.changes_json = audit_changes(req.body);
+  json answer = json::parse(response.body, nullptr, false);
+  if (!answer.is_object()) answer = json::object();
+  if (first_param_is_app(route) && !params.empty()) {
+    e.app_id = catalog.app_id_of(params[0]).value_or(params[0]);
+  } else {
+    e.app_id = string_member(answer, "appId");
+  }
+  // The object made or changed: the answer's id (a create), else the last wildcard's value.
+  e.object_id = string_member(answer, "id");
+  if (e.object_id.empty() && !params.empty()) e.object_id = params.back();
+  if (e.object_id.empty()) e.object_id = string_member(answer, "name");  // a new event type
+  if (route.pattern == std::vector<std::string>{"auth", "logout"}) e.object_id = e.token_id;
+  if (route.pattern == std::vector<std::string>{"app"}) e.app_id = e.object_id;
+  return e;
+}
+
+}  // namespace hookd::api
