@@ -143,7 +143,7 @@ bool Api::handle_ingest(HttpRequest& req, Responder& respond) {
       path.substr(kAppPrefix.size(), path.size() - kAppPrefix.size() - kMsgSuffix.size());
   if (app.find('/') != std::string_view::npos) return false;
   Params params{percent_decode(app)};
-  if (req.caller.application_scoped()) {
+  if (req.caller.application_scoped() || req.caller.read_only) {  // the admin's pass at once
     auto refused = authorize(req.caller, Scope::kApp, req.method, params[0], context_.catalog);
     if (refused) {
       respond(std::move(*refused));
