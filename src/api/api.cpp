@@ -179,8 +179,10 @@ void Api::dispatch(HttpRequest&& req, Responder respond) {
     auto shared = std::make_shared<HttpRequest>(std::move(req));
     const Route* matched = &route;  // routes_ is constant after construction
     const bool queued = pool_.post([this, matched, shared, params, respond] {
+      AuditTarget target;
+      if (matched->audited) target = audit_target(*matched, params, context_.catalog);
       HttpResponse response = run_guarded(matched->sync, context_, *shared, params);
-      if (matched->audited) record_audit(*matched, *shared, params, response);
+      if (matched->audited) record_audit(*matched, *shared, target, response);
       respond(std::move(response));
     });
     if (!queued) respond(error_response(503, "overloaded", "the API worker queue is full"));
@@ -194,11 +196,11 @@ void Api::dispatch(HttpRequest&& req, Responder respond) {
 
 // Records a change of configuration that succeeded, before it is answered: an answered change
 // is in the log (unless the store refused the entry, which the server log then says).
-void Api::record_audit(const Route& route, const HttpRequest& req, const Params& params,
+void Api::record_audit(const Route& route, const HttpRequest& req, const AuditTarget& target,
                        const HttpResponse& response) {
   if (response.status < 200 || response.status >= 300) return;
-  const WriteResult result = context_.store.write_sync(
-      write::RecordAudit{audit_entry(route, req, params, response, context_.catalog)});
+  const WriteResult result =
+      context_.store.write_sync(write::RecordAudit{audit_entry(route, req, target, response)});
   if (result.status != WriteStatus::kOk) {
     spdlog::error("audit log: {} {} not recorded: {}", req.method, req.path, result.detail);
   }

@@ -55,6 +55,8 @@ using Params = std::vector<std::string>;  // the wildcard segments of the matche
 using SyncHandler = HttpResponse (*)(ApiContext&, const HttpRequest&, const Params&);
 using AsyncHandler = void (*)(ApiContext&, HttpRequest&&, const Params&, Responder);
 
+struct AuditTarget;  // api/audit.h
+
 // One route of /api/v1/.
 struct Route {
   const char* method;
@@ -91,7 +93,7 @@ class Api final {
   std::optional<HttpResponse> refuse_unauthorized(HttpRequest& request) const;
   bool handle_ingest(HttpRequest& request, Responder& respond);
   void dispatch(HttpRequest&& request, Responder respond);
-  void record_audit(const Route& route, const HttpRequest& request, const Params& params,
+  void record_audit(const Route& route, const HttpRequest& request, const AuditTarget& target,
                     const HttpResponse& response);
 
   const ApiOptions options_;
@@ -151,6 +153,13 @@ HttpResponse get_endpoint_headers(ApiContext&, const HttpRequest&, const Params&
 void test_endpoint(ApiContext&, HttpRequest&&, const Params&, Responder);
 HttpResponse get_endpoint_public_key(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse update_endpoint_headers(ApiContext&, const HttpRequest&, const Params&);
+
+// An endpoint's activity and contents (routes_endpoint_activity.cpp).
+HttpResponse get_endpoint_stats(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse list_endpoint_messages(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse send_example(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse expunge_message_content(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse expunge_attempt_content(ApiContext&, const HttpRequest&, const Params&);
 
 HttpResponse list_attempts_by_endpoint(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse list_attempts_by_message(ApiContext&, const HttpRequest&, const Params&);

@@ -60,8 +60,34 @@ std::string audit_changes(std::string_view body) {
   return dump(parsed);
 }
 
-AuditEntry audit_entry(const Route& route, const HttpRequest& req, const Params& params,
-                       const HttpResponse& response, const Catalog& catalog) {
+AuditTarget audit_target(const Route& route, const Params& params, const Catalog& catalog) {
+  AuditTarget t;
+  if (params.empty()) return t;
+  const auto& p = route.pattern;
+  if (first_param_is_app(route)) t.app_id = catalog.app_id_of(params[0]).value_or(params[0]);
+  // A POST to a collection (.../endpoint, .../source) or for a portal token makes an object the
+  // answer names; every other change is to the object of the last wildcard.
+  const bool creates =
+      std::string_view(route.method) == "POST" && (p.back() == "endpoint" || p.back() == "source" ||
+                                                   (p.size() > 1 && p[1] == "app-portal-access"));
+  if (!creates) t.object_id = params.size() == 1 && !t.app_id.empty() ? t.app_id : params.back();
+  if (!creates && route.names_app() && params.size() >= 2 && p.size() >= 4) {
+    // app/{app}/endpoint/{id}/... and app/{app}/source/{id}/...: the object by its id.
+    if (p[2] == "endpoint") {
+      if (auto ep = catalog.find_endpoint(t.app_id, params[1])) t.object_id = ep->id;
+    } else if (p[2] == "source") {
+      if (auto src = catalog.find_source(t.app_id, params[1])) t.object_id = src->id;
+    }
+  } else if (p.size() == 2 && p[0] == "app") {
+    t.object_id = t.app_id;
+  } else if (p[0] == "auth" && p[1] == "token") {
+    if (auto token = catalog.tokens().find(params[0])) t.app_id = token->app_id;
+  }
+  return t;
+}
+
+AuditEntry audit_entry(const Route& route, const HttpRequest& req, const AuditTarget& target,
+                       const HttpResponse& response) {
   AuditEntry e;
   e.id = new_id("aud_");
   e.at = now_unix_ms();
@@ -74,17 +100,16 @@ AuditEntry audit_entry(const Route& route, const HttpRequest& req, const Params&
   e.changes_json = audit_changes(req.body);
   json answer = json::parse(response.body, nullptr, false);
   if (!answer.is_object()) answer = json::object();
-  if (first_param_is_app(route) && !params.empty()) {
-    e.app_id = catalog.app_id_of(params[0]).value_or(params[0]);
-  } else {
-    e.app_id = string_member(answer, "appId");
-  }
-  // The object made or changed: the answer's id (a create), else the last wildcard's value.
-  e.object_id = string_member(answer, "id");
-  if (e.object_id.empty() && !params.empty()) e.object_id = params.back();
-  if (e.object_id.empty()) e.object_id = string_member(answer, "name");  // a new event type
-  if (route.pattern == std::vector<std::string>{"auth", "logout"}) e.object_id = e.token_id;
+  e.app_id = target.app_id.empty() ? string_member(answer, "appId") : target.app_id;
+  e.object_id = target.object_id;
+  // A create: the object the answer carries (an event type is named by its name).
+  if (e.object_id.empty()) e.object_id = string_member(answer, "id");
+  if (e.object_id.empty()) e.object_id = string_member(answer, "name");
   if (route.pattern == std::vector<std::string>{"app"}) e.app_id = e.object_id;
+  if (route.pattern == std::vector<std::string>{"auth", "logout"}) {
+    e.object_id = e.token_id;
+    e.app_id = req.caller.app_id;
+  }
   return e;
 }
 

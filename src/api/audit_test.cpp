@@ -43,8 +43,8 @@ TEST_F(AuditEntryTest, NamesTheCallerTheRouteTheApplicationAndTheObject) {
   req.body = R"({"secret":"whsec_x","description":"d"})";
   req.caller = Caller{"tok_1", "app_a", false};
   const HttpResponse answer{200, R"({"id":"ep_1","url":"https://x"})"};
-  const AuditEntry e =
-      audit_entry(route({"app", "*", "endpoint", "*"}), req, {"acme", "ep_1"}, answer, catalog_);
+  const Route r = route({"app", "*", "endpoint", "*"});
+  const AuditEntry e = audit_entry(r, req, audit_target(r, {"acme", "ep_1"}, catalog_), answer);
   EXPECT_TRUE(e.id.starts_with("aud_"));
   EXPECT_EQ(e.token_id, "tok_1");
   EXPECT_EQ(e.token_kind, "application");
@@ -60,19 +60,48 @@ TEST_F(AuditEntryTest, ACreateNamesTheNewObject) {
   HttpRequest req;
   req.method = "POST";
   req.caller = Caller{"admin", "", false};
-  const AuditEntry app =
-      audit_entry(route({"app"}), req, {}, {201, R"({"id":"app_new"})"}, catalog_);
+  const AuditEntry app = audit_entry(route({"app"}), req, {}, {201, R"({"id":"app_new"})"});
   EXPECT_EQ(app.object_id, "app_new");
   EXPECT_EQ(app.app_id, "app_new");
   EXPECT_EQ(app.token_kind, "admin");
-  const AuditEntry type =
-      audit_entry(route({"event-type"}), req, {}, {201, R"({"name":"x.y"})"}, catalog_);
+  const AuditEntry type = audit_entry(route({"event-type"}), req, {}, {201, R"({"name":"x.y"})"});
   EXPECT_EQ(type.object_id, "x.y");
   EXPECT_EQ(type.app_id, "");
-  const AuditEntry token = audit_entry(route({"auth", "token"}), req, {},
-                                       {201, R"({"id":"tok_9","appId":"app_a"})"}, catalog_);
+  const AuditEntry token =
+      audit_entry(route({"auth", "token"}), req, {}, {201, R"({"id":"tok_9","appId":"app_a"})"});
   EXPECT_EQ(token.object_id, "tok_9");
   EXPECT_EQ(token.app_id, "app_a");
+}
+
+TEST_F(AuditEntryTest, TheTargetIsReadByIdBeforeTheChange) {
+  Endpoint ep;
+  ep.id = "ep_1";
+  ep.uid = "hooks";
+  ep.app_id = "app_a";
+  catalog_.put_endpoint(ep);
+  ApiToken token;
+  token.id = "tok_1";
+  token.app_id = "app_a";
+  catalog_.tokens().put(token);
+  const auto target = [&](std::vector<std::string> pattern, Params params) {
+    const AuditTarget t = audit_target(route(std::move(pattern)), params, catalog_);
+    return t.app_id + " " + t.object_id;
+  };
+  EXPECT_EQ(target({"app", "*"}, {"acme"}), "app_a app_a");
+  EXPECT_EQ(target({"app", "*", "endpoint", "*", "headers"}, {"acme", "hooks"}), "app_a ep_1");
+  EXPECT_EQ(target({"app", "*", "endpoint", "*"}, {"acme", "gone"}), "app_a gone");
+  EXPECT_EQ(target({"auth", "token", "*"}, {"tok_1"}), "app_a tok_1");
+  EXPECT_EQ(target({"event-type", "*"}, {"x.y"}), " x.y");
+  EXPECT_EQ(target({"app"}, {}), " ");
+  // Creates: the answer names the object.
+  const auto created = [&](std::vector<std::string> pattern) {
+    const Route post{"POST", std::move(pattern), Scope::kApp, nullptr, nullptr, true};
+    const AuditTarget t = audit_target(post, {"acme"}, catalog_);
+    return t.app_id + " " + t.object_id;
+  };
+  EXPECT_EQ(created({"app", "*", "endpoint"}), "app_a ");
+  EXPECT_EQ(created({"auth", "app-portal-access", "*"}), "app_a ");
+  EXPECT_EQ(created({"auth", "app", "*", "expire-all"}), "app_a app_a");
 }
 
 TEST(RoutePathTemplate, NamesEachWildcardAfterItsSegment) {

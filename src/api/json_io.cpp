@@ -152,14 +152,6 @@ Page read_page(const HttpRequest& req) {
   return page;
 }
 
-std::optional<int64_t> read_query_time(const HttpRequest& req, const char* name) {
-  auto it = req.query.find(name);
-  if (it == req.query.end() || it->second.empty()) return std::nullopt;
-  auto t = parse_rfc3339(it->second);
-  if (!t) throw validation_error(std::string(name) + ": must be an RFC 3339 timestamp");
-  return t;
-}
-
 bool read_query_bool(const HttpRequest& req, std::string_view name, bool fallback) {
   const auto it = req.query.find(std::string(name));
   if (it == req.query.end()) return fallback;

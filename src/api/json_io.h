@@ -53,10 +53,6 @@ Page read_page(const HttpRequest& req);
 // ApiError 422 naming the parameter.
 bool read_query_bool(const HttpRequest& req, std::string_view name, bool fallback);
 
-// An RFC 3339 time query parameter as unix ms; nothing when absent or empty. Any other value
-// is an ApiError 422 naming the parameter.
-std::optional<int64_t> read_query_time(const HttpRequest& req, const char* name);
-
 std::string dump(const json& value);
 
 json render(const Application& app);

@@ -27,6 +27,14 @@ void apply_app_fields(ApiContext& ctx, const json& body, Application& app, bool 
   } else if (full) {
     app.uid.clear();
   }
+  for (const char* field : {"throttleRate", "rateLimit"}) {
+    auto it = body.find(field);
+    if (it != body.end() && !it->is_null()) {
+      throw validation_error(std::string(field) +
+                             ": not supported on an application; set throttleRate on its "
+                             "endpoints (docs/failures.md)");
+    }
+  }
   read_metadata_and_rate(body, full, app.metadata_json, app.throttle_rate);
   read_alert_settings(body, full, app.alerts);
 }

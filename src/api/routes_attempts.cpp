@@ -1,29 +1,16 @@
 // /api/v1/app/{app}/attempt/...: the record of every delivery attempt.
-#include <charconv>
-
 #include "api/api.h"
 #include "api/json_io.h"
+#include "api/query_params.h"
 
 namespace hookd::api {
 
 namespace {
 
-std::optional<int> read_status(const HttpRequest& req) {
-  auto it = req.query.find("status");
-  if (it == req.query.end() || it->second.empty()) return std::nullopt;
-  int status = -1;
-  const auto& v = it->second;
-  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), status);
-  if (ec != std::errc() || end != v.data() + v.size() || status < 0 || status > 3) {
-    throw validation_error("status: must be 0 (success), 1 (pending), 2 (fail) or 3 (sending)");
-  }
-  return status;
-}
-
 HttpResponse list(ApiContext& ctx, const HttpRequest& req, const Application& app,
                   AttemptFilter filter) {
   const Page page = read_page(req);
-  filter.status = read_status(req);
+  filter.status = read_query_status(req);
   auto rows = ctx.store.list_attempts(app.id, filter, page);
   return json_response(
       200, render_store_page(rows, page, [](const Attempt& a) { return dump(render(a)); }));

@@ -2,6 +2,7 @@
 // log's listing.
 #include "api/api.h"
 #include "api/json_io.h"
+#include "api/query_params.h"
 #include "common/ids.h"
 #include "common/time.h"
 #include "signing/signature.h"
@@ -114,11 +115,12 @@ HttpResponse logout(ApiContext& ctx, const HttpRequest& req, const Params&) {
 
 HttpResponse app_portal_access(ApiContext& ctx, const HttpRequest& req, const Params& p) {
   const json body = parse_body(req);
-  reject_unknown_fields(body, {"application", "expiry", "readOnly", "sessionId"},
-                        {"featureFlags", "capabilities"});
+  reject_unknown_fields(
+      body, {"application", "expiry", "readOnly", "sessionId", "featureFlags", "capabilities"});
+  // Empty lists (what SDKs send by default) ask for nothing; anything else is refused.
   for (const char* field : {"featureFlags", "capabilities"}) {
     auto it = body.find(field);
-    if (it != body.end() && it->is_array() && !it->empty()) {
+    if (it != body.end() && !it->is_null() && !(it->is_array() && it->empty())) {
       throw validation_error(std::string(field) +
                              ": not supported; a portal token has every right on its "
                              "application, or reads only with readOnly");
@@ -172,12 +174,8 @@ HttpResponse expire_all(ApiContext& ctx, const HttpRequest& req, const Params& p
 
 HttpResponse list_audit(ApiContext& ctx, const HttpRequest& req, const Params&) {
   AuditFilter filter;
-  auto query = [&req](const char* name) {
-    auto it = req.query.find(name);
-    return it == req.query.end() ? std::string() : it->second;
-  };
-  filter.app_id = query("appId");
-  filter.object_id = query("objectId");
+  filter.app_id = query_value(req, "appId");
+  filter.object_id = query_value(req, "objectId");
   filter.since = read_query_time(req, "since");
   filter.until = read_query_time(req, "until");
   if (req.caller.application_scoped()) {

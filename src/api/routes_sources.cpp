@@ -1,6 +1,7 @@
 // /api/v1/app/{app}/source: inbound sources and what they received (docs/inbound.md).
 #include "api/api.h"
 #include "api/json_io.h"
+#include "api/query_params.h"
 #include "api/validation.h"
 #include "common/ids.h"
 #include "common/random.h"
@@ -209,11 +210,6 @@ SourcePtr require_source(ApiContext& ctx, const Application& app, const std::str
 HttpResponse save(ApiContext& ctx, const InboundSource& src, int status) {
   check_write(ctx.writer.put(src));
   return json_response(status, dump(render(src, ctx.options.max_body_bytes)));
-}
-
-std::string query_value(const HttpRequest& req, const char* name) {
-  auto it = req.query.find(name);
-  return it == req.query.end() ? std::string() : it->second;
 }
 
 // An application's token may forward its inbound events into its own application only.

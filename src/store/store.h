@@ -104,6 +104,14 @@ struct RecordAudit {
   AuditEntry entry;
 };
 
+// Removes a message's payload (it reads `{}` from then on) or, with `attempt_id`, an attempt's
+// response body; the rows stay. `affected` is 0 when the application has no such row.
+struct ExpungeContent {
+  std::string app_id;
+  std::string msg_id;
+  std::string attempt_id;  // empty: the message's payload
+};
+
 // Retention: deletes up to `limit` of the oldest messages created before `before` (unix ms)
 // with their deliveries, attempts made before it, and (up to `limit` of each) inbound events
 // first and last received before it and rejections received before it, and audit entries
@@ -119,7 +127,7 @@ using WriteOp = std::variant<write::PutApplication, write::DeleteApplication, wr
                              write::PutEndpoint, write::DeleteEndpoint, write::InsertMessage,
                              write::RecordAttempt, write::PutSource, write::DeleteSource,
                              write::UpsertInboundEvent, write::RecordRejection, write::PutToken,
-                             write::RecordAudit, write::Prune>;
+                             write::RecordAudit, write::ExpungeContent, write::Prune>;
 
 // Called on the store's writer thread once the write is durable (or refused); must not block.
 using WriteCallback = std::function<void(const WriteResult&)>;
@@ -157,6 +165,24 @@ struct RejectionCount {
   std::string reason;
   int64_t count = 0;
   int64_t last_at = 0;  // unix ms
+};
+
+// Deliveries to one endpoint of messages created in [since, until) (unix ms), by status.
+struct EndpointStats {
+  int64_t success = 0, pending = 0, sending = 0, fail = 0;
+};
+
+struct EndpointMessageFilter {
+  std::optional<DeliveryStatus> status;
+  std::optional<int64_t> before;  // messages created before (unix ms)
+  std::optional<int64_t> after;   // messages created after (unix ms)
+};
+
+// A message with the state of its delivery to one endpoint.
+struct EndpointMessage {
+  std::string id;  // the message's, the list's iterator
+  Message message;
+  Delivery delivery;
 };
 
 struct InboundEventFilter {
@@ -227,6 +253,14 @@ class Store {
                                                         const Page& page) = 0;
   // Every rejection of a source counted by reason, most frequent first.
   virtual std::vector<RejectionCount> rejection_counts(const std::string& source_id) = 0;
+  virtual EndpointStats endpoint_stats(const std::string& endpoint_id, int64_t since,
+                                       int64_t until) = 0;
+  // Messages delivered (or to be delivered) to an endpoint, newest first; up to page.limit + 1
+  // rows. Walks the deliveries newest first: an endpoint that takes few of many recent messages
+  // costs a longer walk.
+  virtual std::vector<EndpointMessage> list_endpoint_messages(const std::string& endpoint_id,
+                                                              const EndpointMessageFilter& filter,
+                                                              const Page& page) = 0;
   // Audit entries, newest first (by id); up to page.limit + 1 rows.
   virtual std::vector<AuditEntry> list_audit(const AuditFilter& filter, const Page& page) = 0;
 

@@ -92,6 +92,11 @@ class SqliteStore final : public Store {
                                                 const Page& page) override;
   std::vector<RejectionCount> rejection_counts(const std::string& source_id) override;
   std::vector<AuditEntry> list_audit(const AuditFilter& filter, const Page& page) override;
+  EndpointStats endpoint_stats(const std::string& endpoint_id, int64_t since,
+                               int64_t until) override;
+  std::vector<EndpointMessage> list_endpoint_messages(const std::string& endpoint_id,
+                                                      const EndpointMessageFilter& filter,
+                                                      const Page& page) override;
   std::vector<PendingDelivery> failed_deliveries(const std::string& app_id,
                                                  const std::string& endpoint_id,
                                                  const std::vector<std::string>& event_types,
@@ -145,6 +150,7 @@ class SqliteStore final : public Store {
   void apply(const write::RecordRejection& w, WriteResult& result);
   void apply(const write::PutToken& w, WriteResult& result);
   void apply(const write::RecordAudit& w, WriteResult& result);
+  void apply(const write::ExpungeContent& w, WriteResult& result);
   void apply(const write::Prune& w, WriteResult& result);
   // Prune's share of messages and their deliveries and attempts; returns how many messages.
   int64_t prune_messages(const write::Prune& w);

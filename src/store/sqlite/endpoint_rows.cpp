@@ -1,0 +1,87 @@
+// The SQLite store's reads of one endpoint's deliveries (its statistics and its messages), and
+// the expunging of contents. Reads run on a reader connection; the write on the writer thread.
+#include "common/ids.h"
+#include "store/documents.h"
+#include "store/sqlite/query.h"
+#include "store/sqlite/store_impl.h"
+
+namespace hookd::sqlite {
+
+void SqliteStore::apply(const write::ExpungeContent& w, WriteResult& result) {
+  // A stored payload of `{}` is what the API shows for a message without content.
+  Statement st(writer_db_->handle(),
+               w.attempt_id.empty()
+                   ? "UPDATE messages SET payload = '{}' WHERE id = ?1 AND app_id = ?2"
+                   : "UPDATE attempts SET response = '' WHERE id = ?1 AND app_id = ?2");
+  st.bind(1, w.attempt_id.empty() ? w.msg_id : w.attempt_id).bind(2, w.app_id).run();
+  result.affected = writer_db_->changes();
+}
+
+EndpointStats SqliteStore::endpoint_stats(const std::string& endpoint_id, int64_t since,
+                                          int64_t until) {
+  // Message ids encode their creation time, so the range is one of the deliveries' key.
+  const std::string low = make_id("msg_", since, 0, 0);
+  const std::string high = make_id("msg_", until, 0, 0);
+  Query query(
+      "SELECT status, COUNT(*) FROM deliveries WHERE msg_id >= ?1 AND msg_id < ?2 AND "
+      "endpoint_id = ?3 GROUP BY status");
+  query.bind(1, low).bind(2, high).bind(3, endpoint_id);
+  ReaderLease db(*this);
+  EndpointStats stats;
+  query.run(*db, [&stats](Statement& st) {
+    while (st.step()) {
+      const int64_t count = st.column_int(1);
+      switch (static_cast<DeliveryStatus>(st.column_int(0))) {
+        case DeliveryStatus::kSuccess:
+          stats.success = count;
+          break;
+        case DeliveryStatus::kPending:
+          stats.pending = count;
+          break;
+        case DeliveryStatus::kSending:
+          stats.sending = count;
+          break;
+        case DeliveryStatus::kFailed:
+          stats.fail = count;
+          break;
+      }
+    }
+    return 0;
+  });
+  return stats;
+}
+
+std::vector<EndpointMessage> SqliteStore::list_endpoint_messages(
+    const std::string& endpoint_id, const EndpointMessageFilter& filter, const Page& page) {
+  constexpr int64_t kLastIdMs = (int64_t{1} << 48) - 1;  // ids hold 48 bits of milliseconds
+  const std::string before = make_id("msg_", filter.before.value_or(kLastIdMs), 0, 0);
+  const std::string after = make_id("msg_", filter.after.value_or(0) + 1, 0, 0);
+  Query query(
+      "SELECT d.msg_id, d.status, d.attempts, d.next_attempt_at, d.updated_at, m.app_id, "
+      "m.event_type, m.event_id, m.channels, m.payload, m.created_at FROM deliveries d JOIN "
+      "messages m ON m.id = d.msg_id WHERE d.endpoint_id = ?1 AND d.msg_id < ?2 AND "
+      "d.msg_id >= ?3");
+  query.bind(1, endpoint_id).bind(2, page.iterator.empty() ? before : page.iterator).bind(3, after);
+  query.add_if(filter.status.has_value(), " AND d.status = ?4", 4,
+               int64_t{static_cast<int>(filter.status.value_or(DeliveryStatus::kPending))});
+  query.add(" ORDER BY d.msg_id DESC LIMIT ?5").bind(5, int64_t{page.limit + 1});
+  ReaderLease db(*this);
+  return query.rows(*db, [&endpoint_id](const Statement& st) {
+    EndpointMessage row;
+    row.id = row.message.id = row.delivery.msg_id = st.column_text(0);
+    row.delivery.endpoint_id = endpoint_id;
+    row.delivery.status = static_cast<DeliveryStatus>(st.column_int(1));
+    row.delivery.attempts = static_cast<int>(st.column_int(2));
+    row.delivery.next_attempt_at = st.column_int(3);
+    row.delivery.updated_at = st.column_int(4);
+    row.delivery.app_id = row.message.app_id = st.column_text(5);
+    row.message.event_type = st.column_text(6);
+    row.message.event_id = st.column_text(7);
+    row.message.channels = documents::strings_from_json(st.column_text(8));
+    row.message.payload = st.column_text(9);
+    row.message.created_at = st.column_int(10);
+    return row;
+  });
+}
+
+}  // namespace hookd::sqlite
