@@ -9,6 +9,18 @@ namespace hookd::api {
 
 namespace {
 
+// Deliveries are throttled per endpoint: a rate on the application would be stored and ignored.
+void refuse_app_throttle(const json& body) {
+  for (const char* field : {"throttleRate", "rateLimit"}) {
+    auto it = body.find(field);
+    if (it != body.end() && !it->is_null()) {
+      throw validation_error(std::string(field) +
+                             ": not supported on an application; set throttleRate on its "
+                             "endpoints (docs/failures.md)");
+    }
+  }
+}
+
 // Applies the fields present in `body` to `app`; with `full`, name is required.
 void apply_app_fields(ApiContext& ctx, const json& body, Application& app, bool full) {
   reject_unknown_fields(body, {"name", "uid", "metadata", "throttleRate", "rateLimit",
@@ -27,14 +39,7 @@ void apply_app_fields(ApiContext& ctx, const json& body, Application& app, bool 
   } else if (full) {
     app.uid.clear();
   }
-  for (const char* field : {"throttleRate", "rateLimit"}) {
-    auto it = body.find(field);
-    if (it != body.end() && !it->is_null()) {
-      throw validation_error(std::string(field) +
-                             ": not supported on an application; set throttleRate on its "
-                             "endpoints (docs/failures.md)");
-    }
-  }
+  refuse_app_throttle(body);
   read_metadata_and_rate(body, full, app.metadata_json, app.throttle_rate);
   read_alert_settings(body, full, app.alerts);
 }
@@ -60,6 +65,7 @@ HttpResponse list_apps(ApiContext& ctx, const HttpRequest& req, const Params&) {
 
 HttpResponse create_app(ApiContext& ctx, const HttpRequest& req, const Params&) {
   const json body = parse_body(req);
+  refuse_app_throttle(body);  // also when get_if_exists answers with the stored application
   std::lock_guard lock(ctx.writer.mutex());
   const auto uid = read_string(body, "uid", 256);
   if (uid) {

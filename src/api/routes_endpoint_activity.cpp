@@ -46,8 +46,10 @@ HttpResponse get_endpoint_stats(ApiContext& ctx, const HttpRequest& req, const P
 HttpResponse list_endpoint_messages(ApiContext& ctx, const HttpRequest& req, const Params& p) {
   const Application app = require_app(ctx, p[0]);
   const EndpointPtr ep = require_endpoint(ctx, app, p[1]);
-  if (!query_value(req, "channel").empty() || !query_value(req, "tag").empty()) {
-    throw validation_error("channel, tag: filtering by them is not supported here");
+  for (const char* unsupported : {"channel", "tag", "event_types"}) {
+    if (!query_value(req, unsupported).empty()) {
+      throw validation_error(std::string(unsupported) + ": filtering by it is not supported here");
+    }
   }
   EndpointMessageFilter filter;
   if (auto status = read_query_status(req)) filter.status = static_cast<DeliveryStatus>(*status);

@@ -1,5 +1,7 @@
 // The SQLite store's reads of one endpoint's deliveries (its statistics and its messages), and
 // the expunging of contents. Reads run on a reader connection; the write on the writer thread.
+#include <algorithm>
+
 #include "common/ids.h"
 #include "store/documents.h"
 #include "store/sqlite/query.h"
@@ -19,13 +21,16 @@ void SqliteStore::apply(const write::ExpungeContent& w, WriteResult& result) {
 
 EndpointStats SqliteStore::endpoint_stats(const std::string& endpoint_id, int64_t since,
                                           int64_t until) {
-  // Message ids encode their creation time, so the range is one of the deliveries' key.
-  const std::string low = make_id("msg_", since, 0, 0);
-  const std::string high = make_id("msg_", until, 0, 0);
+  // Message ids encode their creation time to the millisecond the id was made, which may be
+  // just before the message's created_at: the id range (with a second of slack) bounds the walk
+  // along the deliveries' key, and created_at decides.
+  const std::string low = make_id("msg_", std::max<int64_t>(0, since - 1'000), 0, 0);
+  const std::string high = make_id("msg_", until + 1'000, 0, 0);
   Query query(
-      "SELECT status, COUNT(*) FROM deliveries WHERE msg_id >= ?1 AND msg_id < ?2 AND "
-      "endpoint_id = ?3 GROUP BY status");
-  query.bind(1, low).bind(2, high).bind(3, endpoint_id);
+      "SELECT d.status, COUNT(*) FROM deliveries d JOIN messages m ON m.id = d.msg_id WHERE "
+      "d.msg_id >= ?1 AND d.msg_id < ?2 AND d.endpoint_id = ?3 AND m.created_at >= ?4 AND "
+      "m.created_at < ?5 GROUP BY d.status");
+  query.bind(1, low).bind(2, high).bind(3, endpoint_id).bind(4, since).bind(5, until);
   ReaderLease db(*this);
   EndpointStats stats;
   query.run(*db, [&stats](Statement& st) {
@@ -53,15 +58,19 @@ EndpointStats SqliteStore::endpoint_stats(const std::string& endpoint_id, int64_
 
 std::vector<EndpointMessage> SqliteStore::list_endpoint_messages(
     const std::string& endpoint_id, const EndpointMessageFilter& filter, const Page& page) {
+  // As in endpoint_stats: ids with a second of slack bound the walk, created_at decides.
   constexpr int64_t kLastIdMs = (int64_t{1} << 48) - 1;  // ids hold 48 bits of milliseconds
-  const std::string before = make_id("msg_", filter.before.value_or(kLastIdMs), 0, 0);
-  const std::string after = make_id("msg_", filter.after.value_or(0) + 1, 0, 0);
+  const int64_t before_ms = filter.before.value_or(kLastIdMs - 1'000);
+  const int64_t after_ms = filter.after.value_or(-1);
+  const std::string before = make_id("msg_", before_ms + 1'000, 0, 0);
+  const std::string after = make_id("msg_", std::max<int64_t>(0, after_ms + 1 - 1'000), 0, 0);
   Query query(
       "SELECT d.msg_id, d.status, d.attempts, d.next_attempt_at, d.updated_at, m.app_id, "
       "m.event_type, m.event_id, m.channels, m.payload, m.created_at FROM deliveries d JOIN "
       "messages m ON m.id = d.msg_id WHERE d.endpoint_id = ?1 AND d.msg_id < ?2 AND "
-      "d.msg_id >= ?3");
+      "d.msg_id >= ?3 AND m.created_at < ?6 AND m.created_at > ?7");
   query.bind(1, endpoint_id).bind(2, page.iterator.empty() ? before : page.iterator).bind(3, after);
+  query.bind(6, before_ms).bind(7, after_ms);
   query.add_if(filter.status.has_value(), " AND d.status = ?4", 4,
                int64_t{static_cast<int>(filter.status.value_or(DeliveryStatus::kPending))});
   query.add(" ORDER BY d.msg_id DESC LIMIT ?5").bind(5, int64_t{page.limit + 1});
