@@ -4,6 +4,7 @@
 
 #include "api/audit.h"
 #include "api/json_io.h"
+#include "api/openapi_data.h"
 #include "common/time.h"
 
 namespace hookd::api {
@@ -86,7 +87,7 @@ Api::~Api() {
   test_pool_.stop();
 }
 
-// The routes outside /api/v1/ that take no token: health, metrics and inbound webhooks.
+// The routes that take no token: health, the OpenAPI document, metrics and inbound webhooks.
 // Returns false when the path is none of them.
 bool Api::handle_open_route(HttpRequest& req, Responder& respond) {
   const std::string& path = req.path;
@@ -101,6 +102,12 @@ bool Api::handle_open_route(HttpRequest& req, Responder& respond) {
     } else {
       respond(health(context_));
     }
+    return true;
+  }
+  if (path == "/api/v1/openapi.json") {
+    const bool get = req.method == "GET" || req.method == "HEAD";
+    respond(get ? HttpResponse{200, std::string(embedded_openapi_files()[0].bytes)}
+                : error_response(405, "method_not_allowed", "use GET"));
     return true;
   }
   if (path == "/metrics") {
