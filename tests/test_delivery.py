@@ -214,7 +214,7 @@ def test_deliveries_kept_while_disabled_resume_when_enabled(hookd_factory, recei
     assert r.status_code == 200
     time.sleep(2.5)  # the retry fell due while disabled: nothing is sent, nothing is dropped
     assert receiver.count() == 1
-    assert api.delivery_status(app, msg["id"], ep["id"]) == 1, "the delivery must stay pending"
+    assert api.delivery_status(app, msg["id"], ep["id"]) == 3, "the delivery must wait (sending)"
     r = api.patch(f"/api/v1/app/{app}/endpoint/{ep['id']}", {"disabled": False})
     assert r.status_code == 200
     reqs = receiver.wait_for(2, timeout=10)

@@ -86,7 +86,7 @@ def _ep_attempts(api, app, ep_id, **params) -> list[dict]:
 
 
 def _wait_delivery(api, app, msg_id, ep_id, status, timeout=10.0):
-    names = {0: "success", 1: "pending", 2: "failed"}
+    names = {0: "success", 1: "pending", 2: "failed", 3: "sending (waiting to retry)"}
     wait_until(lambda: api.delivery_status(app, msg_id, ep_id) == status, timeout, 0.1,
                f"delivery of {msg_id} to {ep_id} to be {names[status]} ({status})")
 
@@ -189,7 +189,7 @@ def test_fault_410_disables_at_once_and_keeps_the_delivery(hookd_factory, faults
     assert before - 1 <= _parse_time(e["disabledAt"]) <= time.time() + 1, e
     time.sleep(1.0)  # two retries would have been due by now
     assert rcv.count("/gone") == 1, "a 410 must disable at once: no retry"
-    assert api.delivery_status(app, msg["id"], ep["id"]) == 1, "that delivery stays pending"
+    assert api.delivery_status(app, msg["id"], ep["id"]) == 3, "that delivery waits (sending)"
     atts = _ep_attempts(api, app, ep["id"])
     assert _outcomes(atts) == [(2, 410, "http_status")], atts
 
@@ -372,7 +372,7 @@ def test_auto_disable_after_exhausted_keeps_and_resumes(hookd_factory, faults):
     time.sleep(max(0.0, t0 + 4.5 - time.monotonic()))
     assert rcv.count("/x") == 8, "the kept deliveries' retries must not be sent while disabled"
     for m in later:
-        assert api.delivery_status(app, m["id"], ep["id"]) == 1, "kept deliveries stay pending"
+        assert api.delivery_status(app, m["id"], ep["id"]) == 3, "kept deliveries wait (sending)"
     after = api.send(app, et, {"n": "while disabled"})
     time.sleep(0.5)
     assert rcv.by_webhook_id(after["id"]) == [], "a disabled endpoint receives nothing"
@@ -405,7 +405,7 @@ def test_disabled_endpoint_and_kept_delivery_survive_a_restart(hookd_factory, fa
     api2 = srv2.api()
     e = _endpoint(api2, app, ep["id"])
     assert e["disabled"] is True and e["disabledReason"] == "gone", e
-    assert api2.delivery_status(app, msg["id"], ep["id"]) == 1
+    assert api2.delivery_status(app, msg["id"], ep["id"]) == 3  # kept: attempted, waiting
     time.sleep(0.5)
     assert rcv.count("/gone") == 1
     rcv.set("/gone", Status(200))
@@ -568,7 +568,7 @@ def test_circuit_probe_success_clears_the_window(hookd_factory, faults):
     h = _health(api, app, ep["id"])
     assert h["state"] == "closed", f"one failure after closing reopened the circuit: {h}"
     for m in msgs:
-        assert api.delivery_status(app, m["id"], ep["id"]) in (0, 1)
+        assert api.delivery_status(app, m["id"], ep["id"]) in (0, 1, 3)  # not failed
 
 
 def test_circuit_state_starts_over_after_a_restart(hookd_factory, faults):
@@ -1481,13 +1481,13 @@ def test_retention_keeps_recent_data(hookd_factory, faults):
     et = api.create_event_type()["name"]
     eps = [api.create_endpoint(app, rcv.url(p)) for p in ("/ok", "/fail", "/gone")]
     msg = api.send(app, et)
-    for ep, st in zip(eps, (0, 2, 1)):
+    for ep, st in zip(eps, (0, 2, 3)):
         _wait_delivery(api, app, msg["id"], ep["id"], st)
     time.sleep(1.5)  # several pruning runs
     r = api.get(f"/api/v1/app/{app}/msg/{msg['id']}")
     assert r.status_code == 200, f"a recent message was pruned: {r.status_code}"
     assert len(api.attempts_by_msg(app, msg["id"])) == 1 + 2 + 1
-    assert [api.delivery_status(app, msg["id"], ep["id"]) for ep in eps] == [0, 2, 1]
+    assert [api.delivery_status(app, msg["id"], ep["id"]) for ep in eps] == [0, 2, 3]
     srv.stop()
     srv2 = hookd_factory(env=dict(FAST, HOOKD_RETENTION_DAYS="0"), data_dir=srv.data_dir,
                          token=srv.token)
@@ -1509,7 +1509,7 @@ def test_retention_deletes_old_messages_with_their_deliveries_and_attempts(hookd
     old = api.send(app, et, {"age": "old"})
     _wait_disabled(api, app, gone["id"])
     _wait_delivery(api, app, old["id"], ok["id"], 0)
-    assert api.delivery_status(app, old["id"], gone["id"]) == 1  # kept for the disabled endpoint
+    assert api.delivery_status(app, old["id"], gone["id"]) == 3  # kept for the disabled endpoint
     new = api.send(app, et, {"age": "new"})
     _wait_delivery(api, app, new["id"], ok["id"], 0)
     srv.stop()

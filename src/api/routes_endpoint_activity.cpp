@@ -1,6 +1,7 @@
 // What an endpoint received (Svix's endpoint stats and attempted messages), sending it an event
 // type's example, and expunging contents.
 #include "api/api.h"
+#include "api/event_examples.h"
 #include "api/json_io.h"
 #include "api/query_params.h"
 #include "common/ids.h"
@@ -15,8 +16,8 @@ std::string render_endpoint_message(const EndpointMessage& row, bool with_conten
   std::string out = render(row.message, with_content);
   out.pop_back();  // the closing brace; the delivery's fields follow
   const Delivery& d = row.delivery;
-  out += ",\"status\":" + std::to_string(static_cast<int>(d.status));
-  out += ",\"statusText\":\"" + status_text(d.status) + "\"";
+  out += ",\"status\":" + std::to_string(static_cast<int>(reported_status(d)));
+  out += ",\"statusText\":\"" + status_text(reported_status(d)) + "\"";
   out += ",\"nextAttempt\":";
   if (d.status == DeliveryStatus::kPending) {
     append_json_string(out, format_rfc3339(d.next_attempt_at));
@@ -65,25 +66,24 @@ HttpResponse list_endpoint_messages(ApiContext& ctx, const HttpRequest& req, con
 
 HttpResponse send_example(ApiContext& ctx, const HttpRequest& req, const Params& p) {
   const json body = parse_body(req);
-  reject_unknown_fields(body, {"eventType"}, {"payloadRetentionPeriod", "payloadRetentionHours"});
+  reject_unknown_fields(body, {"eventType", "exampleIndex"},
+                        {"payloadRetentionPeriod", "payloadRetentionHours"});
   const auto type_name = read_string(body, "eventType", 256);
   if (!type_name || type_name->empty()) throw validation_error("eventType: required");
+  const int64_t index = read_int(body, "exampleIndex", 0, 1'000'000).value_or(0);
   const Application app = require_app(ctx, p[0]);
   const EndpointPtr ep = require_endpoint(ctx, app, p[1]);
   const auto type = ctx.catalog.find_event_type(*type_name);
   if (!type || type->archived)
     throw validation_error("eventType: unknown event type " + *type_name);
-  if (type->example_json.empty()) {
-    throw validation_error("eventType: " + *type_name +
-                           " has no example; set its `example` (PATCH /api/v1/event-type/" +
-                           *type_name + ")");
-  }
+  Checked<std::string> example = pick_example(*type, index);
+  if (!example) throw validation_error(example.problem());
   if (ep->disabled) throw validation_error("endpoint: disabled; enable it to send an example");
   auto message = std::make_shared<Message>();
   message->id = new_id("msg_");
   message->app_id = app.id;
   message->event_type = *type_name;
-  message->payload = type->example_json;
+  message->payload = std::move(example).value();
   message->created_at = now_unix_ms();
   write::InsertMessage op;
   op.message = message;
@@ -96,7 +96,9 @@ HttpResponse send_example(ApiContext& ctx, const HttpRequest& req, const Params&
 
 HttpResponse expunge_message_content(ApiContext& ctx, const HttpRequest&, const Params& p) {
   const Application app = require_app(ctx, p[0]);
-  const WriteResult result = ctx.store.write_sync(write::ExpungeContent{app.id, p[1], ""});
+  const auto message = ctx.store.get_message(app.id, p[1]);  // by its id or its eventId
+  if (!message) throw not_found("message " + p[1]);
+  const WriteResult result = ctx.store.write_sync(write::ExpungeContent{app.id, message->id, ""});
   check_write(result);
   if (result.affected == 0) throw not_found("message " + p[1]);
   return empty_response(204);

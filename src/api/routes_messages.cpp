@@ -116,8 +116,8 @@ HttpResponse list_message_endpoints(ApiContext& ctx, const HttpRequest&, const P
     const EndpointPtr ep = ctx.catalog.endpoint_by_id(d.endpoint_id);
     if (!ep) continue;
     json item = render(*ep);
-    item["status"] = static_cast<int>(d.status);
-    item["statusText"] = status_text(d.status);
+    item["status"] = static_cast<int>(reported_status(d));
+    item["statusText"] = status_text(reported_status(d));
     item["nextAttempt"] = d.status == DeliveryStatus::kPending
                               ? json(format_rfc3339(d.next_attempt_at))
                               : json(nullptr);
@@ -136,6 +136,10 @@ HttpResponse resend_message(ApiContext& ctx, const HttpRequest&, const Params& p
     throw ApiError(409, "conflict", "this node does not deliver (role api); resend on a worker");
   }
   if (ep->disabled) throw validation_error("endpoint: disabled; enable it before resending");
+  if (message->content_expunged) {
+    throw ApiError(409, "conflict",
+                   "message " + message->id + ": its content was expunged; it cannot be resent");
+  }
   DeliveryJob job{std::make_shared<const Message>(std::move(*message)), ep->id, 0, now_unix_ms(),
                   TriggerType::kManual};
   ctx.dispatcher->enqueue({std::move(job)});

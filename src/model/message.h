@@ -17,6 +17,9 @@ struct Message {
   std::vector<std::string> channels;
   std::string payload;  // the payload bytes exactly as received
   int64_t created_at = 0;
+  // Its payload was expunged (it reads `{}`): it is not resent or replayed. Filled by
+  // Store::get_message only.
+  bool content_expunged = false;
 };
 using MessagePtr = std::shared_ptr<const Message>;
 
@@ -33,6 +36,13 @@ struct Delivery {
   int64_t next_attempt_at = 0;  // unix ms; meaningful while pending
   int64_t updated_at = 0;
 };
+
+// The status the API reports for a delivery: a pending one that has been attempted (and so
+// failed and waits for its retry) is Svix's "sending". The store keeps success, pending, failed.
+inline DeliveryStatus reported_status(const Delivery& d) {
+  return d.status == DeliveryStatus::kPending && d.attempts > 0 ? DeliveryStatus::kSending
+                                                                : d.status;
+}
 
 struct Attempt {
   std::string id;

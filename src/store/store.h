@@ -104,8 +104,9 @@ struct RecordAudit {
   AuditEntry entry;
 };
 
-// Removes a message's payload (it reads `{}` from then on) or, with `attempt_id`, an attempt's
-// response body; the rows stay. `affected` is 0 when the application has no such row.
+// Removes a message's payload (it reads `{}` from then on, and the message is marked
+// content_expunged) or, with `attempt_id`, an attempt's response body; the rows stay.
+// `affected` is 0 when the application has no such row.
 struct ExpungeContent {
   std::string app_id;
   std::string msg_id;
@@ -173,9 +174,9 @@ struct EndpointStats {
 };
 
 struct EndpointMessageFilter {
-  std::optional<DeliveryStatus> status;
-  std::optional<int64_t> before;  // messages created before (unix ms)
-  std::optional<int64_t> after;   // messages created after (unix ms)
+  std::optional<DeliveryStatus> status;  // as reported (reported_status): kSending = retrying
+  std::optional<int64_t> before;         // messages created before (unix ms)
+  std::optional<int64_t> after;          // messages created after (unix ms)
 };
 
 // A message with the state of its delivery to one endpoint.
@@ -243,7 +244,8 @@ class Store {
                                                           const std::string& customer_id,
                                                           const Page& page) = 0;
   // Replay: failed deliveries of an application (optionally one endpoint, some event types)
-  // whose messages were created in [since, until), oldest first, up to `limit`.
+  // whose messages were created in [since, until) and still have their content, oldest first,
+  // up to `limit`.
   virtual std::vector<PendingDelivery> failed_deliveries(
       const std::string& app_id, const std::string& endpoint_id,
       const std::vector<std::string>& event_types, int64_t since, int64_t until, int limit) = 0;

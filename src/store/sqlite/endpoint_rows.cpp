@@ -17,6 +17,11 @@ void SqliteStore::apply(const write::ExpungeContent& w, WriteResult& result) {
                    : "UPDATE attempts SET response = '' WHERE id = ?1 AND app_id = ?2");
   st.bind(1, w.attempt_id.empty() ? w.msg_id : w.attempt_id).bind(2, w.app_id).run();
   result.affected = writer_db_->changes();
+  if (w.attempt_id.empty() && result.affected > 0) {
+    Statement mark(writer_db_->handle(),
+                   "INSERT OR IGNORE INTO expunged_messages (msg_id) VALUES (?1)");
+    mark.bind(1, w.msg_id).run();
+  }
 }
 
 EndpointStats SqliteStore::endpoint_stats(const std::string& endpoint_id, int64_t since,
@@ -27,27 +32,30 @@ EndpointStats SqliteStore::endpoint_stats(const std::string& endpoint_id, int64_
   const std::string low = make_id("msg_", std::max<int64_t>(0, since - 1'000), 0, 0);
   const std::string high = make_id("msg_", until + 1'000, 0, 0);
   Query query(
-      "SELECT d.status, COUNT(*) FROM deliveries d JOIN messages m ON m.id = d.msg_id WHERE "
-      "d.msg_id >= ?1 AND d.msg_id < ?2 AND d.endpoint_id = ?3 AND m.created_at >= ?4 AND "
-      "m.created_at < ?5 GROUP BY d.status");
+      "SELECT d.status, d.attempts > 0, COUNT(*) FROM deliveries d JOIN messages m ON m.id = "
+      "d.msg_id WHERE d.msg_id >= ?1 AND d.msg_id < ?2 AND d.endpoint_id = ?3 AND m.created_at "
+      ">= ?4 AND m.created_at < ?5 GROUP BY 1, 2");
   query.bind(1, low).bind(2, high).bind(3, endpoint_id).bind(4, since).bind(5, until);
   ReaderLease db(*this);
   EndpointStats stats;
   query.run(*db, [&stats](Statement& st) {
     while (st.step()) {
-      const int64_t count = st.column_int(1);
-      switch (static_cast<DeliveryStatus>(st.column_int(0))) {
+      Delivery d;
+      d.status = static_cast<DeliveryStatus>(st.column_int(0));
+      d.attempts = static_cast<int>(st.column_int(1));
+      const int64_t count = st.column_int(2);
+      switch (reported_status(d)) {
         case DeliveryStatus::kSuccess:
-          stats.success = count;
+          stats.success += count;
           break;
         case DeliveryStatus::kPending:
-          stats.pending = count;
+          stats.pending += count;
           break;
         case DeliveryStatus::kSending:
-          stats.sending = count;
+          stats.sending += count;
           break;
         case DeliveryStatus::kFailed:
-          stats.fail = count;
+          stats.fail += count;
           break;
       }
     }
@@ -71,8 +79,14 @@ std::vector<EndpointMessage> SqliteStore::list_endpoint_messages(
       "d.msg_id >= ?3 AND m.created_at < ?6 AND m.created_at > ?7");
   query.bind(1, endpoint_id).bind(2, page.iterator.empty() ? before : page.iterator).bind(3, after);
   query.bind(6, before_ms).bind(7, after_ms);
+  // The reported statuses (reported_status): pending splits into not yet attempted and sending.
+  const DeliveryStatus wanted = filter.status.value_or(DeliveryStatus::kPending);
+  const bool sending = wanted == DeliveryStatus::kSending;
   query.add_if(filter.status.has_value(), " AND d.status = ?4", 4,
-               int64_t{static_cast<int>(filter.status.value_or(DeliveryStatus::kPending))});
+               int64_t{static_cast<int>(sending ? DeliveryStatus::kPending : wanted)});
+  if (filter.status && (sending || wanted == DeliveryStatus::kPending)) {
+    query.add(sending ? " AND d.attempts > 0" : " AND d.attempts = 0");
+  }
   query.add(" ORDER BY d.msg_id DESC LIMIT ?5").bind(5, int64_t{page.limit + 1});
   ReaderLease db(*this);
   return query.rows(*db, [&endpoint_id](const Statement& st) {

@@ -88,6 +88,23 @@ TEST_F(EndpointRowsTest, MessagesOfAnEndpointListNewestFirstWithTheirDelivery) {
   EXPECT_TRUE(store_->list_endpoint_messages("ep_9", {}, {}).empty());
 }
 
+TEST_F(EndpointRowsTest, AnAttemptedPendingDeliveryIsReportedAsSending) {
+  settle(insert(1'000, {"ep_1"}), "ep_1", DeliveryStatus::kPending);  // failed once, retrying
+  insert(2'000, {"ep_1"});                                            // never attempted
+  settle(insert(3'000, {"ep_1"}), "ep_1", DeliveryStatus::kSuccess);
+  const EndpointStats stats = store_->endpoint_stats("ep_1", 0, 10'000);
+  EXPECT_EQ(stats.sending, 1);
+  EXPECT_EQ(stats.pending, 1);
+  EXPECT_EQ(stats.success, 1);
+  using V = std::vector<int64_t>;
+  EXPECT_EQ(listed({DeliveryStatus::kSending, {}, {}}), (V{1'000}));
+  EXPECT_EQ(listed({DeliveryStatus::kPending, {}, {}}), (V{2'000}));
+  const auto rows = store_->list_endpoint_messages("ep_1", {}, {});
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(reported_status(rows[2].delivery), DeliveryStatus::kSending);
+  EXPECT_EQ(reported_status(rows[1].delivery), DeliveryStatus::kPending);
+}
+
 TEST_F(EndpointRowsTest, ExpungingKeepsTheRowsAndDropsTheBytes) {
   const MessagePtr m = insert(1'000, {"ep_1"});
   settle(m, "ep_1", DeliveryStatus::kSuccess);

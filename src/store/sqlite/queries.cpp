@@ -200,7 +200,13 @@ std::optional<Message> SqliteStore::get_message(const std::string& app_id,
       select(kMessageColumns, " FROM messages WHERE app_id = ?1 AND (id = ?2 OR event_id = ?2)"));
   query.bind(1, app_id).bind(2, msg_id);
   ReaderLease db(*this);
-  return query.first(*db, read_message);
+  auto message = query.first(*db, read_message);
+  if (message) {
+    Query expunged("SELECT 1 FROM expunged_messages WHERE msg_id = ?1");
+    expunged.bind(1, message->id);
+    message->content_expunged = expunged.first(*db, [](const Statement&) { return 1; }).has_value();
+  }
+  return message;
 }
 
 std::vector<Attempt> SqliteStore::list_attempts(const std::string& app_id,
@@ -321,7 +327,8 @@ std::vector<PendingDelivery> SqliteStore::failed_deliveries(
       "SELECT d.msg_id, d.endpoint_id, d.app_id, d.attempts, d.next_attempt_at, m.event_type, "
       "m.event_id, m.channels, m.payload, m.created_at FROM deliveries d JOIN messages m ON "
       "m.app_id = d.app_id AND m.id = d.msg_id WHERE d.app_id = ?1 AND d.status = 2 AND "
-      "d.msg_id >= ?2 AND d.msg_id < ?3 AND m.created_at >= ?4 AND m.created_at < ?5");
+      "d.msg_id >= ?2 AND d.msg_id < ?3 AND m.created_at >= ?4 AND m.created_at < ?5 AND "
+      "d.msg_id NOT IN (SELECT msg_id FROM expunged_messages)");
   query.bind(1, app_id).bind(2, low).bind(3, high).bind(4, since).bind(5, until);
   query.add_if(!endpoint_id.empty(), " AND d.endpoint_id = ?6", 6, endpoint_id)
       .add_if(!event_types.empty(), " AND m.event_type IN (SELECT value FROM json_each(?7))", 7,

@@ -59,6 +59,8 @@ CREATE TABLE IF NOT EXISTS inbound_rejections (
   id TEXT PRIMARY KEY, source_id TEXT NOT NULL, status INTEGER NOT NULL, reason TEXT NOT NULL,
   received_at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS inbound_rejections_source ON inbound_rejections (source_id, id);
+-- Messages whose payload was expunged: they are not resent or replayed.
+CREATE TABLE IF NOT EXISTS expunged_messages (msg_id TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS api_tokens (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 -- Audit ids sort by time: retention deletes a range of the key, listing walks it backwards.
 CREATE TABLE IF NOT EXISTS audit_log (

@@ -80,6 +80,8 @@ void SqliteStore::apply(const write::DeleteApplication& w, WriteResult&) {
             inbound_rows::kDeleteCountsOfApp, "DELETE FROM sources WHERE app_id = ?1",
             "DELETE FROM applications WHERE id = ?1", "DELETE FROM endpoints WHERE app_id = ?1",
             "DELETE FROM deliveries WHERE app_id = ?1", "DELETE FROM attempts WHERE app_id = ?1",
+            "DELETE FROM expunged_messages WHERE msg_id IN "
+            "(SELECT id FROM message_apps WHERE app_id = ?1)",
             "DELETE FROM messages WHERE id IN (SELECT id FROM message_apps WHERE app_id = ?1)",
             unmerged.c_str(), "DELETE FROM message_apps WHERE app_id = ?1"},
            w.app_id);
@@ -251,12 +253,14 @@ int64_t SqliteStore::prune_messages(const write::Prune& w) {
   Statement message_attempts(db, "DELETE FROM attempts WHERE msg_id = ?1");
   Statement message(db, "DELETE FROM messages WHERE rowid = ?1");
   Statement listed(db, "DELETE FROM message_apps WHERE app_id = ?1 AND id = ?2");
+  Statement expunged(db, "DELETE FROM expunged_messages WHERE msg_id = ?1");
   int64_t newest_deleted = 0;
   for (const auto& o : old) {
     deliveries.bind(1, o.id).run();
     message_attempts.bind(1, o.id).run();
     message.bind(1, o.rowid).run();
     listed.bind(1, o.app_id).bind(2, o.id).run();
+    expunged.bind(1, o.id).run();
     newest_deleted = std::max(newest_deleted, o.rowid);
   }
   if (!old.empty()) message_index_->deleted(newest_deleted);
