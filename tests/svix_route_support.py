@@ -83,3 +83,10 @@ def app_token(api, app: str) -> str:
     token = r.json()["token"]
     assert token.startswith("appsk_"), token
     return token
+
+
+def app_endpoint(api, url: str) -> tuple[str, str, str]:
+    """A new application, event type and endpoint at `url`: their ids (the type's name)."""
+    app = api.create_app()["id"]
+    et = api.create_event_type()["name"]
+    return app, et, api.create_endpoint(app, url)["id"]

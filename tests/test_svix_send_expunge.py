@@ -11,8 +11,8 @@ import time
 
 
 from hookd_support import TIMESTAMP_RE, Reply, assert_error, verify_signature, wait_until
-from svix_route_support import (STEADY, ZERO, SUCCESS, FAIL, ep_msg_ids, ep_msgs, get_attempt,
-                                get_msg, iso, stats, wait_status)
+from svix_route_support import (STEADY, ZERO, SUCCESS, FAIL, app_endpoint, ep_msg_ids, ep_msgs,
+                                get_attempt, get_msg, iso, stats, wait_status)
 
 
 # ---- 3. POST .../endpoint/{ep}/send-example --------------------------------------------------
@@ -164,9 +164,7 @@ def test_an_expunged_message_is_not_resent_or_replayed(hookd_factory, make_recei
     srv = hookd_factory(env={**STEADY, "HOOKD_RETRY_SCHEDULE": "100ms"})
     api = srv.api()
     rcv = make_receiver(500)
-    app = api.create_app()["id"]
-    et = api.create_event_type()["name"]
-    ep = api.create_endpoint(app, rcv.url())["id"]
+    app, et, ep = app_endpoint(api, rcv.url())
     since = iso(int(time.time() * 1000) - 5_000)
     gone = api.send(app, et, {"secret": "oops"}, eventId="evt-expunged")["id"]
     kept = api.send(app, et, {"fine": True})["id"]
@@ -200,9 +198,7 @@ def test_an_expunged_message_is_not_resent_or_replayed(hookd_factory, make_recei
 def test_expunge_attempt_content(api, make_receiver):
     rcv = make_receiver(Reply(200, body=b"all good"))
     rcv.script(Reply(500, body=b'{"error":"temporary","token":"abc"}'))
-    app = api.create_app()["id"]
-    et = api.create_event_type()["name"]
-    ep = api.create_endpoint(app, rcv.url())["id"]
+    app, et, ep = app_endpoint(api, rcv.url())
     m1 = api.send(app, et, {"n": 1})["id"]
     wait_status(api, app, m1, ep, SUCCESS)
     m2 = api.send(app, et, {"n": 2})["id"]

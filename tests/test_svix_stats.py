@@ -11,8 +11,9 @@ import time
 import pytest
 
 from hookd_support import Reply, assert_error, wait_until
-from svix_route_support import (STEADY, ZERO, SUCCESS, PENDING, FAIL, SENDING, ep_msg_ids, ep_msgs,
-                                get_msg, iso, ms_of, send_spaced, stats, wait_status)
+from svix_route_support import (STEADY, ZERO, SUCCESS, PENDING, FAIL, SENDING, app_endpoint,
+                                ep_msg_ids, ep_msgs, get_msg, iso, ms_of, send_spaced, stats,
+                                wait_status)
 
 
 @pytest.fixture
@@ -60,9 +61,7 @@ def test_stats_count_each_endpoints_deliveries_by_outcome(steady, make_receiver)
 
 
 def test_stats_since_until_window(api, receiver):
-    app = api.create_app()["id"]
-    et = api.create_event_type()["name"]
-    ep = api.create_endpoint(app, receiver.url())["id"]
+    app, et, ep = app_endpoint(api, receiver.url())
     m = send_spaced(api, app, et, [{"i": 0}, {"i": 1}, {"i": 2}])
     for x in m:
         wait_status(api, app, x["id"], ep, SUCCESS)
@@ -103,9 +102,7 @@ def test_windows_select_messages_by_their_timestamp(api, receiver):
     the endpoint's message list (after T-1 ms, before T+1 ms), for every T of many messages.
     (A message's id encodes a time that may be 1 ms before its `timestamp`: a window computed
     from ids instead of timestamps misplaces such a message; with 1500 messages that shows.)"""
-    app = api.create_app()["id"]
-    et = api.create_event_type()["name"]
-    ep = api.create_endpoint(app, receiver.url())["id"]
+    app, et, ep = app_endpoint(api, receiver.url())
     msgs = [api.send(app, et, {"i": i}) for i in range(1500)]
     by_ts: dict[int, list[str]] = {}
     for m in msgs:
@@ -129,9 +126,7 @@ def test_stats_and_messages_of_a_delivery_waiting_for_its_retry(hookd_factory, m
     srv = hookd_factory(env={**STEADY, "HOOKD_RETRY_SCHEDULE": "1h"})
     api = srv.api()
     bad_rcv = make_receiver(500)
-    app = api.create_app()["id"]
-    et = api.create_event_type()["name"]
-    ep = api.create_endpoint(app, bad_rcv.url())["id"]
+    app, et, ep = app_endpoint(api, bad_rcv.url())
     msg = api.send(app, et, {"k": "retrying"})
     [att] = api.wait_attempts(app, msg["id"], 1)
     assert att["responseStatusCode"] == 500
@@ -154,9 +149,7 @@ def test_stats_and_messages_of_a_delivery_waiting_for_its_retry(hookd_factory, m
 def test_stats_and_messages_while_a_first_attempt_is_in_flight(api, make_receiver):
     slow = make_receiver(200)
     slow.script(Reply(200, delay=2.5))
-    app = api.create_app()["id"]
-    et = api.create_event_type()["name"]
-    ep = api.create_endpoint(app, slow.url())["id"]
+    app, et, ep = app_endpoint(api, slow.url())
     msg = api.send(app, et)["id"]
     slow.wait_for(1, timeout=5)
     # in flight and never attempted before: pending, counted once, the listing agrees

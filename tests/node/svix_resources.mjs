@@ -9,6 +9,8 @@
 import { readFileSync } from "node:fs";
 import { Svix } from "svix";
 
+import { stepper } from "./svix_contract_lib.mjs";
+
 const cfgPath = process.argv[2];
 if (!cfgPath) {
   console.error("usage: node svix_resources.mjs CONFIG.json");
@@ -21,25 +23,8 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const suffix = Math.random().toString(36).slice(2, 8);
 const out = {};
 
-// Runs one SDK call; records its value or hookd's refusal under `name`.
-async function step(name, fn) {
-  try {
-    const value = await fn();
-    // through JSON, so Dates come out as the strings hookd sent
-    out[name] = { ok: true, value: value === undefined ? null : JSON.parse(JSON.stringify(value)) };
-    return value;
-  } catch (err) {
-    out[name] = {
-      ok: false,
-      error: {
-        code: err?.code ?? null,
-        body: err?.body ?? null,
-        message: `${err?.name}: ${err?.message}`,
-      },
-    };
-    return undefined;
-  }
-}
+// Runs one SDK call; records its value or hookd's refusal under `name` (svix_contract_lib.mjs).
+const { step } = stepper(out);
 
 async function main() {
   const { appId, endpointId, eventType } = cfg;

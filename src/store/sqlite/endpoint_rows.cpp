@@ -24,6 +24,26 @@ void SqliteStore::apply(const write::ExpungeContent& w, WriteResult& result) {
   }
 }
 
+namespace {
+
+// The rows whose reported_status() is `status`: pending splits into not yet attempted and
+// sending (attempted, waiting to retry).
+const char* reported_status_condition(DeliveryStatus status) {
+  switch (status) {
+    case DeliveryStatus::kSuccess:
+      return " AND d.status = 0";
+    case DeliveryStatus::kPending:
+      return " AND d.status = 1 AND d.attempts = 0";
+    case DeliveryStatus::kSending:
+      return " AND d.status = 1 AND d.attempts > 0";
+    case DeliveryStatus::kFailed:
+      break;
+  }
+  return " AND d.status = 2";
+}
+
+}  // namespace
+
 EndpointStats SqliteStore::endpoint_stats(const std::string& endpoint_id, int64_t since,
                                           int64_t until) {
   // Message ids encode their creation time to the millisecond the id was made, which may be
@@ -79,14 +99,7 @@ std::vector<EndpointMessage> SqliteStore::list_endpoint_messages(
       "d.msg_id >= ?3 AND m.created_at < ?6 AND m.created_at > ?7");
   query.bind(1, endpoint_id).bind(2, page.iterator.empty() ? before : page.iterator).bind(3, after);
   query.bind(6, before_ms).bind(7, after_ms);
-  // The reported statuses (reported_status): pending splits into not yet attempted and sending.
-  const DeliveryStatus wanted = filter.status.value_or(DeliveryStatus::kPending);
-  const bool sending = wanted == DeliveryStatus::kSending;
-  query.add_if(filter.status.has_value(), " AND d.status = ?4", 4,
-               int64_t{static_cast<int>(sending ? DeliveryStatus::kPending : wanted)});
-  if (filter.status && (sending || wanted == DeliveryStatus::kPending)) {
-    query.add(sending ? " AND d.attempts > 0" : " AND d.attempts = 0");
-  }
+  if (filter.status) query.add(reported_status_condition(*filter.status));
   query.add(" ORDER BY d.msg_id DESC LIMIT ?5").bind(5, int64_t{page.limit + 1});
   ReaderLease db(*this);
   return query.rows(*db, [&endpoint_id](const Statement& st) {
