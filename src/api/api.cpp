@@ -219,6 +219,10 @@ void Api::handle(HttpRequest&& req, Responder respond) {
     return respond(error_response(404, "not_found", "no such route: " + req.path));
   }
   if (auto refused = refuse_unauthorized(req)) return respond(std::move(*refused));
+  if (!req.idempotency_key.empty()) {
+    respond = idempotency_.guard(req, std::move(respond), now_unix_ms());
+    if (!respond) return;  // a repeat: answered, or answered with the first
+  }
   if (handle_ingest(req, respond)) return;
   dispatch(std::move(req), std::move(respond));
 }

@@ -10,6 +10,7 @@
 
 #include "api/auth.h"
 #include "api/http.h"
+#include "api/idempotency.h"
 #include "api/worker_pool.h"
 #include "catalog/catalog.h"
 #include "catalog/catalog_writer.h"
@@ -98,6 +99,7 @@ class Api final {
 
   const ApiOptions options_;
   std::atomic<int> tests_running_{0};
+  IdempotencyCache idempotency_;  // outlives the pools, whose tasks answer through it
   WorkerPool test_pool_;
   ApiContext context_;
   std::vector<Route> routes_;

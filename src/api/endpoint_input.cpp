@@ -423,6 +423,13 @@ void reject_unknown_endpoint_fields(const json& body, bool create) {
                                "requireTest"});
 }
 
+void delete_headers(const std::vector<std::string>& names,
+                    std::vector<std::pair<std::string, std::string>>& headers) {
+  for (const auto& name : names) {
+    std::erase_if(headers, [&](const auto& h) { return same_name(h.first, name); });
+  }
+}
+
 void merge_headers(const json& object, std::vector<std::pair<std::string, std::string>>& headers,
                    bool basic_auth) {
   if (!object.is_object()) throw validation_error("headers: must be an object of name: value");

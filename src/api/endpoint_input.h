@@ -45,5 +45,8 @@ void reject_unknown_endpoint_fields(const nlohmann::json& body, bool create);
 // with `basic_auth` an Authorization header is refused.
 void merge_headers(const nlohmann::json& object,
                    std::vector<std::pair<std::string, std::string>>& headers, bool basic_auth);
+// Removes the headers named in `names` (case-insensitive) from `headers`.
+void delete_headers(const std::vector<std::string>& names,
+                    std::vector<std::pair<std::string, std::string>>& headers);
 
 }  // namespace hookd::api

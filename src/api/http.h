@@ -29,6 +29,7 @@ struct HttpRequest {
   std::string path;                          // without the query string
   std::map<std::string, std::string> query;  // percent-decoded
   std::string authorization;
+  std::string idempotency_key;  // of a POST; api/idempotency.h
   Caller caller;     // set by the API once the token is checked
   std::string body;  // has spare capacity for simdjson's padding
   // Every header with its name in lower case; filled for inbound webhooks (/webhook/...) only,

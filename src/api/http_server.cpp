@@ -36,6 +36,11 @@ HttpRequest to_request(http::request<http::string_body>&& req) {
   if (auto it = req.find(http::field::authorization); it != req.end()) {
     out.authorization = std::string(it->value());
   }
+  if (out.method == "POST") {
+    if (auto it = req.find("idempotency-key"); it != req.end()) {
+      out.idempotency_key = std::string(it->value());
+    }
+  }
   if (out.path.starts_with("/webhook/")) {
     for (const auto& field : req) {
       std::string name(field.name_string());

@@ -84,21 +84,33 @@ std::string status_text(DeliveryStatus status);
 
 namespace hookd::api {
 
-// One page of an in-memory list sorted by ascending key: items after page.iterator.
+// One page of an in-memory list sorted by ascending key: the items after page.iterator, or with
+// `descending` the list walked backwards from the item before page.iterator.
 template <typename T, typename KeyFn, typename RenderFn>
 std::string render_page(const std::vector<T>& sorted, const Page& page, KeyFn key,
-                        RenderFn render_item) {
+                        RenderFn render_item, bool descending = false) {
   std::vector<std::string> items;
   std::string last;
   bool more = false;
-  for (const auto& item : sorted) {
-    if (!page.iterator.empty() && !(key(item) > page.iterator)) continue;
+  const auto take = [&](const T& item) {
+    if (!page.iterator.empty() &&
+        !(descending ? key(item) < page.iterator : key(item) > page.iterator)) {
+      return true;
+    }
     if (static_cast<int>(items.size()) == page.limit) {
       more = true;
-      break;
+      return false;
     }
     items.push_back(render_item(item));
     last = key(item);
+    return true;
+  };
+  if (descending) {
+    for (auto it = sorted.rbegin(); it != sorted.rend() && take(*it); ++it) {
+    }
+  } else {
+    for (auto it = sorted.begin(); it != sorted.end() && take(*it); ++it) {
+    }
   }
   return render_list(items, more, last);
 }

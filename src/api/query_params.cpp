@@ -11,12 +11,62 @@ std::string query_value(const HttpRequest& req, const char* name) {
   return it == req.query.end() ? std::string() : it->second;
 }
 
+namespace {
+std::string_view query_value_view(const HttpRequest& req, const char* name) {
+  auto it = req.query.find(name);
+  return it == req.query.end() ? std::string_view() : std::string_view(it->second);
+}
+}  // namespace
+
 std::optional<int64_t> read_query_time(const HttpRequest& req, const char* name) {
   const std::string value = query_value(req, name);
   if (value.empty()) return std::nullopt;
   auto t = parse_rfc3339(value);
   if (!t) throw validation_error(std::string(name) + ": must be an RFC 3339 timestamp");
   return t;
+}
+
+std::vector<std::string> read_query_list(const HttpRequest& req, const char* name,
+                                         size_t max_items) {
+  std::vector<std::string> out;
+  std::string_view rest = query_value_view(req, name);
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    if (comma != 0) out.emplace_back(rest.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  if (out.size() > max_items) {
+    throw validation_error(std::string(name) + ": at most " + std::to_string(max_items) +
+                           " entries");
+  }
+  return out;
+}
+
+std::optional<int> read_query_status_code_class(const HttpRequest& req) {
+  const std::string v = query_value(req, "status_code_class");
+  if (v.empty()) return std::nullopt;
+  for (const int c : {0, 100, 200, 300, 400, 500}) {
+    if (v == std::to_string(c)) return c;
+  }
+  throw validation_error(
+      "status_code_class: must be 0 (no response), 100, 200, 300, 400 or 500");
+}
+
+MessageMatch read_message_match(const HttpRequest& req) {
+  refuse_query(req, "tag", "messages carry no tags here (POST .../msg refuses tags)");
+  return {read_query_list(req, "event_types", 100), query_value(req, "channel")};
+}
+
+bool read_query_descending(const HttpRequest& req) {
+  const std::string v = query_value(req, "order");
+  if (v.empty() || v == "ascending") return false;
+  if (v == "descending") return true;
+  throw validation_error("order: must be ascending or descending");
+}
+
+void refuse_query(const HttpRequest& req, const char* name, const char* why) {
+  if (!query_value(req, name).empty()) throw validation_error(std::string(name) + ": " + why);
 }
 
 std::optional<int> read_query_status(const HttpRequest& req) {

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "api/http.h"
 
@@ -14,6 +15,22 @@ namespace hookd::api {
 std::string query_value(const HttpRequest& req, const char* name);
 // An RFC 3339 time as unix ms; nothing when absent or empty.
 std::optional<int64_t> read_query_time(const HttpRequest& req, const char* name);
+// A comma-separated list (`event_types=a,b`), at most `max_items` entries; empty when absent.
+std::vector<std::string> read_query_list(const HttpRequest& req, const char* name,
+                                         size_t max_items);
+// `status_code_class`: 0 (no response), 100, 200, 300, 400 or 500.
+std::optional<int> read_query_status_code_class(const HttpRequest& req);
+// The message options every message and attempt list takes: `event_types` (at most 100) and
+// `channel`; `tag` is refused (messages carry no tags).
+struct MessageMatch {
+  std::vector<std::string> event_types;
+  std::string channel;
+};
+MessageMatch read_message_match(const HttpRequest& req);
+// `order`: true for descending, false for ascending (the default).
+bool read_query_descending(const HttpRequest& req);
+// Refuses `name` with a 422 when given: a list option hookd does not filter by, with `why`.
+void refuse_query(const HttpRequest& req, const char* name, const char* why);
 // `status`: a delivery status, 0 (success), 1 (pending), 2 (fail) or 3 (sending).
 std::optional<int> read_query_status(const HttpRequest& req);
 

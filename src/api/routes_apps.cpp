@@ -1,6 +1,7 @@
 // /api/v1/app: applications (tenants).
 #include "api/api.h"
 #include "api/json_io.h"
+#include "api/query_params.h"
 #include "api/validation.h"
 #include "common/ids.h"
 #include "common/time.h"
@@ -57,10 +58,16 @@ Application create_application(ApiContext& ctx, const json& body) {
 
 HttpResponse list_apps(ApiContext& ctx, const HttpRequest& req, const Params&) {
   const Page page = read_page(req);
-  return json_response(200,
-                       render_page(
-                           ctx.catalog.list_apps(), page, [](const Application& a) { return a.id; },
-                           [](const Application& a) { return dump(render(a)); }));
+  const bool descending = read_query_descending(req);
+  auto apps = ctx.catalog.list_apps();
+  if (read_query_bool(req, "exclude_apps_with_no_endpoints", false)) {
+    std::erase_if(apps,
+                  [&](const Application& a) { return ctx.catalog.list_endpoints(a.id).empty(); });
+  }
+  return json_response(
+      200, render_page(
+               apps, page, [](const Application& a) { return a.id; },
+               [](const Application& a) { return dump(render(a)); }, descending));
 }
 
 HttpResponse create_app(ApiContext& ctx, const HttpRequest& req, const Params&) {
@@ -84,9 +91,15 @@ HttpResponse get_app(ApiContext& ctx, const HttpRequest&, const Params& p) {
   return json_response(200, dump(render(require_app(ctx, p[0]))));
 }
 
+// PUT of an unknown application creates it, with the path's id as its uid unless the body names
+// one (Svix's upsert).
 HttpResponse update_app(ApiContext& ctx, const HttpRequest& req, const Params& p) {
-  const json body = parse_body(req);
+  json body = parse_body(req);
   std::lock_guard lock(ctx.writer.mutex());
+  if (req.method == "PUT" && !ctx.catalog.find_app(p[0])) {
+    if (!body.contains("uid") || body["uid"].is_null()) body["uid"] = p[0];
+    return json_response(201, dump(render(create_application(ctx, body))));
+  }
   Application app = require_app(ctx, p[0]);
   apply_app_fields(ctx, body, app, req.method == "PUT");
   app.updated_at = now_unix_ms();

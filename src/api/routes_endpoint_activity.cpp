@@ -47,12 +47,10 @@ HttpResponse get_endpoint_stats(ApiContext& ctx, const HttpRequest& req, const P
 HttpResponse list_endpoint_messages(ApiContext& ctx, const HttpRequest& req, const Params& p) {
   const Application app = require_app(ctx, p[0]);
   const EndpointPtr ep = require_endpoint(ctx, app, p[1]);
-  for (const char* unsupported : {"channel", "tag", "event_types"}) {
-    if (!query_value(req, unsupported).empty()) {
-      throw validation_error(std::string(unsupported) + ": filtering by it is not supported here");
-    }
-  }
   EndpointMessageFilter filter;
+  auto match = read_message_match(req);
+  filter.event_types = std::move(match.event_types);
+  filter.channel = std::move(match.channel);
   if (auto status = read_query_status(req)) filter.status = static_cast<DeliveryStatus>(*status);
   filter.before = read_query_time(req, "before");
   filter.after = read_query_time(req, "after");

@@ -2,6 +2,7 @@
 #include "api/api.h"
 #include "api/endpoint_input.h"
 #include "api/json_io.h"
+#include "api/query_params.h"
 #include "common/ids.h"
 #include "common/time.h"
 #include "signing/asymmetric.h"
@@ -77,15 +78,14 @@ HttpResponse list_endpoints(ApiContext& ctx, const HttpRequest& req, const Param
   return json_response(
       200, render_page(
                ctx.catalog.list_endpoints(app.id), page, [](const EndpointPtr& e) { return e->id; },
-               [](const EndpointPtr& e) { return dump(render(*e)); }));
+               [](const EndpointPtr& e) { return dump(render(*e)); }, read_query_descending(req)));
 }
 
-HttpResponse create_endpoint(ApiContext& ctx, const HttpRequest& req, const Params& p) {
-  const json body = parse_body(req);
-  reject_unknown_endpoint_fields(body, true);
-  std::string new_key = new_signing_key_for(body);
-  std::lock_guard lock(ctx.writer.mutex());
-  const Application app = require_app(ctx, p[0]);
+namespace {
+
+// Creates the endpoint `body` describes in `app`. Call with the writer's mutex held.
+HttpResponse create_in(ApiContext& ctx, const Application& app, const json& body,
+                       std::string new_key) {
   Endpoint ep;
   ep.id = new_id("ep_");
   ep.app_id = app.id;
@@ -97,20 +97,39 @@ HttpResponse create_endpoint(ApiContext& ctx, const HttpRequest& req, const Para
   return save(ctx, none, ep, 201);
 }
 
+}  // namespace
+
+HttpResponse create_endpoint(ApiContext& ctx, const HttpRequest& req, const Params& p) {
+  const json body = parse_body(req);
+  reject_unknown_endpoint_fields(body, true);
+  std::string new_key = new_signing_key_for(body);
+  std::lock_guard lock(ctx.writer.mutex());
+  return create_in(ctx, require_app(ctx, p[0]), body, std::move(new_key));
+}
+
 HttpResponse get_endpoint(ApiContext& ctx, const HttpRequest&, const Params& p) {
   const Application app = require_app(ctx, p[0]);
   return json_response(200, dump(render(*require_endpoint(ctx, app, p[1]))));
 }
 
+// PUT of an unknown endpoint creates it, with the path's id as its uid unless the body names one
+// (Svix's upsert).
 HttpResponse update_endpoint(ApiContext& ctx, const HttpRequest& req, const Params& p) {
-  const json body = parse_body(req);
-  reject_unknown_endpoint_fields(body, false);
+  json body = parse_body(req);
+  const bool put = req.method == "PUT";
+  // A concurrent create of the same uid is refused by create_in (409).
+  const bool creating = put && !ctx.catalog.find_endpoint(require_app(ctx, p[0]).id, p[1]);
+  reject_unknown_endpoint_fields(body, creating);
   std::string new_key = new_signing_key_for(body);
   std::lock_guard lock(ctx.writer.mutex());
   const Application app = require_app(ctx, p[0]);
+  if (creating) {
+    if (!body.contains("uid") || body["uid"].is_null()) body["uid"] = p[1];
+    return create_in(ctx, app, body, std::move(new_key));
+  }
   const EndpointPtr before = require_endpoint(ctx, app, p[1]);
   Endpoint ep = *before;
-  apply_endpoint_input(body, req.method == "PUT",
+  apply_endpoint_input(body, put,
                        input_context(ctx, app, ep.id, std::move(new_key)), ep);
   ep.updated_at = now_unix_ms();
   return save(ctx, *before, ep, 200);
@@ -180,16 +199,26 @@ HttpResponse get_endpoint_headers(ApiContext& ctx, const HttpRequest&, const Par
                        dump(json{{"headers", render_headers(*ep)}, {"sensitive", json::array()}}));
 }
 
+// PUT replaces the custom headers; PATCH merges `headers` (a null value removes one) and removes
+// the names in `deleteHeaders`.
 HttpResponse update_endpoint_headers(ApiContext& ctx, const HttpRequest& req, const Params& p) {
   const json body = parse_body(req);
+  const bool put = req.method == "PUT";
+  if (put) {
+    reject_unknown_fields(body, {"headers"});
+  } else {
+    reject_unknown_fields(body, {"headers", "deleteHeaders"});
+  }
   auto headers = body.find("headers");
   if (headers == body.end()) throw validation_error("headers: required");
+  const auto deleted = read_names(body, "deleteHeaders", 64);
   std::lock_guard lock(ctx.writer.mutex());
   const Application app = require_app(ctx, p[0]);
   const EndpointPtr before = require_endpoint(ctx, app, p[1]);
   Endpoint ep = *before;
-  if (req.method == "PUT") ep.headers.clear();
+  if (put) ep.headers.clear();
   if (!headers->is_null()) merge_headers(*headers, ep.headers, !ep.basic_username.empty());
+  if (deleted) delete_headers(*deleted, ep.headers);
   ep.updated_at = now_unix_ms();
   save(ctx, *before, ep, 200);
   return empty_response(204);

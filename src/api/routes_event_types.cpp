@@ -1,6 +1,7 @@
 // /api/v1/event-type: the catalogue of event types messages may carry.
 #include "api/api.h"
 #include "api/json_io.h"
+#include "api/query_params.h"
 #include "api/message_input.h"
 #include "common/time.h"
 
@@ -39,15 +40,15 @@ void apply_event_type_fields(const json& body, EventType& et, bool full) {
 
 HttpResponse list_event_types(ApiContext& ctx, const HttpRequest& req, const Params&) {
   const Page page = read_page(req);
-  const auto q = req.query.find("include_archived");
-  const bool include_archived = q != req.query.end() && q->second == "true";
+  const bool include_archived = read_query_bool(req, "include_archived", false);
   std::vector<EventType> types;
   for (auto& et : ctx.catalog.list_event_types()) {
     if (include_archived || !et.archived) types.push_back(std::move(et));
   }
   return json_response(200, render_page(
                                 types, page, [](const EventType& e) { return e.name; },
-                                [](const EventType& e) { return dump(render(e)); }));
+                                [](const EventType& e) { return dump(render(e)); },
+                                read_query_descending(req)));
 }
 
 HttpResponse create_event_type(ApiContext& ctx, const HttpRequest& req, const Params&) {
@@ -58,13 +59,16 @@ HttpResponse create_event_type(ApiContext& ctx, const HttpRequest& req, const Pa
     throw validation_error("name: must be 1 to 256 characters of A-Z a-z 0-9 _ . - :");
   }
   std::lock_guard lock(ctx.writer.mutex());
-  if (ctx.catalog.find_event_type(*name)) {
+  // Creating an archived event type unarchives it, with the new description and schemas.
+  const auto existing = ctx.catalog.find_event_type(*name);
+  if (existing && !existing->archived) {
     throw ApiError(409, "conflict", "name: event type " + *name + " already exists");
   }
   EventType et;
   et.name = *name;
   apply_event_type_fields(body, et, true);
-  et.created_at = et.updated_at = now_unix_ms();
+  et.updated_at = now_unix_ms();
+  et.created_at = existing ? existing->created_at : et.updated_at;
   check_write(ctx.writer.put(et));
   return json_response(201, dump(render(et)));
 }
@@ -93,9 +97,15 @@ HttpResponse update_event_type(ApiContext& ctx, const HttpRequest& req, const Pa
   return json_response(create ? 201 : 200, dump(render(et)));
 }
 
-HttpResponse archive_event_type(ApiContext& ctx, const HttpRequest&, const Params& p) {
+// Archives the event type; with expunge=true deletes it.
+HttpResponse archive_event_type(ApiContext& ctx, const HttpRequest& req, const Params& p) {
+  const bool expunge = read_query_bool(req, "expunge", false);
   std::lock_guard lock(ctx.writer.mutex());
   EventType et = require_event_type(ctx, p[0]);
+  if (expunge) {
+    check_write(ctx.writer.remove_event_type(et.name));
+    return empty_response(204);
+  }
   et.archived = true;
   et.updated_at = now_unix_ms();
   check_write(ctx.writer.put(et));

@@ -1,6 +1,7 @@
 // /api/v1/app/{app}/msg: accepting messages (the hot path) and reading them back.
 #include "api/api.h"
 #include "api/json_io.h"
+#include "api/query_params.h"
 #include "api/message_input.h"
 #include "common/ids.h"
 #include "common/time.h"
@@ -84,15 +85,11 @@ HttpResponse list_messages(ApiContext& ctx, const HttpRequest& req, const Params
   const Page page = read_page(req);
   const bool with_content = read_query_bool(req, "with_content", true);
   MessageFilter filter;
-  if (auto it = req.query.find("event_types"); it != req.query.end() && !it->second.empty()) {
-    std::string_view rest = it->second;
-    while (!rest.empty()) {
-      const auto comma = rest.find(',');
-      filter.event_types.emplace_back(rest.substr(0, comma));
-      if (comma == std::string_view::npos) break;
-      rest.remove_prefix(comma + 1);
-    }
-  }
+  auto match = read_message_match(req);
+  filter.event_types = std::move(match.event_types);
+  filter.channel = std::move(match.channel);
+  filter.before = read_query_time(req, "before");
+  filter.after = read_query_time(req, "after");
   auto rows = ctx.store.list_messages(app.id, filter, page);
   return json_response(200, render_store_page(rows, page, [with_content](const Message& m) {
                          return render(m, with_content);
@@ -159,7 +156,8 @@ int64_t read_time_field(const json& body, const char* field, std::optional<int64
   return *t;
 }
 
-// Sends failed deliveries again as manual attempts; answers with how many.
+// Sends failed deliveries again as manual attempts. Answers Svix's RecoverOut, finished since the
+// deliveries are queued before the answer, with how many in `count`.
 HttpResponse replay(ApiContext& ctx, const Application& app, const std::string& endpoint_id,
                     const std::vector<std::string>& event_types, int64_t since, int64_t until) {
   if (!ctx.dispatcher) {
@@ -168,7 +166,11 @@ HttpResponse replay(ApiContext& ctx, const Application& app, const std::string& 
   if (until <= since) throw validation_error("until: must be after since");
   const size_t count = replay_failed(ctx.store, ctx.catalog, *ctx.dispatcher, app.id, endpoint_id,
                                      event_types, since, until, now_unix_ms());
-  return json_response(202, dump(json{{"id", new_id("rcv_")}, {"count", count}}));
+  return json_response(202, dump(json{{"id", new_id("rcv_")},
+                                      {"status", "finished"},
+                                      {"task", "endpoint.recover"},
+                                      {"updatedAt", format_rfc3339(now_unix_ms())},
+                                      {"count", count}}));
 }
 
 }  // namespace

@@ -199,6 +199,11 @@ void Catalog::put_event_type(const EventType& event_type) {
   event_types_[event_type.name] = event_type;
 }
 
+void Catalog::remove_event_type(const std::string& name) {
+  std::unique_lock lock(mu_);
+  if (auto it = event_types_.find(name); it != event_types_.end()) event_types_.erase(it);
+}
+
 void Catalog::put_endpoint(const Endpoint& endpoint) {
   auto compiled = compile_endpoint(endpoint);
   if (!compiled) {

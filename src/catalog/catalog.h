@@ -65,6 +65,7 @@ class Catalog final {
   void put_app(const Application& app);
   void remove_app(const std::string& app_id);  // and its endpoints
   void put_event_type(const EventType& event_type);
+  void remove_event_type(const std::string& name);
   // Compiles `endpoint` (compile_endpoint) and publishes it; throws std::invalid_argument, naming
   // the endpoint and the problem, when it does not compile.
   void put_endpoint(const Endpoint& endpoint);

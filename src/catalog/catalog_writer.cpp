@@ -29,6 +29,12 @@ WriteResult CatalogWriter::put(const EventType& event_type) {
   return result;
 }
 
+WriteResult CatalogWriter::remove_event_type(const std::string& name) {
+  WriteResult result = store_.write_sync(write::DeleteEventType{name});
+  if (ok(result)) catalog_.remove_event_type(name);
+  return result;
+}
+
 WriteResult CatalogWriter::put(const Endpoint& endpoint) {
   auto compiled = compile_endpoint(endpoint);
   if (!compiled) {

@@ -27,6 +27,7 @@ class CatalogWriter final {
   WriteResult put(const Application& app);
   WriteResult remove_app(const std::string& app_id);  // and its endpoints and sources
   WriteResult put(const EventType& event_type);
+  WriteResult remove_event_type(const std::string& name);
   // Compiles the endpoint (compile_endpoint) before committing: throws std::invalid_argument,
   // and stores nothing, when its filter or key is unusable.
   WriteResult put(const Endpoint& endpoint);

@@ -56,6 +56,11 @@ struct DeleteApplication {
 struct PutEventType {
   EventType event_type;
 };
+// Deletes the event type entirely (DELETE /event-type/{name}?expunge=true); messages and
+// endpoint filters that name it keep the name.
+struct DeleteEventType {
+  std::string name;
+};
 struct PutEndpoint {
   Endpoint endpoint;
 };
@@ -125,7 +130,7 @@ struct Prune {
 }  // namespace write
 
 using WriteOp = std::variant<write::PutApplication, write::DeleteApplication, write::PutEventType,
-                             write::PutEndpoint, write::DeleteEndpoint, write::InsertMessage,
+                             write::DeleteEventType, write::PutEndpoint, write::DeleteEndpoint, write::InsertMessage,
                              write::RecordAttempt, write::PutSource, write::DeleteSource,
                              write::UpsertInboundEvent, write::RecordRejection, write::PutToken,
                              write::RecordAudit, write::ExpungeContent, write::Prune>;
@@ -138,14 +143,25 @@ struct Page {
   std::string iterator;  // exclusive bound; empty: from the start
 };
 
+// Empty or absent members do not filter.
 struct MessageFilter {
-  std::vector<std::string> event_types;
+  std::vector<std::string> event_types;  // any of them
+  std::string channel;                   // the message carries it
+  std::optional<int64_t> before;         // created before (unix ms)
+  std::optional<int64_t> after;          // created after (unix ms)
 };
 
 struct AttemptFilter {
   std::string msg_id;
   std::string endpoint_id;
   std::optional<int> status;
+  // 0: no response; 100, 200, ..., 500: a status code from it to it + 99.
+  std::optional<int> status_code_class;
+  std::optional<int64_t> before;  // attempted before (unix ms)
+  std::optional<int64_t> after;   // attempted after (unix ms)
+  // Of the attempt's message: its event type is one of them / it carries the channel.
+  std::vector<std::string> event_types;
+  std::string channel;
 };
 
 // A pending delivery with the message it carries, for the dispatcher.
@@ -177,6 +193,8 @@ struct EndpointMessageFilter {
   std::optional<DeliveryStatus> status;  // as reported (reported_status): kSending = retrying
   std::optional<int64_t> before;         // messages created before (unix ms)
   std::optional<int64_t> after;          // messages created after (unix ms)
+  std::vector<std::string> event_types;  // empty: any
+  std::string channel;                   // empty: any
 };
 
 // A message with the state of its delivery to one endpoint.

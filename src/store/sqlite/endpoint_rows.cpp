@@ -100,6 +100,10 @@ std::vector<EndpointMessage> SqliteStore::list_endpoint_messages(
   query.bind(1, endpoint_id).bind(2, page.iterator.empty() ? before : page.iterator).bind(3, after);
   query.bind(6, before_ms).bind(7, after_ms);
   if (filter.status) query.add(reported_status_condition(*filter.status));
+  query.add_in("m.event_type", filter.event_types, 10)
+      .add_if(!filter.channel.empty(),
+              " AND EXISTS (SELECT 1 FROM json_each(m.channels) WHERE value = ?8)", 8,
+              filter.channel);
   query.add(" ORDER BY d.msg_id DESC LIMIT ?5").bind(5, int64_t{page.limit + 1});
   ReaderLease db(*this);
   return query.rows(*db, [&endpoint_id](const Statement& st) {

@@ -164,32 +164,37 @@ std::vector<Message> SqliteStore::list_messages(const std::string& app_id,
   // and stops at the limit; UNION, since a merge under way has put some of the rows above the
   // mark in message_apps already. The first part selects x.id (equal to m.id) so that its order is
   // the key's.
-  const auto conditions = [&](const char* id, const char* type) {
-    std::string sql;
-    if (!page.iterator.empty()) sql += std::string(" AND ") + id + " < ?2";
-    if (!filter.event_types.empty()) {
-      sql += std::string(" AND ") + type + " IN (";
-      for (size_t i = 0; i < filter.event_types.size(); ++i) {
-        sql += (i ? ", ?" : "?") + std::to_string(4 + i);
-      }
-      sql += ")";
-    }
-    return sql;
+  // `before` and `after` bound the walk by id (ids encode their creation time, give or take a
+  // second of slack), and created_at decides.
+  const std::string before_id =
+      filter.before ? make_id("msg_", *filter.before + 1'000, 0, 0) : std::string();
+  const std::string after_id =
+      filter.after ? make_id("msg_", std::max<int64_t>(0, *filter.after - 1'000), 0, 0)
+                   : std::string();
+  const auto conditions = [&](Query& q, const char* id, const char* m) {
+    const std::string col = m;
+    q.add_if(!page.iterator.empty(), std::string(" AND ") + id + " < ?2", 2, page.iterator)
+        .add_in(col + "event_type", filter.event_types, 10)
+        .add_if(!filter.channel.empty(),
+                " AND EXISTS (SELECT 1 FROM json_each(" + col + "channels) WHERE value = ?4)", 4,
+                filter.channel)
+        .add_if(filter.before.has_value(), std::string(" AND ") + id + " < ?5", 5, before_id)
+        .add_if(filter.before.has_value(), " AND " + col + "created_at < ?6", 6,
+                filter.before.value_or(0))
+        .add_if(filter.after.has_value(), std::string(" AND ") + id + " >= ?7", 7, after_id)
+        .add_if(filter.after.has_value(), " AND " + col + "created_at > ?8", 8,
+                filter.after.value_or(0));
   };
   // Only ids are merged and sorted (the rows above the mark may be thousands: sorting them with
   // their payloads took 60 ms for 16,000); the page's rows are then read by id.
   Query query(select(kMessageColumns,
                      " FROM messages WHERE id IN (SELECT x.id FROM message_apps x JOIN "
                      "messages m ON m.id = x.id WHERE x.app_id = ?1"));
-  query.add(conditions("x.id", "m.event_type"))
-      .add(std::string(" UNION SELECT id FROM ") + kUnmergedMessages + " AND app_id = ?1")
-      .add(conditions("id", "event_type"))
-      .add(" ORDER BY 1 DESC LIMIT ?3) ORDER BY id DESC");
+  conditions(query, "x.id", "m.");
+  query.add(std::string(" UNION SELECT id FROM ") + kUnmergedMessages + " AND app_id = ?1");
+  conditions(query, "id", "");
+  query.add(" ORDER BY 1 DESC LIMIT ?3) ORDER BY id DESC");
   query.bind(1, app_id).bind(3, int64_t{page.limit + 1});
-  if (!page.iterator.empty()) query.bind(2, page.iterator);
-  for (size_t i = 0; i < filter.event_types.size(); ++i) {
-    query.bind(static_cast<int>(4 + i), filter.event_types[i]);
-  }
   ReaderLease db(*this);
   return query.rows(*db, read_message);
 }
@@ -211,14 +216,35 @@ std::optional<Message> SqliteStore::get_message(const std::string& app_id,
 
 std::vector<Attempt> SqliteStore::list_attempts(const std::string& app_id,
                                                 const AttemptFilter& filter, const Page& page) {
+  // Attempt ids encode their time as message ids do: `before` and `after` bound the walk by id.
+  const std::string before_id =
+      filter.before ? make_id("atmpt_", *filter.before + 1'000, 0, 0) : std::string();
+  const std::string after_id =
+      filter.after ? make_id("atmpt_", std::max<int64_t>(0, *filter.after - 1'000), 0, 0)
+                   : std::string();
+  const int64_t code_class = filter.status_code_class.value_or(0);
   Query query(select(kAttemptColumns, " FROM attempts WHERE app_id = ?1"));
   query.bind(1, app_id)
       .add_if(!filter.msg_id.empty(), " AND msg_id = ?2", 2, filter.msg_id)
       .add_if(!filter.endpoint_id.empty(), " AND endpoint_id = ?3", 3, filter.endpoint_id)
       .add_if(filter.status.has_value(), " AND status = ?4", 4, int64_t{filter.status.value_or(0)})
       .add_if(!page.iterator.empty(), " AND id < ?5", 5, page.iterator)
-      .add(" ORDER BY id DESC LIMIT ?6")
-      .bind(6, int64_t{page.limit + 1});
+      .add_if(filter.status_code_class.has_value() && code_class == 0, " AND status_code = ?7", 7,
+              code_class)
+      .add_if(code_class > 0, " AND status_code BETWEEN ?7 AND ?7 + 99", 7, code_class)
+      .add_if(filter.before.has_value(), " AND id < ?8", 8, before_id)
+      .add_if(filter.before.has_value(), " AND created_at < ?9", 9, filter.before.value_or(0))
+      .add_if(filter.after.has_value(), " AND id >= ?10", 10, after_id)
+      .add_if(filter.after.has_value(), " AND created_at > ?11", 11, filter.after.value_or(0));
+  if (!filter.event_types.empty() || !filter.channel.empty()) {
+    query.add(" AND msg_id IN (SELECT m.id FROM messages m WHERE m.id = attempts.msg_id")
+        .add_in("m.event_type", filter.event_types, 20)
+        .add_if(!filter.channel.empty(),
+                " AND EXISTS (SELECT 1 FROM json_each(m.channels) WHERE value = ?12)", 12,
+                filter.channel)
+        .add(")");
+  }
+  query.add(" ORDER BY id DESC LIMIT ?6").bind(6, int64_t{page.limit + 1});
   ReaderLease db(*this);
   return query.rows(*db, read_attempt);
 }

@@ -36,6 +36,21 @@ class Query final {
     return *this;
   }
 
+  // Appends " AND column IN (?first, ?first + 1, ...)" binding `values`, when there are any.
+  Query& add_in(std::string_view column, const std::vector<std::string>& values, int first) {
+    if (values.empty()) return *this;
+    sql_ += " AND ";
+    sql_ += column;
+    sql_ += " IN (";
+    for (size_t i = 0; i < values.size(); ++i) {
+      const int index = first + static_cast<int>(i);
+      sql_ += (i ? ", ?" : "?") + std::to_string(index);
+      bind(index, values[i]);
+    }
+    sql_ += ")";
+    return *this;
+  }
+
   // Prepares the statement on `db`, binds the parameters, and returns read_all(statement).
   template <typename ReadAll>
   auto run(sqlite3* db, ReadAll read_all) const {

@@ -140,6 +140,7 @@ class SqliteStore final : public Store {
   void apply(const write::PutApplication& w, WriteResult& result);
   void apply(const write::DeleteApplication& w, WriteResult& result);
   void apply(const write::PutEventType& w, WriteResult& result);
+  void apply(const write::DeleteEventType& w, WriteResult& result);
   void apply(const write::PutEndpoint& w, WriteResult& result);
   void apply(const write::DeleteEndpoint& w, WriteResult& result);
   void apply(const write::InsertMessage& w, WriteResult& result);

@@ -93,6 +93,10 @@ void SqliteStore::apply(const write::PutEventType& w, WriteResult&) {
   statements_->put_event_type.bind(1, w.event_type.name).bind(2, doc).run();
 }
 
+void SqliteStore::apply(const write::DeleteEventType& w, WriteResult&) {
+  Statement(writer_db_->handle(), "DELETE FROM event_types WHERE name = ?1").bind(1, w.name).run();
+}
+
 void SqliteStore::apply(const write::PutEndpoint& w, WriteResult&) {
   const auto doc = documents::to_doc(w.endpoint, options_.secrets);
   statements_->put_endpoint.bind(1, w.endpoint.id).bind(2, w.endpoint.app_id).bind(3, doc).run();
