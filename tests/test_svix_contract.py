@@ -27,7 +27,7 @@ EXAMPLE = {"sdk": "example", "n": 5}
 P1, P2, P3 = {"hello": "contract", "n": 1}, {"hello": "rotated", "n": 2}, {"hello": "fails", "n": 3}
 ZERO_STATS = {"success": 0, "pending": 0, "sending": 0, "fail": 0, "canceled": 0}
 
-# Where hookd (as of this suite's writing) answers otherwise than Svix's contract.
+# Where hookd answers otherwise than Svix's contract: name -> why (none today).
 KNOWN_SERVER_DEFECTS: dict[str, str] = {}
 
 

@@ -30,8 +30,8 @@ struct HttpRequest {
   std::map<std::string, std::string> query;  // percent-decoded
   std::string authorization;
   std::string idempotency_key;  // of a POST; api/idempotency.h
-  Caller caller;     // set by the API once the token is checked
-  std::string body;  // has spare capacity for simdjson's padding
+  Caller caller;                // set by the API once the token is checked
+  std::string body;             // has spare capacity for simdjson's padding
   // Every header with its name in lower case; filled for inbound webhooks (/webhook/...) only,
   // which verify signatures: the API routes need none of them.
   std::vector<std::pair<std::string, std::string>> headers;

@@ -49,8 +49,7 @@ std::optional<int> read_query_status_code_class(const HttpRequest& req) {
   for (const int c : {0, 100, 200, 300, 400, 500}) {
     if (v == std::to_string(c)) return c;
   }
-  throw validation_error(
-      "status_code_class: must be 0 (no response), 100, 200, 300, 400 or 500");
+  throw validation_error("status_code_class: must be 0 (no response), 100, 200, 300, 400 or 500");
 }
 
 MessageMatch read_message_match(const HttpRequest& req) {

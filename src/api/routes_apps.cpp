@@ -64,10 +64,9 @@ HttpResponse list_apps(ApiContext& ctx, const HttpRequest& req, const Params&) {
     std::erase_if(apps,
                   [&](const Application& a) { return ctx.catalog.list_endpoints(a.id).empty(); });
   }
-  return json_response(
-      200, render_page(
-               apps, page, [](const Application& a) { return a.id; },
-               [](const Application& a) { return dump(render(a)); }, descending));
+  return json_response(200, render_page(
+                                apps, page, [](const Application& a) { return a.id; },
+                                [](const Application& a) { return dump(render(a)); }, descending));
 }
 
 HttpResponse create_app(ApiContext& ctx, const HttpRequest& req, const Params&) {

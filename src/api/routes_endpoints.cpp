@@ -129,8 +129,7 @@ HttpResponse update_endpoint(ApiContext& ctx, const HttpRequest& req, const Para
   }
   const EndpointPtr before = require_endpoint(ctx, app, p[1]);
   Endpoint ep = *before;
-  apply_endpoint_input(body, put,
-                       input_context(ctx, app, ep.id, std::move(new_key)), ep);
+  apply_endpoint_input(body, put, input_context(ctx, app, ep.id, std::move(new_key)), ep);
   ep.updated_at = now_unix_ms();
   return save(ctx, *before, ep, 200);
 }

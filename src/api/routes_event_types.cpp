@@ -1,8 +1,8 @@
 // /api/v1/event-type: the catalogue of event types messages may carry.
 #include "api/api.h"
 #include "api/json_io.h"
-#include "api/query_params.h"
 #include "api/message_input.h"
+#include "api/query_params.h"
 #include "common/time.h"
 
 namespace hookd::api {
@@ -45,10 +45,10 @@ HttpResponse list_event_types(ApiContext& ctx, const HttpRequest& req, const Par
   for (auto& et : ctx.catalog.list_event_types()) {
     if (include_archived || !et.archived) types.push_back(std::move(et));
   }
-  return json_response(200, render_page(
-                                types, page, [](const EventType& e) { return e.name; },
-                                [](const EventType& e) { return dump(render(e)); },
-                                read_query_descending(req)));
+  return json_response(
+      200, render_page(
+               types, page, [](const EventType& e) { return e.name; },
+               [](const EventType& e) { return dump(render(e)); }, read_query_descending(req)));
 }
 
 HttpResponse create_event_type(ApiContext& ctx, const HttpRequest& req, const Params&) {

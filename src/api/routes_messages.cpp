@@ -1,8 +1,8 @@
 // /api/v1/app/{app}/msg: accepting messages (the hot path) and reading them back.
 #include "api/api.h"
 #include "api/json_io.h"
-#include "api/query_params.h"
 #include "api/message_input.h"
+#include "api/query_params.h"
 #include "common/ids.h"
 #include "common/time.h"
 #include "delivery/replay.h"
