@@ -66,10 +66,6 @@ def pages(api, path: str, params: dict, limit: int) -> list[list[str]]:
     raise AssertionError(f"paging {path} {params} never finished: {out[:5]}...")
 
 
-def wait_msg_attempts(api, app: str, msg: str, count: int) -> list[dict]:
-    return api.wait_attempts(app, msg, count)
-
-
 # ---- GET /api/v1/app/{app}/msg -------------------------------------------------------------
 
 
@@ -110,6 +106,19 @@ def test_messages_before_and_after(api):
     assert msg_ids(api, app, before=t01) == [m0]
     assert msg_ids(api, app, after=t01, before=t12) == [m1]
     assert msg_ids(api, app, after=t12, before=t01) == []
+
+
+def test_messages_before_and_after_exclude_their_own_instant(api):
+    app = api.create_app()["id"]
+    et = api.create_event_type()["name"]
+    m = send_spaced(api, app, et, [{"i": 0}, {"i": 1}, {"i": 2}])
+    m0, m1, m2 = ids(m)
+    t1 = ms_of(m[1]["timestamp"])
+    assert msg_ids(api, app, after=iso(t1)) == [m2]
+    assert msg_ids(api, app, after=iso(t1 - 1)) == [m2, m1]
+    assert msg_ids(api, app, before=iso(t1)) == [m0]
+    assert msg_ids(api, app, before=iso(t1 + 1)) == [m1, m0]
+    assert msg_ids(api, app, after=iso(t1 - 1), before=iso(t1 + 1)) == [m1]
 
 
 def test_messages_before_and_after_with_paging(api):
@@ -172,10 +181,10 @@ def three_outcomes(one_attempt, make_receiver):
            "bad": api.create_endpoint(app, bad_rcv.url("/bad"))["id"],
            "down": api.create_endpoint(app, f"http://127.0.0.1:{free_port()}/down")["id"]}
     m1 = api.send(app, et_a, {"n": 1}, channels=["red"])["id"]
-    att1 = wait_msg_attempts(api, app, m1, 3)
+    att1 = api.wait_attempts(app, m1, 3)
     time.sleep(0.05)
     m2 = api.send(app, et_b, {"n": 2}, channels=["blue"])["id"]
-    att2 = wait_msg_attempts(api, app, m2, 3)
+    att2 = api.wait_attempts(app, m2, 3)
 
     def by_ep(atts: list[dict]) -> dict[str, dict]:
         return {name: next(a for a in atts if a["endpointId"] == ep) for name, ep in eps.items()}
@@ -228,7 +237,7 @@ def test_status_code_class_bounds_a_class_of_codes(one_attempt, make_receiver):
     sent = []
     for i in range(4):  # answered 201, 404, 503, 299
         sent.append(api.send(app, et, {"i": i})["id"])
-        wait_msg_attempts(api, app, sent[-1], 1)
+        api.wait_attempts(app, sent[-1], 1)
     by_code = {a["responseStatusCode"]: a["id"] for a in ep_attempts(api, app, ep)}
     assert sorted(by_code) == [201, 299, 404, 503], by_code
     assert ids(ep_attempts(api, app, ep, status_code_class=200)) == [by_code[299], by_code[201]]
@@ -257,7 +266,7 @@ def test_attempts_by_endpoint_before_and_after(api, receiver):
         if i:
             time.sleep(0.05)
         msg = api.send(app, et, {"i": i})["id"]
-        [att] = wait_msg_attempts(api, app, msg, 1)
+        [att] = api.wait_attempts(app, msg, 1)
         atts.append(att)
     a0, a1, a2 = ids(atts)
     t01 = mid(atts[0]["timestamp"], atts[1]["timestamp"])
@@ -269,18 +278,33 @@ def test_attempts_by_endpoint_before_and_after(api, receiver):
     assert ids(ep_attempts(api, app, ep, after=t12, before=t01)) == []
 
 
+def test_attempts_before_and_after_exclude_their_own_instant(api, receiver):
+    app = api.create_app()["id"]
+    et = api.create_event_type()["name"]
+    ep = api.create_endpoint(app, receiver.url())["id"]
+    msg = api.send(app, et)["id"]
+    [att] = api.wait_attempts(app, msg, 1)
+    t = ms_of(att["timestamp"])
+    for path in (f"/api/v1/app/{app}/attempt/endpoint/{ep}",
+                 f"/api/v1/app/{app}/attempt/msg/{msg}"):
+        assert api.list_all(path, {"after": iso(t)}) == [], path
+        assert api.list_all(path, {"before": iso(t)}) == [], path
+        assert ids(api.list_all(path, {"after": iso(t - 1), "before": iso(t + 1)})) == \
+            [att["id"]], path
+
+
 def test_attempts_by_message_before_and_after(api, receiver):
     """One message attempted three times (its delivery, then two resends) 50 ms apart."""
     app = api.create_app()["id"]
     et = api.create_event_type()["name"]
     ep = api.create_endpoint(app, receiver.url())["id"]
     msg = api.send(app, et)["id"]
-    wait_msg_attempts(api, app, msg, 1)
+    api.wait_attempts(app, msg, 1)
     for n in (2, 3):
         time.sleep(0.05)
         r = api.post(f"/api/v1/app/{app}/msg/{msg}/endpoint/{ep}/resend")
         assert r.status_code == 202, r.text
-        wait_msg_attempts(api, app, msg, n)
+        api.wait_attempts(app, msg, n)
     atts = msg_attempts(api, app, msg)[::-1]  # oldest first
     a0, a1, a2 = ids(atts)
     t01 = mid(atts[0]["timestamp"], atts[1]["timestamp"])

@@ -76,11 +76,28 @@ def test_second_put_of_an_application_updates_it(api):
     second = api.put("/api/v1/app/put-twice", {"name": "two", "metadata": {"k": "v"}})
     assert second.status_code == 200, second.text
     body = second.json()
-    assert (body["id"], body["uid"], body["name"], body["metadata"]) == \
-        (first.json()["id"], "put-twice", "two", {"k": "v"}), body
-    by_id = api.put(f"/api/v1/app/{body['id']}", {"name": "three", "uid": "put-twice"})
-    assert by_id.status_code == 200 and by_id.json()["id"] == body["id"], by_id.text
-    assert [a["name"] for a in api.list_all(LIST_APPS)] == ["three"]
+    assert (body["id"], body["name"], body["metadata"]) == \
+        (first.json()["id"], "two", {"k": "v"}), body
+    assert [a["name"] for a in api.list_all(LIST_APPS)] == ["two"]
+
+
+def test_put_by_id_updates_the_application(api):
+    made = api.create_app("by id", uid="put-by-id")
+    r = api.put(f"/api/v1/app/{made['id']}", {"name": "renamed", "uid": "put-by-id"})
+    assert r.status_code == 200, r.text
+    assert (r.json()["id"], r.json()["uid"], r.json()["name"]) == \
+        (made["id"], "put-by-id", "renamed"), r.text
+    assert len(api.list_all(LIST_APPS)) == 1
+
+
+def test_repeated_puts_of_an_application_make_one(api):
+    """PUT is idempotent: the same PUT /app/{uid} again and again is one application, still
+    named by the path's uid."""
+    answers = [api.put("/api/v1/app/put-thrice", {"name": "same"}) for _ in range(3)]
+    assert [a.status_code for a in answers] == [201, 200, 200], [a.text for a in answers]
+    assert len({a.json()["id"] for a in answers}) == 1, [a.json() for a in answers]
+    assert [a.json()["uid"] for a in answers] == ["put-thrice"] * 3, [a.json() for a in answers]
+    assert len(api.list_all(LIST_APPS)) == 1
 
 
 def test_put_creating_an_application_validates_its_body(api):
@@ -129,14 +146,26 @@ def test_second_put_of_an_endpoint_updates_it(api, receiver):
     app = api.create_app()["id"]
     first = api.put(ep_path(app, "ep-twice"), {"url": receiver.url("/one")})
     assert first.status_code == 201, first.text
-    secret = api.endpoint_secret(app, "ep-twice")
+    ep = first.json()["id"]
+    secret = api.endpoint_secret(app, ep)
     second = api.put(ep_path(app, "ep-twice"),
                      {"url": receiver.url("/two"), "description": "second"})
     assert second.status_code == 200, second.text
     body = second.json()
-    assert (body["id"], body["uid"], body["url"], body["description"]) == \
-        (first.json()["id"], "ep-twice", receiver.url("/two"), "second"), body
-    assert api.endpoint_secret(app, "ep-twice") == secret, "a PUT update changed the secret"
+    assert (body["id"], body["url"], body["description"]) == \
+        (ep, receiver.url("/two"), "second"), body
+    assert api.endpoint_secret(app, ep) == secret, "a PUT update changed the secret"
+    assert len(api.list_all(f"/api/v1/app/{app}/endpoint")) == 1
+
+
+def test_repeated_puts_of_an_endpoint_make_one(api, receiver):
+    """PUT is idempotent: the same PUT .../endpoint/{uid} again and again is one endpoint, still
+    named by the path's uid."""
+    app = api.create_app()["id"]
+    answers = [api.put(ep_path(app, "ep-thrice"), {"url": receiver.url()}) for _ in range(3)]
+    assert [a.status_code for a in answers] == [201, 200, 200], [a.text for a in answers]
+    assert len({a.json()["id"] for a in answers}) == 1, [a.json() for a in answers]
+    assert [a.json()["uid"] for a in answers] == ["ep-thrice"] * 3, [a.json() for a in answers]
     assert len(api.list_all(f"/api/v1/app/{app}/endpoint")) == 1
 
 

@@ -100,6 +100,9 @@ HttpResponse update_app(ApiContext& ctx, const HttpRequest& req, const Params& p
     return json_response(201, dump(render(create_application(ctx, body))));
   }
   Application app = require_app(ctx, p[0]);
+  // A PUT that names the application by its uid keeps it, so that repeating the PUT updates
+  // the same application rather than creating another.
+  if (req.method == "PUT" && app.uid == p[0] && !body.contains("uid")) body["uid"] = p[0];
   apply_app_fields(ctx, body, app, req.method == "PUT");
   app.updated_at = now_unix_ms();
   check_write(ctx.writer.put(app));

@@ -128,6 +128,8 @@ HttpResponse update_endpoint(ApiContext& ctx, const HttpRequest& req, const Para
     return create_in(ctx, app, body, std::move(new_key));
   }
   const EndpointPtr before = require_endpoint(ctx, app, p[1]);
+  // As for applications: a PUT by uid keeps the uid, so that repeating it is idempotent.
+  if (put && before->uid == p[1] && !body.contains("uid")) body["uid"] = p[1];
   Endpoint ep = *before;
   apply_endpoint_input(body, put, input_context(ctx, app, ep.id, std::move(new_key)), ep);
   ep.updated_at = now_unix_ms();
