@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: the module map check (docs/architecture.md), unit tests (warnings as
 # errors), the integration tests against the real binary with real receivers and real npm
-# clients, the unit tests and the integration tests again under ASan+UBSan, and a short run of
+# clients, on SQLite and again on a real PostgreSQL server, the unit tests and the integration tests again under ASan+UBSan, and a short run of
 # every fuzz target. Usage: scripts/test.sh [--fast]  (--fast: no sanitizers/fuzz)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,18 +20,32 @@ echo "== build (Debug, -Werror)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHOOKD_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
 
+# A PostgreSQL server of Debian's postgresql-15 in a temporary directory on a free loopback
+# port, for the PostgreSQL store's unit tests and the integration suite's second run: every
+# hookd those tests start gets a database of its own on it (tests/hookd_support.py).
+pg_dir=$(mktemp -d /tmp/hookd-pg.XXXXXX)
+pg_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+trap 'scripts/postgres.sh stop "$pg_dir/data"; rm -rf "$pg_dir"' EXIT
+pg_url=$(scripts/postgres.sh start "$pg_dir/data" "$pg_port")
+export HOOKD_TEST_POSTGRES_DIR="$pg_dir/data" HOOKD_TEST_POSTGRES_PORT="$pg_port"
+postgres=${pg_url%/postgres}
+
 echo "== unit tests"
-ctest --test-dir build --output-on-failure -j"$jobs"
+HOOKD_TEST_POSTGRES="$postgres" ctest --test-dir build --output-on-failure -j"$jobs"
 
 echo "== integration tests"
 HOOKD_BIN="$PWD/build/hookd" /usr/bin/python3 -m pytest -q tests
+
+echo "== integration tests on PostgreSQL"
+HOOKD_TEST_POSTGRES="$postgres" HOOKD_BIN="$PWD/build/hookd" /usr/bin/python3 -m pytest -q tests
 
 if ((fast)); then exit 0; fi
 
 echo "== unit tests under ASan+UBSan"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHOOKD_WERROR=ON -DHOOKD_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$jobs" --target hookd_unit_tests
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build-asan/hookd_unit_tests --gtest_brief=1
+HOOKD_TEST_POSTGRES="$postgres" ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  build-asan/hookd_unit_tests --gtest_brief=1
 
 echo "== integration tests against the ASan+UBSan server"
 # A sanitizer report stops the server, and the test that was running fails with its log.

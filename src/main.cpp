@@ -30,6 +30,7 @@
 #include "health/monitor.h"
 #include "health/service_health.h"
 #include "metrics/metrics.h"
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace {
@@ -185,6 +186,23 @@ std::string listen_url(const Config& config) {
   return "http://" + host + ":" + std::to_string(config.listen_port);
 }
 
+// The PostgreSQL store when database_url is set, otherwise SQLite in the data directory.
+std::unique_ptr<Store> open_store(const Config& config) {
+  if (!config.database_url.empty()) {
+    PostgresOptions options;
+    options.url = config.database_url;
+    options.rejection_sample = config.inbound_rejection_sample;
+    options.secrets = config.secret_box;
+    options.exclusive_delivery = config.deliver;
+    return open_postgres_store(options);
+  }
+  SqliteOptions options;
+  options.path = (std::filesystem::path(config.data_dir) / "hookd.db").string();
+  options.rejection_sample = config.inbound_rejection_sample;
+  options.secrets = config.secret_box;
+  return open_sqlite_store(options);
+}
+
 int serve(const Config& config) {
   setup_logging(config);
   set_max_json_depth(config.max_json_depth);
@@ -192,11 +210,7 @@ int serve(const Config& config) {
   prepare_data_dir(config.data_dir);
   const std::string token = resolve_admin_token(config);
 
-  SqliteOptions store_options;
-  store_options.path = (std::filesystem::path(config.data_dir) / "hookd.db").string();
-  store_options.rejection_sample = config.inbound_rejection_sample;
-  store_options.secrets = config.secret_box;
-  auto store = open_sqlite_store(store_options);
+  auto store = open_store(config);
   Catalog catalog;
   catalog.load(store->load_catalog());
   CatalogWriter writer(*store, catalog);

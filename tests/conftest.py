@@ -19,6 +19,17 @@ DEFAULT_TEST_TIMEOUT_S = 90
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "timeout_s(seconds): per-test time limit (default 90 s)")
+    config.addinivalue_line("markers", "sqlite_only: reads or damages the SQLite file itself; "
+                            "skipped when the suite runs on PostgreSQL (HOOKD_TEST_POSTGRES)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not os.environ.get("HOOKD_TEST_POSTGRES"):
+        return
+    skip = pytest.mark.skip(reason="SQLite store only (the suite runs on PostgreSQL)")
+    for item in items:
+        if item.get_closest_marker("sqlite_only"):
+            item.add_marker(skip)
 
 
 # ---- per-test time limit (pytest-timeout is not a Debian dependency we rely on) ------------

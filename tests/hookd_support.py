@@ -87,6 +87,26 @@ def wait_until(predicate: Callable[[], Any], timeout: float, interval: float = 0
 # --------------------------------------------------------------------------------------------
 
 
+# With HOOKD_TEST_POSTGRES set (a server's URL without a database, postgres://user@host:port),
+# every server runs on the PostgreSQL store, in a database of its own named after its data dir
+# (a server restarted on the same data dir finds its database again).
+TEST_POSTGRES = os.environ.get("HOOKD_TEST_POSTGRES", "").rstrip("/")
+
+
+def postgres_database_for(data_dir: Path) -> str:
+    """The URL of the test database of `data_dir`, created when missing."""
+    name = "t_" + hashlib.sha1(str(data_dir.resolve()).encode()).hexdigest()[:20]
+    r = subprocess.run(["psql", "-qAt", f"{TEST_POSTGRES}/postgres", "-c",
+                        f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, f"psql: {r.stderr}"
+    if r.stdout.strip() != "1":
+        r = subprocess.run(["psql", "-q", f"{TEST_POSTGRES}/postgres", "-c",
+                            f"CREATE DATABASE {name}"], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0 or "already exists" in r.stderr, f"createdb: {r.stderr}"
+    return f"{TEST_POSTGRES}/{name}"
+
+
 class HookdServer:
     """One `hookd serve` process on 127.0.0.1 with its own data dir and log file."""
 
@@ -108,6 +128,8 @@ class HookdServer:
         self.env["HOOKD_DATA_DIR"] = str(self.data_dir)
         if token is not None:
             self.env["HOOKD_ADMIN_TOKEN"] = token
+        if TEST_POSTGRES and "HOOKD_DATABASE_URL" not in (env or {}):
+            self.env["HOOKD_DATABASE_URL"] = postgres_database_for(self.data_dir)
         for k, v in (env or {}).items():
             if v is None:
                 self.env.pop(k, None)

@@ -510,9 +510,10 @@ def test_metrics_count_accepted_messages(hookd, api, receiver):
     assert metric_value(text, "hookd_delivery_latency_seconds_bucket") is not None, text
     assert re.search(r'^hookd_delivery_latency_seconds_bucket\{[^}]*le="\+Inf"[^}]*\} ', text, re.M)
     # Messages and attempt records took at least two commits, and no more commits than writes:
-    # 3 set-up objects, 6 message writes (one refused as a duplicate), 6 attempt records.
+    # 3 set-up objects and their 3 audit entries, 6 message writes (one refused as a duplicate),
+    # 6 attempt records.
     commits = metric_value(text, "hookd_store_commits_total")
-    assert commits is not None and 2 <= commits <= 3 + 6 + 6, text
+    assert commits is not None and 2 <= commits <= 3 + 3 + 6 + 6, text
     api.send(app, et, {"i": 99})
     wait_until(lambda: metric_value(scrape(), "hookd_store_commits_total") > commits, 5,
                what="a new message to add a commit")

@@ -1494,6 +1494,7 @@ def test_retention_keeps_recent_data(hookd_factory, faults):
     assert srv2.api().get(f"/api/v1/app/{app}/msg/{msg['id']}").status_code == 200
 
 
+@pytest.mark.sqlite_only  # ages a message in hookd.db itself
 def test_retention_deletes_old_messages_with_their_deliveries_and_attempts(hookd_factory, faults):
     """White-box: ages one message by rewriting its created_at in hookd.db (server stopped), as
     waiting retention_days is not an option; then checks through the API what was deleted."""

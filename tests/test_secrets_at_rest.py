@@ -12,7 +12,11 @@ import stat
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from hookd_support import DEFAULT_ENV, hookd_binary, verify_signature, wait_until
+
+pytestmark = pytest.mark.sqlite_only  # reads or damages hookd.db itself
 
 
 def _mode(path: Path) -> int:

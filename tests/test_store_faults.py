@@ -16,6 +16,8 @@ import requests
 
 from hookd_support import HookdServer, Reply, wait_until
 
+pytestmark = pytest.mark.sqlite_only  # reads or damages hookd.db itself
+
 # ---- helpers -------------------------------------------------------------------------------
 
 

@@ -218,6 +218,7 @@ def test_tokens_survive_a_restart(hookd_factory, tmp_path):
         short["id"]: "expired"}
 
 
+@pytest.mark.sqlite_only  # scans the SQLite files for the secrets
 def test_token_secrets_are_in_neither_the_store_nor_the_log(hookd_factory, tmp_path):
     """The secrets of created tokens, portal tokens and portal links occur in no file under the
     data dir (while running and after a stop) and not in the server log."""

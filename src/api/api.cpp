@@ -17,6 +17,8 @@ HttpResponse run_guarded(SyncHandler handler, ApiContext& ctx, const HttpRequest
     return handler(ctx, req, params);
   } catch (const ApiError& e) {
     return error_response(e.status(), e.code(), e.what());
+  } catch (const StoreUnavailable& e) {
+    return error_response(503, "store_unavailable", e.what());
   } catch (const std::exception& e) {
     spdlog::error("{} {}: {}", req.method, req.path, e.what());
     return error_response(500, "internal", "internal error; see the server log");

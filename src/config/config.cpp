@@ -86,6 +86,12 @@ bool apply_server_setting(Config& c, const std::string& key, const std::string& 
   } else if (key == "data_dir") {
     if (value.empty()) throw ConfigError("data_dir: must not be empty");
     c.data_dir = value;
+  } else if (key == "database_url") {
+    if (!value.empty() && !value.starts_with("postgres://") &&
+        !value.starts_with("postgresql://")) {
+      throw ConfigError("database_url: must be postgres://... (or empty for SQLite)");
+    }
+    c.database_url = value;
   } else if (key == "admin_token") {
     if (!value.empty() && value.size() < 16) {
       throw ConfigError("admin_token: must be at least 16 characters");
@@ -311,6 +317,7 @@ SecretBox secret_box_from(const std::map<std::string, std::string>& settings) {
 const std::vector<std::string>& config_keys() {
   static const std::vector<std::string> keys = {"listen",
                                                 "data_dir",
+                                                "database_url",
                                                 "admin_token",
                                                 "portal_token_ttl",
                                                 "public_url",

@@ -19,6 +19,8 @@ struct Config {
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 8071;
   std::string data_dir = "./data";
+  // Empty: the SQLite store in data_dir; postgres://...: the PostgreSQL store (cluster mode).
+  std::string database_url;
   std::string admin_token;  // empty: generated or read from <data_dir>/admin_token
   int64_t portal_token_ttl_ms = 4 * 3'600'000;  // app portal tokens' default lifetime
   std::string public_url;  // where users reach hookd (portal links); empty: http://listen

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <variant>
 #include <vector>
@@ -210,6 +211,13 @@ struct InboundEventFilter {
   std::string name;
   std::optional<int64_t> since;  // occurred_at >= since (unix ms)
   std::optional<int64_t> until;  // occurred_at < until
+};
+
+// What a read throws when the store cannot answer for now (its database is unreachable); the API
+// answers 503 store_unavailable.
+class StoreUnavailable final : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 // The storage interface. Thread-safe. Reads block and must not run on an I/O thread; writes are

@@ -1,0 +1,148 @@
+#include "store/postgres/pg.h"
+
+#include <charconv>
+
+namespace hookd::pg {
+
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+Params& Params::add(std::string_view text) {
+  values_.emplace_back(text);
+  null_.push_back(false);
+  formats_.push_back(0);
+  return *this;
+}
+
+Params& Params::add(int64_t value) { return add(std::to_string(value)); }
+
+Params& Params::add_bytes(std::string_view bytes) {
+  add(bytes);
+  formats_.back() = 1;
+  return *this;
+}
+
+Params& Params::add_null() {
+  values_.emplace_back();
+  null_.push_back(true);
+  formats_.push_back(0);
+  return *this;
+}
+
+Params& Params::add_or_null(std::string_view text) { return text.empty() ? add_null() : add(text); }
+
+Sql& Sql::add_in(std::string_view column, const std::vector<std::string>& values) {
+  if (values.empty()) return *this;
+  add(" AND ").add(column).add(" IN (");
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) add(", ");
+    param(values[i]);
+  }
+  return add(")");
+}
+
+std::string Result::text(int row, int col) const {
+  return std::string(PQgetvalue(result_.get(), row, col),
+                     static_cast<size_t>(PQgetlength(result_.get(), row, col)));
+}
+
+int64_t Result::int64(int row, int col) const {
+  const char* v = PQgetvalue(result_.get(), row, col);
+  int64_t out = 0;
+  std::from_chars(v, v + PQgetlength(result_.get(), row, col), out);
+  return out;
+}
+
+std::optional<int64_t> Result::optional_int64(int row, int col) const {
+  if (null(row, col)) return std::nullopt;
+  return int64(row, col);
+}
+
+std::string Result::bytes(int row, int col) const {
+  // Text results show bytea as \x followed by hex digits.
+  const char* v = PQgetvalue(result_.get(), row, col);
+  const size_t n = static_cast<size_t>(PQgetlength(result_.get(), row, col));
+  if (n < 2 || v[0] != '\\' || v[1] != 'x') return std::string(v, n);
+  std::string out;
+  out.reserve((n - 2) / 2);
+  for (size_t i = 2; i + 1 < n; i += 2) {
+    out.push_back(static_cast<char>(hex_value(v[i]) * 16 + hex_value(v[i + 1])));
+  }
+  return out;
+}
+
+int64_t Result::affected() const {
+  const char* n = PQcmdTuples(result_.get());
+  int64_t out = 0;
+  std::from_chars(n, n + std::char_traits<char>::length(n), out);
+  return out;
+}
+
+Connection::Connection(const std::string& url) : conn_(PQconnectdb(url.c_str()), &PQfinish) {
+  if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK) {
+    throw Error("08001", std::string("cannot connect to PostgreSQL: ") +
+                             (conn_ ? PQerrorMessage(conn_.get()) : "out of memory"));
+  }
+  exec("SET synchronous_commit = on");
+  exec("SET client_min_messages = warning");
+}
+
+bool Connection::reset() {
+  PQreset(conn_.get());
+  if (!ok()) return false;
+  try {
+    exec("SET synchronous_commit = on");
+    exec("SET client_min_messages = warning");
+  } catch (const Error&) {
+    return false;
+  }
+  return true;
+}
+
+Result Connection::exec(const std::string& sql) { return check(PQexec(conn_.get(), sql.c_str())); }
+
+Result Connection::exec(const std::string& sql, const Params& params) {
+  std::vector<const char*> values(params.values_.size());
+  std::vector<int> lengths(params.values_.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    values[i] = params.null_[i] ? nullptr : params.values_[i].data();
+    lengths[i] = static_cast<int>(params.values_[i].size());
+  }
+  return check(PQexecParams(conn_.get(), sql.c_str(), params.size(), nullptr, values.data(),
+                            lengths.data(), params.formats_.data(), 0));
+}
+
+Result Connection::check(PGresult* raw) {
+  Result result(raw);
+  const ExecStatusType status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
+  const char* state = raw ? PQresultErrorField(raw, PG_DIAG_SQLSTATE) : nullptr;
+  std::string message = raw ? PQresultErrorMessage(raw) : "";
+  if (message.empty()) message = PQerrorMessage(conn_.get());
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  throw Error(state ? state : "", message);
+}
+
+Transaction::~Transaction() {
+  if (!open_) return;
+  try {
+    db_.exec("ROLLBACK");
+  } catch (const Error&) {
+    // The connection is gone: the server rolled back already.
+  }
+}
+
+void Transaction::commit() {
+  db_.exec("COMMIT");
+  open_ = false;
+}
+
+}  // namespace hookd::pg

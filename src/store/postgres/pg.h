@@ -1,0 +1,136 @@
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// A thin layer over libpq: a connection, a result, parameters, and errors that carry the
+// SQLSTATE. Every value travels as text, bytea as binary parameters and hex text results. A
+// connection is used by one thread at a time.
+namespace hookd::pg {
+
+class Error final : public std::runtime_error {
+ public:
+  Error(std::string sqlstate, const std::string& message)
+      : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
+  const std::string& sqlstate() const { return sqlstate_; }
+  // The connection is gone (class 08, or no SQLSTATE at all: libpq lost the server).
+  bool connection_lost() const { return sqlstate_.empty() || sqlstate_.starts_with("08"); }
+  bool unique_violation() const { return sqlstate_ == "23505"; }
+
+ private:
+  std::string sqlstate_;
+};
+
+// Positional parameters ($1, $2, ...) in the order they are added.
+class Params final {
+ public:
+  Params& add(std::string_view text);
+  Params& add(int64_t value);
+  Params& add(int value) { return add(int64_t{value}); }
+  Params& add(const std::string& text) { return add(std::string_view(text)); }
+  Params& add(const char* text) { return add(std::string_view(text)); }
+  Params& add_bytes(std::string_view bytes);  // a bytea
+  Params& add_null();
+  // NULL when `text` is empty.
+  Params& add_or_null(std::string_view text);
+  int size() const { return static_cast<int>(values_.size()); }
+
+ private:
+  friend class Connection;
+  std::vector<std::string> values_;
+  std::vector<bool> null_;
+  std::vector<int> formats_;  // 1: binary (bytea)
+};
+
+// A statement built piece by piece: param() appends the next placeholder ($1, $2, ...) and binds
+// its value, so conditions can be added in any order.
+class Sql final {
+ public:
+  explicit Sql(std::string text = {}) : text_(std::move(text)) {}
+  Sql& add(std::string_view text) {
+    text_ += text;
+    return *this;
+  }
+  template <typename T>
+  Sql& param(const T& value) {
+    params_.add(value);
+    text_ += "$" + std::to_string(params_.size());
+    return *this;
+  }
+  Sql& bytes(std::string_view value) {
+    params_.add_bytes(value);
+    text_ += "$" + std::to_string(params_.size());
+    return *this;
+  }
+  // Appends `text` followed by the placeholder of `value`, when `when`.
+  template <typename T>
+  Sql& add_if(bool when, std::string_view text, const T& value) {
+    if (when) add(text).param(value);
+    return *this;
+  }
+  // Appends " AND column IN ($i, ...)" for `values`, when there are any.
+  Sql& add_in(std::string_view column, const std::vector<std::string>& values);
+  const std::string& text() const { return text_; }
+  const Params& params() const { return params_; }
+
+ private:
+  std::string text_;
+  Params params_;
+};
+
+class Result final {
+ public:
+  explicit Result(PGresult* result) : result_(result, &PQclear) {}
+  int rows() const { return PQntuples(result_.get()); }
+  bool null(int row, int col) const { return PQgetisnull(result_.get(), row, col) != 0; }
+  std::string text(int row, int col) const;
+  int64_t int64(int row, int col) const;
+  std::optional<int64_t> optional_int64(int row, int col) const;
+  std::string bytes(int row, int col) const;  // a bytea column
+  // Rows changed by an INSERT, UPDATE or DELETE.
+  int64_t affected() const;
+
+ private:
+  std::unique_ptr<PGresult, void (*)(PGresult*)> result_;
+};
+
+class Connection final {
+ public:
+  // Connects to `url` (postgres://... or key=value); throws Error when it cannot.
+  explicit Connection(const std::string& url);
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  Result exec(const std::string& sql);
+  Result exec(const std::string& sql, const Params& params);
+  Result exec(const Sql& sql) { return exec(sql.text(), sql.params()); }
+  bool ok() const { return PQstatus(conn_.get()) == CONNECTION_OK; }
+  // Connects again with the same settings; false when the server is still unreachable.
+  bool reset();
+  PGconn* handle() { return conn_.get(); }
+
+ private:
+  Result check(PGresult* result);
+  std::unique_ptr<PGconn, void (*)(PGconn*)> conn_;
+};
+
+// A transaction on `db`, rolled back unless committed.
+class Transaction final {
+ public:
+  explicit Transaction(Connection& db) : db_(db) { db_.exec("BEGIN"); }
+  ~Transaction();
+  void commit();
+
+ private:
+  Connection& db_;
+  bool open_ = true;
+};
+
+}  // namespace hookd::pg

@@ -1,0 +1,108 @@
+#include "store/postgres/pg_schema.h"
+
+#include <spdlog/spdlog.h>
+
+#include <iterator>
+
+namespace hookd::pg {
+
+namespace {
+
+// Tables as in the SQLite store (docs/storage-sqlite.md), with PostgreSQL's types: ids and
+// documents are text, payloads bytea, times bigint unix ms, channel lists JSON text.
+constexpr const char* kVersion1 = R"sql(
+CREATE TABLE applications (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE event_types (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE endpoints (id TEXT PRIMARY KEY, app_id TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE sources (id TEXT PRIMARY KEY, app_id TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE api_tokens (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE messages (
+  id TEXT PRIMARY KEY, app_id TEXT NOT NULL, event_type TEXT NOT NULL, event_id TEXT,
+  channels TEXT, payload BYTEA NOT NULL, created_at BIGINT NOT NULL);
+CREATE UNIQUE INDEX messages_event_id ON messages (app_id, event_id) WHERE event_id IS NOT NULL;
+CREATE INDEX messages_app ON messages (app_id, id);
+CREATE TABLE deliveries (
+  msg_id TEXT NOT NULL, endpoint_id TEXT NOT NULL, app_id TEXT NOT NULL,
+  status INTEGER NOT NULL, attempts INTEGER NOT NULL, next_attempt_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL, PRIMARY KEY (msg_id, endpoint_id));
+CREATE INDEX deliveries_pending ON deliveries (next_attempt_at, msg_id, endpoint_id)
+  WHERE status = 1;
+CREATE INDEX deliveries_endpoint ON deliveries (endpoint_id, msg_id);
+CREATE INDEX deliveries_failed ON deliveries (app_id, msg_id) WHERE status = 2;
+CREATE TABLE attempts (
+  id TEXT PRIMARY KEY, msg_id TEXT NOT NULL, endpoint_id TEXT NOT NULL, app_id TEXT NOT NULL,
+  url TEXT NOT NULL, status INTEGER NOT NULL, status_code INTEGER NOT NULL,
+  response TEXT NOT NULL, duration_ms BIGINT NOT NULL, trigger_type INTEGER NOT NULL,
+  error_class TEXT NOT NULL, created_at BIGINT NOT NULL);
+CREATE INDEX attempts_msg ON attempts (msg_id, id);
+CREATE INDEX attempts_endpoint ON attempts (endpoint_id, id);
+CREATE INDEX attempts_app ON attempts (app_id, id);
+CREATE TABLE expunged_messages (msg_id TEXT PRIMARY KEY);
+CREATE TABLE inbound_events (
+  id TEXT NOT NULL, source_id TEXT NOT NULL, event_key TEXT, customer_id TEXT, name TEXT,
+  score BIGINT, ts TEXT, "localtime" TEXT, occurred_at BIGINT NOT NULL,
+  received_at BIGINT NOT NULL, revision BIGINT NOT NULL, content_type TEXT NOT NULL,
+  payload BYTEA NOT NULL, message_id TEXT,
+  PRIMARY KEY (source_id, id));
+CREATE UNIQUE INDEX inbound_events_key ON inbound_events (source_id, event_key)
+  WHERE event_key IS NOT NULL;
+CREATE INDEX inbound_events_customer ON inbound_events (source_id, customer_id, occurred_at);
+CREATE INDEX inbound_events_received ON inbound_events (received_at);
+CREATE TABLE inbound_rejections (
+  id TEXT PRIMARY KEY, source_id TEXT NOT NULL, status INTEGER NOT NULL, reason TEXT NOT NULL,
+  received_at BIGINT NOT NULL);
+CREATE INDEX inbound_rejections_source ON inbound_rejections (source_id, id);
+CREATE TABLE inbound_rejection_counts (
+  source_id TEXT NOT NULL, reason TEXT NOT NULL, count BIGINT NOT NULL, last_at BIGINT NOT NULL,
+  PRIMARY KEY (source_id, reason));
+CREATE TABLE audit_log (
+  id TEXT PRIMARY KEY, at BIGINT NOT NULL, token_id TEXT NOT NULL, token_kind TEXT NOT NULL,
+  app_id TEXT NOT NULL, method TEXT NOT NULL, route TEXT NOT NULL, path TEXT NOT NULL,
+  object_id TEXT NOT NULL, changes TEXT NOT NULL, status INTEGER NOT NULL);
+CREATE INDEX audit_log_app ON audit_log (app_id, id);
+)sql";
+
+// In the order they were written; version N is kMigrations[N - 1].
+constexpr const char* kMigrations[] = {kVersion1};
+
+// Any 64-bit number that other users of advisory locks on the database are unlikely to pick.
+constexpr const char* kLockKey = "7308327117683729408";
+
+}  // namespace
+
+int latest_schema_version() { return static_cast<int>(std::size(kMigrations)); }
+
+int migrate(Connection& db) {
+  db.exec(std::string("SELECT pg_advisory_lock(") + kLockKey + ")");
+  struct Unlock {
+    Connection& db;
+    ~Unlock() {
+      try {
+        db.exec(std::string("SELECT pg_advisory_unlock(") + kLockKey + ")");
+      } catch (const Error&) {
+        // The session ended: its locks went with it.
+      }
+    }
+  } unlock{db};
+  db.exec(
+      "CREATE TABLE IF NOT EXISTS hookd_migrations (version INTEGER PRIMARY KEY, applied_at "
+      "TIMESTAMPTZ NOT NULL DEFAULT now())");
+  int version = static_cast<int>(
+      db.exec("SELECT coalesce(max(version), 0) FROM hookd_migrations").int64(0, 0));
+  if (version > latest_schema_version()) {
+    throw Error("", "the database's schema is version " + std::to_string(version) +
+                        ", newer than this hookd knows (" +
+                        std::to_string(latest_schema_version()) + "): upgrade hookd");
+  }
+  for (; version < latest_schema_version(); ++version) {
+    Transaction transaction(db);
+    db.exec(kMigrations[version]);
+    db.exec("INSERT INTO hookd_migrations (version) VALUES ($1)",
+            Params().add(int64_t{version + 1}));
+    transaction.commit();
+    spdlog::info("store: PostgreSQL schema migrated to version {}", version + 1);
+  }
+  return version;
+}
+
+}  // namespace hookd::pg

@@ -1,0 +1,109 @@
+// The PostgreSQL store: opening it, queueing writes for the writer thread, lending reader
+// connections, and closing it. The writer thread's loop is in group_commit.cpp.
+#include "store/postgres/postgres_store.h"
+
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+
+#include "store/postgres/pg_schema.h"
+#include "store/postgres/store_impl.h"
+
+namespace hookd {
+namespace pg {
+
+PostgresStore::PostgresStore(const PostgresOptions& options) : options_(options) {
+  writer_db_ = std::make_unique<Connection>(options.url);
+  if (options.exclusive_delivery) {
+    delivery_lock_ = std::make_unique<Connection>(options.url);
+    if (delivery_lock_->exec("SELECT pg_try_advisory_lock(7308327117683729409)").text(0, 0) !=
+        "t") {
+      throw Error("",
+                  "another hookd node delivers from this database; until deliveries are "
+                  "claimed (docs/cluster.md), run one delivering node per database");
+    }
+  }
+  const int version = migrate(*writer_db_);
+  spdlog::info("store: PostgreSQL, schema version {}", version);
+  for (int i = 0; i < std::max(1, options.reader_connections); ++i) {
+    idle_readers_.push_back(std::make_unique<Connection>(options.url));
+  }
+  writer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "hookd-writer");
+    writer_loop();
+  });
+}
+
+void PostgresStore::write(WriteOp op, WriteCallback done) {
+  std::string why;
+  {
+    std::lock_guard lock(mu_);
+    if (!closing_ && !disconnected_ && queue_.size() < options_.max_queued_writes) {
+      queue_.push_back({std::move(op), std::move(done)});
+      if (queue_.size() == 1) cv_.notify_one();
+      return;
+    }
+    why = closing_        ? "the store is closed"
+          : disconnected_ ? refusal_
+                          : "the store's write queue is full";
+  }
+  if (done) done({WriteStatus::kUnavailable, why});
+}
+
+std::string PostgresStore::write_refusal() const {
+  std::lock_guard lock(mu_);
+  if (closing_) return "the store is closed";
+  return disconnected_ ? refusal_ : "";
+}
+
+size_t PostgresStore::write_queue_depth() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
+void PostgresStore::close() {
+  {
+    std::lock_guard lock(mu_);
+    if (closing_) return;
+    closing_ = true;
+    accepting_.store(false, std::memory_order_release);
+    cv_.notify_all();
+  }
+  if (writer_.joinable()) writer_.join();
+}
+
+PostgresStore::ReaderLease::ReaderLease(PostgresStore& store) : store_(store) {
+  std::unique_lock lock(store_.readers_mu_);
+  store_.readers_cv_.wait(lock, [&] { return !store_.idle_readers_.empty(); });
+  conn_ = std::move(store_.idle_readers_.back());
+  store_.idle_readers_.pop_back();
+  lock.unlock();
+  if (!conn_->ok() && !conn_->reset()) {
+    std::lock_guard back(store_.readers_mu_);
+    store_.idle_readers_.push_back(std::move(conn_));
+    store_.readers_cv_.notify_one();
+    throw StoreUnavailable("the database is unreachable");
+  }
+}
+
+PostgresStore::ReaderLease::~ReaderLease() {
+  if (!conn_) return;
+  std::lock_guard lock(store_.readers_mu_);
+  store_.idle_readers_.push_back(std::move(conn_));
+  store_.readers_cv_.notify_one();
+}
+
+}  // namespace pg
+
+std::unique_ptr<Store> open_postgres_store(const PostgresOptions& options) {
+  try {
+    return std::make_unique<pg::PostgresStore>(options);
+  } catch (const pg::Error& e) {
+    throw std::runtime_error(std::string("PostgreSQL store: ") + e.what());
+  }
+}
+
+bool is_postgres_url(const std::string& url) {
+  return url.starts_with("postgres://") || url.starts_with("postgresql://");
+}
+
+}  // namespace hookd

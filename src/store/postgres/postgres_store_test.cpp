@@ -1,0 +1,124 @@
+// Tests of the PostgreSQL store against a real server: they run when HOOKD_TEST_POSTGRES names
+// one (postgres://user@host:port, as scripts/test.sh sets it) and are skipped otherwise. Each
+// test works in a database of its own, dropped at the end.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <future>
+#include <thread>
+
+#include "common/ids.h"
+#include "store/postgres/pg.h"
+#include "store/postgres/pg_schema.h"
+#include "store/postgres/postgres_store.h"
+
+namespace hookd {
+namespace {
+
+class PostgresStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* server = std::getenv("HOOKD_TEST_POSTGRES");
+    if (!server || !*server) GTEST_SKIP() << "HOOKD_TEST_POSTGRES is not set";
+    server_ = server;
+    name_ = "unit_" + random_suffix();
+    pg::Connection(server_ + "/postgres").exec("CREATE DATABASE " + name_);
+    url_ = server_ + "/" + name_;
+  }
+  void TearDown() override {
+    store_.reset();
+    if (!name_.empty() && !server_.empty()) {
+      pg::Connection(server_ + "/postgres")
+          .exec("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+    }
+  }
+  static std::string random_suffix() {
+    std::string id = new_id("");
+    for (auto& c : id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return id;
+  }
+  void open() {
+    PostgresOptions options;
+    options.url = url_;
+    store_ = open_postgres_store(options);
+  }
+  MessagePtr message(const std::string& app, const std::string& event_id, std::string payload) {
+    auto m = std::make_shared<Message>();
+    m->id = new_id("msg_");
+    m->app_id = app;
+    m->event_type = "t.x";
+    m->event_id = event_id;
+    m->payload = std::move(payload);
+    m->created_at = 1'000;
+    return m;
+  }
+  write::InsertMessage insert(MessagePtr m, std::vector<std::string> endpoints) {
+    return {std::move(m), std::make_shared<const std::vector<std::string>>(std::move(endpoints))};
+  }
+
+  std::string server_, name_, url_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(PostgresStoreTest, MigratesOnceAndAgainIsANoOp) {
+  pg::Connection db(url_);
+  EXPECT_EQ(pg::migrate(db), pg::latest_schema_version());
+  EXPECT_EQ(pg::migrate(db), pg::latest_schema_version());
+  EXPECT_EQ(db.exec("SELECT count(*) FROM hookd_migrations").int64(0, 0),
+            pg::latest_schema_version());
+}
+
+TEST_F(PostgresStoreTest, NodesStartingTogetherMigrateInTurn) {
+  std::vector<std::future<int>> nodes;
+  for (int i = 0; i < 4; ++i) {
+    nodes.push_back(std::async(std::launch::async, [this] {
+      pg::Connection db(url_);
+      return pg::migrate(db);
+    }));
+  }
+  for (auto& n : nodes) EXPECT_EQ(n.get(), pg::latest_schema_version());
+}
+
+TEST_F(PostgresStoreTest, KeepsPayloadBytesAsTheyCame) {
+  open();
+  const std::string bytes = std::string("{\"a\":\"\xc3\xa9\"}\n\x01\xff", 14);
+  auto m = message("app_1", "", bytes);
+  ASSERT_EQ(store_->write_sync(insert(m, {"ep_1"})).status, WriteStatus::kOk);
+  auto got = store_->get_message("app_1", m->id);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->payload, bytes);
+  const auto pending = store_->pending_page(INT64_MAX, {}, 10);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].message->payload, bytes);
+  EXPECT_EQ(pending[0].delivery.endpoint_id, "ep_1");
+}
+
+TEST_F(PostgresStoreTest, ASecondEventIdIsAConflictEvenInTheSameCommit) {
+  open();
+  std::promise<void> both;
+  std::atomic<int> left{2};
+  std::vector<WriteStatus> statuses(2);
+  for (int i = 0; i < 2; ++i) {
+    store_->write(insert(message("app_1", "evt-1", "{}"), {"ep_1"}), [&, i](const WriteResult& r) {
+      statuses[i] = r.status;
+      if (--left == 0) both.set_value();
+    });
+  }
+  both.get_future().wait();
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), WriteStatus::kOk), 1);
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), WriteStatus::kConflict), 1);
+  EXPECT_EQ(store_->pending_page(INT64_MAX, {}, 10).size(), 1u) << "no delivery for the refused";
+}
+
+TEST_F(PostgresStoreTest, ASecondDeliveringNodeIsRefused) {
+  PostgresOptions options;
+  options.url = url_;
+  options.exclusive_delivery = true;
+  store_ = open_postgres_store(options);
+  EXPECT_THROW(open_postgres_store(options), std::runtime_error);
+  options.exclusive_delivery = false;
+  EXPECT_NO_THROW(open_postgres_store(options)->close());
+}
+
+}  // namespace
+}  // namespace hookd

@@ -1,0 +1,147 @@
+#pragma once
+
+// The PostgreSQL store's class, shared by the files of store/postgres/ that define it:
+// postgres_store.cpp (opening, queueing, readers, closing), group_commit.cpp (the writer
+// thread), write_ops.cpp (one apply per write op), queries.cpp and inbound_queries.cpp (reads).
+// Everyone else uses store/postgres/postgres_store.h.
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/postgres/pg.h"
+#include "store/postgres/postgres_store.h"
+#include "store/store.h"
+
+namespace hookd::pg {
+
+// The most writes one transaction carries.
+constexpr size_t kMaxBatch = 1024;
+
+struct QueuedWrite {
+  WriteOp op;
+  WriteCallback done;
+};
+
+// Shared across threads: the writer thread, API worker threads (reads) and delivery threads.
+class PostgresStore final : public Store {
+ public:
+  explicit PostgresStore(const PostgresOptions& options);
+  ~PostgresStore() override { close(); }
+
+  void write(WriteOp op, WriteCallback done) override;
+  bool writable() const override { return accepting_.load(std::memory_order_acquire); }
+  std::string write_refusal() const override;
+  uint64_t commit_sequence() const override { return commits_.load(std::memory_order_acquire); }
+  size_t write_queue_depth() const override;
+  void close() override;
+
+  CatalogSnapshot load_catalog() override;
+  std::vector<Message> list_messages(const std::string& app_id, const MessageFilter& filter,
+                                     const Page& page) override;
+  std::optional<Message> get_message(const std::string& app_id, const std::string& msg_id) override;
+  std::vector<Attempt> list_attempts(const std::string& app_id, const AttemptFilter& filter,
+                                     const Page& page) override;
+  std::optional<Attempt> get_attempt(const std::string& app_id,
+                                     const std::string& attempt_id) override;
+  std::vector<Delivery> list_deliveries_of_message(const std::string& msg_id) override;
+  std::vector<PendingDelivery> pending_page(
+      int64_t due_before, const PendingCursor& after, int limit,
+      const std::vector<std::string>& skip_endpoints = {}) override;
+  std::vector<InboundEvent> list_inbound_events(const std::string& source_id,
+                                                const InboundEventFilter& filter,
+                                                const Page& page) override;
+  std::optional<InboundEvent> get_inbound_event(const std::string& source_id,
+                                                const std::string& id_or_key) override;
+  std::vector<CustomerSummary> customer_summaries(const std::string& source_id,
+                                                  const std::string& customer_id,
+                                                  const Page& page) override;
+  std::vector<PendingDelivery> failed_deliveries(const std::string& app_id,
+                                                 const std::string& endpoint_id,
+                                                 const std::vector<std::string>& event_types,
+                                                 int64_t since, int64_t until, int limit) override;
+  std::vector<InboundRejection> list_rejections(const std::string& source_id,
+                                                const Page& page) override;
+  std::vector<RejectionCount> rejection_counts(const std::string& source_id) override;
+  EndpointStats endpoint_stats(const std::string& endpoint_id, int64_t since,
+                               int64_t until) override;
+  std::vector<EndpointMessage> list_endpoint_messages(const std::string& endpoint_id,
+                                                      const EndpointMessageFilter& filter,
+                                                      const Page& page) override;
+  std::vector<AuditEntry> list_audit(const AuditFilter& filter, const Page& page) override;
+
+ private:
+  // Runs `sql` on a reader connection; a lost connection is StoreUnavailable.
+  Result read(const Sql& sql);
+
+  // A reader connection borrowed from the pool for one read; one whose connection broke is
+  // connected again before it goes back.
+  class ReaderLease final {
+   public:
+    explicit ReaderLease(PostgresStore& store);
+    ~ReaderLease();
+    ReaderLease(const ReaderLease&) = delete;
+    ReaderLease& operator=(const ReaderLease&) = delete;
+    Connection& operator*() { return *conn_; }
+
+   private:
+    PostgresStore& store_;
+    std::unique_ptr<Connection> conn_;
+  };
+
+  // group_commit.cpp
+  void writer_loop();
+  bool take_batch(std::vector<QueuedWrite>& batch);
+  // Applies and commits the batch; false when the connection was lost (results say so).
+  bool commit_batch(std::vector<QueuedWrite>& batch, std::vector<WriteResult>& results);
+  void commit_grouped(const std::vector<QueuedWrite>& batch, std::vector<WriteResult>& results);
+  bool commit_one_by_one(std::vector<QueuedWrite>& batch, std::vector<WriteResult>& results);
+  void lose_connection(const std::string& why);
+  bool reconnect();  // false when closing
+
+  // write_ops.cpp, on the writer thread inside the open transaction
+  void apply(const WriteOp& op, WriteResult& result);
+  void apply(const write::PutApplication& w, WriteResult& result);
+  void apply(const write::DeleteApplication& w, WriteResult& result);
+  void apply(const write::PutEventType& w, WriteResult& result);
+  void apply(const write::DeleteEventType& w, WriteResult& result);
+  void apply(const write::PutEndpoint& w, WriteResult& result);
+  void apply(const write::DeleteEndpoint& w, WriteResult& result);
+  void apply(const write::InsertMessage& w, WriteResult& result);
+  void apply(const write::RecordAttempt& w, WriteResult& result);
+  void apply(const write::PutSource& w, WriteResult& result);
+  void apply(const write::DeleteSource& w, WriteResult& result);
+  void apply(const write::UpsertInboundEvent& w, WriteResult& result);
+  void apply(const write::RecordRejection& w, WriteResult& result);
+  void apply(const write::PutToken& w, WriteResult& result);
+  void apply(const write::RecordAudit& w, WriteResult& result);
+  void apply(const write::ExpungeContent& w, WriteResult& result);
+  void apply(const write::Prune& w, WriteResult& result);
+  void trim_rejections();  // before each commit: the sources recorded in it keep their sample
+
+  const PostgresOptions options_;
+  std::unique_ptr<Connection> writer_db_;      // writer thread only
+  std::unique_ptr<Connection> delivery_lock_;  // holds the delivering node's advisory lock
+  std::vector<std::string> touched_sources_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<QueuedWrite> queue_;
+  bool closing_ = false;
+  bool disconnected_ = false;
+  std::string refusal_;
+  std::atomic<bool> accepting_{true};
+  std::atomic<uint64_t> commits_{0};
+  std::thread writer_;
+
+  std::mutex readers_mu_;
+  std::condition_variable readers_cv_;
+  std::vector<std::unique_ptr<Connection>> idle_readers_;
+};
+
+}  // namespace hookd::pg

@@ -1,0 +1,309 @@
+// The PostgreSQL store's writes: one apply per write op (store/store.h, namespace write), each
+// run on the writer thread inside the open transaction of a group commit. A write that throws
+// pg::Error fails the transaction (group_commit.cpp decides what that means).
+#include <algorithm>
+
+#include "common/ids.h"
+#include "store/documents.h"
+#include "store/postgres/store_impl.h"
+
+namespace hookd::pg {
+namespace {
+
+// Runs each of `sqls` once with `id` as $1.
+void run_each(Connection& db, std::initializer_list<const char*> sqls, const std::string& id) {
+  for (const char* sql : sqls) db.exec(sql, Params().add(id));
+}
+
+void put_doc(Connection& db, const char* table, const std::string& id, const std::string& doc) {
+  db.exec(std::string("INSERT INTO ") + table +
+              " (id, doc) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+          Params().add(id).add(doc));
+}
+
+}  // namespace
+
+void PostgresStore::apply(const WriteOp& op, WriteResult& result) {
+  std::visit([&](const auto& w) { apply(w, result); }, op);
+}
+
+void PostgresStore::apply(const write::PutApplication& w, WriteResult&) {
+  put_doc(*writer_db_, "applications", w.app.id, documents::to_doc(w.app));
+}
+
+void PostgresStore::apply(const write::DeleteApplication& w, WriteResult&) {
+  run_each(*writer_db_,
+           {"DELETE FROM inbound_events WHERE source_id IN (SELECT id FROM sources WHERE app_id = "
+            "$1)",
+            "DELETE FROM inbound_rejections WHERE source_id IN (SELECT id FROM sources WHERE "
+            "app_id = $1)",
+            "DELETE FROM inbound_rejection_counts WHERE source_id IN (SELECT id FROM sources WHERE "
+            "app_id = $1)",
+            "DELETE FROM sources WHERE app_id = $1", "DELETE FROM applications WHERE id = $1",
+            "DELETE FROM endpoints WHERE app_id = $1", "DELETE FROM deliveries WHERE app_id = $1",
+            "DELETE FROM attempts WHERE app_id = $1",
+            "DELETE FROM expunged_messages WHERE msg_id IN (SELECT id FROM messages WHERE app_id "
+            "= $1)",
+            "DELETE FROM messages WHERE app_id = $1"},
+           w.app_id);
+}
+
+void PostgresStore::apply(const write::PutEventType& w, WriteResult&) {
+  writer_db_->exec(
+      "INSERT INTO event_types (name, doc) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET "
+      "doc = excluded.doc",
+      Params().add(w.event_type.name).add(documents::to_doc(w.event_type)));
+}
+
+void PostgresStore::apply(const write::DeleteEventType& w, WriteResult&) {
+  writer_db_->exec("DELETE FROM event_types WHERE name = $1", Params().add(w.name));
+}
+
+void PostgresStore::apply(const write::PutEndpoint& w, WriteResult&) {
+  writer_db_->exec(
+      "INSERT INTO endpoints (id, app_id, doc) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE "
+      "SET app_id = excluded.app_id, doc = excluded.doc",
+      Params()
+          .add(w.endpoint.id)
+          .add(w.endpoint.app_id)
+          .add(documents::to_doc(w.endpoint, options_.secrets)));
+}
+
+void PostgresStore::apply(const write::DeleteEndpoint& w, WriteResult&) {
+  run_each(*writer_db_,
+           {"DELETE FROM endpoints WHERE id = $1",
+            "DELETE FROM deliveries WHERE status = 1 AND endpoint_id = $1"},
+           w.endpoint_id);
+}
+
+void PostgresStore::apply(const write::InsertMessage& w, WriteResult& result) {
+  const Message& m = *w.message;
+  const std::string channels = m.channels.empty() ? "" : documents::strings_to_json(m.channels);
+  const Result inserted = writer_db_->exec(
+      "INSERT INTO messages (id, app_id, event_type, event_id, channels, payload, created_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+      Params()
+          .add(m.id)
+          .add(m.app_id)
+          .add(m.event_type)
+          .add_or_null(m.event_id)
+          .add_or_null(channels)
+          .add_bytes(m.payload)
+          .add(m.created_at));
+  if (inserted.affected() == 0) {
+    result = {WriteStatus::kConflict, "eventId: a message with this eventId already exists"};
+    return;
+  }
+  if (w.endpoint_ids->empty()) return;
+  // One statement for every delivery of the message.
+  writer_db_->exec(
+      "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempts, next_attempt_at, "
+      "updated_at) SELECT $1, e, $2, 1, 0, $3, $3 FROM jsonb_array_elements_text($4::jsonb) AS "
+      "e ON CONFLICT (msg_id, endpoint_id) DO UPDATE SET status = 1, attempts = 0, "
+      "next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at",
+      Params()
+          .add(m.id)
+          .add(m.app_id)
+          .add(m.created_at)
+          .add(documents::strings_to_json(*w.endpoint_ids)));
+}
+
+void PostgresStore::apply(const write::RecordAttempt& w, WriteResult&) {
+  const Attempt& a = w.attempt;
+  writer_db_->exec(
+      "INSERT INTO attempts (id, msg_id, endpoint_id, app_id, url, status, status_code, "
+      "response, duration_ms, trigger_type, error_class, created_at) VALUES ($1, $2, $3, $4, $5, "
+      "$6, $7, $8, $9, $10, $11, $12)",
+      Params()
+          .add(a.id)
+          .add(a.msg_id)
+          .add(a.endpoint_id)
+          .add(a.app_id)
+          .add(a.url)
+          .add(static_cast<int>(a.status))
+          .add(a.status_code)
+          .add(a.response)
+          .add(a.duration_ms)
+          .add(static_cast<int>(a.trigger))
+          .add(a.error_class)
+          .add(a.created_at));
+  if (!w.update_delivery) return;
+  const Delivery& d = w.delivery;
+  writer_db_->exec(
+      "UPDATE deliveries SET status = $3, attempts = $4, next_attempt_at = $5, updated_at = $6 "
+      "WHERE msg_id = $1 AND endpoint_id = $2",
+      Params()
+          .add(d.msg_id)
+          .add(d.endpoint_id)
+          .add(static_cast<int>(d.status))
+          .add(d.attempts)
+          .add(d.next_attempt_at)
+          .add(d.updated_at));
+}
+
+void PostgresStore::apply(const write::PutSource& w, WriteResult&) {
+  writer_db_->exec(
+      "INSERT INTO sources (id, app_id, doc) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET "
+      "app_id = excluded.app_id, doc = excluded.doc",
+      Params()
+          .add(w.source.id)
+          .add(w.source.app_id)
+          .add(documents::to_doc(w.source, options_.secrets)));
+}
+
+void PostgresStore::apply(const write::DeleteSource& w, WriteResult&) {
+  run_each(*writer_db_,
+           {"DELETE FROM inbound_events WHERE source_id = $1",
+            "DELETE FROM inbound_rejections WHERE source_id = $1",
+            "DELETE FROM inbound_rejection_counts WHERE source_id = $1",
+            "DELETE FROM sources WHERE id = $1"},
+           w.source_id);
+}
+
+void PostgresStore::apply(const write::UpsertInboundEvent& w, WriteResult& result) {
+  const InboundEvent& e = w.event;
+  if (w.keep_first && !e.event_key.empty()) {
+    const Result stored = writer_db_->exec(
+        "SELECT id, revision FROM inbound_events WHERE source_id = $1 AND event_key = $2",
+        Params().add(e.source_id).add(e.event_key));
+    if (stored.rows() > 0) {
+      result.stored_id = stored.text(0, 0);
+      result.revision = stored.int64(0, 1);
+      result.duplicate = true;
+      return;
+    }
+  }
+  if (w.forward) {
+    apply(*w.forward, result);
+    if (result.status != WriteStatus::kOk) return;
+  }
+  Params params;
+  params.add(e.id).add(e.source_id).add_or_null(e.event_key).add_or_null(e.customer_id);
+  params.add_or_null(e.name);
+  if (e.score) {
+    params.add(*e.score);
+  } else {
+    params.add_null();
+  }
+  params.add_or_null(e.ts).add_or_null(e.localtime).add(e.occurred_at).add(e.received_at);
+  params.add(e.content_type).add_bytes(e.payload).add_or_null(e.message_id);
+  const Result row = writer_db_->exec(
+      "INSERT INTO inbound_events AS t (id, source_id, event_key, customer_id, name, score, ts, "
+      "\"localtime\", occurred_at, received_at, revision, content_type, payload, message_id) "
+      "VALUES "
+      "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12, $13) ON CONFLICT (source_id, "
+      "event_key) WHERE event_key IS NOT NULL DO UPDATE SET customer_id = excluded.customer_id, "
+      "name = excluded.name, score = excluded.score, ts = excluded.ts, \"localtime\" = "
+      "excluded.\"localtime\", occurred_at = excluded.occurred_at, received_at = "
+      "excluded.received_at, revision = t.revision + 1, content_type = excluded.content_type, "
+      "payload = excluded.payload, message_id = excluded.message_id RETURNING id, revision",
+      params);
+  if (row.rows() != 1) throw Error("", "inbound upsert returned no row");
+  result.stored_id = row.text(0, 0);
+  result.revision = row.int64(0, 1);
+}
+
+void PostgresStore::apply(const write::RecordRejection& w, WriteResult&) {
+  const InboundRejection& r = w.rejection;
+  writer_db_->exec(
+      "INSERT INTO inbound_rejections (id, source_id, status, reason, received_at) VALUES ($1, "
+      "$2, $3, $4, $5)",
+      Params().add(r.id).add(r.source_id).add(r.status).add(r.reason).add(r.received_at));
+  writer_db_->exec(
+      "INSERT INTO inbound_rejection_counts AS c (source_id, reason, count, last_at) VALUES ($1, "
+      "$2, 1, $3) ON CONFLICT (source_id, reason) DO UPDATE SET count = c.count + 1, last_at = "
+      "greatest(c.last_at, excluded.last_at)",
+      Params().add(r.source_id).add(r.reason).add(r.received_at));
+  if (std::find(touched_sources_.begin(), touched_sources_.end(), r.source_id) ==
+      touched_sources_.end()) {
+    touched_sources_.push_back(r.source_id);
+  }
+}
+
+void PostgresStore::trim_rejections() {
+  // Rejection ids sort by time: each source touched keeps its newest `sample` rows.
+  for (const auto& source_id : touched_sources_) {
+    writer_db_->exec(
+        "DELETE FROM inbound_rejections WHERE id IN (SELECT id FROM inbound_rejections WHERE "
+        "source_id = $1 ORDER BY id DESC OFFSET $2)",
+        Params().add(source_id).add(std::max(1, options_.rejection_sample)));
+  }
+  touched_sources_.clear();
+}
+
+void PostgresStore::apply(const write::PutToken& w, WriteResult&) {
+  put_doc(*writer_db_, "api_tokens", w.token.id, documents::to_doc(w.token));
+}
+
+void PostgresStore::apply(const write::RecordAudit& w, WriteResult&) {
+  const AuditEntry& e = w.entry;
+  writer_db_->exec(
+      "INSERT INTO audit_log (id, at, token_id, token_kind, app_id, method, route, path, "
+      "object_id, changes, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+      Params()
+          .add(e.id)
+          .add(e.at)
+          .add(e.token_id)
+          .add(e.token_kind)
+          .add(e.app_id)
+          .add(e.method)
+          .add(e.route)
+          .add(e.path)
+          .add(e.object_id)
+          .add(e.changes_json)
+          .add(e.status));
+}
+
+void PostgresStore::apply(const write::ExpungeContent& w, WriteResult& result) {
+  const Result changed = writer_db_->exec(
+      w.attempt_id.empty() ? "UPDATE messages SET payload = '{}' WHERE id = $1 AND app_id = $2"
+                           : "UPDATE attempts SET response = '' WHERE id = $1 AND app_id = $2",
+      Params().add(w.attempt_id.empty() ? w.msg_id : w.attempt_id).add(w.app_id));
+  result.affected = changed.affected();
+  if (w.attempt_id.empty() && result.affected > 0) {
+    writer_db_->exec("INSERT INTO expunged_messages (msg_id) VALUES ($1) ON CONFLICT DO NOTHING",
+                     Params().add(w.msg_id));
+  }
+}
+
+void PostgresStore::apply(const write::Prune& w, WriteResult& result) {
+  Connection& db = *writer_db_;
+  // Ids sort by creation time: the oldest rows are a range of each primary key.
+  const auto range = [&](const char* table, const char* prefix, const char* extra) {
+    return db
+        .exec(std::string("DELETE FROM ") + table + " WHERE id IN (SELECT id FROM " + table +
+                  " WHERE id < $1" + extra + " ORDER BY id LIMIT $2)",
+              Params().add(make_id(prefix, w.before, 0, 0)).add(w.limit))
+        .affected();
+  };
+  const int64_t attempts = range("attempts", "atmpt_", "");
+  const Result old =
+      db.exec("SELECT id FROM messages WHERE id < $1 AND created_at < $2 ORDER BY id LIMIT $3",
+              Params().add(make_id("msg_", w.before + 1'000, 0, 0)).add(w.before).add(w.limit));
+  std::vector<std::string> ids;
+  for (int i = 0; i < old.rows(); ++i) ids.push_back(old.text(i, 0));
+  if (!ids.empty()) {
+    const std::string list = documents::strings_to_json(ids);
+    for (const char* sql :
+         {"DELETE FROM deliveries WHERE msg_id IN (SELECT jsonb_array_elements_text($1::jsonb))",
+          "DELETE FROM attempts WHERE msg_id IN (SELECT jsonb_array_elements_text($1::jsonb))",
+          "DELETE FROM expunged_messages WHERE msg_id IN (SELECT "
+          "jsonb_array_elements_text($1::jsonb))",
+          "DELETE FROM messages WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))"}) {
+      db.exec(sql, Params().add(list));
+    }
+  }
+  const int64_t rejections = range("inbound_rejections", "inr_", "");
+  const int64_t events =
+      db.exec(
+            "DELETE FROM inbound_events WHERE (source_id, id) IN (SELECT "
+            "source_id, id FROM inbound_events WHERE id < $1 AND received_at "
+            "< $2 ORDER BY id LIMIT $3)",
+            Params().add(make_id("ine_", w.before, 0, 0)).add(w.before).add(w.limit))
+          .affected();
+  const int64_t audit = range("audit_log", "aud_", "");
+  result.affected =
+      std::max({attempts, static_cast<int64_t>(ids.size()), rejections, events, audit});
+}
+
+}  // namespace hookd::pg
