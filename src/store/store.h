@@ -189,7 +189,42 @@ struct RejectionCount {
 // Deliveries to one endpoint of messages created in [since, until) (unix ms), by status.
 struct EndpointStats {
   int64_t success = 0, pending = 0, sending = 0, fail = 0;
+
+  // Counts `count` deliveries whose reported_status() is `status`.
+  void add(DeliveryStatus status, int64_t count) {
+    switch (status) {
+      case DeliveryStatus::kSuccess:
+        success += count;
+        return;
+      case DeliveryStatus::kPending:
+        pending += count;
+        return;
+      case DeliveryStatus::kSending:
+        sending += count;
+        return;
+      case DeliveryStatus::kFailed:
+        fail += count;
+        return;
+    }
+  }
 };
+
+// The SQL condition, on a deliveries table aliased `d`, of the rows whose reported_status() is
+// `status`: pending splits into not yet attempted and sending (attempted, waiting to retry).
+// The same text serves both stores.
+inline const char* reported_status_condition(DeliveryStatus status) {
+  switch (status) {
+    case DeliveryStatus::kSuccess:
+      return " AND d.status = 0";
+    case DeliveryStatus::kPending:
+      return " AND d.status = 1 AND d.attempts = 0";
+    case DeliveryStatus::kSending:
+      return " AND d.status = 1 AND d.attempts > 0";
+    case DeliveryStatus::kFailed:
+      break;
+  }
+  return " AND d.status = 2";
+}
 
 struct EndpointMessageFilter {
   std::optional<DeliveryStatus> status;  // as reported (reported_status): kSending = retrying

@@ -24,22 +24,6 @@ void add_channel(Sql& sql, const char* column, const std::string& channel) {
   sql.add(" AND ").add(column).add("::jsonb ? ").param(channel);
 }
 
-// The delivery rows whose reported_status() is `status`: pending splits into not yet attempted
-// and sending (attempted, waiting to retry).
-const char* reported_status_condition(DeliveryStatus status) {
-  switch (status) {
-    case DeliveryStatus::kSuccess:
-      return " AND d.status = 0";
-    case DeliveryStatus::kPending:
-      return " AND d.status = 1 AND d.attempts = 0";
-    case DeliveryStatus::kSending:
-      return " AND d.status = 1 AND d.attempts > 0";
-    case DeliveryStatus::kFailed:
-      break;
-  }
-  return " AND d.status = 2";
-}
-
 }  // namespace
 
 Result PostgresStore::read(const Sql& sql) {
@@ -220,20 +204,7 @@ EndpointStats PostgresStore::endpoint_stats(const std::string& endpoint_id, int6
     d.status = static_cast<DeliveryStatus>(r.int64(i, 0));
     d.attempts = r.text(i, 1) == "t" ? 1 : 0;
     const int64_t count = r.int64(i, 2);
-    switch (reported_status(d)) {
-      case DeliveryStatus::kSuccess:
-        stats.success += count;
-        break;
-      case DeliveryStatus::kPending:
-        stats.pending += count;
-        break;
-      case DeliveryStatus::kSending:
-        stats.sending += count;
-        break;
-      case DeliveryStatus::kFailed:
-        stats.fail += count;
-        break;
-    }
+    stats.add(reported_status(d), count);
   }
   return stats;
 }

@@ -24,26 +24,6 @@ void SqliteStore::apply(const write::ExpungeContent& w, WriteResult& result) {
   }
 }
 
-namespace {
-
-// The rows whose reported_status() is `status`: pending splits into not yet attempted and
-// sending (attempted, waiting to retry).
-const char* reported_status_condition(DeliveryStatus status) {
-  switch (status) {
-    case DeliveryStatus::kSuccess:
-      return " AND d.status = 0";
-    case DeliveryStatus::kPending:
-      return " AND d.status = 1 AND d.attempts = 0";
-    case DeliveryStatus::kSending:
-      return " AND d.status = 1 AND d.attempts > 0";
-    case DeliveryStatus::kFailed:
-      break;
-  }
-  return " AND d.status = 2";
-}
-
-}  // namespace
-
 EndpointStats SqliteStore::endpoint_stats(const std::string& endpoint_id, int64_t since,
                                           int64_t until) {
   // Message ids encode their creation time to the millisecond the id was made, which may be
@@ -64,20 +44,7 @@ EndpointStats SqliteStore::endpoint_stats(const std::string& endpoint_id, int64_
       d.status = static_cast<DeliveryStatus>(st.column_int(0));
       d.attempts = static_cast<int>(st.column_int(1));
       const int64_t count = st.column_int(2);
-      switch (reported_status(d)) {
-        case DeliveryStatus::kSuccess:
-          stats.success += count;
-          break;
-        case DeliveryStatus::kPending:
-          stats.pending += count;
-          break;
-        case DeliveryStatus::kSending:
-          stats.sending += count;
-          break;
-        case DeliveryStatus::kFailed:
-          stats.fail += count;
-          break;
-      }
+      stats.add(reported_status(d), count);
     }
     return 0;
   });
