@@ -66,7 +66,27 @@ bool PostgresStore::commit_batch(std::vector<QueuedWrite>& batch,
 void PostgresStore::commit_grouped(const std::vector<QueuedWrite>& batch,
                                    std::vector<WriteResult>& results) {
   Transaction transaction(*writer_db_);
-  for (size_t i = 0; i < batch.size(); ++i) apply(batch[i].op, results[i]);
+  std::vector<const write::InsertMessage*> messages;
+  std::vector<WriteResult*> message_results;
+  size_t message_bytes = 0;
+  const auto flush = [&] {
+    if (!messages.empty()) apply_messages(messages, message_results);
+    messages.clear();
+    message_results.clear();
+    message_bytes = 0;
+  };
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (const auto* m = std::get_if<write::InsertMessage>(&batch[i].op)) {
+      messages.push_back(m);
+      message_results.push_back(&results[i]);
+      message_bytes += m->message->payload.size();
+      if (message_bytes >= kMaxMessageBytes) flush();
+      continue;
+    }
+    flush();  // writes keep their order
+    apply(batch[i].op, results[i]);
+  }
+  flush();
   trim_rejections();
   transaction.commit();
 }

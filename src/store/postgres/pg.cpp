@@ -15,6 +15,33 @@ int hex_value(char c) {
 
 }  // namespace
 
+std::string array_literal(const std::vector<std::optional<std::string>>& values, bool bytea) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ',';
+    if (!values[i]) {
+      out += "NULL";
+      continue;
+    }
+    out += '"';
+    if (bytea) {
+      out += "\\\\x";  // \\x in the literal: the element's text is \x
+      for (const unsigned char c : *values[i]) {
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+      }
+    } else {
+      for (const char c : *values[i]) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+      }
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
 Params& Params::add(std::string_view text) {
   values_.emplace_back(text);
   null_.push_back(false);

@@ -28,6 +28,11 @@ class Error final : public std::runtime_error {
   std::string sqlstate_;
 };
 
+// A PostgreSQL array literal ({"a","b",NULL}) of `values`; nullopt elements are NULL. With
+// `bytea`, each value is written as \x followed by its bytes in hex.
+std::string array_literal(const std::vector<std::optional<std::string>>& values,
+                          bool bytea = false);
+
 // Positional parameters ($1, $2, ...) in the order they are added.
 class Params final {
  public:

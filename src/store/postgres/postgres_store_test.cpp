@@ -42,8 +42,10 @@ class PostgresStoreTest : public ::testing::Test {
     options.url = url_;
     store_ = open_postgres_store(options);
   }
-  MessagePtr message(const std::string& app, const std::string& event_id, std::string payload) {
+  MessagePtr message(const std::string& app, const std::string& event_id, std::string payload,
+                     std::vector<std::string> channels = {}) {
     auto m = std::make_shared<Message>();
+    m->channels = std::move(channels);
     m->id = new_id("msg_");
     m->app_id = app;
     m->event_type = "t.x";
@@ -108,6 +110,36 @@ TEST_F(PostgresStoreTest, ASecondEventIdIsAConflictEvenInTheSameCommit) {
   EXPECT_EQ(std::count(statuses.begin(), statuses.end(), WriteStatus::kOk), 1);
   EXPECT_EQ(std::count(statuses.begin(), statuses.end(), WriteStatus::kConflict), 1);
   EXPECT_EQ(store_->pending_page(INT64_MAX, {}, 10).size(), 1u) << "no delivery for the refused";
+}
+
+TEST_F(PostgresStoreTest, MessagesOfOneCommitLandWithTheirBytesAndDeliveries) {
+  open();
+  // Queued at once, so that commits carry many: each shares the commit's two statements.
+  constexpr int kCount = 300;
+  std::vector<MessagePtr> sent;
+  std::promise<void> all;
+  std::atomic<int> left{kCount};
+  std::atomic<int> ok{0};
+  for (int i = 0; i < kCount; ++i) {
+    std::string payload = "{\"q\":\"a \\\" b \\\\ {c,d} NULL\",\"i\":" + std::to_string(i) + "}";
+    payload += std::string("\0\xff", 2);
+    auto m = message("app_1", i % 10 == 9 ? "dup" : "", payload, {"ch \"x\"", "b,c"});
+    sent.push_back(m);
+    store_->write(insert(m, {"ep_1", "ep_2"}), [&](const WriteResult& r) {
+      if (r.status == WriteStatus::kOk) ++ok;
+      if (--left == 0) all.set_value();
+    });
+  }
+  all.get_future().wait();
+  EXPECT_EQ(ok.load(), kCount - kCount / 10 + 1) << "one of the 30 messages with eventId dup";
+  for (const auto& m : sent) {
+    auto got = store_->get_message("app_1", m->id);
+    if (m->event_id == "dup" && !got) continue;
+    ASSERT_TRUE(got) << m->id;
+    EXPECT_EQ(got->payload, m->payload);
+    EXPECT_EQ(got->channels, m->channels);
+    EXPECT_EQ(store_->list_deliveries_of_message(m->id).size(), 2u);
+  }
 }
 
 TEST_F(PostgresStoreTest, ASecondDeliveringNodeIsRefused) {

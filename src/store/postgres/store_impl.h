@@ -22,6 +22,8 @@ namespace hookd::pg {
 
 // The most writes one transaction carries.
 constexpr size_t kMaxBatch = 1024;
+// The most payload bytes one statement inserting messages carries (hex-encoded, twice that).
+constexpr size_t kMaxMessageBytes = 4u << 20;
 
 struct QueuedWrite {
   WriteOp op;
@@ -122,7 +124,13 @@ class PostgresStore final : public Store {
   void apply(const write::RecordAudit& w, WriteResult& result);
   void apply(const write::ExpungeContent& w, WriteResult& result);
   void apply(const write::Prune& w, WriteResult& result);
-  void trim_rejections();  // before each commit: the sources recorded in it keep their sample
+  void trim_rejections();
+  // Messages queued one after another share two statements: one for the messages, one for all
+  // their deliveries. `ops` point into the batch; results[i] is ops[i]'s.
+  void apply_messages(
+      const std::vector<const write::InsertMessage*>& ops,
+      const std::vector<WriteResult*>&
+          results);  // before each commit: the sources recorded in it keep their sample
 
   const PostgresOptions options_;
   std::unique_ptr<Connection> writer_db_;      // writer thread only

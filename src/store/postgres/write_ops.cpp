@@ -2,6 +2,8 @@
 // run on the writer thread inside the open transaction of a group commit. A write that throws
 // pg::Error fails the transaction (group_commit.cpp decides what that means).
 #include <algorithm>
+#include <optional>
+#include <unordered_set>
 
 #include "common/ids.h"
 #include "store/documents.h"
@@ -304,6 +306,69 @@ void PostgresStore::apply(const write::Prune& w, WriteResult& result) {
   const int64_t audit = range("audit_log", "aud_", "");
   result.affected =
       std::max({attempts, static_cast<int64_t>(ids.size()), rejections, events, audit});
+}
+
+}  // namespace hookd::pg
+
+namespace hookd::pg {
+
+void PostgresStore::apply_messages(const std::vector<const write::InsertMessage*>& ops,
+                                   const std::vector<WriteResult*>& results) {
+  if (ops.size() == 1) return apply(*ops.front(), *results.front());
+  std::vector<std::optional<std::string>> ids, apps, types, event_ids, channels, payloads, times;
+  for (const auto* op : ops) {
+    const Message& m = *op->message;
+    ids.emplace_back(m.id);
+    apps.emplace_back(m.app_id);
+    types.emplace_back(m.event_type);
+    event_ids.push_back(m.event_id.empty() ? std::nullopt : std::optional(m.event_id));
+    channels.push_back(m.channels.empty() ? std::nullopt
+                                          : std::optional(documents::strings_to_json(m.channels)));
+    payloads.emplace_back(m.payload);
+    times.emplace_back(std::to_string(m.created_at));
+  }
+  // A repeated eventId, also within this statement, inserts nothing: RETURNING names the rows
+  // that went in.
+  const Result inserted = writer_db_->exec(
+      "INSERT INTO messages (id, app_id, event_type, event_id, channels, payload, created_at) "
+      "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
+      "$6::bytea[], $7::bigint[]) ON CONFLICT DO NOTHING RETURNING id",
+      Params()
+          .add(array_literal(ids))
+          .add(array_literal(apps))
+          .add(array_literal(types))
+          .add(array_literal(event_ids))
+          .add(array_literal(channels))
+          .add(array_literal(payloads, true))
+          .add(array_literal(times)));
+  std::unordered_set<std::string> landed;
+  for (int i = 0; i < inserted.rows(); ++i) landed.insert(inserted.text(i, 0));
+  std::vector<std::optional<std::string>> d_msg, d_endpoint, d_app, d_time;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const Message& m = *ops[i]->message;
+    if (!landed.contains(m.id)) {
+      *results[i] = {WriteStatus::kConflict, "eventId: a message with this eventId already exists"};
+      continue;
+    }
+    for (const auto& endpoint_id : *ops[i]->endpoint_ids) {
+      d_msg.emplace_back(m.id);
+      d_endpoint.emplace_back(endpoint_id);
+      d_app.emplace_back(m.app_id);
+      d_time.emplace_back(std::to_string(m.created_at));
+    }
+  }
+  if (d_msg.empty()) return;
+  writer_db_->exec(
+      "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempts, next_attempt_at, "
+      "updated_at) SELECT m, e, a, 1, 0, t, t FROM unnest($1::text[], $2::text[], $3::text[], "
+      "$4::bigint[]) AS x(m, e, a, t) ON CONFLICT (msg_id, endpoint_id) DO UPDATE SET status = "
+      "1, attempts = 0, next_attempt_at = excluded.next_attempt_at, updated_at = "
+      "excluded.updated_at",
+      Params()
+          .add(array_literal(d_msg))
+          .add(array_literal(d_endpoint))
+          .add(array_literal(d_app))
+          .add(array_literal(d_time)));
 }
 
 }  // namespace hookd::pg
