@@ -2,6 +2,7 @@
 // reader connection of the pool (any thread but an I/O thread; a read blocks while every reader
 // connection is lent out).
 #include <algorithm>
+#include <optional>
 
 #include "common/ids.h"
 #include "store/documents.h"
@@ -16,6 +17,20 @@ namespace {
 // range bounds a walk along an id index (a second of slack covers clock reads).
 std::string id_at(const char* prefix, int64_t ms) {
   return make_id(prefix, std::max<int64_t>(0, ms), 0, 0);
+}
+
+// " AND the row was created in (after, before)", each bound when given: the id (of `prefix`,
+// whose time it encodes, with a second of slack) bounds the walk and `time` decides.
+void add_window(Sql& sql, const char* id, const char* time, const char* prefix,
+                std::optional<int64_t> before, std::optional<int64_t> after) {
+  if (before) {
+    sql.add(" AND ").add(id).add(" < ").param(id_at(prefix, *before + 1'000));
+    sql.add(" AND ").add(time).add(" < ").param(*before);
+  }
+  if (after) {
+    sql.add(" AND ").add(id).add(" >= ").param(id_at(prefix, *after - 1'000));
+    sql.add(" AND ").add(time).add(" > ").param(*after);
+  }
 }
 
 // " AND <channels> carries `channel`", when given.
@@ -68,14 +83,7 @@ std::vector<Message> PostgresStore::list_messages(const std::string& app_id,
   sql.param(app_id).add_if(!page.iterator.empty(), " AND id < ", page.iterator);
   sql.add_in("event_type", filter.event_types);
   add_channel(sql, "channels", filter.channel);
-  if (filter.before) {
-    sql.add(" AND id < ").param(id_at("msg_", *filter.before + 1'000));
-    sql.add(" AND created_at < ").param(*filter.before);
-  }
-  if (filter.after) {
-    sql.add(" AND id >= ").param(id_at("msg_", *filter.after - 1'000));
-    sql.add(" AND created_at > ").param(*filter.after);
-  }
+  add_window(sql, "id", "created_at", "msg_", filter.before, filter.after);
   sql.add(" ORDER BY id DESC LIMIT ").param(int64_t{page.limit + 1});
   return read_all(read(sql), [](const Result& r, int i) { return read_message(r, i); });
 }
@@ -110,14 +118,7 @@ std::vector<Attempt> PostgresStore::list_attempts(const std::string& app_id,
       sql.add(" AND status_code BETWEEN ").param(c).add(" AND ").param(c + 99);
     }
   }
-  if (filter.before) {
-    sql.add(" AND id < ").param(id_at("atmpt_", *filter.before + 1'000));
-    sql.add(" AND created_at < ").param(*filter.before);
-  }
-  if (filter.after) {
-    sql.add(" AND id >= ").param(id_at("atmpt_", *filter.after - 1'000));
-    sql.add(" AND created_at > ").param(*filter.after);
-  }
+  add_window(sql, "id", "created_at", "atmpt_", filter.before, filter.after);
   if (!filter.event_types.empty() || !filter.channel.empty()) {
     sql.add(" AND EXISTS (SELECT 1 FROM messages m WHERE m.id = attempts.msg_id");
     sql.add_in("m.event_type", filter.event_types);
@@ -216,14 +217,7 @@ std::vector<EndpointMessage> PostgresStore::list_endpoint_messages(
       "m.event_type, m.event_id, m.channels, m.payload, m.created_at FROM deliveries d JOIN "
       "messages m ON m.id = d.msg_id WHERE d.endpoint_id = ");
   sql.param(endpoint_id).add_if(!page.iterator.empty(), " AND d.msg_id < ", page.iterator);
-  if (filter.before) {
-    sql.add(" AND d.msg_id < ").param(id_at("msg_", *filter.before + 1'000));
-    sql.add(" AND m.created_at < ").param(*filter.before);
-  }
-  if (filter.after) {
-    sql.add(" AND d.msg_id >= ").param(id_at("msg_", *filter.after - 1'000));
-    sql.add(" AND m.created_at > ").param(*filter.after);
-  }
+  add_window(sql, "d.msg_id", "m.created_at", "msg_", filter.before, filter.after);
   if (filter.status) sql.add(reported_status_condition(*filter.status));
   sql.add_in("m.event_type", filter.event_types);
   add_channel(sql, "m.channels", filter.channel);
