@@ -5,6 +5,7 @@ scope rules of application and read-only tokens."""
 from __future__ import annotations
 
 import secrets
+import subprocess
 import time
 import urllib.parse
 from datetime import datetime
@@ -13,7 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from hookd_support import TIMESTAMP_RE, assert_error, wait_until
+from hookd_support import (TEST_POSTGRES, TIMESTAMP_RE, assert_error, postgres_database_for,
+                           wait_until)
 
 TOKEN_FIELDS = {"id", "name", "kind", "appId", "readOnly", "sessionId", "status", "createdAt",
                 "expiresAt", "revokedAt"}
@@ -63,9 +65,20 @@ def _file_bytes(root: Path) -> list[tuple[Path, bytes]]:
     return [(p, p.read_bytes()) for p in sorted(root.rglob("*")) if p.is_file()]
 
 
-def _assert_not_stored(data_dir: Path, secret_values: list[str], token_ids: list[str]):
+def _store_contents(data_dir: Path) -> list[tuple[Path, bytes]]:
+    """The files under the data dir, and on PostgreSQL a dump of the server's database."""
     files = _file_bytes(data_dir)
-    assert any(p.name.startswith("hookd.db") for p, _ in files), [str(p) for p, _ in files]
+    if not TEST_POSTGRES:
+        assert any(p.name.startswith("hookd.db") for p, _ in files), [str(p) for p, _ in files]
+        return files
+    dump = subprocess.run(["pg_dump", "--data-only", postgres_database_for(data_dir)],
+                          capture_output=True, timeout=60)
+    assert dump.returncode == 0, dump.stderr
+    return files + [(Path("pg_dump"), dump.stdout)]
+
+
+def _assert_not_stored(data_dir: Path, secret_values: list[str], token_ids: list[str]):
+    files = _store_contents(data_dir)
     everything = b"".join(content for _, content in files)
     for tok_id in token_ids:  # the scan does see the stored tokens
         assert tok_id.encode() in everything, f"token {tok_id} is in no file of {data_dir}"
@@ -218,10 +231,10 @@ def test_tokens_survive_a_restart(hookd_factory, tmp_path):
         short["id"]: "expired"}
 
 
-@pytest.mark.sqlite_only  # scans the SQLite files for the secrets
 def test_token_secrets_are_in_neither_the_store_nor_the_log(hookd_factory, tmp_path):
     """The secrets of created tokens, portal tokens and portal links occur in no file under the
-    data dir (while running and after a stop) and not in the server log."""
+    data dir nor in the PostgreSQL database (while running and after a stop) and not in the
+    server log."""
     data = tmp_path / "hashed"
     srv = hookd_factory(data_dir=data)
     api = srv.api()
