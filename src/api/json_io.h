@@ -105,12 +105,13 @@ std::string render_page(const std::vector<T>& sorted, const Page& page, KeyFn ke
     last = key(item);
     return true;
   };
+  const auto walk = [&](auto first, auto end) {
+    while (first != end && take(*first)) ++first;
+  };
   if (descending) {
-    for (auto it = sorted.rbegin(); it != sorted.rend() && take(*it); ++it) {
-    }
+    walk(sorted.rbegin(), sorted.rend());
   } else {
-    for (auto it = sorted.begin(); it != sorted.end() && take(*it); ++it) {
-    }
+    walk(sorted.begin(), sorted.end());
   }
   return render_list(items, more, last);
 }

@@ -11,13 +11,6 @@ std::string query_value(const HttpRequest& req, const char* name) {
   return it == req.query.end() ? std::string() : it->second;
 }
 
-namespace {
-std::string_view query_value_view(const HttpRequest& req, const char* name) {
-  auto it = req.query.find(name);
-  return it == req.query.end() ? std::string_view() : std::string_view(it->second);
-}
-}  // namespace
-
 std::optional<int64_t> read_query_time(const HttpRequest& req, const char* name) {
   const std::string value = query_value(req, name);
   if (value.empty()) return std::nullopt;
@@ -29,7 +22,8 @@ std::optional<int64_t> read_query_time(const HttpRequest& req, const char* name)
 std::vector<std::string> read_query_list(const HttpRequest& req, const char* name,
                                          size_t max_items) {
   std::vector<std::string> out;
-  std::string_view rest = query_value_view(req, name);
+  const std::string value = query_value(req, name);
+  std::string_view rest = value;
   while (!rest.empty()) {
     const auto comma = rest.find(',');
     if (comma != 0) out.emplace_back(rest.substr(0, comma));
@@ -50,11 +44,6 @@ std::optional<int> read_query_status_code_class(const HttpRequest& req) {
     if (v == std::to_string(c)) return c;
   }
   throw validation_error("status_code_class: must be 0 (no response), 100, 200, 300, 400 or 500");
-}
-
-MessageMatch read_message_match(const HttpRequest& req) {
-  refuse_query(req, "tag", "messages carry no tags here (POST .../msg refuses tags)");
-  return {read_query_list(req, "event_types", 100), query_value(req, "channel")};
 }
 
 bool read_query_descending(const HttpRequest& req) {

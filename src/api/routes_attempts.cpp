@@ -12,11 +12,7 @@ HttpResponse list(ApiContext& ctx, const HttpRequest& req, const Application& ap
   const Page page = read_page(req);
   filter.status = read_query_status(req);
   filter.status_code_class = read_query_status_code_class(req);
-  filter.before = read_query_time(req, "before");
-  filter.after = read_query_time(req, "after");
-  auto match = read_message_match(req);
-  filter.event_types = std::move(match.event_types);
-  filter.channel = std::move(match.channel);
+  read_message_options(req, filter);
   auto rows = ctx.store.list_attempts(app.id, filter, page);
   return json_response(
       200, render_store_page(rows, page, [](const Attempt& a) { return dump(render(a)); }));

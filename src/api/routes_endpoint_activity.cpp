@@ -48,12 +48,8 @@ HttpResponse list_endpoint_messages(ApiContext& ctx, const HttpRequest& req, con
   const Application app = require_app(ctx, p[0]);
   const EndpointPtr ep = require_endpoint(ctx, app, p[1]);
   EndpointMessageFilter filter;
-  auto match = read_message_match(req);
-  filter.event_types = std::move(match.event_types);
-  filter.channel = std::move(match.channel);
+  read_message_options(req, filter);
   if (auto status = read_query_status(req)) filter.status = static_cast<DeliveryStatus>(*status);
-  filter.before = read_query_time(req, "before");
-  filter.after = read_query_time(req, "after");
   const bool with_content = read_query_bool(req, "with_content", true);
   const Page page = read_page(req);
   auto rows = ctx.store.list_endpoint_messages(ep->id, filter, page);

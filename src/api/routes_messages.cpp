@@ -85,11 +85,7 @@ HttpResponse list_messages(ApiContext& ctx, const HttpRequest& req, const Params
   const Page page = read_page(req);
   const bool with_content = read_query_bool(req, "with_content", true);
   MessageFilter filter;
-  auto match = read_message_match(req);
-  filter.event_types = std::move(match.event_types);
-  filter.channel = std::move(match.channel);
-  filter.before = read_query_time(req, "before");
-  filter.after = read_query_time(req, "after");
+  read_message_options(req, filter);
   auto rows = ctx.store.list_messages(app.id, filter, page);
   return json_response(200, render_store_page(rows, page, [with_content](const Message& m) {
                          return render(m, with_content);

@@ -201,7 +201,7 @@ void Catalog::put_event_type(const EventType& event_type) {
 
 void Catalog::remove_event_type(const std::string& name) {
   std::unique_lock lock(mu_);
-  if (auto it = event_types_.find(name); it != event_types_.end()) event_types_.erase(it);
+  event_types_.erase(name);
 }
 
 void Catalog::put_endpoint(const Endpoint& endpoint) {

@@ -88,11 +88,6 @@ int64_t Result::int64(int row, int col) const {
   return out;
 }
 
-std::optional<int64_t> Result::optional_int64(int row, int col) const {
-  if (null(row, col)) return std::nullopt;
-  return int64(row, col);
-}
-
 std::string Result::bytes(int row, int col) const {
   // Text results show bytea as \x followed by hex digits.
   const char* v = PQgetvalue(result_.get(), row, col);

@@ -22,7 +22,6 @@ class Error final : public std::runtime_error {
   const std::string& sqlstate() const { return sqlstate_; }
   // The connection is gone (class 08, or no SQLSTATE at all: libpq lost the server).
   bool connection_lost() const { return sqlstate_.empty() || sqlstate_.starts_with("08"); }
-  bool unique_violation() const { return sqlstate_ == "23505"; }
 
  private:
   std::string sqlstate_;
@@ -69,11 +68,6 @@ class Sql final {
     text_ += "$" + std::to_string(params_.size());
     return *this;
   }
-  Sql& bytes(std::string_view value) {
-    params_.add_bytes(value);
-    text_ += "$" + std::to_string(params_.size());
-    return *this;
-  }
   // Appends `text` followed by the placeholder of `value`, when `when`.
   template <typename T>
   Sql& add_if(bool when, std::string_view text, const T& value) {
@@ -97,7 +91,6 @@ class Result final {
   bool null(int row, int col) const { return PQgetisnull(result_.get(), row, col) != 0; }
   std::string text(int row, int col) const;
   int64_t int64(int row, int col) const;
-  std::optional<int64_t> optional_int64(int row, int col) const;
   std::string bytes(int row, int col) const;  // a bytea column
   // Rows changed by an INSERT, UPDATE or DELETE.
   int64_t affected() const;
@@ -119,7 +112,6 @@ class Connection final {
   bool ok() const { return PQstatus(conn_.get()) == CONNECTION_OK; }
   // Connects again with the same settings; false when the server is still unreachable.
   bool reset();
-  PGconn* handle() { return conn_.get(); }
 
  private:
   Result check(PGresult* result);

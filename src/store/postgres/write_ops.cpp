@@ -78,36 +78,9 @@ void PostgresStore::apply(const write::DeleteEndpoint& w, WriteResult&) {
            w.endpoint_id);
 }
 
+// A message alone (one forwarded by an inbound event) goes the way of a run of them.
 void PostgresStore::apply(const write::InsertMessage& w, WriteResult& result) {
-  const Message& m = *w.message;
-  const std::string channels = m.channels.empty() ? "" : documents::strings_to_json(m.channels);
-  const Result inserted = writer_db_->exec(
-      "INSERT INTO messages (id, app_id, event_type, event_id, channels, payload, created_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-      Params()
-          .add(m.id)
-          .add(m.app_id)
-          .add(m.event_type)
-          .add_or_null(m.event_id)
-          .add_or_null(channels)
-          .add_bytes(m.payload)
-          .add(m.created_at));
-  if (inserted.affected() == 0) {
-    result = {WriteStatus::kConflict, "eventId: a message with this eventId already exists"};
-    return;
-  }
-  if (w.endpoint_ids->empty()) return;
-  // One statement for every delivery of the message.
-  writer_db_->exec(
-      "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempts, next_attempt_at, "
-      "updated_at) SELECT $1, e, $2, 1, 0, $3, $3 FROM jsonb_array_elements_text($4::jsonb) AS "
-      "e ON CONFLICT (msg_id, endpoint_id) DO UPDATE SET status = 1, attempts = 0, "
-      "next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at",
-      Params()
-          .add(m.id)
-          .add(m.app_id)
-          .add(m.created_at)
-          .add(documents::strings_to_json(*w.endpoint_ids)));
+  apply_messages({&w}, {&result});
 }
 
 void PostgresStore::apply(const write::RecordAttempt& w, WriteResult&) {
@@ -314,7 +287,6 @@ namespace hookd::pg {
 
 void PostgresStore::apply_messages(const std::vector<const write::InsertMessage*>& ops,
                                    const std::vector<WriteResult*>& results) {
-  if (ops.size() == 1) return apply(*ops.front(), *results.front());
   std::vector<std::optional<std::string>> ids, apps, types, event_ids, channels, payloads, times;
   for (const auto* op : ops) {
     const Message& m = *op->message;

@@ -237,7 +237,7 @@ std::vector<Attempt> SqliteStore::list_attempts(const std::string& app_id,
       .add_if(filter.after.has_value(), " AND id >= ?10", 10, after_id)
       .add_if(filter.after.has_value(), " AND created_at > ?11", 11, filter.after.value_or(0));
   if (!filter.event_types.empty() || !filter.channel.empty()) {
-    query.add(" AND msg_id IN (SELECT m.id FROM messages m WHERE m.id = attempts.msg_id")
+    query.add(" AND EXISTS (SELECT 1 FROM messages m WHERE m.id = attempts.msg_id")
         .add_in("m.event_type", filter.event_types, 20)
         .add_if(!filter.channel.empty(),
                 " AND EXISTS (SELECT 1 FROM json_each(m.channels) WHERE value = ?12)", 12,
