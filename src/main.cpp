@@ -176,6 +176,7 @@ DispatcherOptions dispatcher_options(const Config& config) {
   options.circuit_failure_ratio = config.circuit_failure_ratio;
   options.circuit_cooldown_ms = config.circuit_cooldown_ms;
   options.circuit_max_cooldown_ms = config.circuit_max_cooldown_ms;
+  options.rescan_interval_ms = config.poll_interval_ms;
   return options;
 }
 
@@ -186,6 +187,13 @@ std::string listen_url(const Config& config) {
   return "http://" + host + ":" + std::to_string(config.listen_port);
 }
 
+// <hostname>-<pid>: unique among the nodes of a cluster that run on distinct hosts or processes.
+std::string default_node_id() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  return std::string(host[0] ? host : "hookd") + "-" + std::to_string(getpid());
+}
+
 // The PostgreSQL store when database_url is set, otherwise SQLite in the data directory.
 std::unique_ptr<Store> open_store(const Config& config) {
   if (!config.database_url.empty()) {
@@ -193,7 +201,9 @@ std::unique_ptr<Store> open_store(const Config& config) {
     options.url = config.database_url;
     options.rejection_sample = config.inbound_rejection_sample;
     options.secrets = config.secret_box;
-    options.exclusive_delivery = config.deliver;
+    options.node_id = config.node_id.empty() ? default_node_id() : config.node_id;
+    options.claim_lease_ms = config.claim_lease_ms;
+    options.claim_new_deliveries = config.deliver;
     return open_postgres_store(options);
   }
   SqliteOptions options;

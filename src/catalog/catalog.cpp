@@ -103,6 +103,15 @@ EndpointPtr Catalog::endpoint_by_id(std::string_view endpoint_id) const {
   return it == endpoints_.end() ? nullptr : it->second;
 }
 
+std::vector<std::string> Catalog::disabled_endpoint_ids() const {
+  std::shared_lock lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [id, endpoint] : endpoints_) {
+    if (endpoint->disabled) out.push_back(id);
+  }
+  return out;
+}
+
 std::vector<Application> Catalog::list_apps() const {
   std::shared_lock lock(mu_);
   std::vector<Application> out;

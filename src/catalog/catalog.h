@@ -55,6 +55,8 @@ class Catalog final {
   std::vector<Application> list_apps() const;  // oldest first
   std::vector<EventType> list_event_types() const;
   std::vector<EndpointPtr> list_endpoints(std::string_view app_id) const;  // oldest first
+  // The ids of every disabled endpoint, of all applications.
+  std::vector<std::string> disabled_endpoint_ids() const;
 
   // `payload`: the message's payload, for endpoints with a payload filter (an endpoint with a
   // filter is left out when the payload is not given).

@@ -287,6 +287,31 @@ bool apply_retention_setting(Config& c, const std::string& key, const std::strin
   return true;
 }
 
+// Cluster mode (docs/cluster.md).
+bool apply_cluster_setting(Config& c, const std::string& key, const std::string& value) {
+  if (key == "node_id") {
+    if (value.size() > 200) throw ConfigError("node_id: at most 200 characters");
+    c.node_id = value;
+  } else if (key == "claim_lease") {
+    c.claim_lease_ms = parse_duration(key, value, false);
+  } else if (key == "poll_interval") {
+    c.poll_interval_ms = parse_duration(key, value, false);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Settings that must agree with each other.
+void check_config(const Config& c) {
+  // A claimed delivery is sent only while its request can end before the claim's lease does.
+  constexpr int64_t kLeaseRoomMs = 5'000;
+  if (!c.database_url.empty() && c.claim_lease_ms < c.request_timeout_ms + kLeaseRoomMs) {
+    throw ConfigError("claim_lease: must be at least request_timeout_ms + 5 s (" +
+                      std::to_string(c.request_timeout_ms + kLeaseRoomMs) + " ms)");
+  }
+}
+
 // The keys that seal secrets in the store; a key that is not base64 of 32 bytes is an error
 // naming its setting (the key itself is never repeated).
 SecretBox secret_box_from(const std::map<std::string, std::string>& settings) {
@@ -361,7 +386,10 @@ const std::vector<std::string>& config_keys() {
                                                 "inbound_rejection_sample",
                                                 "retention_interval",
                                                 "secret_encryption_key",
-                                                "secret_encryption_previous_keys"};
+                                                "secret_encryption_previous_keys",
+                                                "node_id",
+                                                "claim_lease",
+                                                "poll_interval"};
   return keys;
 }
 
@@ -374,10 +402,12 @@ Config build_config(const std::map<std::string, std::string>& settings) {
         apply_delivery_setting(c, key, value) || apply_egress_setting(c, key, value) ||
         apply_failure_setting(c, key, value) || apply_alert_setting(c, key, value) ||
         apply_retention_setting(c, key, value) || apply_access_setting(c, key, value) ||
+        apply_cluster_setting(c, key, value) ||
         key == "secret_encryption_key" || key == "secret_encryption_previous_keys";
     if (!known) throw ConfigError(key + ": unknown setting");
   }
   c.secret_box = secret_box_from(settings);  // both keys at once: the old ones need the current
+  check_config(c);
   return c;
 }
 

@@ -67,6 +67,11 @@ struct Config {
   int retention_days = 30;  // 0: keep everything
   int64_t retention_interval_ms = 60'000;
   int inbound_rejection_sample = 1'000;  // rejection rows kept per inbound source (the newest)
+
+  // Cluster mode (docs/cluster.md).
+  std::string node_id;              // empty: <hostname>-<pid>
+  int64_t claim_lease_ms = 60'000;  // how long a claimed delivery stays this node's
+  int64_t poll_interval_ms = 2'000;  // how often the loader claims (or reads) due deliveries
 };
 
 class ConfigError final : public std::runtime_error {

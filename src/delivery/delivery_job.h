@@ -22,6 +22,11 @@ struct DeliveryJob {
   // For jobs read from the store: 1 + the store's commit sequence when the read began (0 for
   // jobs handed over live). Lets a delivery thread tell a stale read from a pending delivery.
   uint64_t snapshot_seq = 0;
+  // Cluster mode: the claim the job is held under (Store::claim_due; 0: none) and when its
+  // lease ends (unix ms). A job whose request could not end before then is not sent: another
+  // node may claim the delivery after it.
+  uint64_t claim = 0;
+  int64_t lease_until = 0;
   // A replay (recover, bulk retry) of a failed delivery: at most one copy is on its way, so a
   // second replay call made before the first one's outcome is recorded sends nothing twice.
   bool replay = false;

@@ -39,6 +39,7 @@ class DeliveryLedger final {
   // delivery (one fewer waiting in memory).
   bool release(const DeliveryJob& job) {
     if (job.replay) replaying_.erase(key_of(job));
+    if (!revoked_.empty()) revoked_.erase(key_of(job));
     return job.trigger == TriggerType::kScheduled && held_.erase(key_of(job)) > 0;
   }
   // A delivery whose outcome committed at `commit_seq`: no longer held, and stale in any store
@@ -50,6 +51,18 @@ class DeliveryLedger final {
     settled_order_.emplace_back(commit_seq, key);
   }
 
+  // Cluster mode: the delivery's claim `claim` was taken over by another node (the write of its
+  // outcome was refused), so its job held here under that claim must not be sent.
+  void revoke(const std::string& key, uint64_t claim) { revoked_[key] = claim; }
+  // Whether the job's claim was revoked; forgets the revocation when it was.
+  bool revoked(const DeliveryJob& job) {
+    if (revoked_.empty() || job.claim == 0) return false;
+    auto it = revoked_.find(key_of(job));
+    if (it == revoked_.end() || it->second != job.claim) return false;
+    revoked_.erase(it);
+    return true;
+  }
+
   size_t held() const { return held_.size(); }
   size_t settled() const { return settled_.size(); }
 
@@ -58,6 +71,7 @@ class DeliveryLedger final {
 
   std::unordered_set<std::string> held_;       // keys of scheduled jobs held here
   std::unordered_set<std::string> replaying_;  // keys of replay jobs until their outcome commits
+  std::unordered_map<std::string, uint64_t> revoked_;  // key -> the claim taken over
   // Settled deliveries by key -> commit sequence, and the same in settling order for pruning.
   std::unordered_map<std::string, uint64_t> settled_;
   std::deque<std::pair<uint64_t, std::string>> settled_order_;

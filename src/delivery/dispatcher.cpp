@@ -79,49 +79,96 @@ void Dispatcher::enqueue_new(const MessagePtr& message,
   if (endpoint_ids.empty()) return;
   std::vector<DeliveryJob> jobs;
   jobs.reserve(endpoint_ids.size());
-  for (const auto& id : endpoint_ids) jobs.push_back({message, id, 0, message->created_at});
+  // In cluster mode the store inserted the deliveries claimed by this node (Store::live_claim).
+  const uint64_t claim = store_.live_claim();
+  const int64_t lease_until = claim != 0 ? message->created_at + store_.claim_lease_ms() : 0;
+  for (const auto& id : endpoint_ids) {
+    DeliveryJob job{message, id, 0, message->created_at};
+    job.claim = claim;
+    job.lease_until = lease_until;
+    jobs.push_back(std::move(job));
+  }
   enqueue(std::move(jobs));
+}
+
+std::vector<DeliveryJob> Dispatcher::jobs_of(std::vector<PendingDelivery>& page, uint64_t snapshot,
+                                             uint64_t claim, int64_t lease_until) const {
+  std::vector<DeliveryJob> jobs;
+  jobs.reserve(page.size());
+  for (auto& p : page) {
+    const EndpointPtr ep = catalog_.endpoint_by_id(p.delivery.endpoint_id);
+    if (!ep || ep->disabled) continue;  // kept in the store until the endpoint is enabled
+    jobs.push_back({std::move(p.message), std::move(p.delivery.endpoint_id), p.delivery.attempts,
+                    p.delivery.next_attempt_at, TriggerType::kScheduled, snapshot});
+    jobs.back().claim = claim;
+    jobs.back().lease_until = lease_until;
+  }
+  return jobs;
+}
+
+bool Dispatcher::pace() {
+  std::unique_lock lock(loader_mu_);
+  while (!stopping_ && backlog() > options_.backlog_high_water) {
+    loader_cv_.wait_for(lock, std::chrono::milliseconds(10));
+  }
+  return !stopping_;
+}
+
+std::vector<std::string> Dispatcher::endpoints_to_skip() const {
+  std::vector<std::string> skip;
+  for (const auto& w : workers_) w->stalled_endpoints(skip);
+  return skip;
+}
+
+size_t Dispatcher::claim_due(uint64_t& snapshot) {
+  // Disabled endpoints' deliveries wait unclaimed until the endpoint is enabled again.
+  std::vector<std::string> skip = catalog_.disabled_endpoint_ids();
+  size_t loaded = 0;
+  for (;;) {
+    snapshot = store_.commit_sequence() + 1;
+    std::vector<std::string> stalled = endpoints_to_skip();
+    stalled.insert(stalled.end(), skip.begin(), skip.end());
+    ClaimedPage page = store_.claim_due(now_unix_ms(), kLoaderPage, stalled);
+    if (page.deliveries.empty()) break;
+    const bool more = static_cast<int>(page.deliveries.size()) == kLoaderPage;
+    auto jobs = jobs_of(page.deliveries, snapshot, page.claim, page.lease_until);
+    loaded += jobs.size();
+    enqueue(std::move(jobs));
+    if (!more || !pace()) break;
+  }
+  return loaded;
 }
 
 size_t Dispatcher::load_due() {
   metrics_.loader_passes.fetch_add(1, std::memory_order_relaxed);
-  const int64_t due_before = now_unix_ms();
-  PendingCursor cursor;
-  size_t loaded = 0;
   uint64_t snapshot = 0;
-  for (;;) {
-    snapshot = store_.commit_sequence() + 1;
-    std::vector<std::string> stalled;
-    for (const auto& w : workers_) w->stalled_endpoints(stalled);
-    auto page = store_.pending_page(due_before, cursor, kLoaderPage, stalled);
-    if (page.empty()) break;
-    const auto& last = page.back().delivery;
-    cursor = {last.next_attempt_at, last.msg_id, last.endpoint_id};
-    const bool more = static_cast<int>(page.size()) == kLoaderPage;
-    std::vector<DeliveryJob> jobs;
-    jobs.reserve(page.size());
-    for (auto& p : page) {
-      const EndpointPtr ep = catalog_.endpoint_by_id(p.delivery.endpoint_id);
-      if (!ep || ep->disabled) continue;  // kept in the store until the endpoint is enabled
-      jobs.push_back({std::move(p.message), std::move(p.delivery.endpoint_id), p.delivery.attempts,
-                      p.delivery.next_attempt_at, TriggerType::kScheduled, snapshot});
-    }
-    loaded += jobs.size();
-    enqueue(std::move(jobs));
-    if (!more) break;
-    // Pace the pass by what the workers can take, so memory holds a window, not the backlog.
-    std::unique_lock lock(loader_mu_);
-    while (!stopping_ && backlog() > options_.backlog_high_water) {
-      loader_cv_.wait_for(lock, std::chrono::milliseconds(10));
-    }
-    if (stopping_) break;
-  }
+  const size_t loaded = store_.claims_deliveries() ? claim_due(snapshot) : read_due(snapshot);
   // A watermark per delivery thread: nothing read before it is on its way any more, so the
   // threads can forget older settlements even when this pass had nothing for them.
   for (auto& w : workers_) {
     DeliveryJob watermark;
     watermark.snapshot_seq = snapshot;
     w->post({std::move(watermark)});
+  }
+  return loaded;
+}
+
+size_t Dispatcher::read_due(uint64_t& snapshot) {
+  const int64_t due_before = now_unix_ms();
+  PendingCursor cursor;
+  size_t loaded = 0;
+  for (;;) {
+    snapshot = store_.commit_sequence() + 1;
+    auto page = store_.pending_page(due_before, cursor, kLoaderPage, endpoints_to_skip());
+    if (page.empty()) break;
+    const auto& last = page.back().delivery;
+    cursor = {last.next_attempt_at, last.msg_id, last.endpoint_id};
+    const bool more = static_cast<int>(page.size()) == kLoaderPage;
+    auto jobs = jobs_of(page, snapshot, 0, 0);
+    loaded += jobs.size();
+    enqueue(std::move(jobs));
+    // Pace the pass by what the workers can take, so memory holds a window, not the backlog.
+    if (!more || !pace()) break;
   }
   return loaded;
 }

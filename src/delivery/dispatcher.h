@@ -66,6 +66,18 @@ class Dispatcher final {
   void loader_loop();
   // One pass over the deliveries due now; returns how many were handed to the workers.
   size_t load_due();
+  // load_due's pass by reading (a store of one node) or by claiming (cluster mode); `snapshot`:
+  // 1 + the commit sequence when the last page's read began.
+  size_t read_due(uint64_t& snapshot);
+  size_t claim_due(uint64_t& snapshot);
+  // The jobs of a page read or claimed from the store, but those of disabled or unknown
+  // endpoints.
+  std::vector<DeliveryJob> jobs_of(std::vector<PendingDelivery>& page, uint64_t snapshot,
+                                   uint64_t claim, int64_t lease_until) const;
+  // Waits while the workers hold more than the backlog's high-water mark; false when stopping.
+  bool pace();
+  // Endpoints whose deliveries the next page need not bring: the stalled ones.
+  std::vector<std::string> endpoints_to_skip() const;
   // load_due, its failure logged and reported to service_health_.
   size_t load_once();
 

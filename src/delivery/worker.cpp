@@ -150,6 +150,7 @@ void DeliveryWorker::run() {
       if (stopping_) break;
       handed.jobs.swap(inbox_);
       handed.released.swap(released_);
+      handed.revoked.swap(revoked_);
       handed.lent.swap(lent_in_);
       handed.returned.swap(given_back_);
     }
@@ -186,6 +187,8 @@ void DeliveryWorker::take_handed_in(HandedIn& handed) {
   // The queue-depth gauge already dropped these deliveries when their outcome was known.
   for (const auto& [key, seq] : handed.released) ledger_.settle(key, seq);
   handed.released.clear();
+  for (const auto& [key, claim] : handed.revoked) ledger_.revoke(key, claim);
+  handed.revoked.clear();
 }
 
 void DeliveryWorker::perform(std::vector<std::pair<Transfer*, CURLcode>>& done) {
@@ -360,8 +363,22 @@ bool DeliveryWorker::take_slot(const std::string& endpoint_id, const Endpoint* e
   return taken;
 }
 
+bool DeliveryWorker::claim_lost(const DeliveryJob& job, int64_t now) {
+  // Room for the clocks of two nodes to differ a little, and for the outcome's write.
+  constexpr int64_t kLeaseMarginMs = 2'000;
+  if (job.claim == 0) return false;
+  return ledger_.revoked(job) || now + options_.request_timeout_ms + kLeaseMarginMs > job.lease_until;
+}
+
 bool DeliveryWorker::start_one(DeliveryJob&& job, std::vector<DeliveryJob>&& more, int64_t now,
                                EndpointPtr endpoint) {
+  if (claim_lost(job, now)) {
+    // Pending in the store under a claim that ended: the next claim after its lease sends it.
+    metrics_.deliveries_unclaimed.fetch_add(1 + more.size(), std::memory_order_relaxed);
+    release_batch(job);
+    for (const auto& rest : more) release(rest);
+    return false;
+  }
   if (!endpoint || endpoint->disabled) {
     // Deleted endpoints lost their deliveries with them; a disabled endpoint's deliveries stay
     // pending in the store and are reloaded when it is enabled again.

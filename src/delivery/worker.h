@@ -66,6 +66,7 @@ class DeliveryWorker final {
   struct HandedIn {
     std::vector<DeliveryJob> jobs;
     std::vector<std::pair<std::string, uint64_t>> released;
+    std::vector<std::pair<std::string, uint64_t>> revoked;
     std::vector<Transfer*> lent;
     std::vector<std::pair<Transfer*, CURLcode>> returned;
   };
@@ -127,9 +128,13 @@ class DeliveryWorker final {
   void release(const DeliveryJob& job);
   // Releases the job and the rest of its batch.
   void release_batch(const DeliveryJob& job);
-  // Releases the job once `record` is durable, so the loader cannot read the delivery as
-  // pending (and send it again) while its outcome is still being written.
-  void record_then_release(write::RecordAttempt&& record, const DeliveryJob* job);
+  // Writes `record`; with `release`, releases the job once the record is durable, so the loader
+  // cannot read the delivery as pending (and send it again) while its outcome is still being
+  // written. A retry kept in memory under a claim is revoked when the write is refused.
+  void record_then_release(write::RecordAttempt&& record, const DeliveryJob& job, bool release);
+  // Cluster mode: whether the job's claim was taken over or its lease would end before its
+  // request could; such a job is not sent (the delivery is, or will be, another claim's).
+  bool claim_lost(const DeliveryJob& job, int64_t now);
 
   // Constant after construction.
   const DispatcherOptions& options_;
@@ -150,6 +155,8 @@ class DeliveryWorker final {
   std::vector<DeliveryJob> inbox_;
   // Keys whose outcome is now durable, with the commit sequence that made it so.
   std::vector<std::pair<std::string, uint64_t>> released_;
+  // Keys whose claim (the second) was taken over by another node: DeliveryLedger::revoke.
+  std::vector<std::pair<std::string, uint64_t>> revoked_;
   std::vector<Transfer*> lent_in_;                          // to run here (lend)
   std::vector<std::pair<Transfer*, CURLcode>> given_back_;  // ours, finished elsewhere
   bool stopping_ = false;

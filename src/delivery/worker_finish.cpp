@@ -13,19 +13,26 @@
 // are in worker.cpp.
 namespace hookd {
 
-void DeliveryWorker::record_then_release(write::RecordAttempt&& record, const DeliveryJob* job) {
-  if (!job || (job->trigger != TriggerType::kScheduled && !job->replay)) {
+void DeliveryWorker::record_then_release(write::RecordAttempt&& record, const DeliveryJob& job,
+                                         bool release) {
+  const bool settle = release && (job.trigger == TriggerType::kScheduled || job.replay);
+  const uint64_t watched_claim = record.keep_claim ? record.claim : 0;
+  if (!settle && watched_claim == 0) {
     store_.write(std::move(record), nullptr);
     return;
   }
-  store_.write(std::move(record), [this, key = DeliveryLedger::key_of(*job)](const WriteResult&) {
+  store_.write(std::move(record), [this, key = DeliveryLedger::key_of(job), settle,
+                                   watched_claim](const WriteResult& result) {
     // Whatever the result: a refused write leaves the delivery pending in the store, where the
     // loader will find it again.
+    const bool lost = watched_claim != 0 && result.status == WriteStatus::kConflict;
+    if (!settle && !lost) return;
     bool first;
     {
       std::lock_guard lock(inbox_mu_);
-      first = released_.empty();
-      released_.emplace_back(key, store_.commit_sequence());
+      first = released_.empty() && revoked_.empty();
+      if (settle) released_.emplace_back(key, store_.commit_sequence());
+      if (lost) revoked_.emplace_back(key, watched_claim);
     }
     // The writer completes a whole commit's callbacks at once: one wakeup serves them all.
     if (first) curl_multi_wakeup(multi_);
@@ -109,6 +116,16 @@ write::RecordAttempt attempt_record(const DeliveryJob& job, const Endpoint& endp
   return record;
 }
 
+// Cluster mode: the record of a claimed delivery's attempt names its claim. A retry kept in
+// memory keeps the claim, its lease running to a lease's length past the retry's due time.
+void claim_record(write::RecordAttempt& record, const DeliveryJob& job,
+                  const AttemptDecision& decision, int64_t lease_ms) {
+  record.claim = job.claim;
+  if (!decision.retry_in_memory) return;
+  record.keep_claim = true;
+  record.delivery.next_attempt_at += lease_ms;
+}
+
 }  // namespace
 
 void DeliveryWorker::record_attempts(Transfer& t, CURLcode code, const TransferOutcome& outcome,
@@ -144,15 +161,18 @@ void DeliveryWorker::record_attempts(Transfer& t, CURLcode code, const TransferO
     write::RecordAttempt record =
         attempt_record(job, endpoint, outcome, decision,
                        i + 1 == count ? std::move(response) : response, duration_ms, now);
+    if (job.claim != 0) claim_record(record, job, decision, store_.claim_lease_ms());
     count_attempt(job, decision, outcome.success, now);
     if (observer_ && (!outcome.success || was_failing || job.attempts_made > 0)) {
       report_attempt(record, job, outcome, decision);
     }
-    record_then_release(std::move(record), decision.release_after_commit ? &job : nullptr);
+    const int64_t lease_until = record.keep_claim ? record.delivery.next_attempt_at : 0;
+    record_then_release(std::move(record), job, decision.release_after_commit);
     if (decision.retry_in_memory) {
       DeliveryJob retry = std::move(job);
       retry.attempts_made = facts.attempts;
       retry.due_at = decision.next_attempt_at;
+      if (retry.claim != 0) retry.lease_until = lease_until;
       if (!retry_head) {
         retry_head = std::move(retry);
       } else {

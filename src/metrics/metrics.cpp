@@ -30,6 +30,10 @@ std::string Metrics::render_prometheus(size_t store_queue_depth, uint64_t store_
           deliveries_succeeded.load());
   counter("hookd_deliveries_failed_total", "Deliveries that exhausted their retry schedule.",
           deliveries_failed.load());
+  counter("hookd_deliveries_unclaimed_total",
+          "Deliveries not sent by this node because their claim's lease ended or another node "
+          "took the claim over.",
+          deliveries_unclaimed.load());
   counter("hookd_attempts_succeeded_total", "Delivery attempts that succeeded.",
           attempts_succeeded.load());
   counter("hookd_attempts_failed_total", "Delivery attempts that failed.", attempts_failed.load());

@@ -18,6 +18,8 @@ class Metrics final {
   std::atomic<uint64_t> messages_rejected{0};
   std::atomic<uint64_t> deliveries_succeeded{0};
   std::atomic<uint64_t> deliveries_failed{0};  // retries exhausted
+  // Cluster mode: jobs not sent because their claim ended or was taken over (DeliveryWorker).
+  std::atomic<uint64_t> deliveries_unclaimed{0};
   std::atomic<uint64_t> attempts_succeeded{0};
   std::atomic<uint64_t> attempts_failed{0};
   std::atomic<int64_t> delivery_queue_depth{0};  // deliveries held by the dispatcher

@@ -80,6 +80,13 @@ struct RecordAttempt {
   Attempt attempt;
   Delivery delivery;
   bool update_delivery = true;  // false: record the attempt only (a failed manual resend)
+  // The claim the delivery was sent under (Store::claim_due; 0: not claimed). A store that
+  // claims refuses the write (kConflict, nothing recorded) when the delivery's claim is no longer
+  // this one: its lease passed and another claim took it. `keep_claim`: the delivery stays
+  // claimed under the same token (a retry kept in memory; delivery.next_attempt_at is then the
+  // lease's end), otherwise it is unclaimed.
+  uint64_t claim = 0;
+  bool keep_claim = false;
 };
 struct PutSource {
   InboundSource source;
@@ -170,6 +177,14 @@ struct AttemptFilter {
 struct PendingDelivery {
   Delivery delivery;
   MessagePtr message;
+};
+
+// Due deliveries claimed for this node (Store::claim_due) under one claim token, until
+// lease_until (unix ms).
+struct ClaimedPage {
+  std::vector<PendingDelivery> deliveries;
+  uint64_t claim = 0;
+  int64_t lease_until = 0;
 };
 
 // A position in the (next_attempt_at, msg_id, endpoint_id) order of pending deliveries.
@@ -292,6 +307,23 @@ class Store {
   virtual std::vector<PendingDelivery> pending_page(
       int64_t due_before, const PendingCursor& after, int limit,
       const std::vector<std::string>& skip_endpoints = {}) = 0;
+
+  // Cluster mode: a store that several nodes share claims due deliveries instead of reading them
+  // (docs/cluster.md, "Sharing the work"). A claim moves the deliveries' next_attempt_at to the
+  // lease's end and tags them with a claim token; no other claim takes them before then, and a
+  // RecordAttempt under a claim that was taken over is refused. The defaults: a store that does
+  // not claim (one node owns it).
+  virtual bool claims_deliveries() const { return false; }
+  // How long a claim holds (ms).
+  virtual int64_t claim_lease_ms() const { return 0; }
+  // The claim token of the deliveries InsertMessage writes: a delivering node inserts them
+  // claimed by itself, until created_at + claim_lease_ms(). 0: inserted unclaimed.
+  virtual uint64_t live_claim() const { return 0; }
+  // Claims up to `limit` pending deliveries due at or before `now`, oldest due first, leaving out
+  // those of `skip_endpoints` and those another claim holds; each comes with its message and
+  // next_attempt_at as it was before the claim.
+  virtual ClaimedPage claim_due(int64_t now, int limit,
+                                const std::vector<std::string>& skip_endpoints);
 
   // Inbound events of a source, newest first (by id); up to page.limit + 1 rows.
   virtual std::vector<InboundEvent> list_inbound_events(const std::string& source_id,

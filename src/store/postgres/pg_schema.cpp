@@ -62,8 +62,19 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_app ON audit_log (app_id, id);
 )sql";
 
+// Claims (docs/cluster.md): the node that holds a pending delivery and the token of its claim
+// (0: unclaimed). A claim's lease is the delivery's next_attempt_at, so the partial index of
+// pending deliveries by due time serves both the claim of due rows and the takeover of
+// expired leases. Every claim and outcome rewrites a row: the deliveries table is vacuumed
+// sooner than the default, and leaves room on its pages for the new row versions.
+constexpr const char* kVersion2 = R"sql(
+ALTER TABLE deliveries ADD COLUMN owner TEXT, ADD COLUMN claim BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE deliveries SET (fillfactor = 80, autovacuum_vacuum_scale_factor = 0.02,
+  autovacuum_vacuum_insert_scale_factor = 0.05);
+)sql";
+
 // In the order they were written; version N is kMigrations[N - 1].
-constexpr const char* kMigrations[] = {kVersion1};
+constexpr const char* kMigrations[] = {kVersion1, kVersion2};
 
 // Any 64-bit number that other users of advisory locks on the database are unlikely to pick.
 constexpr const char* kLockKey = "7308327117683729408";

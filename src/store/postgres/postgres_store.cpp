@@ -11,17 +11,9 @@
 namespace hookd {
 namespace pg {
 
-PostgresStore::PostgresStore(const PostgresOptions& options) : options_(options) {
+PostgresStore::PostgresStore(const PostgresOptions& options)
+    : options_(options), live_claim_(new_claim_token()) {
   writer_db_ = std::make_unique<Connection>(options.url);
-  if (options.exclusive_delivery) {
-    delivery_lock_ = std::make_unique<Connection>(options.url);
-    if (delivery_lock_->exec("SELECT pg_try_advisory_lock(7308327117683729409)").text(0, 0) !=
-        "t") {
-      throw Error("",
-                  "another hookd node delivers from this database; until deliveries are "
-                  "claimed (docs/cluster.md), run one delivering node per database");
-    }
-  }
   const int version = migrate(*writer_db_);
   spdlog::info("store: PostgreSQL, schema version {}", version);
   for (int i = 0; i < std::max(1, options.reader_connections); ++i) {

@@ -10,6 +10,11 @@
 // writer thread takes everything queued and applies it in one transaction. A lost connection
 // refuses the writes of that commit (503: they were not acknowledged) and every write after
 // it until the writer has reconnected, which it retries by itself. docs/cluster.md.
+//
+// Nodes share the work by claiming due deliveries (Store::claim_due): a claim is one statement
+// that locks due rows with FOR UPDATE SKIP LOCKED and moves their next_attempt_at to the end of
+// a lease, so concurrent claimers never take the same row and a claim held by a dead node
+// returns to the pool once its lease passes.
 
 #include <cstddef>
 #include <memory>
@@ -27,9 +32,13 @@ struct PostgresOptions {
   size_t max_queued_writes = 200'000;  // beyond this, writes complete with kUnavailable
   int rejection_sample = 1'000;        // rejected inbound requests kept per source
   int reconnect_interval_ms = 500;     // between attempts while the database is unreachable
-  // Deliveries are not claimed yet (docs/cluster.md): a delivering node holds an advisory lock
-  // for as long as the store is open, and a second one is refused at start.
-  bool exclusive_delivery = false;
+  // Cluster mode (docs/cluster.md): this node's name in the owner column of the deliveries it
+  // claims, how long a claim holds, and whether the deliveries of the messages this node
+  // accepts are inserted already claimed by it (a delivering node; an API-only node inserts
+  // them for any node to claim).
+  std::string node_id;
+  int64_t claim_lease_ms = 60'000;
+  bool claim_new_deliveries = false;
 };
 
 // Connects, migrates the schema (store/postgres/pg_schema.h) and starts the writer. Throws

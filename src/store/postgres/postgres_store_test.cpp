@@ -1,68 +1,18 @@
-// Tests of the PostgreSQL store against a real server: they run when HOOKD_TEST_POSTGRES names
-// one (postgres://user@host:port, as scripts/test.sh sets it) and are skipped otherwise. Each
-// test works in a database of its own, dropped at the end.
+// Tests of the PostgreSQL store against a real server (store/postgres/test_database.h): they run
+// when HOOKD_TEST_POSTGRES names one and are skipped otherwise.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <future>
 #include <thread>
 
-#include "common/ids.h"
-#include "store/postgres/pg.h"
 #include "store/postgres/pg_schema.h"
-#include "store/postgres/postgres_store.h"
+#include "store/postgres/test_database.h"
 
 namespace hookd {
 namespace {
 
-class PostgresStoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const char* server = std::getenv("HOOKD_TEST_POSTGRES");
-    if (!server || !*server) GTEST_SKIP() << "HOOKD_TEST_POSTGRES is not set";
-    server_ = server;
-    name_ = "unit_" + random_suffix();
-    pg::Connection(server_ + "/postgres").exec("CREATE DATABASE " + name_);
-    url_ = server_ + "/" + name_;
-  }
-  void TearDown() override {
-    store_.reset();
-    if (!name_.empty() && !server_.empty()) {
-      pg::Connection(server_ + "/postgres")
-          .exec("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
-    }
-  }
-  static std::string random_suffix() {
-    std::string id = new_id("");
-    for (auto& c : id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return id;
-  }
-  void open() {
-    PostgresOptions options;
-    options.url = url_;
-    store_ = open_postgres_store(options);
-  }
-  MessagePtr message(const std::string& app, const std::string& event_id, std::string payload,
-                     std::vector<std::string> channels = {}) {
-    auto m = std::make_shared<Message>();
-    m->channels = std::move(channels);
-    m->id = new_id("msg_");
-    m->app_id = app;
-    m->event_type = "t.x";
-    m->event_id = event_id;
-    m->payload = std::move(payload);
-    m->created_at = 1'000;
-    return m;
-  }
-  write::InsertMessage insert(MessagePtr m, std::vector<std::string> endpoints) {
-    return {std::move(m), std::make_shared<const std::vector<std::string>>(std::move(endpoints))};
-  }
-
-  std::string server_, name_, url_;
-  std::unique_ptr<Store> store_;
-};
-
-TEST_F(PostgresStoreTest, MigratesOnceAndAgainIsANoOp) {
+TEST_F(PostgresTest, MigratesOnceAndAgainIsANoOp) {
   pg::Connection db(url_);
   EXPECT_EQ(pg::migrate(db), pg::latest_schema_version());
   EXPECT_EQ(pg::migrate(db), pg::latest_schema_version());
@@ -70,7 +20,7 @@ TEST_F(PostgresStoreTest, MigratesOnceAndAgainIsANoOp) {
             pg::latest_schema_version());
 }
 
-TEST_F(PostgresStoreTest, NodesStartingTogetherMigrateInTurn) {
+TEST_F(PostgresTest, NodesStartingTogetherMigrateInTurn) {
   std::vector<std::future<int>> nodes;
   for (int i = 0; i < 4; ++i) {
     nodes.push_back(std::async(std::launch::async, [this] {
@@ -81,7 +31,7 @@ TEST_F(PostgresStoreTest, NodesStartingTogetherMigrateInTurn) {
   for (auto& n : nodes) EXPECT_EQ(n.get(), pg::latest_schema_version());
 }
 
-TEST_F(PostgresStoreTest, KeepsPayloadBytesAsTheyCame) {
+TEST_F(PostgresTest, KeepsPayloadBytesAsTheyCame) {
   open();
   const std::string bytes = std::string("{\"a\":\"\xc3\xa9\"}\n\x01\xff", 14);
   auto m = message("app_1", "", bytes);
@@ -95,7 +45,7 @@ TEST_F(PostgresStoreTest, KeepsPayloadBytesAsTheyCame) {
   EXPECT_EQ(pending[0].delivery.endpoint_id, "ep_1");
 }
 
-TEST_F(PostgresStoreTest, ASecondEventIdIsAConflictEvenInTheSameCommit) {
+TEST_F(PostgresTest, ASecondEventIdIsAConflictEvenInTheSameCommit) {
   open();
   std::promise<void> both;
   std::atomic<int> left{2};
@@ -112,7 +62,7 @@ TEST_F(PostgresStoreTest, ASecondEventIdIsAConflictEvenInTheSameCommit) {
   EXPECT_EQ(store_->pending_page(INT64_MAX, {}, 10).size(), 1u) << "no delivery for the refused";
 }
 
-TEST_F(PostgresStoreTest, MessagesOfOneCommitLandWithTheirBytesAndDeliveries) {
+TEST_F(PostgresTest, MessagesOfOneCommitLandWithTheirBytesAndDeliveries) {
   open();
   // Queued at once, so that commits carry many: each shares the commit's two statements.
   constexpr int kCount = 300;
@@ -140,16 +90,6 @@ TEST_F(PostgresStoreTest, MessagesOfOneCommitLandWithTheirBytesAndDeliveries) {
     EXPECT_EQ(got->channels, m->channels);
     EXPECT_EQ(store_->list_deliveries_of_message(m->id).size(), 2u);
   }
-}
-
-TEST_F(PostgresStoreTest, ASecondDeliveringNodeIsRefused) {
-  PostgresOptions options;
-  options.url = url_;
-  options.exclusive_delivery = true;
-  store_ = open_postgres_store(options);
-  EXPECT_THROW(open_postgres_store(options), std::runtime_error);
-  options.exclusive_delivery = false;
-  EXPECT_NO_THROW(open_postgres_store(options)->close());
 }
 
 }  // namespace

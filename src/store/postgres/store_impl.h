@@ -2,7 +2,8 @@
 
 // The PostgreSQL store's class, shared by the files of store/postgres/ that define it:
 // postgres_store.cpp (opening, queueing, readers, closing), group_commit.cpp (the writer
-// thread), write_ops.cpp (one apply per write op), queries.cpp and inbound_queries.cpp (reads).
+// thread), write_ops.cpp (one apply per write op), claims.cpp (claiming due deliveries),
+// queries.cpp and inbound_queries.cpp (reads).
 // Everyone else uses store/postgres/postgres_store.h.
 
 #include <atomic>
@@ -24,6 +25,9 @@ namespace hookd::pg {
 constexpr size_t kMaxBatch = 1024;
 // The most payload bytes one statement inserting messages carries (hex-encoded, twice that).
 constexpr size_t kMaxMessageBytes = 4u << 20;
+
+// A random claim token: never 0 (unclaimed), and positive, to fit a bigint.
+uint64_t new_claim_token();
 
 struct QueuedWrite {
   WriteOp op;
@@ -55,6 +59,11 @@ class PostgresStore final : public Store {
   std::vector<PendingDelivery> pending_page(
       int64_t due_before, const PendingCursor& after, int limit,
       const std::vector<std::string>& skip_endpoints = {}) override;
+  bool claims_deliveries() const override { return true; }
+  int64_t claim_lease_ms() const override { return options_.claim_lease_ms; }
+  uint64_t live_claim() const override { return options_.claim_new_deliveries ? live_claim_ : 0; }
+  ClaimedPage claim_due(int64_t now, int limit,
+                        const std::vector<std::string>& skip_endpoints) override;
   std::vector<InboundEvent> list_inbound_events(const std::string& source_id,
                                                 const InboundEventFilter& filter,
                                                 const Page& page) override;
@@ -133,8 +142,9 @@ class PostgresStore final : public Store {
           results);  // before each commit: the sources recorded in it keep their sample
 
   const PostgresOptions options_;
-  std::unique_ptr<Connection> writer_db_;      // writer thread only
-  std::unique_ptr<Connection> delivery_lock_;  // holds the delivering node's advisory lock
+  // The claim token of the deliveries this node inserts claimed (random, never 0).
+  const uint64_t live_claim_;
+  std::unique_ptr<Connection> writer_db_;  // writer thread only
   std::vector<std::string> touched_sources_;
 
   mutable std::mutex mu_;

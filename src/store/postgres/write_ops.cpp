@@ -83,7 +83,23 @@ void PostgresStore::apply(const write::InsertMessage& w, WriteResult& result) {
   apply_messages({&w}, {&result});
 }
 
-void PostgresStore::apply(const write::RecordAttempt& w, WriteResult&) {
+void PostgresStore::apply(const write::RecordAttempt& w, WriteResult& result) {
+  const Delivery& d = w.delivery;
+  if (w.update_delivery) {
+    // Under a claim, the update applies only while the claim is still the delivery's: a node
+    // that was paused past its lease records nothing once another claim took the delivery.
+    Sql sql("UPDATE deliveries SET status = ");
+    sql.param(static_cast<int>(d.status)).add(", attempts = ").param(d.attempts);
+    sql.add(", next_attempt_at = ").param(d.next_attempt_at);
+    sql.add(", updated_at = ").param(d.updated_at);
+    if (w.claim != 0 && !w.keep_claim) sql.add(", owner = NULL, claim = 0");
+    sql.add(" WHERE msg_id = ").param(d.msg_id).add(" AND endpoint_id = ").param(d.endpoint_id);
+    sql.add_if(w.claim != 0, " AND claim = ", static_cast<int64_t>(w.claim));
+    if (writer_db_->exec(sql).affected() == 0 && w.claim != 0) {
+      result = {WriteStatus::kConflict, "the delivery's claim was taken over"};
+      return;
+    }
+  }
   const Attempt& a = w.attempt;
   writer_db_->exec(
       "INSERT INTO attempts (id, msg_id, endpoint_id, app_id, url, status, status_code, "
@@ -102,18 +118,6 @@ void PostgresStore::apply(const write::RecordAttempt& w, WriteResult&) {
           .add(static_cast<int>(a.trigger))
           .add(a.error_class)
           .add(a.created_at));
-  if (!w.update_delivery) return;
-  const Delivery& d = w.delivery;
-  writer_db_->exec(
-      "UPDATE deliveries SET status = $3, attempts = $4, next_attempt_at = $5, updated_at = $6 "
-      "WHERE msg_id = $1 AND endpoint_id = $2",
-      Params()
-          .add(d.msg_id)
-          .add(d.endpoint_id)
-          .add(static_cast<int>(d.status))
-          .add(d.attempts)
-          .add(d.next_attempt_at)
-          .add(d.updated_at));
 }
 
 void PostgresStore::apply(const write::PutSource& w, WriteResult&) {
@@ -315,6 +319,10 @@ void PostgresStore::apply_messages(const std::vector<const write::InsertMessage*
           .add(array_literal(times)));
   std::unordered_set<std::string> landed;
   for (int i = 0; i < inserted.rows(); ++i) landed.insert(inserted.text(i, 0));
+  // A delivering node inserts the deliveries claimed by itself and hands them to its dispatcher
+  // straight after the commit; until their lease ends no other node claims them.
+  const uint64_t claim = live_claim();
+  const int64_t lease = claim != 0 ? options_.claim_lease_ms : 0;
   std::vector<std::optional<std::string>> d_msg, d_endpoint, d_app, d_time;
   for (size_t i = 0; i < ops.size(); ++i) {
     const Message& m = *ops[i]->message;
@@ -326,21 +334,24 @@ void PostgresStore::apply_messages(const std::vector<const write::InsertMessage*
       d_msg.emplace_back(m.id);
       d_endpoint.emplace_back(endpoint_id);
       d_app.emplace_back(m.app_id);
-      d_time.emplace_back(std::to_string(m.created_at));
+      d_time.emplace_back(std::to_string(m.created_at + lease));
     }
   }
   if (d_msg.empty()) return;
   writer_db_->exec(
       "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempts, next_attempt_at, "
-      "updated_at) SELECT m, e, a, 1, 0, t, t FROM unnest($1::text[], $2::text[], $3::text[], "
-      "$4::bigint[]) AS x(m, e, a, t) ON CONFLICT (msg_id, endpoint_id) DO UPDATE SET status = "
-      "1, attempts = 0, next_attempt_at = excluded.next_attempt_at, updated_at = "
-      "excluded.updated_at",
+      "updated_at, owner, claim) SELECT m, e, a, 1, 0, t, t - $5, $6, $7 FROM unnest($1::text[], "
+      "$2::text[], $3::text[], $4::bigint[]) AS x(m, e, a, t) ON CONFLICT (msg_id, endpoint_id) "
+      "DO UPDATE SET status = 1, attempts = 0, next_attempt_at = excluded.next_attempt_at, "
+      "updated_at = excluded.updated_at, owner = excluded.owner, claim = excluded.claim",
       Params()
           .add(array_literal(d_msg))
           .add(array_literal(d_endpoint))
           .add(array_literal(d_app))
-          .add(array_literal(d_time)));
+          .add(array_literal(d_time))
+          .add(lease)
+          .add_or_null(claim != 0 ? options_.node_id : std::string())
+          .add(static_cast<int64_t>(claim)));
 }
 
 }  // namespace hookd::pg
