@@ -11,8 +11,10 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <thread>
 
@@ -75,23 +77,54 @@ void setup_logging(const Config& config) {
 }
 
 // The admin token: configured, or kept in <data_dir>/admin_token, or generated on first start.
+// The first line of `path`, or, when there is none, `make()`'s value written there (0600).
+// `created` tells which.
+std::string read_or_create(const std::filesystem::path& path, const std::string& key,
+                           const std::function<std::string()>& make, bool& created) {
+  created = false;
+  if (std::ifstream in(path); in) {
+    std::string value;
+    std::getline(in, value);
+    if (!value.empty()) return value;
+  }
+  const std::string value = make();
+  {
+    std::ofstream out(path, std::ios::trunc);
+    out << value << "\n";
+    if (!out) throw ConfigError(key + ": cannot write " + path.string());
+  }
+  chmod(path.c_str(), 0600);
+  created = true;
+  return value;
+}
+
 std::string resolve_admin_token(const Config& config) {
   if (!config.admin_token.empty()) return config.admin_token;
   const auto path = std::filesystem::path(config.data_dir) / "admin_token";
-  if (std::ifstream in(path); in) {
-    std::string token;
-    std::getline(in, token);
-    if (!token.empty()) return token;
+  bool created = false;
+  const std::string token =
+      read_or_create(path, "admin_token", [] { return "hk_" + random_hex(24); }, created);
+  if (created) {
+    std::cerr << "hookd: generated admin token (kept in " << path.string() << "):\n"
+              << token << "\n";
   }
-  const std::string token = "hk_" + random_hex(24);
-  {
-    std::ofstream out(path, std::ios::trunc);
-    out << token << "\n";
-    if (!out) throw ConfigError("admin_token: cannot write " + path.string());
-  }
-  chmod(path.c_str(), 0600);
-  std::cerr << "hookd: generated admin token (kept in " << path.string() << "):\n" << token << "\n";
   return token;
+}
+
+// Cluster mode: the node's name, <hostname>-<random> kept in the data directory unless
+// node_id is set, so that a node restarted on its data directory takes back its own claims.
+std::string resolve_node_id(const Config& config) {
+  if (!config.node_id.empty()) return config.node_id;
+  bool created = false;
+  return read_or_create(std::filesystem::path(config.data_dir) / "node_id", "node_id",
+                        [] {
+                          char host[256] = {};
+                          if (gethostname(host, sizeof host - 1) != 0 || !host[0]) {
+                            std::snprintf(host, sizeof host, "hookd");
+                          }
+                          return std::string(host) + "-" + random_hex(3);
+                        },
+                        created);
 }
 
 // Raises the soft descriptor limit to the hard one; returns the limit now in force.
@@ -187,13 +220,6 @@ std::string listen_url(const Config& config) {
   return "http://" + host + ":" + std::to_string(config.listen_port);
 }
 
-// <hostname>-<pid>: unique among the nodes of a cluster that run on distinct hosts or processes.
-std::string default_node_id() {
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-  return std::string(host[0] ? host : "hookd") + "-" + std::to_string(getpid());
-}
-
 // The PostgreSQL store when database_url is set, otherwise SQLite in the data directory.
 std::unique_ptr<Store> open_store(const Config& config) {
   if (!config.database_url.empty()) {
@@ -201,7 +227,7 @@ std::unique_ptr<Store> open_store(const Config& config) {
     options.url = config.database_url;
     options.rejection_sample = config.inbound_rejection_sample;
     options.secrets = config.secret_box;
-    options.node_id = config.node_id.empty() ? default_node_id() : config.node_id;
+    options.node_id = resolve_node_id(config);
     options.claim_lease_ms = config.claim_lease_ms;
     options.claim_new_deliveries = config.deliver;
     return open_postgres_store(options);

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include "common/time.h"
 #include "store/postgres/pg_schema.h"
 #include "store/postgres/store_impl.h"
 
@@ -16,6 +17,7 @@ PostgresStore::PostgresStore(const PostgresOptions& options)
   writer_db_ = std::make_unique<Connection>(options.url);
   const int version = migrate(*writer_db_);
   spdlog::info("store: PostgreSQL, schema version {}", version);
+  take_back_claims();
   for (int i = 0; i < std::max(1, options.reader_connections); ++i) {
     idle_readers_.push_back(std::make_unique<Connection>(options.url));
   }
@@ -23,6 +25,20 @@ PostgresStore::PostgresStore(const PostgresOptions& options)
     pthread_setname_np(pthread_self(), "hookd-writer");
     writer_loop();
   });
+}
+
+void PostgresStore::take_back_claims() {
+  if (options_.node_id.empty()) return;
+  // Claims of this node's previous run (it stopped or crashed): due now, for any node to claim,
+  // rather than when their lease ends.
+  const Result r = writer_db_->exec(
+      "UPDATE deliveries SET next_attempt_at = LEAST(next_attempt_at, $1), owner = NULL, claim = "
+      "0 WHERE owner = $2 AND status = 1",
+      Params().add(now_unix_ms()).add(options_.node_id));
+  if (r.affected() > 0) {
+    spdlog::info("store: {} deliveries claimed by this node's previous run are due again",
+                 r.affected());
+  }
 }
 
 void PostgresStore::write(WriteOp op, WriteCallback done) {

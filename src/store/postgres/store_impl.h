@@ -87,6 +87,9 @@ class PostgresStore final : public Store {
   std::vector<AuditEntry> list_audit(const AuditFilter& filter, const Page& page) override;
 
  private:
+  // At start: the deliveries this node (by node_id) held claimed when it last stopped are
+  // unclaimed and due now.
+  void take_back_claims();
   // Runs `sql` on a reader connection; a lost connection is StoreUnavailable.
   Result read(const Sql& sql);
 
