@@ -22,6 +22,7 @@
 #include "api/api.h"
 #include "api/http_server.h"
 #include "catalog/catalog.h"
+#include "catalog/catalog_follower.h"
 #include "catalog/catalog_writer.h"
 #include "cli/listen.h"
 #include "common/json_limits.h"
@@ -230,6 +231,7 @@ std::unique_ptr<Store> open_store(const Config& config) {
     options.node_id = resolve_node_id(config);
     options.claim_lease_ms = config.claim_lease_ms;
     options.claim_new_deliveries = config.deliver;
+    options.heartbeat_ms = config.heartbeat_interval_ms;
     return open_postgres_store(options);
   }
   SqliteOptions options;
@@ -248,8 +250,15 @@ int serve(const Config& config) {
 
   auto store = open_store(config);
   Catalog catalog;
+  const uint64_t catalog_version = store->catalog_version();
   catalog.load(store->load_catalog());
   CatalogWriter writer(*store, catalog);
+  // Cluster mode: changes other nodes make reach this node's catalog within a second.
+  std::unique_ptr<CatalogFollower> follower;
+  if (store->shared()) {
+    follower = std::make_unique<CatalogFollower>(writer, catalog_version);
+    follower->start();
+  }
   Metrics metrics;
   ServiceHealth service_health;
 
@@ -303,6 +312,7 @@ int serve(const Config& config) {
   if (server) server->stop();  // no new requests; answers still queued are dropped
   if (dispatcher) dispatcher->stop();
   if (health) health->stop();
+  if (follower) follower->stop();
   if (alerter) alerter->stop();  // sends what is due
   store->close();                // commits what is queued
   return 0;

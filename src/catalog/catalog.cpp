@@ -4,6 +4,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <unordered_set>
 
 #include "filter/filter.h"
 
@@ -37,6 +38,47 @@ void Catalog::load(const CatalogSnapshot& snapshot) {
   }
   for (const auto& src : snapshot.sources) put_source(src);
   for (const auto& token : snapshot.tokens) tokens_.put(token);
+}
+
+namespace {
+
+template <typename T, typename Id>
+std::unordered_set<std::string> ids_of(const std::vector<T>& items, Id id) {
+  std::unordered_set<std::string> ids;
+  for (const auto& item : items) ids.insert(id(item));
+  return ids;
+}
+
+// The keys of `map` that are not in `keep`.
+template <typename M>
+std::vector<std::string> missing_from(const M& map, const std::unordered_set<std::string>& keep) {
+  std::vector<std::string> gone;
+  for (const auto& [key, value] : map) {
+    if (!keep.contains(key)) gone.push_back(key);
+  }
+  return gone;
+}
+
+}  // namespace
+
+void Catalog::sync(const CatalogSnapshot& snapshot) {
+  load(snapshot);
+  const auto apps = ids_of(snapshot.apps, [](const auto& a) { return a.id; });
+  const auto types = ids_of(snapshot.event_types, [](const auto& t) { return t.name; });
+  const auto endpoints = ids_of(snapshot.endpoints, [](const auto& e) { return e.id; });
+  const auto sources = ids_of(snapshot.sources, [](const auto& s) { return s.id; });
+  std::vector<std::string> gone_apps, gone_types, gone_endpoints, gone_sources;
+  {
+    std::shared_lock lock(mu_);
+    gone_apps = missing_from(apps_, apps);
+    gone_types = missing_from(event_types_, types);
+    gone_endpoints = missing_from(endpoints_, endpoints);
+    gone_sources = missing_from(sources_, sources);
+  }
+  for (const auto& id : gone_endpoints) remove_endpoint(id);
+  for (const auto& id : gone_sources) remove_source(id);
+  for (const auto& id : gone_apps) remove_app(id);
+  for (const auto& name : gone_types) remove_event_type(name);
 }
 
 const Catalog::AppEntry* Catalog::find_entry(std::string_view id_or_uid) const {

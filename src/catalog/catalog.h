@@ -43,6 +43,10 @@ class Catalog final {
  public:
   // Throws std::runtime_error naming a stored endpoint whose filter or key is unusable.
   void load(const CatalogSnapshot& snapshot);
+  // Makes the catalog what `snapshot` holds: load, then what the snapshot no longer has is
+  // removed (tokens are never removed: a revoked token is a put). Cluster mode: another node
+  // changed the store (catalog/catalog_follower.h). Throws as load does.
+  void sync(const CatalogSnapshot& snapshot);
 
   // Lookups by id or uid.
   std::optional<Application> find_app(std::string_view id_or_uid) const;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <mutex>
 #include <string>
 
@@ -36,11 +37,19 @@ class CatalogWriter final {
   WriteResult remove_source(const std::string& source_id);
   WriteResult put(const ApiToken& token);  // create, or revoke (revoked_at set)
 
+  // Cluster mode (catalog/catalog_follower.h): when the store's catalog_version moved on from
+  // `version`, reads the whole catalog and applies it (Catalog::sync). Returns the version it
+  // applied. Throws what the store's reads throw.
+  uint64_t follow(uint64_t version);
+
  private:
   // Constant after construction.
   Store& store_;
   Catalog& catalog_;
   std::mutex mu_;  // held by callers across read, validate and write (see above)
+  // Held across each commit and its publication, and across follow: a change this node commits
+  // while a snapshot is read is published after that snapshot is applied, never undone by it.
+  std::mutex publish_mu_;
 };
 
 }  // namespace hookd

@@ -296,6 +296,8 @@ bool apply_cluster_setting(Config& c, const std::string& key, const std::string&
     c.claim_lease_ms = parse_duration(key, value, false);
   } else if (key == "poll_interval") {
     c.poll_interval_ms = parse_duration(key, value, false);
+  } else if (key == "heartbeat_interval") {
+    c.heartbeat_interval_ms = parse_duration(key, value, false);
   } else {
     return false;
   }
@@ -389,7 +391,8 @@ const std::vector<std::string>& config_keys() {
                                                 "secret_encryption_previous_keys",
                                                 "node_id",
                                                 "claim_lease",
-                                                "poll_interval"};
+                                                "poll_interval",
+                                                "heartbeat_interval"};
   return keys;
 }
 

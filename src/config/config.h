@@ -72,6 +72,7 @@ struct Config {
   std::string node_id;  // empty: <hostname>-<random>, kept in <data_dir>/node_id
   int64_t claim_lease_ms = 60'000;  // how long a claimed delivery stays this node's
   int64_t poll_interval_ms = 2'000;  // how often the loader claims (or reads) due deliveries
+  int64_t heartbeat_interval_ms = 2'000;  // a delivering node's beat; three missed: it is gone
 };
 
 class ConfigError final : public std::runtime_error {

@@ -92,17 +92,26 @@ void Dispatcher::enqueue_new(const MessagePtr& message,
 }
 
 std::vector<DeliveryJob> Dispatcher::jobs_of(std::vector<PendingDelivery>& page, uint64_t snapshot,
-                                             uint64_t claim, int64_t lease_until) const {
+                                             uint64_t claim, int64_t lease_until) {
   std::vector<DeliveryJob> jobs;
   jobs.reserve(page.size());
+  write::ReleaseClaims unclaimed;
   for (auto& p : page) {
     const EndpointPtr ep = catalog_.endpoint_by_id(p.delivery.endpoint_id);
-    if (!ep || ep->disabled) continue;  // kept in the store until the endpoint is enabled
+    if (!ep || ep->disabled) {
+      // Kept in the store until the endpoint is enabled (unclaimed when it was claimed).
+      if (claim != 0) {
+        unclaimed.deliveries.push_back(
+            {p.delivery.msg_id, p.delivery.endpoint_id, claim, p.delivery.next_attempt_at});
+      }
+      continue;
+    }
     jobs.push_back({std::move(p.message), std::move(p.delivery.endpoint_id), p.delivery.attempts,
                     p.delivery.next_attempt_at, TriggerType::kScheduled, snapshot});
     jobs.back().claim = claim;
     jobs.back().lease_until = lease_until;
   }
+  if (!unclaimed.deliveries.empty()) store_.write(std::move(unclaimed), nullptr);
   return jobs;
 }
 
@@ -142,7 +151,7 @@ size_t Dispatcher::claim_due(uint64_t& snapshot) {
 size_t Dispatcher::load_due() {
   metrics_.loader_passes.fetch_add(1, std::memory_order_relaxed);
   uint64_t snapshot = 0;
-  const size_t loaded = store_.claims_deliveries() ? claim_due(snapshot) : read_due(snapshot);
+  const size_t loaded = store_.shared() ? claim_due(snapshot) : read_due(snapshot);
   // A watermark per delivery thread: nothing read before it is on its way any more, so the
   // threads can forget older settlements even when this pass had nothing for them.
   for (auto& w : workers_) {

@@ -71,9 +71,9 @@ class Dispatcher final {
   size_t read_due(uint64_t& snapshot);
   size_t claim_due(uint64_t& snapshot);
   // The jobs of a page read or claimed from the store, but those of disabled or unknown
-  // endpoints.
+  // endpoints (whose claims it releases).
   std::vector<DeliveryJob> jobs_of(std::vector<PendingDelivery>& page, uint64_t snapshot,
-                                   uint64_t claim, int64_t lease_until) const;
+                                   uint64_t claim, int64_t lease_until);
   // Waits while the workers hold more than the backlog's high-water mark; false when stopping.
   bool pace();
   // Endpoints whose deliveries the next page need not bring: the stalled ones.

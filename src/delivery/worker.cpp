@@ -173,6 +173,7 @@ void DeliveryWorker::run() {
     hand_out(to_lend_, &DeliveryWorker::lend);
 
     survey_stalls(now_steady_ms());
+    flush_unclaimed();
     curl_multi_poll(multi_, nullptr, 0, poll_wait_ms(now), nullptr);
   }
   metrics_.deliveries_in_flight.fetch_sub(in_flight_);
@@ -453,6 +454,16 @@ void DeliveryWorker::stalled_endpoints(std::vector<std::string>& out) const {
 
 void DeliveryWorker::release(const DeliveryJob& job) {
   if (ledger_.release(job)) metrics_.delivery_queue_depth.fetch_sub(1, std::memory_order_relaxed);
+  // Claimed but not sent from here: due again for any node's next claim, not at the lease's end.
+  if (job.claim != 0 && job.trigger == TriggerType::kScheduled) {
+    unclaimed_.deliveries.push_back({job.message->id, job.endpoint_id, job.claim, job.due_at});
+  }
+}
+
+void DeliveryWorker::flush_unclaimed() {
+  if (unclaimed_.deliveries.empty()) return;
+  store_.write(std::move(unclaimed_), nullptr);
+  unclaimed_ = {};
 }
 
 void DeliveryWorker::release_batch(const DeliveryJob& job) {

@@ -126,6 +126,8 @@ class DeliveryWorker final {
   // thread owns it, set aside for its owner otherwise.
   void ended(Transfer* transfer, CURLcode code);
   void release(const DeliveryJob& job);
+  // Writes the claims released since the last flush (write::ReleaseClaims).
+  void flush_unclaimed();
   // Releases the job and the rest of its batch.
   void release_batch(const DeliveryJob& job);
   // Writes `record`; with `release`, releases the job once the record is durable, so the loader
@@ -169,6 +171,7 @@ class DeliveryWorker final {
   std::unordered_set<std::string> failing_;  // endpoints whose last attempt failed
   RetryTimers timers_;                       // jobs due later, by due time
   DeliveryLedger ledger_;
+  write::ReleaseClaims unclaimed_;  // claimed jobs let go of since the last flush
   std::vector<std::unique_ptr<Transfer>> idle_transfers_;
   int in_flight_ = 0;  // requests this thread owns, wherever they run
   // Requests on this thread's multi handle, its own and lent ones, counted by whoever decides

@@ -162,7 +162,8 @@ void HealthMonitor::run() {
         spdlog::error("health: {}", e.what());
       }
     }
-    if (options_.retention_days > 0 && now_steady_ms() >= next_prune) {
+    // In cluster mode one node, the leader, prunes for all.
+    if (options_.retention_days > 0 && now_steady_ms() >= next_prune && store_.leader()) {
       try {
         prune(now_unix_ms());
       } catch (const std::exception& e) {

@@ -88,6 +88,18 @@ struct RecordAttempt {
   uint64_t claim = 0;
   bool keep_claim = false;
 };
+// Cluster mode: claimed deliveries this node will not send after all (their endpoint was
+// disabled, or its queue was full): each is due again at `due` and unclaimed, unless its claim
+// changed meanwhile. A store that does not claim ignores it.
+struct ReleaseClaims {
+  struct Claimed {
+    std::string msg_id;
+    std::string endpoint_id;
+    uint64_t claim = 0;
+    int64_t due = 0;  // unix ms
+  };
+  std::vector<Claimed> deliveries;
+};
 struct PutSource {
   InboundSource source;
 };
@@ -140,7 +152,8 @@ struct Prune {
 using WriteOp =
     std::variant<write::PutApplication, write::DeleteApplication, write::PutEventType,
                  write::DeleteEventType, write::PutEndpoint, write::DeleteEndpoint,
-                 write::InsertMessage, write::RecordAttempt, write::PutSource, write::DeleteSource,
+                 write::InsertMessage, write::RecordAttempt, write::ReleaseClaims,
+                 write::PutSource, write::DeleteSource,
                  write::UpsertInboundEvent, write::RecordRejection, write::PutToken,
                  write::RecordAudit, write::ExpungeContent, write::Prune>;
 
@@ -308,12 +321,13 @@ class Store {
       int64_t due_before, const PendingCursor& after, int limit,
       const std::vector<std::string>& skip_endpoints = {}) = 0;
 
-  // Cluster mode: a store that several nodes share claims due deliveries instead of reading them
-  // (docs/cluster.md, "Sharing the work"). A claim moves the deliveries' next_attempt_at to the
-  // lease's end and tags them with a claim token; no other claim takes them before then, and a
-  // RecordAttempt under a claim that was taken over is refused. The defaults: a store that does
-  // not claim (one node owns it).
-  virtual bool claims_deliveries() const { return false; }
+  // Cluster mode: whether several nodes may share the store (docs/cluster.md). Such a store
+  // claims due deliveries instead of reading them ("Sharing the work"), and its catalog_version
+  // tells when another node changed the catalog. A claim moves the deliveries' next_attempt_at
+  // to the lease's end and tags them with a claim token; no other claim takes them before then,
+  // and a RecordAttempt under a claim that was taken over is refused. The defaults: a store that
+  // one node owns.
+  virtual bool shared() const { return false; }
   // How long a claim holds (ms).
   virtual int64_t claim_lease_ms() const { return 0; }
   // The claim token of the deliveries InsertMessage writes: a delivering node inserts them
@@ -324,6 +338,15 @@ class Store {
   // next_attempt_at as it was before the claim.
   virtual ClaimedPage claim_due(int64_t now, int limit,
                                 const std::vector<std::string>& skip_endpoints);
+
+  // A number that moves on whenever a node sharing the store changes what load_catalog reads;
+  // 0 for a store that one node owns (its Catalog sees every change as it commits).
+  virtual uint64_t catalog_version() { return 0; }
+  // Whether this node runs the cluster's singletons (retention) now: it holds the leader lease.
+  // Lock-free. True for a store that one node owns.
+  virtual bool leader() const { return true; }
+  // Delivering nodes alive now, this one included (1 for a store that one node owns).
+  virtual int live_nodes() const { return 1; }
 
   // Inbound events of a source, newest first (by id); up to page.limit + 1 rows.
   virtual std::vector<InboundEvent> list_inbound_events(const std::string& source_id,

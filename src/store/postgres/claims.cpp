@@ -1,5 +1,6 @@
 // Claiming due deliveries for this node (Store::claim_due, docs/cluster.md "Sharing the work").
 #include <cstring>
+#include <optional>
 
 #include "common/random.h"
 #include "store/documents.h"
@@ -50,6 +51,29 @@ ClaimedPage PostgresStore::claim_due(int64_t now, int limit,
       "d.endpoint_id");
   page.deliveries = read_pending(read(sql));
   return page;
+}
+
+void PostgresStore::apply(const write::ReleaseClaims& w, WriteResult&) {
+  std::vector<std::optional<std::string>> msgs, endpoints, claims, dues;
+  for (const auto& d : w.deliveries) {
+    msgs.emplace_back(d.msg_id);
+    endpoints.emplace_back(d.endpoint_id);
+    claims.emplace_back(std::to_string(d.claim));
+    dues.emplace_back(std::to_string(d.due));
+  }
+  writer_db_->exec(
+      "UPDATE deliveries d SET next_attempt_at = x.due, owner = NULL, claim = 0 FROM "
+      "unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) AS x(m, e, c, due) WHERE "
+      "d.msg_id = x.m AND d.endpoint_id = x.e AND d.claim = x.c AND d.status = 1",
+      Params()
+          .add(array_literal(msgs))
+          .add(array_literal(endpoints))
+          .add(array_literal(claims))
+          .add(array_literal(dues)));
+}
+
+uint64_t PostgresStore::catalog_version() {
+  return static_cast<uint64_t>(read(Sql("SELECT version FROM hookd_catalog")).int64(0, 0));
 }
 
 }  // namespace hookd::pg

@@ -46,6 +46,7 @@ bool PostgresStore::commit_batch(std::vector<QueuedWrite>& batch,
     return true;
   } catch (const Error& e) {
     touched_sources_.clear();
+    catalog_changed_ = false;
     if (e.connection_lost() || !writer_db_->ok()) {
       lose_connection(e.what());
       for (auto& r : results) r = {WriteStatus::kUnavailable, refusal_};
@@ -87,7 +88,7 @@ void PostgresStore::commit_grouped(const std::vector<QueuedWrite>& batch,
     apply(batch[i].op, results[i]);
   }
   flush();
-  trim_rejections();
+  before_commit();
   transaction.commit();
 }
 

@@ -18,6 +18,7 @@ PostgresStore::PostgresStore(const PostgresOptions& options)
   const int version = migrate(*writer_db_);
   spdlog::info("store: PostgreSQL, schema version {}", version);
   take_back_claims();
+  start_membership();
   for (int i = 0; i < std::max(1, options.reader_connections); ++i) {
     idle_readers_.push_back(std::make_unique<Connection>(options.url));
   }
@@ -75,8 +76,10 @@ void PostgresStore::close() {
     closing_ = true;
     accepting_.store(false, std::memory_order_release);
     cv_.notify_all();
+    cv_beat_.notify_all();
   }
   if (writer_.joinable()) writer_.join();
+  if (beater_.joinable()) beater_.join();
 }
 
 PostgresStore::ReaderLease::ReaderLease(PostgresStore& store) : store_(store) {

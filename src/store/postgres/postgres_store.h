@@ -39,6 +39,9 @@ struct PostgresOptions {
   std::string node_id;
   int64_t claim_lease_ms = 60'000;
   bool claim_new_deliveries = false;
+  // A delivering node beats this often in hookd_nodes; one that missed three beats is gone, and
+  // the leader (the node that runs retention) renews its lease with every beat.
+  int64_t heartbeat_ms = 2'000;
 };
 
 // Connects, migrates the schema (store/postgres/pg_schema.h) and starts the writer. Throws

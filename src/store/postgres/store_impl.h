@@ -59,11 +59,14 @@ class PostgresStore final : public Store {
   std::vector<PendingDelivery> pending_page(
       int64_t due_before, const PendingCursor& after, int limit,
       const std::vector<std::string>& skip_endpoints = {}) override;
-  bool claims_deliveries() const override { return true; }
+  bool shared() const override { return true; }
   int64_t claim_lease_ms() const override { return options_.claim_lease_ms; }
   uint64_t live_claim() const override { return options_.claim_new_deliveries ? live_claim_ : 0; }
   ClaimedPage claim_due(int64_t now, int limit,
                         const std::vector<std::string>& skip_endpoints) override;
+  uint64_t catalog_version() override;
+  bool leader() const override;
+  int live_nodes() const override { return live_nodes_.load(std::memory_order_acquire); }
   std::vector<InboundEvent> list_inbound_events(const std::string& source_id,
                                                 const InboundEventFilter& filter,
                                                 const Page& page) override;
@@ -87,6 +90,9 @@ class PostgresStore final : public Store {
   std::vector<AuditEntry> list_audit(const AuditFilter& filter, const Page& page) override;
 
  private:
+  // membership.cpp: a delivering node's heartbeat and leader lease.
+  void start_membership();
+  void beat_once();
   // At start: the deliveries this node (by node_id) held claimed when it last stopped are
   // unclaimed and due now.
   void take_back_claims();
@@ -136,7 +142,11 @@ class PostgresStore final : public Store {
   void apply(const write::RecordAudit& w, WriteResult& result);
   void apply(const write::ExpungeContent& w, WriteResult& result);
   void apply(const write::Prune& w, WriteResult& result);
+  void apply(const write::ReleaseClaims& w, WriteResult& result);  // claims.cpp
   void trim_rejections();
+  // Last in each transaction: trims the rejection samples and, when the catalog changed,
+  // moves its version on.
+  void before_commit();
   // Messages queued one after another share two statements: one for the messages, one for all
   // their deliveries. `ops` point into the batch; results[i] is ops[i]'s.
   void apply_messages(
@@ -148,7 +158,8 @@ class PostgresStore final : public Store {
   // The claim token of the deliveries this node inserts claimed (random, never 0).
   const uint64_t live_claim_;
   std::unique_ptr<Connection> writer_db_;  // writer thread only
-  std::vector<std::string> touched_sources_;
+  std::vector<std::string> touched_sources_;  // writer thread only
+  bool catalog_changed_ = false;              // writer thread only: in the open transaction
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
@@ -159,6 +170,16 @@ class PostgresStore final : public Store {
   std::atomic<bool> accepting_{true};
   std::atomic<uint64_t> commits_{0};
   std::thread writer_;
+
+  // Membership (membership.cpp): the heartbeat thread and its connection, the end of this
+  // node's leader lease (unix ms; 0: not the leader) and the delivering nodes alive.
+  static constexpr int kLeaderLeaseBeats = 5;
+  static constexpr int kLiveBeats = 3;
+  std::condition_variable cv_beat_;  // with mu_: wakes the heartbeat thread to close
+  std::unique_ptr<Connection> beat_db_;
+  std::atomic<int64_t> leader_until_{0};
+  std::atomic<int> live_nodes_{1};
+  std::thread beater_;
 
   std::mutex readers_mu_;
   std::condition_variable readers_cv_;

@@ -23,10 +23,34 @@ void put_doc(Connection& db, const char* table, const std::string& id, const std
           Params().add(id).add(doc));
 }
 
+// Whether the op changes what Store::load_catalog reads.
+bool changes_catalog(const WriteOp& op) {
+  return std::holds_alternative<write::PutApplication>(op) ||
+         std::holds_alternative<write::DeleteApplication>(op) ||
+         std::holds_alternative<write::PutEventType>(op) ||
+         std::holds_alternative<write::DeleteEventType>(op) ||
+         std::holds_alternative<write::PutEndpoint>(op) ||
+         std::holds_alternative<write::DeleteEndpoint>(op) ||
+         std::holds_alternative<write::PutSource>(op) ||
+         std::holds_alternative<write::DeleteSource>(op) ||
+         std::holds_alternative<write::PutToken>(op);
+}
+
 }  // namespace
 
 void PostgresStore::apply(const WriteOp& op, WriteResult& result) {
+  if (changes_catalog(op)) catalog_changed_ = true;
   std::visit([&](const auto& w) { apply(w, result); }, op);
+}
+
+void PostgresStore::before_commit() {
+  trim_rejections();
+  if (!catalog_changed_) return;
+  // Other nodes follow the catalog by this number (Store::catalog_version); the notification
+  // goes out when the transaction commits.
+  writer_db_->exec("UPDATE hookd_catalog SET version = version + 1");
+  writer_db_->exec("NOTIFY hookd_catalog");
+  catalog_changed_ = false;
 }
 
 void PostgresStore::apply(const write::PutApplication& w, WriteResult&) {

@@ -153,6 +153,7 @@ class SqliteStore final : public Store {
   void apply(const write::RecordAudit& w, WriteResult& result);
   void apply(const write::ExpungeContent& w, WriteResult& result);
   void apply(const write::Prune& w, WriteResult& result);
+  void apply(const write::ReleaseClaims&, WriteResult&) {}  // nothing is claimed here
   // Prune's share of messages and their deliveries and attempts; returns how many messages.
   int64_t prune_messages(const write::Prune& w);
   // Prune's share of the audit log (audit_rows.cpp); returns how many entries.
