@@ -279,6 +279,13 @@ int serve(const Config& config) {
     health->start();
     dispatcher->start();  // its loader's first pass recovers what the last run left pending
   }
+  store->set_wakeups(
+      [d = dispatcher.get()] {
+        if (d) d->wake_loader();
+      },
+      [f = follower.get()] {
+        if (f) f->poke();
+      });
 
   // Declared before the Api so that it is destroyed after it: API workers still finishing a
   // request post their answer to the server's (stopped but living) I/O contexts.
@@ -310,6 +317,7 @@ int serve(const Config& config) {
   spdlog::info("stopping on signal {}", received);
 
   if (server) server->stop();  // no new requests; answers still queued are dropped
+  store->set_wakeups({}, {});
   if (dispatcher) dispatcher->stop();
   if (health) health->stop();
   if (follower) follower->stop();

@@ -114,9 +114,10 @@ void check_write(const WriteResult& result);
 // Creates an application from ApplicationIn fields (create_app, app portal access); the caller
 // holds ctx.writer.mutex().
 Application create_application(ApiContext& ctx, const nlohmann::json& body);
-// Hands a committed message's first attempts to the dispatcher (when this node delivers).
+// Hands a committed message's first attempts to the dispatcher (when this node delivers);
+// `result`: the commit's, which names the deliveries this node sends in cluster mode.
 void dispatch_new_message(ApiContext& ctx, const MessagePtr& message,
-                          const std::vector<std::string>& endpoint_ids);
+                          const std::vector<std::string>& endpoint_ids, const WriteResult& result);
 
 // Handlers, one file per resource.
 HttpResponse list_apps(ApiContext&, const HttpRequest&, const Params&);

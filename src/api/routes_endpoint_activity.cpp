@@ -83,8 +83,9 @@ HttpResponse send_example(ApiContext& ctx, const HttpRequest& req, const Params&
   op.message = message;
   op.endpoint_ids = std::make_shared<const std::vector<std::string>>(1, ep->id);
   const auto endpoint_ids = op.endpoint_ids;
-  check_write(ctx.store.write_sync(std::move(op)));
-  dispatch_new_message(ctx, message, *endpoint_ids);
+  const WriteResult result = ctx.store.write_sync(std::move(op));
+  check_write(result);
+  dispatch_new_message(ctx, message, *endpoint_ids, result);
   return json_response(200, render(*message));
 }
 

@@ -147,7 +147,7 @@ void receive_webhook(ApiContext& ctx, HttpRequest&& req, const std::string& webh
                                   respond = std::move(respond)](const WriteResult& result) {
     switch (result.status) {
       case WriteStatus::kOk: {
-        if (message && !result.duplicate) dispatch_new_message(ctx, message, *endpoint_ids);
+        if (message && !result.duplicate) dispatch_new_message(ctx, message, *endpoint_ids, result);
         return respond(json_response(result.duplicate || result.revision > 1 ? 200 : 201,
                                      render_receipt(*stored, result)));
       }

@@ -10,8 +10,9 @@
 namespace hookd::api {
 
 void dispatch_new_message(ApiContext& ctx, const MessagePtr& message,
-                          const std::vector<std::string>& endpoint_ids) {
-  if (ctx.dispatcher) ctx.dispatcher->enqueue_new(message, endpoint_ids);
+                          const std::vector<std::string>& endpoint_ids,
+                          const WriteResult& result) {
+  if (ctx.dispatcher) ctx.dispatcher->enqueue_new(message, endpoint_ids, result.claimed);
 }
 
 // Runs on the I/O thread and never blocks: the catalog is in memory, and the store write
@@ -67,7 +68,7 @@ void create_message(ApiContext& ctx, HttpRequest&& req, const Params& p, Respond
     switch (result.status) {
       case WriteStatus::kOk: {
         ctx.metrics.messages_accepted.fetch_add(1, std::memory_order_relaxed);
-        dispatch_new_message(ctx, message, *endpoint_ids);
+        dispatch_new_message(ctx, message, *endpoint_ids, result);
         return respond(json_response(202, std::move(rendered)));
       }
       case WriteStatus::kConflict:

@@ -74,16 +74,18 @@ void Dispatcher::enqueue(std::vector<DeliveryJob> jobs) {
   }
 }
 
-void Dispatcher::enqueue_new(const MessagePtr& message,
-                             const std::vector<std::string>& endpoint_ids) {
+void Dispatcher::enqueue_new(const MessagePtr& message, const std::vector<std::string>& endpoint_ids,
+                             const std::vector<bool>& claimed) {
   if (endpoint_ids.empty()) return;
   std::vector<DeliveryJob> jobs;
   jobs.reserve(endpoint_ids.size());
-  // In cluster mode the store inserted the deliveries claimed by this node (Store::live_claim).
+  // In cluster mode the store inserted the deliveries of the endpoints this node owns claimed by
+  // it (Store::live_claim); the others are their owners' to claim.
   const uint64_t claim = store_.live_claim();
   const int64_t lease_until = claim != 0 ? message->created_at + store_.claim_lease_ms() : 0;
-  for (const auto& id : endpoint_ids) {
-    DeliveryJob job{message, id, 0, message->created_at};
+  for (size_t i = 0; i < endpoint_ids.size(); ++i) {
+    if (i < claimed.size() && !claimed[i]) continue;
+    DeliveryJob job{message, endpoint_ids[i], 0, message->created_at};
     job.claim = claim;
     job.lease_until = lease_until;
     jobs.push_back(std::move(job));

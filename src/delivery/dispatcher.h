@@ -50,8 +50,10 @@ class Dispatcher final {
   void stop();
 
   void enqueue(std::vector<DeliveryJob> jobs);
-  // The first attempts of a just-committed message, one per endpoint.
-  void enqueue_new(const MessagePtr& message, const std::vector<std::string>& endpoint_ids);
+  // The first attempts of a just-committed message, one per endpoint; `claimed`: the
+  // InsertMessage's WriteResult::claimed (the endpoints this node sends to).
+  void enqueue_new(const MessagePtr& message, const std::vector<std::string>& endpoint_ids,
+                   const std::vector<bool>& claimed = {});
   // Asks the loader for a pass now (an endpoint was enabled, or one whose full queue shed jobs
   // has room again).
   void wake_loader();

@@ -326,7 +326,7 @@ void HealthMonitor::publish(const std::string& event_type, const std::string& ab
   store_.write(write::InsertMessage{shared, endpoint_ids},
                [this, shared, endpoint_ids](const WriteResult& result) {
                  if (result.status == WriteStatus::kOk && dispatcher_) {
-                   dispatcher_->enqueue_new(shared, *endpoint_ids);
+                   dispatcher_->enqueue_new(shared, *endpoint_ids, result.claimed);
                  }
                });
 }

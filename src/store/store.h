@@ -45,6 +45,10 @@ struct WriteResult {
   bool duplicate = false;  // UpsertInboundEvent with keep_first: the key was stored already
   // Prune: rows deleted.
   int64_t affected = 0;
+  // InsertMessage (also forwarded by UpsertInboundEvent) in cluster mode: for each of its
+  // endpoint_ids, whether the delivery was inserted claimed by this node, which then sends it;
+  // the others are their owners' to claim. Empty: every delivery is this node's to send.
+  std::vector<bool> claimed;
 };
 
 namespace write {
@@ -347,6 +351,13 @@ class Store {
   virtual bool leader() const { return true; }
   // Delivering nodes alive now, this one included (1 for a store that one node owns).
   virtual int live_nodes() const { return 1; }
+  // Cluster mode: called (on a thread of the store's) when another node left deliveries for
+  // this one to claim, or changed the catalog. Hints: the loader and the catalog follower poll
+  // anyway. Set both to empty functions before what they call goes away.
+  virtual void set_wakeups(std::function<void()> deliveries, std::function<void()> catalog) {
+    (void)deliveries;
+    (void)catalog;
+  }
 
   // Inbound events of a source, newest first (by id); up to page.limit + 1 rows.
   virtual std::vector<InboundEvent> list_inbound_events(const std::string& source_id,

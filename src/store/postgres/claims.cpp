@@ -20,6 +20,14 @@ uint64_t new_claim_token() {
   return token;
 }
 
+namespace {
+
+std::vector<std::optional<std::string>> as_optionals(const std::vector<std::string>& values) {
+  return {values.begin(), values.end()};
+}
+
+}  // namespace
+
 ClaimedPage PostgresStore::claim_due(int64_t now, int limit,
                                      const std::vector<std::string>& skip_endpoints) {
   ClaimedPage page;
@@ -38,6 +46,15 @@ ClaimedPage PostgresStore::claim_due(int64_t now, int limit,
     sql.add(" AND NOT (endpoint_id = ANY (SELECT jsonb_array_elements_text(");
     sql.param(documents::strings_to_json(skip_endpoints)).add("::jsonb)))");
   }
+  const auto view = live_view();
+  if (view->size() > 1) {
+    // Only the endpoints this node owns among the live ones (owner_of, the same ranking).
+    sql.add(" AND ").param(options_.node_id);
+    sql.add(" = (SELECT n FROM unnest(").param(array_literal(as_optionals(*view)));
+    sql.add(
+        "::text[]) AS n ORDER BY sha256(convert_to(n || ' ' || endpoint_id, 'UTF8')) DESC LIMIT "
+        "1)");
+  }
   sql.add(" ORDER BY next_attempt_at LIMIT ").param(limit);
   sql.add(" FOR UPDATE SKIP LOCKED), d AS (UPDATE deliveries t SET next_attempt_at = ");
   sql.param(page.lease_until).add(", owner = ").param(options_.node_id);
@@ -54,6 +71,7 @@ ClaimedPage PostgresStore::claim_due(int64_t now, int limit,
 }
 
 void PostgresStore::apply(const write::ReleaseClaims& w, WriteResult&) {
+  left_for_others_ = true;
   std::vector<std::optional<std::string>> msgs, endpoints, claims, dues;
   for (const auto& d : w.deliveries) {
     msgs.emplace_back(d.msg_id);

@@ -3,10 +3,13 @@
 // claim was taken over.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <future>
 #include <mutex>
 #include <set>
+#include <thread>
 
+#include "store/postgres/store_impl.h"
 #include "store/postgres/test_database.h"
 
 namespace hookd {
@@ -152,6 +155,63 @@ TEST_F(ClaimsTest, ADeliveringNodeInsertsItsDeliveriesClaimedBySelf) {
   const auto deliveries = store_->list_deliveries_of_message(m->id);
   ASSERT_EQ(deliveries.size(), 2u);
   for (const auto& d : deliveries) EXPECT_EQ(d.updated_at, 1'000);
+}
+
+}  // namespace
+}  // namespace hookd
+
+namespace hookd {
+namespace {
+
+// Two delivering nodes: each endpoint is one node's, in C++ (inserts) and in SQL (claims) alike.
+class OwnershipTest : public ClaimsTest {
+ protected:
+  std::unique_ptr<Store> node(const std::string& id) {
+    auto opts = options();
+    opts.node_id = id;
+    opts.claim_new_deliveries = true;
+    opts.heartbeat_ms = 100;
+    return open_postgres_store(opts);
+  }
+};
+
+TEST_F(OwnershipTest, EachEndpointIsClaimedByItsOwnerOnly) {
+  open();  // node-a inserts unclaimed: not a delivering node here
+  std::vector<std::string> endpoints;
+  for (int i = 0; i < 20; ++i) endpoints.push_back("ep_" + std::to_string(i));
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_EQ(store_->write_sync(insert(message("app_1", "", "{}"), endpoints)).status,
+              WriteStatus::kOk);
+  }
+  auto b = node("node-b");
+  auto c = node("node-c");
+  const std::vector<std::string> live = {"node-b", "node-c"};
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while ((b->live_nodes() != 2 || c->live_nodes() != 2) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(b->live_nodes(), 2);
+  ASSERT_EQ(c->live_nodes(), 2);
+  size_t claimed = 0;
+  const std::vector<std::pair<Store*, std::string>> nodes = {{b.get(), "node-b"},
+                                                             {c.get(), "node-c"}};
+  for (const auto& [store, id] : nodes) {
+    const ClaimedPage page = store->claim_due(2'000, 1'000, {});
+    for (const auto& p : page.deliveries) {
+      EXPECT_EQ(pg::owner_of(live, p.delivery.endpoint_id), id) << p.delivery.endpoint_id;
+    }
+    claimed += page.deliveries.size();
+    EXPECT_GT(page.deliveries.size(), 0u) << id << " owns none of 20 endpoints";
+  }
+  EXPECT_EQ(claimed, 200u);
+
+  // Inserting, each node claims the deliveries of its own endpoints only.
+  const WriteResult r = b->write_sync(insert(message("app_1", "", "{}"), endpoints));
+  ASSERT_EQ(r.claimed.size(), endpoints.size());
+  for (size_t i = 0; i < endpoints.size(); ++i) {
+    EXPECT_EQ(r.claimed[i], pg::owner_of(live, endpoints[i]) == "node-b") << endpoints[i];
+  }
 }
 
 }  // namespace

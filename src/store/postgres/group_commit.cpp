@@ -47,6 +47,7 @@ bool PostgresStore::commit_batch(std::vector<QueuedWrite>& batch,
   } catch (const Error& e) {
     touched_sources_.clear();
     catalog_changed_ = false;
+    left_for_others_ = false;
     if (e.connection_lost() || !writer_db_->ok()) {
       lose_connection(e.what());
       for (auto& r : results) r = {WriteStatus::kUnavailable, refusal_};

@@ -1,11 +1,14 @@
-// Cluster membership of a delivering node (docs/cluster.md): the heartbeat in hookd_nodes and
-// the leader lease in hookd_leases, on a thread and connection of their own.
+// Cluster membership of a delivering node (docs/cluster.md): the heartbeat in hookd_nodes, the
+// leader lease in hookd_leases, on a thread and connection of their own, and which live node
+// owns which endpoint.
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "common/time.h"
+#include "signing/signature.h"
 #include "store/postgres/store_impl.h"
 
 namespace hookd::pg {
@@ -44,19 +47,56 @@ void PostgresStore::beat_once() {
         "(name) DO UPDATE SET holder = excluded.holder, until = excluded.until WHERE "
         "hookd_leases.holder = excluded.holder OR hookd_leases.until < $3 RETURNING holder",
         Params().add(options_.node_id).add(until).add(now));
-    // Counted by the beats of the last three intervals: a node that missed them is gone.
+    // The nodes that beat in the last three intervals: one that missed them is gone.
     const Result live = beat_db_->exec(
-        "SELECT count(*) FROM hookd_nodes WHERE heartbeat_at >= $1",
+        "SELECT node_id FROM hookd_nodes WHERE heartbeat_at >= $1 ORDER BY node_id",
         Params().add(now - kLiveBeats * options_.heartbeat_ms));
+    auto view = std::make_shared<std::vector<std::string>>();
+    for (int i = 0; i < live.rows(); ++i) view->push_back(live.text(i, 0));
     const bool was_leader = leader();
     leader_until_.store(lead.rows() > 0 ? until : 0, std::memory_order_release);
-    live_nodes_.store(static_cast<int>(live.int64(0, 0)), std::memory_order_release);
+    set_live_view(std::move(view));
     if (leader() != was_leader) {
       spdlog::info("cluster: this node {} the leader", leader() ? "is now" : "is no longer");
     }
   } catch (const Error& e) {
     spdlog::warn("cluster: heartbeat failed: {}", e.what());
   }
+}
+
+void PostgresStore::set_live_view(std::shared_ptr<std::vector<std::string>> view) {
+  // This node counts itself in even when its own beat is not in the table yet.
+  if (std::find(view->begin(), view->end(), options_.node_id) == view->end()) {
+    view->insert(std::lower_bound(view->begin(), view->end(), options_.node_id), options_.node_id);
+  }
+  live_nodes_.store(static_cast<int>(view->size()), std::memory_order_release);
+  std::lock_guard lock(view_mu_);
+  if (*view != *live_view_) spdlog::info("cluster: {} delivering node(s) alive", view->size());
+  live_view_ = std::move(view);
+}
+
+std::shared_ptr<const std::vector<std::string>> PostgresStore::live_view() const {
+  std::lock_guard lock(view_mu_);
+  return live_view_;
+}
+
+bool PostgresStore::owns(const std::vector<std::string>& live, const std::string& endpoint_id) const {
+  return live.size() <= 1 || owner_of(live, endpoint_id) == options_.node_id;
+}
+
+std::string owner_of(const std::vector<std::string>& live, const std::string& endpoint_id) {
+  // Rendezvous hashing: the node with the highest hash of (node, endpoint) owns the endpoint,
+  // so a node that leaves or joins moves only its own share. The claim statement ranks nodes
+  // the same way in SQL (claims.cpp): SHA-256 of "<node> <endpoint>", compared bytewise.
+  std::string best, best_hash;
+  for (const auto& node : live) {
+    std::string hash = signing::sha256_hex(node + " " + endpoint_id);
+    if (best.empty() || hash > best_hash) {
+      best = node;
+      best_hash = std::move(hash);
+    }
+  }
+  return best;
 }
 
 bool PostgresStore::leader() const {

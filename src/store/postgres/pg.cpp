@@ -1,6 +1,10 @@
 #include "store/postgres/pg.h"
 
+#include <poll.h>
+
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 
 namespace hookd::pg {
 
@@ -127,6 +131,21 @@ bool Connection::reset() {
     return false;
   }
   return true;
+}
+
+std::vector<Connection::Notification> Connection::wait_for_notifications(int timeout_ms) {
+  std::vector<Notification> out;
+  pollfd fd{PQsocket(conn_.get()), POLLIN, 0};
+  if (fd.fd < 0) throw Error("08006", "the connection is closed");
+  if (poll(&fd, 1, timeout_ms) < 0 && errno != EINTR) {
+    throw Error("08006", std::string("poll: ") + std::strerror(errno));
+  }
+  if (!PQconsumeInput(conn_.get())) throw Error("08006", PQerrorMessage(conn_.get()));
+  while (PGnotify* n = PQnotifies(conn_.get())) {
+    out.push_back({n->relname, n->extra ? n->extra : ""});
+    PQfreemem(n);
+  }
+  return out;
 }
 
 Result Connection::exec(const std::string& sql) { return check(PQexec(conn_.get(), sql.c_str())); }

@@ -113,6 +113,15 @@ class Connection final {
   // Connects again with the same settings; false when the server is still unreachable.
   bool reset();
 
+  // A NOTIFY this connection LISTENs to.
+  struct Notification {
+    std::string channel;
+    std::string payload;
+  };
+  // Waits up to `timeout_ms` for notifications and returns those that arrived (maybe none).
+  // Throws Error (connection_lost) when the connection broke.
+  std::vector<Notification> wait_for_notifications(int timeout_ms);
+
  private:
   Result check(PGresult* result);
   std::unique_ptr<PGconn, void (*)(PGconn*)> conn_;

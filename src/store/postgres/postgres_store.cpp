@@ -13,12 +13,16 @@ namespace hookd {
 namespace pg {
 
 PostgresStore::PostgresStore(const PostgresOptions& options)
-    : options_(options), live_claim_(new_claim_token()) {
+    : options_(options),
+      live_claim_(new_claim_token()),
+      live_view_(std::make_shared<const std::vector<std::string>>(
+          std::vector<std::string>{options.node_id})) {
   writer_db_ = std::make_unique<Connection>(options.url);
   const int version = migrate(*writer_db_);
   spdlog::info("store: PostgreSQL, schema version {}", version);
   take_back_claims();
   start_membership();
+  start_listening();
   for (int i = 0; i < std::max(1, options.reader_connections); ++i) {
     idle_readers_.push_back(std::make_unique<Connection>(options.url));
   }
@@ -80,6 +84,7 @@ void PostgresStore::close() {
   }
   if (writer_.joinable()) writer_.join();
   if (beater_.joinable()) beater_.join();
+  if (listener_.joinable()) listener_.join();
 }
 
 PostgresStore::ReaderLease::ReaderLease(PostgresStore& store) : store_(store) {

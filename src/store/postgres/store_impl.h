@@ -9,6 +9,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -28,6 +29,10 @@ constexpr size_t kMaxMessageBytes = 4u << 20;
 
 // A random claim token: never 0 (unclaimed), and positive, to fit a bigint.
 uint64_t new_claim_token();
+
+// Cluster mode: the node of `live` (delivering nodes alive) that owns the endpoint, and so
+// sends its deliveries: its rate limit, concurrency cap and circuit hold for the cluster.
+std::string owner_of(const std::vector<std::string>& live, const std::string& endpoint_id);
 
 struct QueuedWrite {
   WriteOp op;
@@ -66,6 +71,7 @@ class PostgresStore final : public Store {
                         const std::vector<std::string>& skip_endpoints) override;
   uint64_t catalog_version() override;
   bool leader() const override;
+  void set_wakeups(std::function<void()> deliveries, std::function<void()> catalog) override;
   int live_nodes() const override { return live_nodes_.load(std::memory_order_acquire); }
   std::vector<InboundEvent> list_inbound_events(const std::string& source_id,
                                                 const InboundEventFilter& filter,
@@ -93,6 +99,18 @@ class PostgresStore final : public Store {
   // membership.cpp: a delivering node's heartbeat and leader lease.
   void start_membership();
   void beat_once();
+  void set_live_view(std::shared_ptr<std::vector<std::string>> view);
+  // The delivering nodes alive (sorted, this one included) as of the last beat.
+  std::shared_ptr<const std::vector<std::string>> live_view() const;
+  // Whether this node owns the endpoint among `live`.
+  bool owns(const std::vector<std::string>& live, const std::string& endpoint_id) const;
+  // notifications.cpp: LISTEN for the other nodes' wake-ups, NOTIFY them.
+  void start_listening();
+  void listen_loop();
+  bool closing() const;
+  void wake(bool deliveries, bool catalog);
+  // In the open transaction, before its commit (writer thread).
+  void notify_before_commit();
   // At start: the deliveries this node (by node_id) held claimed when it last stopped are
   // unclaimed and due now.
   void take_back_claims();
@@ -160,6 +178,7 @@ class PostgresStore final : public Store {
   std::unique_ptr<Connection> writer_db_;  // writer thread only
   std::vector<std::string> touched_sources_;  // writer thread only
   bool catalog_changed_ = false;              // writer thread only: in the open transaction
+  bool left_for_others_ = false;  // writer thread only: unclaimed deliveries in the transaction
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
@@ -179,7 +198,15 @@ class PostgresStore final : public Store {
   std::unique_ptr<Connection> beat_db_;
   std::atomic<int64_t> leader_until_{0};
   std::atomic<int> live_nodes_{1};
+  mutable std::mutex view_mu_;
+  std::shared_ptr<const std::vector<std::string>> live_view_;  // guarded by view_mu_
   std::thread beater_;
+
+  // Notifications (notifications.cpp).
+  std::unique_ptr<Connection> listen_db_;  // listener thread only
+  std::thread listener_;
+  std::mutex wakeups_mu_;
+  std::function<void()> wake_deliveries_, wake_catalog_;  // guarded by wakeups_mu_
 
   std::mutex readers_mu_;
   std::condition_variable readers_cv_;

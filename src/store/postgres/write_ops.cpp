@@ -23,6 +23,32 @@ void put_doc(Connection& db, const char* table, const std::string& id, const std
           Params().add(id).add(doc));
 }
 
+// The deliveries of a run of messages, as the arrays of one INSERT ... SELECT FROM unnest.
+class DeliveryRows final {
+ public:
+  // `claim` 0: unclaimed and due at the message's creation; otherwise claimed for `lease_ms`.
+  void add(const Message& m, const std::string& endpoint_id, uint64_t claim, int64_t lease_ms) {
+    msg_.emplace_back(m.id);
+    endpoint_.emplace_back(endpoint_id);
+    app_.emplace_back(m.app_id);
+    due_.emplace_back(std::to_string(m.created_at + lease_ms));
+    updated_.emplace_back(std::to_string(m.created_at));
+    claim_.emplace_back(std::to_string(claim));
+  }
+  bool empty() const { return msg_.empty(); }
+  // $1 ... $6: message, endpoint, application, due, updated, claim.
+  Params params() const {
+    Params p;
+    for (const auto* column : {&msg_, &endpoint_, &app_, &due_, &updated_, &claim_}) {
+      p.add(array_literal(*column));
+    }
+    return p;
+  }
+
+ private:
+  std::vector<std::optional<std::string>> msg_, endpoint_, app_, due_, updated_, claim_;
+};
+
 // Whether the op changes what Store::load_catalog reads.
 bool changes_catalog(const WriteOp& op) {
   return std::holds_alternative<write::PutApplication>(op) ||
@@ -45,11 +71,10 @@ void PostgresStore::apply(const WriteOp& op, WriteResult& result) {
 
 void PostgresStore::before_commit() {
   trim_rejections();
+  notify_before_commit();
   if (!catalog_changed_) return;
-  // Other nodes follow the catalog by this number (Store::catalog_version); the notification
-  // goes out when the transaction commits.
+  // Other nodes follow the catalog by this number (Store::catalog_version).
   writer_db_->exec("UPDATE hookd_catalog SET version = version + 1");
-  writer_db_->exec("NOTIFY hookd_catalog");
   catalog_changed_ = false;
 }
 
@@ -343,39 +368,35 @@ void PostgresStore::apply_messages(const std::vector<const write::InsertMessage*
           .add(array_literal(times)));
   std::unordered_set<std::string> landed;
   for (int i = 0; i < inserted.rows(); ++i) landed.insert(inserted.text(i, 0));
-  // A delivering node inserts the deliveries claimed by itself and hands them to its dispatcher
-  // straight after the commit; until their lease ends no other node claims them.
+  DeliveryRows rows;
+  // A delivering node inserts the deliveries of the endpoints it owns claimed by itself and hands
+  // them to its dispatcher straight after the commit; until their lease ends no other node
+  // claims them. The others are due at once for their owner's next claim.
   const uint64_t claim = live_claim();
-  const int64_t lease = claim != 0 ? options_.claim_lease_ms : 0;
-  std::vector<std::optional<std::string>> d_msg, d_endpoint, d_app, d_time;
+  const auto view = claim != 0 ? live_view() : nullptr;
   for (size_t i = 0; i < ops.size(); ++i) {
     const Message& m = *ops[i]->message;
     if (!landed.contains(m.id)) {
       *results[i] = {WriteStatus::kConflict, "eventId: a message with this eventId already exists"};
       continue;
     }
+    if (view) results[i]->claimed.reserve(ops[i]->endpoint_ids->size());
     for (const auto& endpoint_id : *ops[i]->endpoint_ids) {
-      d_msg.emplace_back(m.id);
-      d_endpoint.emplace_back(endpoint_id);
-      d_app.emplace_back(m.app_id);
-      d_time.emplace_back(std::to_string(m.created_at + lease));
+      const bool owned = view && owns(*view, endpoint_id);
+      if (view) results[i]->claimed.push_back(owned);
+      left_for_others_ = left_for_others_ || !owned;
+      rows.add(m, endpoint_id, owned ? claim : 0, owned ? options_.claim_lease_ms : 0);
     }
   }
-  if (d_msg.empty()) return;
+  if (rows.empty()) return;
   writer_db_->exec(
       "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempts, next_attempt_at, "
-      "updated_at, owner, claim) SELECT m, e, a, 1, 0, t, t - $5, $6, $7 FROM unnest($1::text[], "
-      "$2::text[], $3::text[], $4::bigint[]) AS x(m, e, a, t) ON CONFLICT (msg_id, endpoint_id) "
-      "DO UPDATE SET status = 1, attempts = 0, next_attempt_at = excluded.next_attempt_at, "
-      "updated_at = excluded.updated_at, owner = excluded.owner, claim = excluded.claim",
-      Params()
-          .add(array_literal(d_msg))
-          .add(array_literal(d_endpoint))
-          .add(array_literal(d_app))
-          .add(array_literal(d_time))
-          .add(lease)
-          .add_or_null(claim != 0 ? options_.node_id : std::string())
-          .add(static_cast<int64_t>(claim)));
+      "updated_at, owner, claim) SELECT m, e, a, 1, 0, t, u, CASE WHEN c = 0 THEN NULL ELSE $7 "
+      "END, c FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], "
+      "$6::bigint[]) AS x(m, e, a, t, u, c) ON CONFLICT (msg_id, endpoint_id) DO UPDATE SET "
+      "status = 1, attempts = 0, next_attempt_at = excluded.next_attempt_at, updated_at = "
+      "excluded.updated_at, owner = excluded.owner, claim = excluded.claim",
+      rows.params().add(options_.node_id));
 }
 
 }  // namespace hookd::pg
