@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from hookd_support import TEST_POSTGRES, Reply, postgres_database_for, wait_until
+from hookd_support import (TEST_POSTGRES, Reply, metric_value, postgres_database_for,
+                           wait_until)
 
 pytestmark = pytest.mark.skipif(not TEST_POSTGRES, reason="needs the test PostgreSQL server")
 
@@ -37,13 +38,13 @@ SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "postgres.sh"
 class Cluster:
     """Three nodes sharing one database and one admin token."""
 
-    def __init__(self, hookd_factory, tmp_path: Path, nodes: int = 3):
+    def __init__(self, hookd_factory, tmp_path: Path, nodes: int = 3, **env: str):
         self.url = postgres_database_for(tmp_path / "cluster-db")
         self.token = "cluster-" + os.urandom(8).hex()
         self.nodes = [
             hookd_factory(data_dir=tmp_path / f"node{i}", token=self.token,
                           env={**CLUSTER_ENV, "HOOKD_DATABASE_URL": self.url,
-                               "HOOKD_NODE_ID": f"node-{i}"})
+                               "HOOKD_NODE_ID": f"node-{i}", **env})
             for i in range(nodes)]
         self.apis = [n.api() for n in self.nodes]
 
@@ -54,6 +55,10 @@ class Cluster:
         return r.stdout.strip()
 
     def setup(self, receiver_url: str, **endpoint) -> tuple[str, str]:
+        # Every node sees all three alive, so they agree on who owns the endpoint.
+        for api in self.apis:
+            wait_until(lambda a=api: metric_value(a.get("/metrics").text, "hookd_cluster_nodes")
+                       == len(self.nodes), 10, what="every node alive in every node's view")
         api = self.apis[0]
         app = api.create_app("cluster")["id"]
         et = api.create_event_type()["name"]
@@ -192,6 +197,27 @@ def test_an_endpoint_change_on_one_node_reaches_the_others_within_a_second(
 
 
 @pytest.mark.timeout_s(120)
+def test_a_node_stopped_hands_back_what_it_held_without_waiting_for_the_lease(
+        hookd_factory, make_receiver, tmp_path):
+    receiver = make_receiver()
+    cluster = Cluster(hookd_factory, tmp_path, HOOKD_CLAIM_LEASE="60s")
+    app, et = cluster.setup(receiver.url("/stop"), rateLimit=50)
+    victim = cluster.owner()
+    accepted: dict[str, int] = {}
+    post_spread(cluster, app, et, 400, accepted, threading.Event())
+    assert len(accepted) == 400
+    receiver.wait_for(40, timeout=10)
+    cluster.nodes[victim].stop()
+    stopped_at = time.monotonic()
+    left = len(accepted) - len(arrived(receiver, accepted))
+    assert left > 100, f"only {left} left when the owner stopped: the test proves nothing"
+    wait_until(lambda: len(arrived(receiver, accepted)) == len(accepted), 30, interval=0.5,
+               what="the stopped node's deliveries sent by the others before its lease ends")
+    print(f"{left} left at the stop, all delivered {time.monotonic() - stopped_at:.1f}s after it "
+          f"(lease 60s)")
+
+
+@pytest.mark.timeout_s(120)
 def test_an_endpoints_rate_limit_holds_for_the_cluster(hookd_factory, make_receiver, tmp_path):
     rate = 20
     receiver = make_receiver()
@@ -208,8 +234,11 @@ def test_an_endpoints_rate_limit_holds_for_the_cluster(hookd_factory, make_recei
     # After the first second's burst, the receive rate over the rest is the limit's, not three.
     span = times[-1] - times[rate]
     measured = (len(times) - rate - 1) / span
+    unclaimed = [metric_value(a.get("/metrics").text, "hookd_deliveries_unclaimed_total")
+                 for a in cluster.apis]
     print(f"received {len(times)} in {times[-1] - times[0]:.1f}s: {measured:.1f}/s for a limit "
-          f"of {rate}/s on three nodes")
+          f"of {rate}/s on three nodes (owner node-{cluster.owner()}; jobs unclaimed: "
+          f"{unclaimed})")
     assert measured <= rate * 1.25, f"{measured:.1f}/s exceeds the endpoint's {rate}/s"
     assert measured >= rate * 0.6, f"{measured:.1f}/s: far under the limit"
 

@@ -113,9 +113,10 @@ bool Api::handle_open_route(HttpRequest& req, Responder& respond) {
     return true;
   }
   if (path == "/metrics") {
-    respond(HttpResponse{200,
-                         context_.metrics.render_prometheus(context_.store.write_queue_depth(),
-                                                            context_.store.commit_sequence()),
+    const Store& store = context_.store;
+    const Metrics::StoreGauges gauges{store.write_queue_depth(), store.commit_sequence(),
+                                      store.live_nodes(), store.leader()};
+    respond(HttpResponse{200, context_.metrics.render_prometheus(gauges),
                          "text/plain; version=0.0.4"});
     return true;
   }

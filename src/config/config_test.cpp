@@ -57,6 +57,28 @@ TEST(Config, ErrorsNameTheKey) {
   EXPECT_EQ(message_of({{"egress_proxy", "ftp://p"}}).rfind("egress_proxy:", 0), 0u);
 }
 
+TEST(Config, ReadsClusterSettingsAndRefusesALeaseShorterThanARequest) {
+  const Config c = build_config({{"node_id", "n-1"},
+                                 {"claim_lease", "30s"},
+                                 {"poll_interval", "500ms"},
+                                 {"heartbeat_interval", "1s"},
+                                 {"database_url", "postgres://db/hookd"}});
+  EXPECT_EQ(c.node_id, "n-1");
+  EXPECT_EQ(c.claim_lease_ms, 30'000);
+  EXPECT_EQ(c.poll_interval_ms, 500);
+  EXPECT_EQ(c.heartbeat_interval_ms, 1'000);
+  try {
+    build_config({{"claim_lease", "10s"},
+                  {"request_timeout_ms", "15000"},
+                  {"database_url", "postgres://db/hookd"}});
+    ADD_FAILURE() << "a lease shorter than a request was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("claim_lease:", 0), 0u) << e.what();
+  }
+  // SQLite claims nothing: the lease does not matter there.
+  EXPECT_NO_THROW(build_config({{"claim_lease", "10s"}, {"request_timeout_ms", "15000"}}));
+}
+
 TEST(Config, ErrorsDoNotRepeatAPasswordOfAUrl) {
   try {
     build_config({{"egress_proxy", "ftp://user:hunter2@proxy:21"}});

@@ -24,6 +24,7 @@ struct EndpointQueue {
   std::deque<DeliveryJob> ready;
   int in_flight = 0;
   int cap = 0;                   // the endpoint's in-flight limit when last started
+  int64_t rate = 0;              // the endpoint's rate limit (per second) when last started
   bool listed = false;           // in the runnable list
   bool deferred = false;         // in the deferred list (throttled or circuit open)
   int64_t last_progress_ms = 0;  // steady ms of the last completion or free slot

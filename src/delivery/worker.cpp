@@ -178,6 +178,22 @@ void DeliveryWorker::run() {
   }
   metrics_.deliveries_in_flight.fetch_sub(in_flight_);
   metrics_.delivery_queue_depth.store(0);  // nothing waits in a stopped dispatcher
+  hand_back_claims();
+}
+
+void DeliveryWorker::hand_back_claims() {
+  // Cluster mode: what this node held claimed and had not started is due again for the others
+  // at once, rather than when its lease ends. Requests in flight stay claimed: their outcome is
+  // not known.
+  for (auto& [id, queue] : queues_.all()) {
+    for (const auto& job : queue.ready) release_batch(job);
+  }
+  for (; !timers_.empty(); timers_.pop()) release_batch(timers_.top());
+  {
+    std::lock_guard lock(inbox_mu_);
+    for (const auto& job : inbox_) release_batch(job);
+  }
+  flush_unclaimed();
 }
 
 void DeliveryWorker::take_handed_in(HandedIn& handed) {
@@ -287,11 +303,13 @@ void DeliveryWorker::start_queue(EndpointQueues::Map::iterator it, int64_t now,
   const EndpointPtr endpoint = catalog_.endpoint_by_id(endpoint_id);
   queue.cap = endpoint && endpoint->max_concurrency ? *endpoint->max_concurrency
                                                     : options_.endpoint_max_in_flight;
+  queue.rate = endpoint && endpoint->throttle_rate ? *endpoint->throttle_rate : 0;
   queue.batch_max = endpoint && !endpoint->disabled ? endpoint->batch_max_events : 0;
   int64_t defer_until = 0;
   bool held_back = false;
   while (!queue.ready.empty() && queue.in_flight < queue.cap &&
          in_flight_ < options_.worker_max_in_flight) {
+    if (drop_lost_claim(queue, now)) continue;  // before it could take a slot of the endpoint's
     if (wait_for_batch(queue, endpoint.get(), now, now_steady, defer_until) ||
         !take_slot(endpoint_id, endpoint.get(), now_steady, defer_until)) {
       held_back = true;
@@ -371,6 +389,16 @@ bool DeliveryWorker::claim_lost(const DeliveryJob& job, int64_t now) {
   return ledger_.revoked(job) || now + options_.request_timeout_ms + kLeaseMarginMs > job.lease_until;
 }
 
+bool DeliveryWorker::drop_lost_claim(EndpointQueue& queue, int64_t now) {
+  DeliveryJob& job = queue.ready.front();
+  if (job.claim == 0 || job.batch_rest || !claim_lost(job, now)) return false;
+  metrics_.deliveries_unclaimed.fetch_add(1, std::memory_order_relaxed);
+  release(job);
+  queue.ready.pop_front();
+  backlog_.fetch_sub(1, std::memory_order_relaxed);
+  return true;
+}
+
 bool DeliveryWorker::start_one(DeliveryJob&& job, std::vector<DeliveryJob>&& more, int64_t now,
                                EndpointPtr endpoint) {
   if (claim_lost(job, now)) {
@@ -421,8 +449,9 @@ void DeliveryWorker::survey_stalls(int64_t now_steady) {
     const int cap = queue.cap_or(options_.endpoint_max_in_flight);
     bool is_stalled = false;
     if (queue.deferred) {
-      // Throttled or paused by its circuit: waits on its own schedule, not on this thread.
-      is_stalled = true;
+      // Throttled or paused by its circuit: waits on its own schedule, not on this thread. A
+      // throttled one still takes more while it holds less than two seconds' worth.
+      is_stalled = queue.rate <= 0 || queue.ready.size() >= static_cast<size_t>(2 * queue.rate);
     } else if (queue.in_flight < cap) {
       queue.last_progress_ms = now_steady;
     } else if (now_steady - queue.last_progress_ms > kStalledAfterMs) {

@@ -128,6 +128,8 @@ class DeliveryWorker final {
   void release(const DeliveryJob& job);
   // Writes the claims released since the last flush (write::ReleaseClaims).
   void flush_unclaimed();
+  // On stop: releases the claims of every job not started.
+  void hand_back_claims();
   // Releases the job and the rest of its batch.
   void release_batch(const DeliveryJob& job);
   // Writes `record`; with `release`, releases the job once the record is durable, so the loader
@@ -137,6 +139,8 @@ class DeliveryWorker final {
   // Cluster mode: whether the job's claim was taken over or its lease would end before its
   // request could; such a job is not sent (the delivery is, or will be, another claim's).
   bool claim_lost(const DeliveryJob& job, int64_t now);
+  // Drops the queue's first job when its claim is lost (true), so it does not use up a slot.
+  bool drop_lost_claim(EndpointQueue& queue, int64_t now);
 
   // Constant after construction.
   const DispatcherOptions& options_;

@@ -12,7 +12,7 @@ void Metrics::observe_delivery_latency(double seconds) {
   latency_sum_us_.fetch_add(static_cast<uint64_t>(seconds * 1e6), std::memory_order_relaxed);
 }
 
-std::string Metrics::render_prometheus(size_t store_queue_depth, uint64_t store_commits) const {
+std::string Metrics::render_prometheus(const StoreGauges& store) const {
   std::string out;
   auto counter = [&](const char* name, const char* help, uint64_t value) {
     fmt::format_to(std::back_inserter(out), "# HELP {0} {1}\n# TYPE {0} counter\n{0} {2}\n", name,
@@ -57,10 +57,14 @@ std::string Metrics::render_prometheus(size_t store_queue_depth, uint64_t store_
           "API connections closed as soon as accepted because max_connections were open.",
           connections_refused.load());
   gauge("hookd_store_write_queue_depth", "Writes waiting for the next group commit.",
-        static_cast<int64_t>(store_queue_depth));
+        static_cast<int64_t>(store.queue_depth));
   counter("hookd_store_commits_total",
           "Group commits (transactions) of the store; writes per commit = writes / commits.",
-          store_commits);
+          store.commits);
+  gauge("hookd_cluster_nodes", "Delivering nodes alive in the cluster (1 outside cluster mode).",
+        store.cluster_nodes);
+  gauge("hookd_cluster_leader", "1 while this node holds the cluster's leader lease.",
+        store.leader ? 1 : 0);
   out +=
       "# HELP hookd_delivery_latency_seconds Time from acceptance to a successful delivery.\n"
       "# TYPE hookd_delivery_latency_seconds histogram\n";

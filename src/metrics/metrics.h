@@ -35,7 +35,14 @@ class Metrics final {
   void observe_delivery_latency(double seconds);
 
   // `store_queue_depth` and `store_commits` are read from the store when rendering.
-  std::string render_prometheus(size_t store_queue_depth, uint64_t store_commits) const;
+  // What the store reports, read when the metrics are.
+  struct StoreGauges {
+    size_t queue_depth = 0;
+    uint64_t commits = 0;
+    int cluster_nodes = 1;  // delivering nodes alive (1 outside cluster mode)
+    bool leader = true;     // this node runs the cluster's singletons
+  };
+  std::string render_prometheus(const StoreGauges& store) const;
 
  private:
   std::array<std::atomic<uint64_t>, kLatencyBuckets.size() + 1> latency_buckets_{};

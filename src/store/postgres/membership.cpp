@@ -1,6 +1,7 @@
 // Cluster membership of a delivering node (docs/cluster.md): the heartbeat in hookd_nodes, the
 // leader lease in hookd_leases, on a thread and connection of their own, and which live node
 // owns which endpoint.
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
@@ -8,7 +9,6 @@
 #include <chrono>
 
 #include "common/time.h"
-#include "signing/signature.h"
 #include "store/postgres/store_impl.h"
 
 namespace hookd::pg {
@@ -84,13 +84,27 @@ bool PostgresStore::owns(const std::vector<std::string>& live, const std::string
   return live.size() <= 1 || owner_of(live, endpoint_id) == options_.node_id;
 }
 
+namespace {
+
+// The raw SHA-256 of `text` (32 bytes), compared bytewise as PostgreSQL compares bytea.
+std::string sha256(const std::string& text) {
+  std::string digest(EVP_MAX_MD_SIZE, '\0');
+  unsigned int size = 0;
+  EVP_Digest(text.data(), text.size(), reinterpret_cast<unsigned char*>(digest.data()), &size,
+             EVP_sha256(), nullptr);
+  digest.resize(size);
+  return digest;
+}
+
+}  // namespace
+
 std::string owner_of(const std::vector<std::string>& live, const std::string& endpoint_id) {
   // Rendezvous hashing: the node with the highest hash of (node, endpoint) owns the endpoint,
   // so a node that leaves or joins moves only its own share. The claim statement ranks nodes
   // the same way in SQL (claims.cpp): SHA-256 of "<node> <endpoint>", compared bytewise.
   std::string best, best_hash;
   for (const auto& node : live) {
-    std::string hash = signing::sha256_hex(node + " " + endpoint_id);
+    std::string hash = sha256(node + " " + endpoint_id);
     if (best.empty() || hash > best_hash) {
       best = node;
       best_hash = std::move(hash);

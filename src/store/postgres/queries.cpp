@@ -43,11 +43,15 @@ void add_channel(Sql& sql, const char* column, const std::string& channel) {
 
 Result PostgresStore::read(const Sql& sql) {
   ReaderLease db(*this);
-  try {
-    return (*db).exec(sql);
-  } catch (const Error& e) {
-    if (e.connection_lost() || !(*db).ok()) throw StoreUnavailable(e.what());
-    throw;
+  for (int attempt = 0;; ++attempt) {
+    try {
+      return (*db).exec(sql);
+    } catch (const Error& e) {
+      if (!e.connection_lost() && (*db).ok()) throw;
+      // A pooled connection learns that the server restarted only when it is used: once, it
+      // connects again and runs the statement anew.
+      if (attempt > 0 || !(*db).reset()) throw StoreUnavailable(e.what());
+    }
   }
 }
 
