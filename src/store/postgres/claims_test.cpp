@@ -127,6 +127,42 @@ TEST_F(ClaimsTest, AnOutcomeUnderAClaimThatWasTakenOverIsRefused) {
   EXPECT_EQ(store_->claim_due(5'000, 10, {}).deliveries.size(), 1u) << "any node claims it";
 }
 
+TEST_F(ClaimsTest, AttemptsOfOneCommitKeepTheirOrderAndTheirClaims) {
+  auto opts = options();
+  opts.claim_lease_ms = 10'000;
+  store_ = open_postgres_store(opts);
+  insert_messages(2);
+  const ClaimedPage stale = store_->claim_due(2'000, 10, {});
+  const ClaimedPage fresh = store_->claim_due(20'000, 10, {});
+  ASSERT_EQ(fresh.deliveries.size(), 2u);
+  const PendingDelivery& p = fresh.deliveries[0];
+  const PendingDelivery& other = fresh.deliveries[1];
+  // Queued at once, so that one commit carries them all.
+  auto retry = outcome(p, fresh.claim, DeliveryStatus::kPending);
+  retry.keep_claim = true;
+  std::vector<write::RecordAttempt> writes;
+  writes.push_back(outcome(other, stale.claim, DeliveryStatus::kSuccess));
+  writes.push_back(std::move(retry));
+  writes.push_back(outcome(p, fresh.claim, DeliveryStatus::kSuccess));
+  writes.push_back(outcome(other, fresh.claim, DeliveryStatus::kFailed));
+  std::vector<std::future<WriteResult>> done;
+  for (auto& w : writes) {
+    auto promise = std::make_shared<std::promise<WriteResult>>();
+    done.push_back(promise->get_future());
+    store_->write(std::move(w), [promise](const WriteResult& r) { promise->set_value(r); });
+  }
+  EXPECT_EQ(done[0].get().status, WriteStatus::kConflict);
+  for (size_t i = 1; i < done.size(); ++i) EXPECT_EQ(done[i].get().status, WriteStatus::kOk);
+  const auto deliveries = store_->list_deliveries_of_message(p.delivery.msg_id);
+  ASSERT_EQ(deliveries.size(), 1u);
+  EXPECT_EQ(deliveries[0].status, DeliveryStatus::kSuccess) << "the later attempt wins";
+  EXPECT_EQ(attempts_of(p.delivery.msg_id), 2);
+  EXPECT_EQ(claim_of(p.delivery.msg_id).first, 0);
+  EXPECT_EQ(attempts_of(other.delivery.msg_id), 1) << "the stale attempt is not recorded";
+  EXPECT_EQ(store_->list_deliveries_of_message(other.delivery.msg_id)[0].status,
+            DeliveryStatus::kFailed);
+}
+
 TEST_F(ClaimsTest, ARetryKeptInMemoryKeepsItsClaim) {
   open();
   insert_messages(1);

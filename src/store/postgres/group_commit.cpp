@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
+#include <string>
+#include <utility>
 
 #include "store/postgres/store_impl.h"
 
@@ -65,30 +68,73 @@ bool PostgresStore::commit_batch(std::vector<QueuedWrite>& batch,
   }
 }
 
+// Runs of messages and of attempts queued one after another, each applied with its two
+// statements when the run ends; every other write ends the runs before it, so writes keep
+// their order.
+class PostgresStore::Runs final {
+ public:
+  explicit Runs(PostgresStore& store) : store_(store) {}
+
+  void add(const write::InsertMessage& m, WriteResult& result) {
+    flush_attempts();
+    messages_.push_back(&m);
+    message_results_.push_back(&result);
+    message_bytes_ += m.message->payload.size();
+    if (message_bytes_ >= kMaxMessageBytes) flush_messages();
+  }
+  void add(const write::RecordAttempt& a, WriteResult& result) {
+    flush_messages();
+    // A delivery appears once in a run: a second attempt of it starts the next run.
+    if (!keys_.emplace(a.delivery.msg_id, a.delivery.endpoint_id).second) flush_attempts();
+    keys_.emplace(a.delivery.msg_id, a.delivery.endpoint_id);
+    attempts_.push_back(&a);
+    attempt_results_.push_back(&result);
+    if (attempts_.size() >= kMaxAttemptRun) flush_attempts();
+  }
+  void flush() {
+    flush_messages();
+    flush_attempts();
+  }
+
+ private:
+  static constexpr size_t kMaxAttemptRun = 512;
+  void flush_messages() {
+    if (!messages_.empty()) store_.apply_messages(messages_, message_results_);
+    messages_.clear();
+    message_results_.clear();
+    message_bytes_ = 0;
+  }
+  void flush_attempts() {
+    if (!attempts_.empty()) store_.apply_attempts(attempts_, attempt_results_);
+    attempts_.clear();
+    attempt_results_.clear();
+    keys_.clear();
+  }
+
+  PostgresStore& store_;
+  std::vector<const write::InsertMessage*> messages_;
+  std::vector<WriteResult*> message_results_;
+  size_t message_bytes_ = 0;
+  std::vector<const write::RecordAttempt*> attempts_;
+  std::vector<WriteResult*> attempt_results_;
+  std::set<std::pair<std::string, std::string>> keys_;  // the deliveries in attempts_
+};
+
 void PostgresStore::commit_grouped(const std::vector<QueuedWrite>& batch,
                                    std::vector<WriteResult>& results) {
   Transaction transaction(*writer_db_);
-  std::vector<const write::InsertMessage*> messages;
-  std::vector<WriteResult*> message_results;
-  size_t message_bytes = 0;
-  const auto flush = [&] {
-    if (!messages.empty()) apply_messages(messages, message_results);
-    messages.clear();
-    message_results.clear();
-    message_bytes = 0;
-  };
+  Runs runs(*this);
   for (size_t i = 0; i < batch.size(); ++i) {
     if (const auto* m = std::get_if<write::InsertMessage>(&batch[i].op)) {
-      messages.push_back(m);
-      message_results.push_back(&results[i]);
-      message_bytes += m->message->payload.size();
-      if (message_bytes >= kMaxMessageBytes) flush();
-      continue;
+      runs.add(*m, results[i]);
+    } else if (const auto* a = std::get_if<write::RecordAttempt>(&batch[i].op)) {
+      runs.add(*a, results[i]);
+    } else {
+      runs.flush();
+      apply(batch[i].op, results[i]);
     }
-    flush();  // writes keep their order
-    apply(batch[i].op, results[i]);
   }
-  flush();
+  runs.flush();
   before_commit();
   transaction.commit();
 }

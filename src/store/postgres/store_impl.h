@@ -133,6 +133,7 @@ class PostgresStore final : public Store {
   };
 
   // group_commit.cpp
+  class Runs;
   void writer_loop();
   bool take_batch(std::vector<QueuedWrite>& batch);
   // Applies and commits the batch; false when the connection was lost (results say so).
@@ -151,7 +152,7 @@ class PostgresStore final : public Store {
   void apply(const write::PutEndpoint& w, WriteResult& result);
   void apply(const write::DeleteEndpoint& w, WriteResult& result);
   void apply(const write::InsertMessage& w, WriteResult& result);
-  void apply(const write::RecordAttempt& w, WriteResult& result);
+  void apply(const write::RecordAttempt& w, WriteResult& result);  // attempt_writes.cpp
   void apply(const write::PutSource& w, WriteResult& result);
   void apply(const write::DeleteSource& w, WriteResult& result);
   void apply(const write::UpsertInboundEvent& w, WriteResult& result);
@@ -167,6 +168,10 @@ class PostgresStore final : public Store {
   void before_commit();
   // Messages queued one after another share two statements: one for the messages, one for all
   // their deliveries. `ops` point into the batch; results[i] is ops[i]'s.
+  // Attempts recorded one after another share two statements (attempt_writes.cpp). Each
+  // delivery appears at most once in `ops`.
+  void apply_attempts(const std::vector<const write::RecordAttempt*>& ops,
+                      const std::vector<WriteResult*>& results);
   void apply_messages(
       const std::vector<const write::InsertMessage*>& ops,
       const std::vector<WriteResult*>&

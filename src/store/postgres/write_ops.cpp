@@ -132,43 +132,6 @@ void PostgresStore::apply(const write::InsertMessage& w, WriteResult& result) {
   apply_messages({&w}, {&result});
 }
 
-void PostgresStore::apply(const write::RecordAttempt& w, WriteResult& result) {
-  const Delivery& d = w.delivery;
-  if (w.update_delivery) {
-    // Under a claim, the update applies only while the claim is still the delivery's: a node
-    // that was paused past its lease records nothing once another claim took the delivery.
-    Sql sql("UPDATE deliveries SET status = ");
-    sql.param(static_cast<int>(d.status)).add(", attempts = ").param(d.attempts);
-    sql.add(", next_attempt_at = ").param(d.next_attempt_at);
-    sql.add(", updated_at = ").param(d.updated_at);
-    if (w.claim != 0 && !w.keep_claim) sql.add(", owner = NULL, claim = 0");
-    sql.add(" WHERE msg_id = ").param(d.msg_id).add(" AND endpoint_id = ").param(d.endpoint_id);
-    sql.add_if(w.claim != 0, " AND claim = ", static_cast<int64_t>(w.claim));
-    if (writer_db_->exec(sql).affected() == 0 && w.claim != 0) {
-      result = {WriteStatus::kConflict, "the delivery's claim was taken over"};
-      return;
-    }
-  }
-  const Attempt& a = w.attempt;
-  writer_db_->exec(
-      "INSERT INTO attempts (id, msg_id, endpoint_id, app_id, url, status, status_code, "
-      "response, duration_ms, trigger_type, error_class, created_at) VALUES ($1, $2, $3, $4, $5, "
-      "$6, $7, $8, $9, $10, $11, $12)",
-      Params()
-          .add(a.id)
-          .add(a.msg_id)
-          .add(a.endpoint_id)
-          .add(a.app_id)
-          .add(a.url)
-          .add(static_cast<int>(a.status))
-          .add(a.status_code)
-          .add(a.response)
-          .add(a.duration_ms)
-          .add(static_cast<int>(a.trigger))
-          .add(a.error_class)
-          .add(a.created_at));
-}
-
 void PostgresStore::apply(const write::PutSource& w, WriteResult&) {
   writer_db_->exec(
       "INSERT INTO sources (id, app_id, doc) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET "

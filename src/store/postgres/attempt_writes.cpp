@@ -1,0 +1,117 @@
+// The PostgreSQL store's attempt records (write::RecordAttempt): attempts queued one after
+// another share two statements, one updating all their deliveries and one inserting all the
+// attempts, as arrays; under a claim, only while the claim is still the delivery's.
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "store/postgres/store_impl.h"
+
+namespace hookd::pg {
+namespace {
+
+using Column = std::vector<std::optional<std::string>>;
+
+std::string num(int64_t v) { return std::to_string(v); }
+
+// The deliveries' new state: UPDATE ... FROM unnest($1 ... $8).
+struct DeliveryUpdates {
+  Column msg, endpoint, status, attempts, next, updated, claim, keep;
+
+  void add(const write::RecordAttempt& w) {
+    const Delivery& d = w.delivery;
+    msg.emplace_back(d.msg_id);
+    endpoint.emplace_back(d.endpoint_id);
+    status.emplace_back(num(static_cast<int>(d.status)));
+    attempts.emplace_back(num(d.attempts));
+    next.emplace_back(num(d.next_attempt_at));
+    updated.emplace_back(num(d.updated_at));
+    claim.emplace_back(num(static_cast<int64_t>(w.claim)));
+    keep.emplace_back(w.keep_claim ? "t" : "f");
+  }
+  Params params() const {
+    Params p;
+    for (const Column* c : {&msg, &endpoint, &status, &attempts, &next, &updated, &claim, &keep}) {
+      p.add(array_literal(*c));
+    }
+    return p;
+  }
+};
+
+// The attempts: INSERT ... SELECT FROM unnest($1 ... $12).
+struct AttemptRows {
+  Column id, msg, endpoint, app, url, status, code, response, duration, trigger, error, created;
+
+  void add(const Attempt& a) {
+    id.emplace_back(a.id);
+    msg.emplace_back(a.msg_id);
+    endpoint.emplace_back(a.endpoint_id);
+    app.emplace_back(a.app_id);
+    url.emplace_back(a.url);
+    status.emplace_back(num(static_cast<int>(a.status)));
+    code.emplace_back(num(a.status_code));
+    response.emplace_back(a.response);
+    duration.emplace_back(num(a.duration_ms));
+    trigger.emplace_back(num(static_cast<int>(a.trigger)));
+    error.emplace_back(a.error_class);
+    created.emplace_back(num(a.created_at));
+  }
+  bool empty() const { return id.empty(); }
+  Params params() const {
+    Params p;
+    for (const Column* c : {&id, &msg, &endpoint, &app, &url, &status, &code, &response,
+                            &duration, &trigger, &error, &created}) {
+      p.add(array_literal(*c));
+    }
+    return p;
+  }
+};
+
+}  // namespace
+
+void PostgresStore::apply(const write::RecordAttempt& w, WriteResult& result) {
+  apply_attempts({&w}, {&result});
+}
+
+void PostgresStore::apply_attempts(const std::vector<const write::RecordAttempt*>& ops,
+                                   const std::vector<WriteResult*>& results) {
+  DeliveryUpdates updates;
+  for (const auto* op : ops) {
+    if (op->update_delivery) updates.add(*op);
+  }
+  // Under a claim a delivery is updated only while the claim is still its own: a node paused
+  // past its lease records nothing once another claim took the delivery. The rows updated
+  // come back; a claimed op whose row did not is refused, and its attempt is not recorded.
+  std::set<std::pair<std::string, std::string>> updated;
+  if (!updates.msg.empty()) {
+    const Result r = writer_db_->exec(
+        "UPDATE deliveries d SET status = x.s, attempts = x.a, next_attempt_at = x.n, "
+        "updated_at = x.u, owner = CASE WHEN x.c <> 0 AND NOT x.k THEN NULL ELSE d.owner END, "
+        "claim = CASE WHEN x.c <> 0 AND NOT x.k THEN 0 ELSE d.claim END FROM unnest($1::text[], "
+        "$2::text[], $3::int[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[], "
+        "$8::bool[]) AS x(m, e, s, a, n, u, c, k) WHERE d.msg_id = x.m AND d.endpoint_id = x.e "
+        "AND (x.c = 0 OR d.claim = x.c) RETURNING d.msg_id, d.endpoint_id",
+        updates.params());
+    for (int i = 0; i < r.rows(); ++i) updated.emplace(r.text(i, 0), r.text(i, 1));
+  }
+  AttemptRows attempts;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const write::RecordAttempt& w = *ops[i];
+    if (w.update_delivery && w.claim != 0 &&
+        !updated.contains({w.delivery.msg_id, w.delivery.endpoint_id})) {
+      *results[i] = {WriteStatus::kConflict, "the delivery's claim was taken over"};
+      continue;
+    }
+    attempts.add(w.attempt);
+  }
+  if (attempts.empty()) return;
+  writer_db_->exec(
+      "INSERT INTO attempts (id, msg_id, endpoint_id, app_id, url, status, status_code, "
+      "response, duration_ms, trigger_type, error_class, created_at) SELECT * FROM "
+      "unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], "
+      "$7::int[], $8::text[], $9::bigint[], $10::int[], $11::text[], $12::bigint[])",
+      attempts.params());
+}
+
+}  // namespace hookd::pg
