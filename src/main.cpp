@@ -103,8 +103,8 @@ std::string resolve_admin_token(const Config& config) {
   if (!config.admin_token.empty()) return config.admin_token;
   const auto path = std::filesystem::path(config.data_dir) / "admin_token";
   bool created = false;
-  const std::string token =
-      read_or_create(path, "admin_token", [] { return "hk_" + random_hex(24); }, created);
+  const std::string token = read_or_create(
+      path, "admin_token", [] { return "hk_" + random_hex(24); }, created);
   if (created) {
     std::cerr << "hookd: generated admin token (kept in " << path.string() << "):\n"
               << token << "\n";
@@ -117,15 +117,16 @@ std::string resolve_admin_token(const Config& config) {
 std::string resolve_node_id(const Config& config) {
   if (!config.node_id.empty()) return config.node_id;
   bool created = false;
-  return read_or_create(std::filesystem::path(config.data_dir) / "node_id", "node_id",
-                        [] {
-                          char host[256] = {};
-                          if (gethostname(host, sizeof host - 1) != 0 || !host[0]) {
-                            std::snprintf(host, sizeof host, "hookd");
-                          }
-                          return std::string(host) + "-" + random_hex(3);
-                        },
-                        created);
+  return read_or_create(
+      std::filesystem::path(config.data_dir) / "node_id", "node_id",
+      [] {
+        char host[256] = {};
+        if (gethostname(host, sizeof host - 1) != 0 || !host[0]) {
+          std::snprintf(host, sizeof host, "hookd");
+        }
+        return std::string(host) + "-" + random_hex(3);
+      },
+      created);
 }
 
 // Raises the soft descriptor limit to the hard one; returns the limit now in force.

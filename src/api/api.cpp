@@ -116,8 +116,8 @@ bool Api::handle_open_route(HttpRequest& req, Responder& respond) {
     const Store& store = context_.store;
     const Metrics::StoreGauges gauges{store.write_queue_depth(), store.commit_sequence(),
                                       store.live_nodes(), store.leader()};
-    respond(HttpResponse{200, context_.metrics.render_prometheus(gauges),
-                         "text/plain; version=0.0.4"});
+    respond(
+        HttpResponse{200, context_.metrics.render_prometheus(gauges), "text/plain; version=0.0.4"});
     return true;
   }
   constexpr std::string_view kWebhook = "/webhook/";

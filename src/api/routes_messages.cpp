@@ -10,8 +10,7 @@
 namespace hookd::api {
 
 void dispatch_new_message(ApiContext& ctx, const MessagePtr& message,
-                          const std::vector<std::string>& endpoint_ids,
-                          const WriteResult& result) {
+                          const std::vector<std::string>& endpoint_ids, const WriteResult& result) {
   if (ctx.dispatcher) ctx.dispatcher->enqueue_new(message, endpoint_ids, result.claimed);
 }
 

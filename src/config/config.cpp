@@ -405,8 +405,8 @@ Config build_config(const std::map<std::string, std::string>& settings) {
         apply_delivery_setting(c, key, value) || apply_egress_setting(c, key, value) ||
         apply_failure_setting(c, key, value) || apply_alert_setting(c, key, value) ||
         apply_retention_setting(c, key, value) || apply_access_setting(c, key, value) ||
-        apply_cluster_setting(c, key, value) ||
-        key == "secret_encryption_key" || key == "secret_encryption_previous_keys";
+        apply_cluster_setting(c, key, value) || key == "secret_encryption_key" ||
+        key == "secret_encryption_previous_keys";
     if (!known) throw ConfigError(key + ": unknown setting");
   }
   c.secret_box = secret_box_from(settings);  // both keys at once: the old ones need the current

@@ -74,7 +74,8 @@ void Dispatcher::enqueue(std::vector<DeliveryJob> jobs) {
   }
 }
 
-void Dispatcher::enqueue_new(const MessagePtr& message, const std::vector<std::string>& endpoint_ids,
+void Dispatcher::enqueue_new(const MessagePtr& message,
+                             const std::vector<std::string>& endpoint_ids,
                              const std::vector<bool>& claimed) {
   if (endpoint_ids.empty()) return;
   std::vector<DeliveryJob> jobs;

@@ -386,7 +386,8 @@ bool DeliveryWorker::claim_lost(const DeliveryJob& job, int64_t now) {
   // Room for the clocks of two nodes to differ a little, and for the outcome's write.
   constexpr int64_t kLeaseMarginMs = 2'000;
   if (job.claim == 0) return false;
-  return ledger_.revoked(job) || now + options_.request_timeout_ms + kLeaseMarginMs > job.lease_until;
+  return ledger_.revoked(job) ||
+         now + options_.request_timeout_ms + kLeaseMarginMs > job.lease_until;
 }
 
 bool DeliveryWorker::drop_lost_claim(EndpointQueue& queue, int64_t now) {

@@ -156,10 +156,9 @@ struct Prune {
 using WriteOp =
     std::variant<write::PutApplication, write::DeleteApplication, write::PutEventType,
                  write::DeleteEventType, write::PutEndpoint, write::DeleteEndpoint,
-                 write::InsertMessage, write::RecordAttempt, write::ReleaseClaims,
-                 write::PutSource, write::DeleteSource,
-                 write::UpsertInboundEvent, write::RecordRejection, write::PutToken,
-                 write::RecordAudit, write::ExpungeContent, write::Prune>;
+                 write::InsertMessage, write::RecordAttempt, write::ReleaseClaims, write::PutSource,
+                 write::DeleteSource, write::UpsertInboundEvent, write::RecordRejection,
+                 write::PutToken, write::RecordAudit, write::ExpungeContent, write::Prune>;
 
 // Called on the store's writer thread once the write is durable (or refused); must not block.
 using WriteCallback = std::function<void(const WriteResult&)>;

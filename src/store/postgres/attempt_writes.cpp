@@ -60,8 +60,8 @@ struct AttemptRows {
   bool empty() const { return id.empty(); }
   Params params() const {
     Params p;
-    for (const Column* c : {&id, &msg, &endpoint, &app, &url, &status, &code, &response,
-                            &duration, &trigger, &error, &created}) {
+    for (const Column* c : {&id, &msg, &endpoint, &app, &url, &status, &code, &response, &duration,
+                            &trigger, &error, &created}) {
       p.add(array_literal(*c));
     }
     return p;

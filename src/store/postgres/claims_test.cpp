@@ -40,6 +40,17 @@ class ClaimsTest : public PostgresTest {
     return db.exec("SELECT count(*) FROM attempts WHERE msg_id = $1", pg::Params().add(msg_id))
         .int64(0, 0);
   }
+  // With a 10 s lease, `count` deliveries claimed at 2'000 (`stale`) and taken over at 20'000
+  // (`fresh`), after the first claim's lease ended.
+  void claim_twice(int count, ClaimedPage& stale, ClaimedPage& fresh) {
+    auto opts = options();
+    opts.claim_lease_ms = 10'000;
+    store_ = open_postgres_store(opts);
+    insert_messages(count);
+    stale = store_->claim_due(2'000, 10, {});
+    fresh = store_->claim_due(20'000, 10, {});
+    ASSERT_EQ(fresh.deliveries.size(), static_cast<size_t>(count));
+  }
   write::RecordAttempt outcome(const PendingDelivery& p, uint64_t claim, DeliveryStatus status) {
     write::RecordAttempt record;
     record.attempt.id = new_id("atmpt_");
@@ -104,17 +115,11 @@ TEST_F(ClaimsTest, AClaimHoldsUntilItsLeaseEndsThenAnotherTakesItOver) {
 }
 
 TEST_F(ClaimsTest, AnOutcomeUnderAClaimThatWasTakenOverIsRefused) {
-  auto opts = options();
-  opts.claim_lease_ms = 10'000;
-  store_ = open_postgres_store(opts);
-  insert_messages(1);
-  const ClaimedPage stale = store_->claim_due(2'000, 10, {});
-  const ClaimedPage fresh = store_->claim_due(20'000, 10, {});
-  ASSERT_EQ(fresh.deliveries.size(), 1u);
+  ClaimedPage stale, fresh;
+  ASSERT_NO_FATAL_FAILURE(claim_twice(1, stale, fresh));
   const PendingDelivery& p = fresh.deliveries[0];
 
-  const WriteResult refused =
-      store_->write_sync(outcome(p, stale.claim, DeliveryStatus::kSuccess));
+  const WriteResult refused = store_->write_sync(outcome(p, stale.claim, DeliveryStatus::kSuccess));
   EXPECT_EQ(refused.status, WriteStatus::kConflict);
   EXPECT_EQ(attempts_of(p.delivery.msg_id), 0) << "the stale attempt is not recorded";
   EXPECT_EQ(claim_of(p.delivery.msg_id).first, static_cast<int64_t>(fresh.claim));
@@ -128,13 +133,8 @@ TEST_F(ClaimsTest, AnOutcomeUnderAClaimThatWasTakenOverIsRefused) {
 }
 
 TEST_F(ClaimsTest, AttemptsOfOneCommitKeepTheirOrderAndTheirClaims) {
-  auto opts = options();
-  opts.claim_lease_ms = 10'000;
-  store_ = open_postgres_store(opts);
-  insert_messages(2);
-  const ClaimedPage stale = store_->claim_due(2'000, 10, {});
-  const ClaimedPage fresh = store_->claim_due(20'000, 10, {});
-  ASSERT_EQ(fresh.deliveries.size(), 2u);
+  ClaimedPage stale, fresh;
+  ASSERT_NO_FATAL_FAILURE(claim_twice(2, stale, fresh));
   const PendingDelivery& p = fresh.deliveries[0];
   const PendingDelivery& other = fresh.deliveries[1];
   // Queued at once, so that one commit carries them all.
@@ -172,8 +172,7 @@ TEST_F(ClaimsTest, ARetryKeptInMemoryKeepsItsClaim) {
   record.keep_claim = true;
   record.delivery.next_attempt_at = 70'000;  // the retry's due time plus a lease
   ASSERT_EQ(store_->write_sync(std::move(record)).status, WriteStatus::kOk);
-  EXPECT_EQ(claim_of(page.deliveries[0].delivery.msg_id).first,
-            static_cast<int64_t>(page.claim));
+  EXPECT_EQ(claim_of(page.deliveries[0].delivery.msg_id).first, static_cast<int64_t>(page.claim));
   EXPECT_TRUE(store_->claim_due(69'999, 10, {}).deliveries.empty());
 }
 

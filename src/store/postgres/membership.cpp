@@ -48,9 +48,9 @@ void PostgresStore::beat_once() {
         "hookd_leases.holder = excluded.holder OR hookd_leases.until < $3 RETURNING holder",
         Params().add(options_.node_id).add(until).add(now));
     // The nodes that beat in the last three intervals: one that missed them is gone.
-    const Result live = beat_db_->exec(
-        "SELECT node_id FROM hookd_nodes WHERE heartbeat_at >= $1 ORDER BY node_id",
-        Params().add(now - kLiveBeats * options_.heartbeat_ms));
+    const Result live =
+        beat_db_->exec("SELECT node_id FROM hookd_nodes WHERE heartbeat_at >= $1 ORDER BY node_id",
+                       Params().add(now - kLiveBeats * options_.heartbeat_ms));
     auto view = std::make_shared<std::vector<std::string>>();
     for (int i = 0; i < live.rows(); ++i) view->push_back(live.text(i, 0));
     const bool was_leader = leader();
@@ -80,7 +80,8 @@ std::shared_ptr<const std::vector<std::string>> PostgresStore::live_view() const
   return live_view_;
 }
 
-bool PostgresStore::owns(const std::vector<std::string>& live, const std::string& endpoint_id) const {
+bool PostgresStore::owns(const std::vector<std::string>& live,
+                         const std::string& endpoint_id) const {
   return live.size() <= 1 || owner_of(live, endpoint_id) == options_.node_id;
 }
 

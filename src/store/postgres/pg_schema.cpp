@@ -62,13 +62,13 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_app ON audit_log (app_id, id);
 )sql";
 
-// Cluster mode (docs/cluster.md). Claims: the node that holds a pending delivery and the token of its claim
-// (0: unclaimed). A claim's lease is the delivery's next_attempt_at, so the partial index of
-// pending deliveries by due time serves both the claim of due rows and the takeover of
-// expired leases. Every claim and outcome rewrites a row: the deliveries table is vacuumed
-// sooner than the default, and leaves room on its pages for the new row versions. The catalog's
-// version, moved on by every transaction that changes it, tells nodes to reload their copy.
-// Nodes beat in hookd_nodes; hookd_leases holds the cluster's singleton leases (the leader).
+// Cluster mode (docs/cluster.md). Claims: the node that holds a pending delivery and the token of
+// its claim (0: unclaimed). A claim's lease is the delivery's next_attempt_at, so the partial index
+// of pending deliveries by due time serves both the claim of due rows and the takeover of expired
+// leases. Every claim and outcome rewrites a row: the deliveries table is vacuumed sooner than the
+// default, and leaves room on its pages for the new row versions. The catalog's version, moved on
+// by every transaction that changes it, tells nodes to reload their copy. Nodes beat in
+// hookd_nodes; hookd_leases holds the cluster's singleton leases (the leader).
 constexpr const char* kVersion2 = R"sql(
 ALTER TABLE deliveries ADD COLUMN owner TEXT, ADD COLUMN claim BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE deliveries SET (fillfactor = 80, autovacuum_vacuum_scale_factor = 0.02,

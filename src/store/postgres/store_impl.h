@@ -180,7 +180,7 @@ class PostgresStore final : public Store {
   const PostgresOptions options_;
   // The claim token of the deliveries this node inserts claimed (random, never 0).
   const uint64_t live_claim_;
-  std::unique_ptr<Connection> writer_db_;  // writer thread only
+  std::unique_ptr<Connection> writer_db_;     // writer thread only
   std::vector<std::string> touched_sources_;  // writer thread only
   bool catalog_changed_ = false;              // writer thread only: in the open transaction
   bool left_for_others_ = false;  // writer thread only: unclaimed deliveries in the transaction
