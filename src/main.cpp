@@ -233,6 +233,7 @@ std::unique_ptr<Store> open_store(const Config& config) {
     options.claim_lease_ms = config.claim_lease_ms;
     options.claim_new_deliveries = config.deliver;
     options.heartbeat_ms = config.heartbeat_interval_ms;
+    options.reader_connections = config.database_pool_size;
     return open_postgres_store(options);
   }
   SqliteOptions options;

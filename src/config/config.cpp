@@ -296,6 +296,8 @@ bool apply_cluster_setting(Config& c, const std::string& key, const std::string&
     c.claim_lease_ms = parse_duration(key, value, false);
   } else if (key == "poll_interval") {
     c.poll_interval_ms = parse_duration(key, value, false);
+  } else if (key == "database_pool_size") {
+    c.database_pool_size = static_cast<int>(parse_int(key, value, 1, 64));
   } else if (key == "heartbeat_interval") {
     c.heartbeat_interval_ms = parse_duration(key, value, false);
   } else {
@@ -392,7 +394,8 @@ const std::vector<std::string>& config_keys() {
                                                 "node_id",
                                                 "claim_lease",
                                                 "poll_interval",
-                                                "heartbeat_interval"};
+                                                "heartbeat_interval",
+                                                "database_pool_size"};
   return keys;
 }
 

@@ -69,9 +69,10 @@ struct Config {
   int inbound_rejection_sample = 1'000;  // rejection rows kept per inbound source (the newest)
 
   // Cluster mode (docs/cluster.md).
-  std::string node_id;                    // empty: <hostname>-<random>, kept in <data_dir>/node_id
-  int64_t claim_lease_ms = 60'000;        // how long a claimed delivery stays this node's
-  int64_t poll_interval_ms = 2'000;       // how often the loader claims (or reads) due deliveries
+  std::string node_id;               // empty: <hostname>-<random>, kept in <data_dir>/node_id
+  int64_t claim_lease_ms = 60'000;   // how long a claimed delivery stays this node's
+  int64_t poll_interval_ms = 2'000;  // how often the loader claims (or reads) due deliveries
+  int database_pool_size = 4;        // PostgreSQL: reader connections (reads and claims) per node
   int64_t heartbeat_interval_ms = 2'000;  // a delivering node's beat; three missed: it is gone
 };
 

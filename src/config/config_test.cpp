@@ -62,11 +62,13 @@ TEST(Config, ReadsClusterSettingsAndRefusesALeaseShorterThanARequest) {
                                  {"claim_lease", "30s"},
                                  {"poll_interval", "500ms"},
                                  {"heartbeat_interval", "1s"},
+                                 {"database_pool_size", "8"},
                                  {"database_url", "postgres://db/hookd"}});
   EXPECT_EQ(c.node_id, "n-1");
   EXPECT_EQ(c.claim_lease_ms, 30'000);
   EXPECT_EQ(c.poll_interval_ms, 500);
   EXPECT_EQ(c.heartbeat_interval_ms, 1'000);
+  EXPECT_EQ(c.database_pool_size, 8);
   try {
     build_config({{"claim_lease", "10s"},
                   {"request_timeout_ms", "15000"},
