@@ -18,6 +18,10 @@ Everything runs on 127.0.0.1 and is stopped on exit; every step is bounded in ti
      (bench/curl_ceiling.c, 64 requests in flight in all), loop k posting event type k to node
      k mod nodes. Figure: N / seconds from the first POST until the nodes' summed
      hookd_deliveries_succeeded_total reaches N.
+  5. Then, on the same nodes, messages paced at half that rate for 10 s to a second application
+     whose six endpoints nginx logs: the time from the start of each POST to nginx's receipt
+     of its delivery (joined on webhook-id), p50 and p99; and the claims the nodes made
+     meanwhile (hookd_claim_duration_seconds: count, and the bucket bounds of p50 and p99).
 The table at the end is Markdown for docs/benchmarks.md. Every process shares the machine's
 cores: the figures bound how the parts interact here, not what separate hosts would reach.
 """
@@ -40,6 +44,9 @@ ROOT = Path(__file__).resolve().parent.parent
 ENDPOINTS = 6
 CONNS = 64
 TOKEN = "bench-cluster-token-0123456789"
+LATENCY_S = 10
+CLAIM_BOUNDS = ["0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25",
+                "0.5", "1", "2.5"]  # hookd_claim_duration_seconds's buckets
 
 
 def log(msg: str) -> None:
@@ -59,6 +66,20 @@ def http(method: str, url: str, body=None, timeout=10):
     with urllib.request.urlopen(req, timeout=timeout) as r:
         text = r.read().decode()
         return json.loads(text) if text.startswith("{") else text
+
+
+def pct(values: list[float], q: float) -> float:
+    return values[min(len(values) - 1, int(q / 100 * (len(values) - 1) + 0.5))] if values else 0.0
+
+
+def bucket_pct(cumulative: list[int], q: float) -> str:
+    """The bound of the bucket holding the q-th percentile of a cumulative histogram."""
+    if not cumulative[-1]:
+        return "-"
+    for bound, count in zip(CLAIM_BOUNDS + ["+Inf"], cumulative):
+        if count >= q / 100 * cumulative[-1]:
+            return f"<= {float(bound) * 1e3:g} ms" if bound != "+Inf" else "> 2.5 s"
+    return "> 2.5 s"
 
 
 class Bench:
@@ -105,8 +126,10 @@ class Bench:
         conf.write_text(f"""daemon off; worker_processes 1; pid {self.tmp}/nginx.pid;
 error_log {self.tmp}/nginx-error.log; events {{ worker_connections 4096; }}
 http {{ access_log off; client_body_temp_path {self.tmp}/nginx-body;
+  log_format receipt '$msec $http_webhook_id';
   server {{ listen 127.0.0.1:{self.nginx_port} backlog=4096; keepalive_requests 1000000;
-    location / {{ return 200; }} }} }}
+    location / {{ return 200; }}
+    location /latency/ {{ access_log {self.tmp}/receipts.log receipt; return 200; }} }} }}
 """)
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         self.spawn([nginx, "-c", str(conf), "-p", str(self.tmp)], log_name="nginx")
@@ -159,13 +182,15 @@ http {{ access_log off; client_body_temp_path {self.tmp}/nginx-body;
                     raise
                 time.sleep(0.1)
 
-    def setup_app(self, bases: list[str]) -> str:
-        app = http("POST", bases[0] + "/api/v1/app", {"name": "bench"})["id"]
+    def setup_app(self, bases: list[str], path: str = "") -> str:
+        app = http("POST", bases[0] + "/api/v1/app", {"name": "bench" + path})["id"]
         for k in range(ENDPOINTS):
-            http("POST", bases[0] + "/api/v1/event-type", {"name": f"bench.t{k}",
-                                                          "description": "bench"})
+            if not path:
+                http("POST", bases[0] + "/api/v1/event-type", {"name": f"bench.t{k}",
+                                                              "description": "bench"})
             http("POST", bases[0] + f"/api/v1/app/{app}/endpoint",
-                 {"url": f"http://127.0.0.1:{self.nginx_port}/e{k}", "filterTypes": [f"bench.t{k}"]})
+                 {"url": f"http://127.0.0.1:{self.nginx_port}{path}/e{k}",
+                  "filterTypes": [f"bench.t{k}"]})
         for base in bases[1:]:  # every node routes to all six before the load starts
             deadline = time.monotonic() + 10
             while len(http("GET", base + f"/api/v1/app/{app}/endpoint")["data"]) < ENDPOINTS:
@@ -182,39 +207,96 @@ http {{ access_log off; client_body_temp_path {self.tmp}/nginx-body;
                     total += int(float(line.split()[1]))
         return total
 
-    def end_to_end(self, label: str, nodes: int, db: str | None) -> float:
-        names = [f"{label}-{i}" for i in range(nodes)]
-        bases = [self.start_node(n, db) for n in names]
-        app = self.setup_app(bases)
-        n = self.args.messages
-        per = n // ENDPOINTS
+    def post(self, label: str, bases: list[str], app: str, per: int, rate: float = 0,
+             record: str = "") -> list[subprocess.Popen]:
+        """Six libcurl loops, loop k posting `per` messages of event type k to node k mod nodes
+        (paced at `rate` msg/s in all when given, recording each POST's start when asked)."""
         loaders = []
-        t0 = time.monotonic()
         for k in range(ENDPOINTS):
             body = self.tmp / f"body{k}.json"
             body.write_text(json.dumps({"eventType": f"bench.t{k}", "payload": {"x": "y" * 1000}}))
-            loaders.append(self.spawn(
-                [str(self.curl), "-n", str(per), "-c", str(CONNS // ENDPOINTS), "-b", str(body),
-                 "-s", "202", "-H", f"Authorization: Bearer {TOKEN}",
-                 bases[k % nodes] + f"/api/v1/app/{app}/msg"], log_name=f"{label}-post{k}"))
-        for p in loaders:
-            p.wait(300)
-        want = per * ENDPOINTS
+            cmd = [str(self.curl), "-n", str(per), "-c", str(CONNS // ENDPOINTS), "-b", str(body),
+                   "-s", "202", "-H", f"Authorization: Bearer {TOKEN}"]
+            if rate:
+                cmd += ["-r", f"{rate / ENDPOINTS:.1f}"]
+            if record:
+                cmd += ["-o", str(self.tmp / f"{record}{k}.txt")]
+            loaders.append(self.spawn(cmd + [bases[k % len(bases)] + f"/api/v1/app/{app}/msg"],
+                                      log_name=f"{label}-post{k}"))
+        return loaders
+
+    def wait_delivered(self, label: str, bases: list[str], want: int) -> None:
         deadline = time.monotonic() + 300
         got = 0
         while time.monotonic() < deadline:
             got = self.delivered(bases)
             if got >= want:
-                break
+                return
             time.sleep(0.1)
+        raise RuntimeError(f"{label}: {got} of {want} delivered within the window")
+
+    def end_to_end(self, label: str, nodes: int, db: str | None) -> dict:
+        names = [f"{label}-{i}" for i in range(nodes)]
+        bases = [self.start_node(n, db) for n in names]
+        app = self.setup_app(bases)
+        per = self.args.messages // ENDPOINTS
+        want = per * ENDPOINTS
+        t0 = time.monotonic()
+        for p in self.post(label, bases, app, per):
+            p.wait(300)
+        self.wait_delivered(label, bases, want)
         seconds = time.monotonic() - t0
-        for p in self.procs[-(nodes + ENDPOINTS):]:
-            self.stop(p)
-        if got < want:
-            raise RuntimeError(f"{label}: {got} of {want} delivered within the window")
         rate = want / seconds
         log(f"{label}: {want} messages end to end in {seconds:.1f} s: {rate:,.0f} msg/s")
-        return rate
+        row = {"rate": rate, **self.half_load(label, bases, rate, want)}
+        for p in self.procs[-(nodes + 2 * ENDPOINTS):]:
+            self.stop(p)
+        return row
+
+    def half_load(self, label: str, bases: list[str], rate: float, before: int) -> dict:
+        """Messages paced at half the measured rate for LATENCY_S seconds to a second app whose
+        endpoints nginx logs: POST start -> nginx receipt, joined on the message id; and the
+        claims the nodes made meanwhile."""
+        app = self.setup_app(bases, "/latency")
+        per = max(int(rate / 2 * LATENCY_S / ENDPOINTS), 10)
+        claims_before = self.claim_buckets(bases)
+        receipts = self.tmp / "receipts.log"
+        receipts.write_text("")
+        for p in self.post(label + "-lat", bases, app, per, rate / 2, "sent-" + label):
+            p.wait(LATENCY_S * 3 + 60)
+        self.wait_delivered(label, bases, before + per * ENDPOINTS)
+        time.sleep(0.3)
+        sent = {}
+        for k in range(ENDPOINTS):
+            for line in (self.tmp / f"sent-{label}{k}.txt").read_text().splitlines():
+                t, _, mid = line.partition(" ")
+                sent[mid] = float(t)
+        seen: dict[str, float] = {}
+        for line in receipts.read_text().splitlines():
+            t, _, mid = line.partition(" ")
+            if mid in sent:
+                seen[mid] = min(seen.get(mid, float("inf")), float(t))
+        lat = sorted(seen[m] - sent[m] for m in seen)
+        if len(lat) < len(sent):
+            raise RuntimeError(f"{label}: nginx logged {len(lat)} of {len(sent)} messages")
+        claims = [a - b for a, b in zip(self.claim_buckets(bases), claims_before)]
+        out = {"half": rate / 2, "p50": pct(lat, 50) * 1e3, "p99": pct(lat, 99) * 1e3,
+               "claims": claims[-1], "claim_p50": bucket_pct(claims, 50),
+               "claim_p99": bucket_pct(claims, 99)}
+        log(f"{label} at {rate / 2:,.0f} msg/s: POST to receipt p50 {out['p50']:.1f} ms, "
+            f"p99 {out['p99']:.1f} ms; {claims[-1]} claims, p99 {out['claim_p99']}")
+        return out
+
+    def claim_buckets(self, bases: list[str]) -> list[int]:
+        """The nodes' summed hookd_claim_duration_seconds buckets, cumulative, +Inf last."""
+        total = [0] * (len(CLAIM_BOUNDS) + 1)
+        for base in bases:
+            for line in http("GET", base + "/metrics").splitlines():
+                if line.startswith("hookd_claim_duration_seconds_bucket{le="):
+                    le = line.split('"')[1]
+                    i = len(CLAIM_BOUNDS) if le == "+Inf" else CLAIM_BOUNDS.index(le)
+                    total[i] += int(float(line.split()[1]))
+        return total
 
     def pgbench(self) -> float:
         db = self.create_db("bench_pgbench")
@@ -262,14 +344,19 @@ def main() -> int:
                 f"pg{nodes}", nodes, bench.create_db(f"bench_{nodes}"))
     finally:
         bench.cleanup()
-    sqlite = rows["SQLite, 1 node"]
+    sqlite = rows["SQLite, 1 node"]["rate"]
     print(f"\n| setup ({args.messages:,} messages, {ENDPOINTS} endpoints) | end to end msg/s | "
-          f"ratio to SQLite, 1 node | ratio to pgbench |")
-    print("|---|---|---|---|")
-    for label, rate in rows.items():
-        print(f"| {label} | {rate:,.0f} | {rate / sqlite:.2f} | {rate / ceiling:.2f} |")
+          f"ratio to SQLite, 1 node | ratio to pgbench | at half load: msg/s, POST to receipt "
+          f"p50 / p99 | claims at half load: count, p50 / p99 |")
+    print("|---|---|---|---|---|---|")
+    for label, r in rows.items():
+        claims = (f"{r['claims']:,}, {r['claim_p50']} / {r['claim_p99']}" if r["claims"]
+                  else "none")
+        print(f"| {label} | {r['rate']:,.0f} | {r['rate'] / sqlite:.2f} | "
+              f"{r['rate'] / ceiling:.2f} | {r['half']:,.0f}: {r['p50']:.1f} / {r['p99']:.1f} ms "
+              f"| {claims} |")
     print(f"| pgbench: hookd's statements for one message per transaction, {CONNS} clients | "
-          f"{ceiling:,.0f} | | 1.00 |")
+          f"{ceiling:,.0f} | | 1.00 | | |")
     return 0
 
 

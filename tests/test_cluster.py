@@ -172,7 +172,14 @@ def test_a_node_paused_past_its_lease_records_no_stale_outcome(hookd_factory, ma
     # Let the woken node finish whatever it still held before looking at the records.
     time.sleep(3)
     assert cluster.double_successes() == "", "an outcome under a taken-over claim was recorded"
-    metrics = paused.api().get("/metrics").text
+    # Every message went to a node that does not own the endpoint, so every delivery was
+    # inserted unclaimed and reached a sender through a claim.
+    texts = [n.api().get("/metrics").text for n in cluster.nodes]
+    claimed = sum(metric_value(t, "hookd_deliveries_claimed_total") for t in texts)
+    claims = sum(metric_value(t, "hookd_claim_duration_seconds_count") for t in texts)
+    assert claimed >= len(accepted), (claimed, len(accepted))
+    assert claims > 0
+    metrics = texts[victim]
     print(f"{len(accepted)} accepted, {duplicates(receiver)} duplicate receipts; the paused "
           f"node: {[line for line in metrics.splitlines() if 'unclaimed_total ' in line]}")
 

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <functional>
 
 #include "common/time.h"
@@ -140,7 +141,11 @@ size_t Dispatcher::claim_due(uint64_t& snapshot) {
     snapshot = store_.commit_sequence() + 1;
     std::vector<std::string> stalled = endpoints_to_skip();
     stalled.insert(stalled.end(), skip.begin(), skip.end());
+    const auto started = std::chrono::steady_clock::now();
     ClaimedPage page = store_.claim_due(now_unix_ms(), kLoaderPage, stalled);
+    metrics_.claim_duration.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    metrics_.deliveries_claimed.fetch_add(page.deliveries.size(), std::memory_order_relaxed);
     if (page.deliveries.empty()) break;
     const bool more = static_cast<int>(page.deliveries.size()) == kLoaderPage;
     auto jobs = jobs_of(page.deliveries, snapshot, page.claim, page.lease_until);

@@ -193,7 +193,7 @@ void DeliveryWorker::count_attempt(const DeliveryJob& job, const AttemptDecision
   if (success) {
     metrics_.attempts_succeeded.fetch_add(1, std::memory_order_relaxed);
     metrics_.deliveries_succeeded.fetch_add(1, std::memory_order_relaxed);
-    metrics_.observe_delivery_latency(static_cast<double>(now - job.message->created_at) / 1e3);
+    metrics_.delivery_latency.observe(static_cast<double>(now - job.message->created_at) / 1e3);
   } else {
     metrics_.attempts_failed.fetch_add(1, std::memory_order_relaxed);
     if (decision.exhausted) metrics_.deliveries_failed.fetch_add(1, std::memory_order_relaxed);

@@ -4,12 +4,26 @@
 
 namespace hookd {
 
-void Metrics::observe_delivery_latency(double seconds) {
+void Histogram::observe(double seconds) {
   size_t i = 0;
-  while (i < kLatencyBuckets.size() && seconds > kLatencyBuckets[i]) ++i;
-  latency_buckets_[i].fetch_add(1, std::memory_order_relaxed);
-  latency_count_.fetch_add(1, std::memory_order_relaxed);
-  latency_sum_us_.fetch_add(static_cast<uint64_t>(seconds * 1e6), std::memory_order_relaxed);
+  while (i < bounds_.size() && seconds > bounds_[i]) ++i;
+  buckets_[i].fetch_add(1, std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+  sum_us_.fetch_add(static_cast<uint64_t>(seconds * 1e6), std::memory_order_relaxed);
+}
+
+void Histogram::render(std::string& out, const char* name, const char* help) const {
+  fmt::format_to(std::back_inserter(out), "# HELP {0} {1}\n# TYPE {0} histogram\n", name, help);
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < bounds_.size(); ++i) {
+    cumulative += buckets_[i].load();
+    fmt::format_to(std::back_inserter(out), "{}_bucket{{le=\"{}\"}} {}\n", name, bounds_[i],
+                   cumulative);
+  }
+  cumulative += buckets_.back().load();
+  fmt::format_to(std::back_inserter(out),
+                 "{0}_bucket{{le=\"+Inf\"}} {1}\n{0}_sum {2}\n{0}_count {3}\n", name, cumulative,
+                 static_cast<double>(sum_us_.load()) / 1e6, count_.load());
 }
 
 std::string Metrics::render_prometheus(const StoreGauges& store) const {
@@ -65,23 +79,14 @@ std::string Metrics::render_prometheus(const StoreGauges& store) const {
         store.cluster_nodes);
   gauge("hookd_cluster_leader", "1 while this node holds the cluster's leader lease.",
         store.leader ? 1 : 0);
-  out +=
-      "# HELP hookd_delivery_latency_seconds Time from acceptance to a successful delivery.\n"
-      "# TYPE hookd_delivery_latency_seconds histogram\n";
-  uint64_t cumulative = 0;
-  for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
-    cumulative += latency_buckets_[i].load();
-    fmt::format_to(std::back_inserter(out),
-                   "hookd_delivery_latency_seconds_bucket{{le=\"{}\"}} {}\n", kLatencyBuckets[i],
-                   cumulative);
-  }
-  cumulative += latency_buckets_.back().load();
-  fmt::format_to(std::back_inserter(out),
-                 "hookd_delivery_latency_seconds_bucket{{le=\"+Inf\"}} {}\n"
-                 "hookd_delivery_latency_seconds_sum {}\n"
-                 "hookd_delivery_latency_seconds_count {}\n",
-                 cumulative, static_cast<double>(latency_sum_us_.load()) / 1e6,
-                 latency_count_.load());
+  counter("hookd_deliveries_claimed_total",
+          "Cluster mode: due deliveries this node claimed from the database (retries, and "
+          "deliveries other nodes accepted).",
+          deliveries_claimed.load());
+  delivery_latency.render(out, "hookd_delivery_latency_seconds",
+                          "Time from acceptance to a successful delivery.");
+  claim_duration.render(out, "hookd_claim_duration_seconds",
+                        "Cluster mode: how long one claim of due deliveries took.");
   return out;
 }
 

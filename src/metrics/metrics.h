@@ -8,11 +8,29 @@
 
 namespace hookd {
 
+// A Prometheus histogram of seconds over 12 fixed bucket bounds. Lock-free; any thread.
+class Histogram final {
+ public:
+  using Bounds = std::array<double, 12>;
+  explicit Histogram(const Bounds& bounds) : bounds_(bounds) {}
+  void observe(double seconds);
+  // Appends the `_bucket`, `_sum` and `_count` lines of `name`, after its HELP and TYPE.
+  void render(std::string& out, const char* name, const char* help) const;
+
+ private:
+  const Bounds& bounds_;
+  std::array<std::atomic<uint64_t>, 13> buckets_{};
+  std::atomic<uint64_t> count_{0};
+  std::atomic<uint64_t> sum_us_{0};
+};
+
 // Process-wide counters, exported as Prometheus text. Lock-free; safe from any thread.
 class Metrics final {
  public:
-  static constexpr std::array<double, 12> kLatencyBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                                                             0.5,   1,    2.5,   5,    10,  30};
+  static constexpr Histogram::Bounds kLatencyBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                        0.5,   1,    2.5,   5,    10,  30};
+  static constexpr Histogram::Bounds kClaimBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                      0.05,   0.1,   0.25,   0.5,   1,    2.5};
 
   std::atomic<uint64_t> messages_accepted{0};
   std::atomic<uint64_t> messages_rejected{0};
@@ -32,7 +50,10 @@ class Metrics final {
   std::atomic<uint64_t> connections_refused{0};  // closed at once: max_connections reached
 
   // Time from a message's acceptance to a receiver's 2xx.
-  void observe_delivery_latency(double seconds);
+  Histogram delivery_latency{kLatencyBuckets};
+  // Cluster mode: how long one claim of due deliveries took (Dispatcher, the store's statement).
+  Histogram claim_duration{kClaimBuckets};
+  std::atomic<uint64_t> deliveries_claimed{0};  // cluster mode: rows those claims took
 
   // `store_queue_depth` and `store_commits` are read from the store when rendering.
   // What the store reports, read when the metrics are.
@@ -43,11 +64,6 @@ class Metrics final {
     bool leader = true;     // this node runs the cluster's singletons
   };
   std::string render_prometheus(const StoreGauges& store) const;
-
- private:
-  std::array<std::atomic<uint64_t>, kLatencyBuckets.size() + 1> latency_buckets_{};
-  std::atomic<uint64_t> latency_count_{0};
-  std::atomic<uint64_t> latency_sum_us_{0};
 };
 
 }  // namespace hookd
