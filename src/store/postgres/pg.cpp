@@ -117,16 +117,25 @@ Connection::Connection(const std::string& url) : conn_(PQconnectdb(url.c_str()),
     throw Error("08001", std::string("cannot connect to PostgreSQL: ") +
                              (conn_ ? PQerrorMessage(conn_.get()) : "out of memory"));
   }
+  configure_session();
+}
+
+// synchronous_commit=on: a commit returns once its WAL is flushed. force_custom_plan: the batched
+// statements take arrays whose length the planner sees only when it plans with their values (a
+// generic plan expects a few rows and hash-joins a whole table); prepared statements still save
+// the parsing.
+void Connection::configure_session() {
   exec("SET synchronous_commit = on");
   exec("SET client_min_messages = warning");
+  exec("SET plan_cache_mode = force_custom_plan");
 }
 
 bool Connection::reset() {
+  statements_.clear();  // a new session: its statements are prepared again
   PQreset(conn_.get());
   if (!ok()) return false;
   try {
-    exec("SET synchronous_commit = on");
-    exec("SET client_min_messages = warning");
+    configure_session();
   } catch (const Error&) {
     return false;
   }
@@ -157,8 +166,20 @@ Result Connection::exec(const std::string& sql, const Params& params) {
     values[i] = params.null_[i] ? nullptr : params.values_[i].data();
     lengths[i] = static_cast<int>(params.values_[i].size());
   }
+  if (const char* name = prepared(sql, params.size())) {
+    return check(PQexecPrepared(conn_.get(), name, params.size(), values.data(), lengths.data(),
+                                params.formats_.data(), 0));
+  }
   return check(PQexecParams(conn_.get(), sql.c_str(), params.size(), nullptr, values.data(),
                             lengths.data(), params.formats_.data(), 0));
+}
+
+const char* Connection::prepared(const std::string& sql, int params) {
+  if (auto it = statements_.find(sql); it != statements_.end()) return it->second.c_str();
+  if (statements_.size() >= kMaxPrepared) return nullptr;
+  std::string name = "hookd_" + std::to_string(statements_.size() + 1);
+  check(PQprepare(conn_.get(), name.c_str(), sql.c_str(), params, nullptr));
+  return statements_.emplace(sql, std::move(name)).first->second.c_str();
 }
 
 Result Connection::check(PGresult* raw) {

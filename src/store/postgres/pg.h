@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 // A thin layer over libpq: a connection, a result, parameters, and errors that carry the
@@ -107,6 +108,8 @@ class Connection final {
   Connection& operator=(const Connection&) = delete;
 
   Result exec(const std::string& sql);
+  // Runs `sql` as a prepared statement, prepared on its first use on this connection (up to
+  // kMaxPrepared distinct texts; the texts after those run unprepared).
   Result exec(const std::string& sql, const Params& params);
   Result exec(const Sql& sql) { return exec(sql.text(), sql.params()); }
   bool ok() const { return PQstatus(conn_.get()) == CONNECTION_OK; }
@@ -123,8 +126,13 @@ class Connection final {
   std::vector<Notification> wait_for_notifications(int timeout_ms);
 
  private:
+  static constexpr size_t kMaxPrepared = 256;
   Result check(PGresult* result);
+  void configure_session();
+  // The name of `sql`'s prepared statement, preparing it first; nullptr past kMaxPrepared.
+  const char* prepared(const std::string& sql, int params);
   std::unique_ptr<PGconn, void (*)(PGconn*)> conn_;
+  std::unordered_map<std::string, std::string> statements_;  // SQL text -> statement name
 };
 
 // A transaction on `db`, rolled back unless committed.
