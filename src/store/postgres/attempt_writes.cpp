@@ -106,7 +106,7 @@ void PostgresStore::apply_attempts(const std::vector<const write::RecordAttempt*
     attempts.add(w.attempt);
   }
   if (attempts.empty()) return;
-  writer_db_->exec(
+  writer_db_->send(
       "INSERT INTO attempts (id, msg_id, endpoint_id, app_id, url, status, status_code, "
       "response, duration_ms, trigger_type, error_class, created_at) SELECT * FROM "
       "unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], "

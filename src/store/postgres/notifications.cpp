@@ -65,8 +65,8 @@ void PostgresStore::wake(bool deliveries, bool catalog) {
 
 void PostgresStore::notify_before_commit() {
   const Params me = Params().add(options_.node_id);
-  if (left_for_others_) writer_db_->exec("SELECT pg_notify('hookd_deliveries', $1)", me);
-  if (catalog_changed_) writer_db_->exec("SELECT pg_notify('hookd_catalog', $1)", me);
+  if (left_for_others_) writer_db_->send("SELECT pg_notify('hookd_deliveries', $1)", me);
+  if (catalog_changed_) writer_db_->send("SELECT pg_notify('hookd_catalog', $1)", me);
   left_for_others_ = false;
 }
 

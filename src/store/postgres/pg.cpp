@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <optional>
 
 namespace hookd::pg {
 
@@ -132,6 +133,7 @@ void Connection::configure_session() {
 
 bool Connection::reset() {
   statements_.clear();  // a new session: its statements are prepared again
+  pending_.clear();
   PQreset(conn_.get());
   if (!ok()) return false;
   try {
@@ -157,29 +159,117 @@ std::vector<Connection::Notification> Connection::wait_for_notifications(int tim
   return out;
 }
 
-Result Connection::exec(const std::string& sql) { return check(PQexec(conn_.get(), sql.c_str())); }
+Result Connection::exec(const std::string& sql) {
+  if (!pending_.empty()) flush();  // `sql` may hold several statements: the simple protocol
+  return check(PQexec(conn_.get(), sql.c_str()));
+}
+
+namespace {
+
+// The C arrays libpq takes for a statement's parameters.
+struct Args {
+  explicit Args(const std::vector<std::string>& v, const std::vector<bool>& null)
+      : values(v.size()), lengths(v.size()) {
+    for (size_t i = 0; i < v.size(); ++i) {
+      values[i] = null[i] ? nullptr : v[i].data();
+      lengths[i] = static_cast<int>(v[i].size());
+    }
+  }
+  std::vector<const char*> values;
+  std::vector<int> lengths;
+};
+
+}  // namespace
 
 Result Connection::exec(const std::string& sql, const Params& params) {
-  std::vector<const char*> values(params.values_.size());
-  std::vector<int> lengths(params.values_.size());
-  for (size_t i = 0; i < values.size(); ++i) {
-    values[i] = params.null_[i] ? nullptr : params.values_[i].data();
-    lengths[i] = static_cast<int>(params.values_[i].size());
+  if (!pending_.empty()) {
+    queue(sql, params);
+    return flush();
   }
+  const Args args(params.values_, params.null_);
   if (const char* name = prepared(sql, params.size())) {
-    return check(PQexecPrepared(conn_.get(), name, params.size(), values.data(), lengths.data(),
-                                params.formats_.data(), 0));
+    return check(PQexecPrepared(conn_.get(), name, params.size(), args.values.data(),
+                                args.lengths.data(), params.formats_.data(), 0));
   }
-  return check(PQexecParams(conn_.get(), sql.c_str(), params.size(), nullptr, values.data(),
-                            lengths.data(), params.formats_.data(), 0));
+  return check(PQexecParams(conn_.get(), sql.c_str(), params.size(), nullptr, args.values.data(),
+                            args.lengths.data(), params.formats_.data(), 0));
+}
+
+void Connection::send(const std::string& sql, const Params& params) {
+  if (PQpipelineStatus(conn_.get()) == PQ_PIPELINE_OFF && !PQenterPipelineMode(conn_.get())) {
+    throw lost();
+  }
+  queue(sql, params);
 }
 
 const char* Connection::prepared(const std::string& sql, int params) {
   if (auto it = statements_.find(sql); it != statements_.end()) return it->second.c_str();
   if (statements_.size() >= kMaxPrepared) return nullptr;
-  std::string name = "hookd_" + std::to_string(statements_.size() + 1);
+  std::string name = next_statement_name();
   check(PQprepare(conn_.get(), name.c_str(), sql.c_str(), params, nullptr));
   return statements_.emplace(sql, std::move(name)).first->second.c_str();
+}
+
+void Connection::queue(const std::string& sql, const Params& params) {
+  const Args args(params.values_, params.null_);
+  const char* name = nullptr;
+  if (auto it = statements_.find(sql); it != statements_.end()) {
+    name = it->second.c_str();
+  } else if (statements_.size() < kMaxPrepared) {
+    std::string fresh = next_statement_name();
+    if (!PQsendPrepare(conn_.get(), fresh.c_str(), sql.c_str(), params.size(), nullptr)) {
+      throw lost();
+    }
+    pending_.push_back(sql);
+    name = statements_.emplace(sql, std::move(fresh)).first->second.c_str();
+  }
+  const int sent =
+      name ? PQsendQueryPrepared(conn_.get(), name, params.size(), args.values.data(),
+                                 args.lengths.data(), params.formats_.data(), 0)
+           : PQsendQueryParams(conn_.get(), sql.c_str(), params.size(), nullptr, args.values.data(),
+                               args.lengths.data(), params.formats_.data(), 0);
+  if (!sent) throw lost();
+  pending_.emplace_back();
+}
+
+Result Connection::flush() {
+  std::vector<std::string> pending = std::move(pending_);
+  pending_.clear();
+  if (!PQpipelineSync(conn_.get())) throw lost();
+  std::optional<Error> first_error;
+  Result last(nullptr);
+  for (const std::string& prepare_of : pending) {
+    Result result(PQgetResult(conn_.get()));
+    if (!result.raw()) throw lost();
+    if (PGresult* extra = PQgetResult(conn_.get())) {  // each result ends with a NULL
+      PQclear(extra);
+      throw lost();
+    }
+    const ExecStatusType status = PQresultStatus(result.raw());
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+      last = std::move(result);
+      continue;
+    }
+    if (!prepare_of.empty()) statements_.erase(prepare_of);  // not prepared after all
+    if (!first_error && status != PGRES_PIPELINE_ABORTED) {
+      try {
+        check(result.release());
+      } catch (const Error& e) {
+        first_error = e;
+      }
+    }
+  }
+  Result sync(PQgetResult(conn_.get()));
+  if (!sync.raw() || PQresultStatus(sync.raw()) != PGRES_PIPELINE_SYNC ||
+      !PQexitPipelineMode(conn_.get())) {
+    throw lost();
+  }
+  if (first_error) throw *first_error;
+  return last;
+}
+
+Error Connection::lost() const {
+  return Error("08006", std::string("the connection broke: ") + PQerrorMessage(conn_.get()));
 }
 
 Result Connection::check(PGresult* raw) {
@@ -196,14 +286,14 @@ Result Connection::check(PGresult* raw) {
 Transaction::~Transaction() {
   if (!open_) return;
   try {
-    db_.exec("ROLLBACK");
+    db_.exec("ROLLBACK", Params());
   } catch (const Error&) {
     // The connection is gone: the server rolled back already.
   }
 }
 
 void Transaction::commit() {
-  db_.exec("COMMIT");
+  db_.exec("COMMIT", Params());  // with whatever send() queued, in one round trip
   open_ = false;
 }
 

@@ -95,6 +95,8 @@ class Result final {
   std::string bytes(int row, int col) const;  // a bytea column
   // Rows changed by an INSERT, UPDATE or DELETE.
   int64_t affected() const;
+  PGresult* raw() const { return result_.get(); }
+  PGresult* release() { return result_.release(); }
 
  private:
   std::unique_ptr<PGresult, void (*)(PGresult*)> result_;
@@ -107,10 +109,15 @@ class Connection final {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
+  // Runs `sql` (one statement or several) after what send() queued.
   Result exec(const std::string& sql);
   // Runs `sql` as a prepared statement, prepared on its first use on this connection (up to
-  // kMaxPrepared distinct texts; the texts after those run unprepared).
+  // kMaxPrepared distinct texts; the texts after those run unprepared). Everything send() queued
+  // goes to the server with it, in one round trip; the first error among them is thrown.
   Result exec(const std::string& sql, const Params& params);
+  // Queues `sql` without waiting for it: it runs, in order, when the next exec() does, and an
+  // error it raises is thrown by that exec(). For statements whose result nobody reads.
+  void send(const std::string& sql, const Params& params = Params());
   Result exec(const Sql& sql) { return exec(sql.text(), sql.params()); }
   bool ok() const { return PQstatus(conn_.get()) == CONNECTION_OK; }
   // Connects again with the same settings; false when the server is still unreachable.
@@ -131,14 +138,24 @@ class Connection final {
   void configure_session();
   // The name of `sql`'s prepared statement, preparing it first; nullptr past kMaxPrepared.
   const char* prepared(const std::string& sql, int params);
+  std::string next_statement_name() { return "hookd_" + std::to_string(++statements_named_); }
+  // Appends `sql` to the pipeline (with its PQsendPrepare when it is new).
+  void queue(const std::string& sql, const Params& params);
+  // Ends the pipeline: reads every queued result and returns the last; throws the first error.
+  Result flush();
+  Error lost() const;
   std::unique_ptr<PGconn, void (*)(PGconn*)> conn_;
   std::unordered_map<std::string, std::string> statements_;  // SQL text -> statement name
+  uint64_t statements_named_ = 0;
+  // The results the pipeline owes, in order; a non-empty text: the PQsendPrepare of that text.
+  std::vector<std::string> pending_;
 };
 
 // A transaction on `db`, rolled back unless committed.
 class Transaction final {
  public:
-  explicit Transaction(Connection& db) : db_(db) { db_.exec("BEGIN"); }
+  // BEGIN goes with the transaction's first statement (Connection::send).
+  explicit Transaction(Connection& db) : db_(db) { db_.send("BEGIN"); }
   ~Transaction();
   void commit();
 

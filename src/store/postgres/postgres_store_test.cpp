@@ -31,19 +31,6 @@ TEST_F(PostgresTest, NodesStartingTogetherMigrateInTurn) {
   for (auto& n : nodes) EXPECT_EQ(n.get(), pg::latest_schema_version());
 }
 
-TEST_F(PostgresTest, PreparesAStatementOnceAndAgainAfterAReconnect) {
-  pg::Connection db(url_);
-  const std::string sql = "SELECT $1::int + 1";
-  const std::string count = "SELECT count(*) FROM pg_prepared_statements WHERE statement = $1";
-  EXPECT_EQ(db.exec(sql, pg::Params().add(int64_t{1})).int64(0, 0), 2);
-  EXPECT_EQ(db.exec(sql, pg::Params().add(int64_t{2})).int64(0, 0), 3);
-  EXPECT_EQ(db.exec(count, pg::Params().add(sql)).int64(0, 0), 1);
-  EXPECT_EQ(db.exec("SHOW plan_cache_mode").text(0, 0), "force_custom_plan");
-  ASSERT_TRUE(db.reset());  // a new session knows none of the old one's statements
-  EXPECT_EQ(db.exec(sql, pg::Params().add(int64_t{3})).int64(0, 0), 4);
-  EXPECT_EQ(db.exec(count, pg::Params().add(sql)).int64(0, 0), 1);
-}
-
 TEST_F(PostgresTest, KeepsPayloadBytesAsTheyCame) {
   open();
   const std::string bytes = std::string("{\"a\":\"\xc3\xa9\"}\n\x01\xff", 14);

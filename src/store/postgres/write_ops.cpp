@@ -1,6 +1,7 @@
 // The PostgreSQL store's writes: one apply per write op (store/store.h, namespace write), each
 // run on the writer thread inside the open transaction of a group commit. A write that throws
-// pg::Error fails the transaction (group_commit.cpp decides what that means).
+// pg::Error fails the transaction (group_commit.cpp decides what that means). Statements whose
+// result is not read are queued with Connection::send and reach the server with the next one.
 #include <algorithm>
 #include <optional>
 #include <unordered_set>
@@ -12,13 +13,13 @@
 namespace hookd::pg {
 namespace {
 
-// Runs each of `sqls` once with `id` as $1.
+// Queues each of `sqls` once with `id` as $1 (they run with the commit, in order).
 void run_each(Connection& db, std::initializer_list<const char*> sqls, const std::string& id) {
-  for (const char* sql : sqls) db.exec(sql, Params().add(id));
+  for (const char* sql : sqls) db.send(sql, Params().add(id));
 }
 
 void put_doc(Connection& db, const char* table, const std::string& id, const std::string& doc) {
-  db.exec(std::string("INSERT INTO ") + table +
+  db.send(std::string("INSERT INTO ") + table +
               " (id, doc) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
           Params().add(id).add(doc));
 }
@@ -74,7 +75,7 @@ void PostgresStore::before_commit() {
   notify_before_commit();
   if (!catalog_changed_) return;
   // Other nodes follow the catalog by this number (Store::catalog_version).
-  writer_db_->exec("UPDATE hookd_catalog SET version = version + 1");
+  writer_db_->send("UPDATE hookd_catalog SET version = version + 1");
   catalog_changed_ = false;
 }
 
@@ -196,11 +197,11 @@ void PostgresStore::apply(const write::UpsertInboundEvent& w, WriteResult& resul
 
 void PostgresStore::apply(const write::RecordRejection& w, WriteResult&) {
   const InboundRejection& r = w.rejection;
-  writer_db_->exec(
+  writer_db_->send(
       "INSERT INTO inbound_rejections (id, source_id, status, reason, received_at) VALUES ($1, "
       "$2, $3, $4, $5)",
       Params().add(r.id).add(r.source_id).add(r.status).add(r.reason).add(r.received_at));
-  writer_db_->exec(
+  writer_db_->send(
       "INSERT INTO inbound_rejection_counts AS c (source_id, reason, count, last_at) VALUES ($1, "
       "$2, 1, $3) ON CONFLICT (source_id, reason) DO UPDATE SET count = c.count + 1, last_at = "
       "greatest(c.last_at, excluded.last_at)",
@@ -214,7 +215,7 @@ void PostgresStore::apply(const write::RecordRejection& w, WriteResult&) {
 void PostgresStore::trim_rejections() {
   // Rejection ids sort by time: each source touched keeps its newest `sample` rows.
   for (const auto& source_id : touched_sources_) {
-    writer_db_->exec(
+    writer_db_->send(
         "DELETE FROM inbound_rejections WHERE id IN (SELECT id FROM inbound_rejections WHERE "
         "source_id = $1 ORDER BY id DESC OFFSET $2)",
         Params().add(source_id).add(std::max(1, options_.rejection_sample)));
@@ -352,7 +353,7 @@ void PostgresStore::apply_messages(const std::vector<const write::InsertMessage*
     }
   }
   if (rows.empty()) return;
-  writer_db_->exec(
+  writer_db_->send(
       "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempts, next_attempt_at, "
       "updated_at, owner, claim) SELECT m, e, a, 1, 0, t, u, CASE WHEN c = 0 THEN NULL ELSE $7 "
       "END, c FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], "
