@@ -68,7 +68,7 @@ bool PostgresStore::commit_batch(std::vector<QueuedWrite>& batch,
   }
 }
 
-// Runs of messages and of attempts queued one after another, each applied with its two
+// Runs of messages and of attempts queued one after another, each applied with its
 // statements when the run ends; every other write ends the runs before it, so writes keep
 // their order.
 class PostgresStore::Runs final {

@@ -183,7 +183,7 @@ struct Args {
 
 Result Connection::exec(const std::string& sql, const Params& params) {
   if (!pending_.empty()) {
-    queue(sql, params);
+    queue(sql, params, {});
     return flush();
   }
   const Args args(params.values_, params.null_);
@@ -195,11 +195,11 @@ Result Connection::exec(const std::string& sql, const Params& params) {
                             args.lengths.data(), params.formats_.data(), 0));
 }
 
-void Connection::send(const std::string& sql, const Params& params) {
+void Connection::send(const std::string& sql, const Params& params, ResultHandler then) {
   if (PQpipelineStatus(conn_.get()) == PQ_PIPELINE_OFF && !PQenterPipelineMode(conn_.get())) {
     throw lost();
   }
-  queue(sql, params);
+  queue(sql, params, std::move(then));
 }
 
 const char* Connection::prepared(const std::string& sql, int params) {
@@ -210,7 +210,7 @@ const char* Connection::prepared(const std::string& sql, int params) {
   return statements_.emplace(sql, std::move(name)).first->second.c_str();
 }
 
-void Connection::queue(const std::string& sql, const Params& params) {
+void Connection::queue(const std::string& sql, const Params& params, ResultHandler then) {
   const Args args(params.values_, params.null_);
   const char* name = nullptr;
   if (auto it = statements_.find(sql); it != statements_.end()) {
@@ -220,7 +220,7 @@ void Connection::queue(const std::string& sql, const Params& params) {
     if (!PQsendPrepare(conn_.get(), fresh.c_str(), sql.c_str(), params.size(), nullptr)) {
       throw lost();
     }
-    pending_.push_back(sql);
+    pending_.push_back({sql, {}});
     name = statements_.emplace(sql, std::move(fresh)).first->second.c_str();
   }
   const int sent =
@@ -229,16 +229,17 @@ void Connection::queue(const std::string& sql, const Params& params) {
            : PQsendQueryParams(conn_.get(), sql.c_str(), params.size(), nullptr, args.values.data(),
                                args.lengths.data(), params.formats_.data(), 0);
   if (!sent) throw lost();
-  pending_.emplace_back();
+  pending_.push_back({"", std::move(then)});
 }
 
 Result Connection::flush() {
-  std::vector<std::string> pending = std::move(pending_);
+  std::vector<Pending> pending = std::move(pending_);
   pending_.clear();
   if (!PQpipelineSync(conn_.get())) throw lost();
   std::optional<Error> first_error;
-  Result last(nullptr);
-  for (const std::string& prepare_of : pending) {
+  std::vector<Result> results;
+  results.reserve(pending.size());
+  for (const Pending& p : pending) {
     Result result(PQgetResult(conn_.get()));
     if (!result.raw()) throw lost();
     if (PGresult* extra = PQgetResult(conn_.get())) {  // each result ends with a NULL
@@ -246,18 +247,11 @@ Result Connection::flush() {
       throw lost();
     }
     const ExecStatusType status = PQresultStatus(result.raw());
-    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
-      last = std::move(result);
-      continue;
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+      if (!p.prepare_of.empty()) statements_.erase(p.prepare_of);  // not prepared after all
+      if (!first_error && status != PGRES_PIPELINE_ABORTED) first_error = error_of(result.raw());
     }
-    if (!prepare_of.empty()) statements_.erase(prepare_of);  // not prepared after all
-    if (!first_error && status != PGRES_PIPELINE_ABORTED) {
-      try {
-        check(result.release());
-      } catch (const Error& e) {
-        first_error = e;
-      }
-    }
+    results.push_back(std::move(result));
   }
   Result sync(PQgetResult(conn_.get()));
   if (!sync.raw() || PQresultStatus(sync.raw()) != PGRES_PIPELINE_SYNC ||
@@ -265,7 +259,10 @@ Result Connection::flush() {
     throw lost();
   }
   if (first_error) throw *first_error;
-  return last;
+  for (size_t i = 0; i < pending.size(); ++i) {
+    if (pending[i].then) pending[i].then(results[i]);
+  }
+  return std::move(results.back());
 }
 
 Error Connection::lost() const {
@@ -276,11 +273,15 @@ Result Connection::check(PGresult* raw) {
   Result result(raw);
   const ExecStatusType status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
+  throw error_of(raw);
+}
+
+Error Connection::error_of(const PGresult* raw) const {
   const char* state = raw ? PQresultErrorField(raw, PG_DIAG_SQLSTATE) : nullptr;
   std::string message = raw ? PQresultErrorMessage(raw) : "";
   if (message.empty()) message = PQerrorMessage(conn_.get());
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
-  throw Error(state ? state : "", message);
+  return Error(state ? state : "", message);
 }
 
 Transaction::~Transaction() {

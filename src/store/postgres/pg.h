@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -96,7 +97,6 @@ class Result final {
   // Rows changed by an INSERT, UPDATE or DELETE.
   int64_t affected() const;
   PGresult* raw() const { return result_.get(); }
-  PGresult* release() { return result_.release(); }
 
  private:
   std::unique_ptr<PGresult, void (*)(PGresult*)> result_;
@@ -116,8 +116,14 @@ class Connection final {
   // goes to the server with it, in one round trip; the first error among them is thrown.
   Result exec(const std::string& sql, const Params& params);
   // Queues `sql` without waiting for it: it runs, in order, when the next exec() does, and an
-  // error it raises is thrown by that exec(). For statements whose result nobody reads.
-  void send(const std::string& sql, const Params& params = Params());
+  // error it raises is thrown by that exec(). `then`, when given, is called with its result
+  // there, before exec() returns (unless a statement before it failed).
+  using ResultHandler = std::function<void(const Result&)>;
+  void send(const std::string& sql, const Params& params = Params(), ResultHandler then = {});
+  // Runs what send() queued now (throwing its first error), if anything.
+  void sync() {
+    if (!pending_.empty()) flush();
+  }
   Result exec(const Sql& sql) { return exec(sql.text(), sql.params()); }
   bool ok() const { return PQstatus(conn_.get()) == CONNECTION_OK; }
   // Connects again with the same settings; false when the server is still unreachable.
@@ -140,15 +146,20 @@ class Connection final {
   const char* prepared(const std::string& sql, int params);
   std::string next_statement_name() { return "hookd_" + std::to_string(++statements_named_); }
   // Appends `sql` to the pipeline (with its PQsendPrepare when it is new).
-  void queue(const std::string& sql, const Params& params);
+  void queue(const std::string& sql, const Params& params, ResultHandler then);
   // Ends the pipeline: reads every queued result and returns the last; throws the first error.
   Result flush();
   Error lost() const;
+  Error error_of(const PGresult* result) const;  // the error a failed result reports
   std::unique_ptr<PGconn, void (*)(PGconn*)> conn_;
   std::unordered_map<std::string, std::string> statements_;  // SQL text -> statement name
   uint64_t statements_named_ = 0;
-  // The results the pipeline owes, in order; a non-empty text: the PQsendPrepare of that text.
-  std::vector<std::string> pending_;
+  // A result the pipeline owes: a statement's, or the PQsendPrepare's of `prepare_of`.
+  struct Pending {
+    std::string prepare_of;
+    ResultHandler then;
+  };
+  std::vector<Pending> pending_;  // in the order they come back
 };
 
 // A transaction on `db`, rolled back unless committed.

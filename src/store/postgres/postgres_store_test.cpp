@@ -31,6 +31,24 @@ TEST_F(PostgresTest, NodesStartingTogetherMigrateInTurn) {
   for (auto& n : nodes) EXPECT_EQ(n.get(), pg::latest_schema_version());
 }
 
+TEST_F(PostgresTest, AnInboundEventForwardingARepeatedEventIdIsRefusedAndNotStored) {
+  open();
+  ASSERT_EQ(store_->write_sync(insert(message("app_1", "evt-1", "{}"), {"ep_1"})).status,
+            WriteStatus::kOk);
+  write::UpsertInboundEvent upsert;
+  upsert.event.id = new_id("ine_");
+  upsert.event.source_id = "src_1";
+  upsert.event.received_at = 1'000;
+  upsert.forward = insert(message("app_1", "evt-1", "{}"), {"ep_1"});
+  const WriteResult result = store_->write_sync(upsert);
+  EXPECT_EQ(result.status, WriteStatus::kConflict) << result.detail;
+  EXPECT_TRUE(result.stored_id.empty());
+  pg::Connection db(url_);
+  EXPECT_EQ(db.exec("SELECT count(*) FROM inbound_events").int64(0, 0), 0);
+  EXPECT_EQ(db.exec("SELECT count(*) FROM messages").int64(0, 0), 1);
+  EXPECT_EQ(db.exec("SELECT count(*) FROM deliveries").int64(0, 0), 1);
+}
+
 TEST_F(PostgresTest, KeepsPayloadBytesAsTheyCame) {
   open();
   const std::string bytes = std::string("{\"a\":\"\xc3\xa9\"}\n\x01\xff", 14);

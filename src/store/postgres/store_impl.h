@@ -167,8 +167,9 @@ class PostgresStore final : public Store {
   // moves its version on.
   void before_commit();
   // Messages queued one after another share two statements: one for the messages, one for all
-  // their deliveries. `ops` point into the batch; results[i] is ops[i]'s.
-  // Attempts recorded one after another share two statements (attempt_writes.cpp). Each
+  // their deliveries. `ops` point into the batch; results[i] is ops[i]'s, complete once the
+  // statements ran (they are sent with the commit: Connection::send).
+  // Attempts recorded one after another share one statement (attempt_writes.cpp). Each
   // delivery appears at most once in `ops`.
   void apply_attempts(const std::vector<const write::RecordAttempt*>& ops,
                       const std::vector<WriteResult*>& results);

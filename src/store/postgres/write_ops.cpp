@@ -167,6 +167,7 @@ void PostgresStore::apply(const write::UpsertInboundEvent& w, WriteResult& resul
   }
   if (w.forward) {
     apply(*w.forward, result);
+    writer_db_->sync();  // a repeated eventId shows in `result` once the insert ran
     if (result.status != WriteStatus::kOk) return;
   }
   Params params;
@@ -317,8 +318,9 @@ void PostgresStore::apply_messages(const std::vector<const write::InsertMessage*
     times.emplace_back(std::to_string(m.created_at));
   }
   // A repeated eventId, also within this statement, inserts nothing: RETURNING names the rows
-  // that went in.
-  const Result inserted = writer_db_->exec(
+  // that went in, read when the statements reach the server, and the deliveries of the others
+  // are not inserted.
+  writer_db_->send(
       "INSERT INTO messages (id, app_id, event_type, event_id, channels, payload, created_at) "
       "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
       "$6::bytea[], $7::bigint[]) ON CONFLICT DO NOTHING RETURNING id",
@@ -329,9 +331,16 @@ void PostgresStore::apply_messages(const std::vector<const write::InsertMessage*
           .add(array_literal(event_ids))
           .add(array_literal(channels))
           .add(array_literal(payloads, true))
-          .add(array_literal(times)));
-  std::unordered_set<std::string> landed;
-  for (int i = 0; i < inserted.rows(); ++i) landed.insert(inserted.text(i, 0));
+          .add(array_literal(times)),
+      [ops, results](const Result& inserted) {
+        std::unordered_set<std::string> landed;
+        for (int i = 0; i < inserted.rows(); ++i) landed.insert(inserted.text(i, 0));
+        for (size_t i = 0; i < ops.size(); ++i) {
+          if (landed.contains(ops[i]->message->id)) continue;
+          *results[i] = {WriteStatus::kConflict,
+                         "eventId: a message with this eventId already exists"};
+        }
+      });
   DeliveryRows rows;
   // A delivering node inserts the deliveries of the endpoints it owns claimed by itself and hands
   // them to its dispatcher straight after the commit; until their lease ends no other node
@@ -340,10 +349,6 @@ void PostgresStore::apply_messages(const std::vector<const write::InsertMessage*
   const auto view = claim != 0 ? live_view() : nullptr;
   for (size_t i = 0; i < ops.size(); ++i) {
     const Message& m = *ops[i]->message;
-    if (!landed.contains(m.id)) {
-      *results[i] = {WriteStatus::kConflict, "eventId: a message with this eventId already exists"};
-      continue;
-    }
     if (view) results[i]->claimed.reserve(ops[i]->endpoint_ids->size());
     for (const auto& endpoint_id : *ops[i]->endpoint_ids) {
       const bool owned = view && owns(*view, endpoint_id);
@@ -357,7 +362,8 @@ void PostgresStore::apply_messages(const std::vector<const write::InsertMessage*
       "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempts, next_attempt_at, "
       "updated_at, owner, claim) SELECT m, e, a, 1, 0, t, u, CASE WHEN c = 0 THEN NULL ELSE $7 "
       "END, c FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], "
-      "$6::bigint[]) AS x(m, e, a, t, u, c) ON CONFLICT (msg_id, endpoint_id) DO UPDATE SET "
+      "$6::bigint[]) AS x(m, e, a, t, u, c) WHERE EXISTS (SELECT 1 FROM messages WHERE id = x.m) "
+      "ON CONFLICT (msg_id, endpoint_id) DO UPDATE SET "
       "status = 1, attempts = 0, next_attempt_at = excluded.next_attempt_at, updated_at = "
       "excluded.updated_at, owner = excluded.owner, claim = excluded.claim",
       rows.params().add(options_.node_id));
