@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 
@@ -162,7 +163,10 @@ std::optional<int64_t> parse_duration_ms(std::string_view text) {
   } else {
     return std::nullopt;
   }
-  return static_cast<int64_t>(value * scale);
+  // Converting a double beyond int64_t's range (or NaN, or infinity) is undefined.
+  const double ms = value * scale;
+  if (!std::isfinite(ms) || ms >= 9.2e18) return std::nullopt;
+  return static_cast<int64_t>(ms);
 }
 
 }  // namespace hookd

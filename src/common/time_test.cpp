@@ -31,6 +31,10 @@ TEST(Time, ParsesDurations) {
   EXPECT_EQ(parse_duration_ms("2h"), 7200000);
   EXPECT_FALSE(parse_duration_ms("5 parsecs"));
   EXPECT_FALSE(parse_duration_ms("-1s"));
+  // Beyond what a 64-bit count of milliseconds holds: refused, not converted (undefined).
+  EXPECT_FALSE(parse_duration_ms("1e300d"));
+  EXPECT_FALSE(parse_duration_ms("inf"));
+  EXPECT_FALSE(parse_duration_ms("nan"));
   EXPECT_FALSE(parse_duration_ms(""));
 }
 

@@ -349,6 +349,12 @@ TEST(JourneyRejects, BodiesThatAreNotAJsonObject) {
             R"( | a journey definition must be a JSON object, got "journey")");
 }
 
+TEST(JourneyRejects, BodiesLargerThan1MiB) {
+  const std::string padded = std::string(kMaxJourneyJsonBytes - kAbandonedCart.size(), ' ');
+  EXPECT_EQ(refused_text(padded + std::string(kAbandonedCart)), "accepted");
+  EXPECT_EQ(refused_text(padded + " " + std::string(kAbandonedCart)), " | larger than 1 MiB");
+}
+
 TEST(JourneyRejects, NestingDeeperThan64Levels) {
   // The definition, the nodes array and the node are 3 levels; the filter adds the rest.
   json body = journey("end", {node("end", "exit")});
