@@ -203,6 +203,15 @@ def test_an_endpoint_change_on_one_node_reaches_the_others_within_a_second(
     msg = cluster.apis[2].send(app, et, {"after": "change"})["id"]
     second.wait_for(1, timeout=10, where=lambda r: r.headers.get("webhook-id") == msg)
     assert not first.by_webhook_id(msg)
+    # Journeys are catalog objects too: one saved on a node is served by the others.
+    journey = {"definition": {"name": "j", "nodes": [
+        {"id": "start", "type": "trigger", "activity": "a", "next": "hook"},
+        {"id": "hook", "type": "webhook", "endpointId": ep}]}}
+    r = cluster.apis[1].post(f"/api/v1/app/{app}/journey", journey)
+    assert r.status_code == 201, r.text
+    for api in (cluster.apis[0], cluster.apis[2]):
+        wait_until(lambda a=api: a.get(f"/api/v1/app/{app}/journey/{r.json()['id']}").status_code
+                   == 200, 1.0, what="the journey on another node")
 
 
 @pytest.mark.timeout_s(120)

@@ -261,6 +261,25 @@ def test_sources_and_inbound(capi, world, receiver, hookd):
     capi.call("GET", SRC, status=404, **gids)
 
 
+def test_journeys(capi, world):
+    app, ep = world
+    definition = {"name": "welcome", "nodes": [
+        {"id": "start", "type": "trigger", "activity": "signed_up", "next": "hook"},
+        {"id": "hook", "type": "webhook", "endpointId": ep}]}
+    jrn = APP + "/journey/{journey_id}"
+    j = capi.call("POST", APP + "/journey", {"uid": "welcome", "definition": definition}, 201,
+                  app_id=app)
+    ids = dict(app_id=app, journey_id=j["id"])
+    capi.call("GET", APP + "/journey", status=200, app_id=app)
+    capi.call("GET", jrn, status=200, app_id=app, journey_id="welcome")
+    definition["nodes"][0]["activity"] = "registered"
+    capi.call("PUT", jrn, {"uid": "welcome", "definition": definition}, 200, **ids)
+    capi.call("POST", jrn + "/pause", status=200, **ids)
+    capi.call("POST", jrn + "/resume", status=200, **ids)
+    capi.call("GET", jrn + "/version", status=200, **ids)
+    capi.call("DELETE", jrn, status=204, **ids)
+
+
 def test_tokens_portal_and_audit(capi, world):
     app, _ = world
     tok = capi.call("POST", AUTH + "/token", {"name": "ci", "readOnly": False,

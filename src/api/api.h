@@ -168,6 +168,14 @@ HttpResponse list_attempts_by_endpoint(ApiContext&, const HttpRequest&, const Pa
 HttpResponse list_attempts_by_message(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse get_attempt(ApiContext&, const HttpRequest&, const Params&);
 
+HttpResponse list_journeys(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse create_journey(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse get_journey(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse update_journey(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse delete_journey(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse pause_journey(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse resume_journey(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse list_journey_versions(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse list_sources(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse create_source(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse get_source(ApiContext&, const HttpRequest&, const Params&);

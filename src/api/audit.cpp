@@ -65,18 +65,21 @@ AuditTarget audit_target(const Route& route, const Params& params, const Catalog
   if (params.empty()) return t;
   const auto& p = route.pattern;
   if (first_param_is_app(route)) t.app_id = catalog.app_id_of(params[0]).value_or(params[0]);
-  // A POST to a collection (.../endpoint, .../source) or for a portal token makes an object the
-  // answer names; every other change is to the object of the last wildcard.
-  const bool creates =
-      std::string_view(route.method) == "POST" && (p.back() == "endpoint" || p.back() == "source" ||
-                                                   (p.size() > 1 && p[1] == "app-portal-access"));
+  // A POST to a collection (.../endpoint, .../source, .../journey) or for a portal token makes an
+  // object the answer names; every other change is to the object of the last wildcard.
+  const bool creates = std::string_view(route.method) == "POST" &&
+                       (p.back() == "endpoint" || p.back() == "source" || p.back() == "journey" ||
+                        (p.size() > 1 && p[1] == "app-portal-access"));
   if (!creates) t.object_id = params.size() == 1 && !t.app_id.empty() ? t.app_id : params.back();
   if (!creates && route.names_app() && params.size() >= 2 && p.size() >= 4) {
-    // app/{app}/endpoint/{id}/... and app/{app}/source/{id}/...: the object by its id.
+    // app/{app}/endpoint/{id}/..., .../source/{id}/..., .../journey/{id}/...: the object by its
+    // id.
     if (p[2] == "endpoint") {
       if (auto ep = catalog.find_endpoint(t.app_id, params[1])) t.object_id = ep->id;
     } else if (p[2] == "source") {
       if (auto src = catalog.find_source(t.app_id, params[1])) t.object_id = src->id;
+    } else if (p[2] == "journey") {
+      if (auto j = catalog.journeys().find(t.app_id, params[1])) t.object_id = j->id;
     }
   } else if (p.size() == 2 && p[0] == "app") {
     t.object_id = t.app_id;

@@ -13,7 +13,7 @@ std::string Route::path_template() const {
       {"app", "app_id"},           {"endpoint", "endpoint_id"},       {"msg", "msg_id"},
       {"attempt", "attempt_id"},   {"source", "source_id"},           {"event", "event_id"},
       {"customer", "customer_id"}, {"event-type", "event_type_name"}, {"catalogue", "name"},
-      {"token", "token_id"},       {"app-portal-access", "app_id"}};
+      {"token", "token_id"},       {"app-portal-access", "app_id"},   {"journey", "journey_id"}};
   std::string out = "/api/v1";
   for (size_t i = 0; i < pattern.size(); ++i) {
     out += '/';
@@ -109,6 +109,14 @@ std::vector<Route> route_table() {
       {"GET", {"app", "*", "msg", "*", "attempt", "*"}, kApp, get_attempt},
       {"GET", {"app", "*", "attempt", "endpoint", "*"}, kApp, list_attempts_by_endpoint},
       {"GET", {"app", "*", "attempt", "msg", "*"}, kApp, list_attempts_by_message},
+      {"GET", {"app", "*", "journey"}, kApp, list_journeys},
+      {"POST", {"app", "*", "journey"}, kApp, create_journey, nullptr, kAudited},
+      {"GET", {"app", "*", "journey", "*"}, kApp, get_journey},
+      {"PUT", {"app", "*", "journey", "*"}, kApp, update_journey, nullptr, kAudited},
+      {"DELETE", {"app", "*", "journey", "*"}, kApp, delete_journey, nullptr, kAudited},
+      {"POST", {"app", "*", "journey", "*", "pause"}, kApp, pause_journey, nullptr, kAudited},
+      {"POST", {"app", "*", "journey", "*", "resume"}, kApp, resume_journey, nullptr, kAudited},
+      {"GET", {"app", "*", "journey", "*", "version"}, kApp, list_journey_versions},
       {"GET", {"app", "*", "source"}, kApp, list_sources},
       {"POST", {"app", "*", "source"}, kApp, create_source, nullptr, kAudited},
       {"GET", {"app", "*", "source", "*"}, kApp, get_source},

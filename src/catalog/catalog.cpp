@@ -38,6 +38,7 @@ void Catalog::load(const CatalogSnapshot& snapshot) {
   }
   for (const auto& src : snapshot.sources) put_source(src);
   for (const auto& token : snapshot.tokens) tokens_.put(token);
+  for (const auto& journey : snapshot.journeys) journeys_.put(journey);
 }
 
 namespace {
@@ -79,6 +80,7 @@ void Catalog::sync(const CatalogSnapshot& snapshot) {
   for (const auto& id : gone_sources) remove_source(id);
   for (const auto& id : gone_apps) remove_app(id);
   for (const auto& name : gone_types) remove_event_type(name);
+  journeys_.replace_all(snapshot.journeys);
 }
 
 const Catalog::AppEntry* Catalog::find_entry(std::string_view id_or_uid) const {
@@ -243,6 +245,7 @@ void Catalog::remove_app(const std::string& app_id) {
     source_by_webhook_.erase(src->webhook_id);
   }
   apps_.erase(it);
+  journeys_.remove_app(app_id);
 }
 
 void Catalog::put_event_type(const EventType& event_type) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "catalog/catalog_endpoint.h"
+#include "catalog/journey_registry.h"
 #include "catalog/token_registry.h"
 #include "model/application.h"
 #include "model/catalog_snapshot.h"
@@ -69,7 +70,7 @@ class Catalog final {
                              std::string_view payload = {}) const;
 
   void put_app(const Application& app);
-  void remove_app(const std::string& app_id);  // and its endpoints
+  void remove_app(const std::string& app_id);  // and its endpoints, sources and journeys
   void put_event_type(const EventType& event_type);
   void remove_event_type(const std::string& name);
   // Compiles `endpoint` (compile_endpoint) and publishes it; throws std::invalid_argument, naming
@@ -88,6 +89,9 @@ class Catalog final {
   // API tokens. Publish changes through CatalogWriter::put(const ApiToken&).
   TokenRegistry& tokens() { return tokens_; }
   const TokenRegistry& tokens() const { return tokens_; }
+  // Journeys. Publish changes through CatalogWriter.
+  JourneyRegistry& journeys() { return journeys_; }
+  const JourneyRegistry& journeys() const { return journeys_; }
 
  private:
   template <typename V>
@@ -121,6 +125,7 @@ class Catalog final {
   Map<SourcePtr> sources_;            // by id
   Map<SourcePtr> source_by_webhook_;  // by webhook id
   TokenRegistry tokens_;              // thread-safe on its own
+  JourneyRegistry journeys_;          // thread-safe on its own
 };
 
 }  // namespace hookd

@@ -80,6 +80,20 @@ WriteResult CatalogWriter::put(const ApiToken& token) {
   return result;
 }
 
+WriteResult CatalogWriter::put(const Journey& journey, bool new_version) {
+  std::lock_guard publish(publish_mu_);
+  WriteResult result = store_.write_sync(write::PutJourney{journey, new_version});
+  if (ok(result)) catalog_.journeys().put(journey);
+  return result;
+}
+
+WriteResult CatalogWriter::remove_journey(const std::string& journey_id) {
+  std::lock_guard publish(publish_mu_);
+  WriteResult result = store_.write_sync(write::DeleteJourney{journey_id});
+  if (ok(result)) catalog_.journeys().remove(journey_id);
+  return result;
+}
+
 uint64_t CatalogWriter::follow(uint64_t version) {
   std::lock_guard publish(publish_mu_);
   // Read before the catalog: a change committed in between is in the snapshot and moves the

@@ -36,6 +36,9 @@ class CatalogWriter final {
   WriteResult put(const InboundSource& source);
   WriteResult remove_source(const std::string& source_id);
   WriteResult put(const ApiToken& token);  // create, or revoke (revoked_at set)
+  // `new_version`: the journey's definition is stored as version journey.version too.
+  WriteResult put(const Journey& journey, bool new_version);
+  WriteResult remove_journey(const std::string& journey_id);
 
   // Cluster mode (catalog/catalog_follower.h): when the store's catalog_version moved on from
   // `version`, reads the whole catalog and applies it (Catalog::sync). Returns the version it

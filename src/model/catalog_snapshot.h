@@ -5,6 +5,7 @@
 #include "model/application.h"
 #include "model/endpoint.h"
 #include "model/inbound.h"
+#include "model/journey.h"
 #include "model/token.h"
 
 // Every catalog object as stored: what the store's load_catalog reads at start and the Catalog
@@ -17,6 +18,7 @@ struct CatalogSnapshot {
   std::vector<Endpoint> endpoints;
   std::vector<InboundSource> sources;
   std::vector<ApiToken> tokens;
+  std::vector<Journey> journeys;
 };
 
 }  // namespace hookd

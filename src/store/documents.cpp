@@ -324,4 +324,33 @@ std::vector<std::string> strings_from_json(const std::string& text) {
   return parsed.get<std::vector<std::string>>();
 }
 
+std::string to_doc(const Journey& journey) {
+  return json{{"id", journey.id},
+              {"appId", journey.app_id},
+              {"uid", journey.uid},
+              {"name", journey.name},
+              {"status", journey.status == JourneyStatus::kPaused ? "paused" : "active"},
+              {"version", journey.version},
+              {"definition", journey.definition},
+              {"createdAt", journey.created_at},
+              {"updatedAt", journey.updated_at}}
+      .dump();
+}
+
+Journey journey_from_doc(const std::string& text) {
+  const json doc = parse(text);
+  Journey journey;
+  journey.id = doc.at("id").get<std::string>();
+  journey.app_id = doc.at("appId").get<std::string>();
+  journey.uid = doc.value("uid", "");
+  journey.name = doc.value("name", "");
+  journey.status =
+      doc.value("status", "active") == "paused" ? JourneyStatus::kPaused : JourneyStatus::kActive;
+  journey.version = doc.value("version", 1);
+  journey.definition = doc.value("definition", "");
+  journey.created_at = doc.value("createdAt", int64_t{0});
+  journey.updated_at = doc.value("updatedAt", int64_t{0});
+  return journey;
+}
+
 }  // namespace hookd::documents

@@ -8,6 +8,7 @@
 #include "model/application.h"
 #include "model/endpoint.h"
 #include "model/inbound.h"
+#include "model/journey.h"
 #include "model/token.h"
 
 // How catalog objects are persisted: one JSON document per object, the same in every backend.
@@ -21,6 +22,7 @@ std::string to_doc(const EventType& event_type);
 std::string to_doc(const Endpoint& endpoint, const SecretBox& secrets);
 std::string to_doc(const InboundSource& source, const SecretBox& secrets);
 std::string to_doc(const ApiToken& token);  // holds the secret's hash, never the secret
+std::string to_doc(const Journey& journey);
 
 // Throw std::runtime_error on a document that does not parse, SecretBoxError on a secret that
 // does not open.
@@ -29,6 +31,7 @@ EventType event_type_from_doc(const std::string& doc);
 Endpoint endpoint_from_doc(const std::string& doc, const SecretBox& secrets);
 InboundSource source_from_doc(const std::string& doc, const SecretBox& secrets);
 ApiToken token_from_doc(const std::string& doc);
+Journey journey_from_doc(const std::string& doc);
 
 std::string strings_to_json(const std::vector<std::string>& values);
 std::vector<std::string> strings_from_json(const std::string& json);

@@ -14,6 +14,7 @@
 #include "model/catalog_snapshot.h"
 #include "model/endpoint.h"
 #include "model/inbound.h"
+#include "model/journey.h"
 #include "model/message.h"
 #include "model/token.h"
 
@@ -111,6 +112,16 @@ struct PutSource {
 struct DeleteSource {
   std::string source_id;
 };
+// Creates or replaces a journey; with `new_version`, also stores its definition as version
+// journey.version (a version once written is kept as it is).
+struct PutJourney {
+  Journey journey;
+  bool new_version = false;
+};
+// The journey and all its versions.
+struct DeleteJourney {
+  std::string journey_id;
+};
 // Stores an inbound event; an event with the same non-empty event_key in the source is replaced
 // (keeping its id, revision + 1). With `forward`, the forwarded message is inserted in the same
 // transaction.
@@ -158,7 +169,8 @@ using WriteOp =
                  write::DeleteEventType, write::PutEndpoint, write::DeleteEndpoint,
                  write::InsertMessage, write::RecordAttempt, write::ReleaseClaims, write::PutSource,
                  write::DeleteSource, write::UpsertInboundEvent, write::RecordRejection,
-                 write::PutToken, write::RecordAudit, write::ExpungeContent, write::Prune>;
+                 write::PutToken, write::RecordAudit, write::ExpungeContent, write::Prune,
+                 write::PutJourney, write::DeleteJourney>;
 
 // Called on the store's writer thread once the write is durable (or refused); must not block.
 using WriteCallback = std::function<void(const WriteResult&)>;
@@ -306,6 +318,8 @@ class Store {
   virtual size_t write_queue_depth() const = 0;
 
   virtual CatalogSnapshot load_catalog() = 0;
+  // The saved versions of a journey's definition, oldest first.
+  virtual std::vector<JourneyVersion> list_journey_versions(const std::string& journey_id) = 0;
   // Newest first. Returns up to page.limit + 1 rows so callers can tell whether more follow.
   virtual std::vector<Message> list_messages(const std::string& app_id, const MessageFilter& filter,
                                              const Page& page) = 0;

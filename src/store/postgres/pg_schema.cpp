@@ -81,7 +81,15 @@ CREATE TABLE hookd_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, until BI
 )sql";
 
 // In the order they were written; version N is kMigrations[N - 1].
-constexpr const char* kMigrations[] = {kVersion1, kVersion2};
+// Journeys and the saved versions of their definitions.
+constexpr const char* kVersion3 = R"sql(
+CREATE TABLE journeys (id TEXT PRIMARY KEY, app_id TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE journey_versions (
+  journey_id TEXT NOT NULL, version INTEGER NOT NULL, definition TEXT NOT NULL,
+  created_at BIGINT NOT NULL, PRIMARY KEY (journey_id, version));
+)sql";
+
+constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3};
 
 // Any 64-bit number that other users of advisory locks on the database are unlikely to pick.
 constexpr const char* kLockKey = "7308327117683729408";

@@ -78,6 +78,9 @@ CatalogSnapshot PostgresStore::load_catalog() {
   for (const auto& d : docs("SELECT doc FROM api_tokens ORDER BY id")) {
     s.tokens.push_back(documents::token_from_doc(d));
   }
+  for (const auto& d : docs("SELECT doc FROM journeys ORDER BY id")) {
+    s.journeys.push_back(documents::journey_from_doc(d));
+  }
   return s;
 }
 

@@ -53,6 +53,7 @@ class PostgresStore final : public Store {
   void close() override;
 
   CatalogSnapshot load_catalog() override;
+  std::vector<JourneyVersion> list_journey_versions(const std::string& journey_id) override;
   std::vector<Message> list_messages(const std::string& app_id, const MessageFilter& filter,
                                      const Page& page) override;
   std::optional<Message> get_message(const std::string& app_id, const std::string& msg_id) override;
@@ -155,6 +156,8 @@ class PostgresStore final : public Store {
   void apply(const write::RecordAttempt& w, WriteResult& result);  // attempt_writes.cpp
   void apply(const write::PutSource& w, WriteResult& result);
   void apply(const write::DeleteSource& w, WriteResult& result);
+  void apply(const write::PutJourney& w, WriteResult& result);
+  void apply(const write::DeleteJourney& w, WriteResult& result);
   void apply(const write::UpsertInboundEvent& w, WriteResult& result);
   void apply(const write::RecordRejection& w, WriteResult& result);
   void apply(const write::PutToken& w, WriteResult& result);

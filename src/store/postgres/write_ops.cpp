@@ -60,7 +60,9 @@ bool changes_catalog(const WriteOp& op) {
          std::holds_alternative<write::DeleteEndpoint>(op) ||
          std::holds_alternative<write::PutSource>(op) ||
          std::holds_alternative<write::DeleteSource>(op) ||
-         std::holds_alternative<write::PutToken>(op);
+         std::holds_alternative<write::PutToken>(op) ||
+         std::holds_alternative<write::PutJourney>(op) ||
+         std::holds_alternative<write::DeleteJourney>(op);
 }
 
 }  // namespace
@@ -92,8 +94,10 @@ void PostgresStore::apply(const write::DeleteApplication& w, WriteResult&) {
             "DELETE FROM inbound_rejection_counts WHERE source_id IN (SELECT id FROM sources WHERE "
             "app_id = $1)",
             "DELETE FROM sources WHERE app_id = $1", "DELETE FROM applications WHERE id = $1",
-            "DELETE FROM endpoints WHERE app_id = $1", "DELETE FROM deliveries WHERE app_id = $1",
-            "DELETE FROM attempts WHERE app_id = $1",
+            "DELETE FROM journey_versions WHERE journey_id IN (SELECT id FROM journeys WHERE "
+            "app_id = $1)",
+            "DELETE FROM journeys WHERE app_id = $1", "DELETE FROM endpoints WHERE app_id = $1",
+            "DELETE FROM deliveries WHERE app_id = $1", "DELETE FROM attempts WHERE app_id = $1",
             "DELETE FROM expunged_messages WHERE msg_id IN (SELECT id FROM messages WHERE app_id "
             "= $1)",
             "DELETE FROM messages WHERE app_id = $1"},

@@ -153,6 +153,8 @@ CatalogSnapshot SqliteStore::load_catalog() {
   snapshot.sources = read_docs(*db, "SELECT doc FROM sources ORDER BY id", source);
   snapshot.tokens =
       read_docs(*db, "SELECT doc FROM api_tokens ORDER BY id", documents::token_from_doc);
+  snapshot.journeys =
+      read_docs(*db, "SELECT doc FROM journeys ORDER BY id", documents::journey_from_doc);
   return snapshot;
 }
 

@@ -68,6 +68,11 @@ CREATE TABLE IF NOT EXISTS audit_log (
   app_id TEXT NOT NULL, method TEXT NOT NULL, route TEXT NOT NULL, path TEXT NOT NULL,
   object_id TEXT NOT NULL, changes TEXT NOT NULL, status INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS audit_log_app ON audit_log (app_id, id);
+CREATE TABLE IF NOT EXISTS journeys (id TEXT PRIMARY KEY, app_id TEXT NOT NULL, doc TEXT NOT NULL);
+-- Every saved definition of a journey: contacts finish on the version they entered.
+CREATE TABLE IF NOT EXISTS journey_versions (
+  journey_id TEXT NOT NULL, version INTEGER NOT NULL, definition TEXT NOT NULL,
+  created_at INTEGER NOT NULL, PRIMARY KEY (journey_id, version)) WITHOUT ROWID;
 )sql";
 
 bool has_index(Connection& db, const char* name) {

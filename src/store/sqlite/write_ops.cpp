@@ -78,8 +78,11 @@ void SqliteStore::apply(const write::DeleteApplication& w, WriteResult&) {
             "DELETE FROM inbound_rejections WHERE source_id IN "
             "(SELECT id FROM sources WHERE app_id = ?1)",
             inbound_rows::kDeleteCountsOfApp, "DELETE FROM sources WHERE app_id = ?1",
-            "DELETE FROM applications WHERE id = ?1", "DELETE FROM endpoints WHERE app_id = ?1",
-            "DELETE FROM deliveries WHERE app_id = ?1", "DELETE FROM attempts WHERE app_id = ?1",
+            "DELETE FROM journey_versions WHERE journey_id IN "
+            "(SELECT id FROM journeys WHERE app_id = ?1)",
+            "DELETE FROM journeys WHERE app_id = ?1", "DELETE FROM applications WHERE id = ?1",
+            "DELETE FROM endpoints WHERE app_id = ?1", "DELETE FROM deliveries WHERE app_id = ?1",
+            "DELETE FROM attempts WHERE app_id = ?1",
             "DELETE FROM expunged_messages WHERE msg_id IN "
             "(SELECT id FROM message_apps WHERE app_id = ?1)",
             "DELETE FROM messages WHERE id IN (SELECT id FROM message_apps WHERE app_id = ?1)",

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+// Journeys as stored: an application's journey and the versions of its definition
+// (docs/journeys.md). The definition is kept as the canonical JSON journeys/definition.h renders;
+// parsing and validating it is that module's job. Plain data.
+namespace hookd {
+
+enum class JourneyStatus { kActive, kPaused };
+
+struct Journey {
+  std::string id;  // jrn_...
+  std::string app_id;
+  std::string uid;  // optional, unique within the application
+  std::string name;
+  JourneyStatus status = JourneyStatus::kActive;
+  int version = 1;         // the version contacts enter now
+  std::string definition;  // that version's definition, canonical JSON
+  int64_t created_at = 0;  // unix ms
+  int64_t updated_at = 0;
+};
+using JourneyPtr = std::shared_ptr<const Journey>;
+
+// One saved version of a journey's definition; never changed once written, so contacts inside
+// a journey finish on the version they entered.
+struct JourneyVersion {
+  std::string journey_id;
+  int version = 0;
+  std::string definition;
+  int64_t created_at = 0;
+};
+
+}  // namespace hookd
