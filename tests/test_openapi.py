@@ -280,6 +280,23 @@ def test_journeys(capi, world):
     capi.call("DELETE", jrn, status=204, **ids)
 
 
+def test_contacts_and_activities(capi, world):
+    app, _ = world
+    capi.call("POST", APP + "/contact", {"key": "ana@example.com", "attributes": {"CITY": "Lyon"}},
+              200, app_id=app)
+    capi.call("POST", APP + "/contact/batch", {"contacts": [{"key": "bo"}, {"key": "cy"}]}, 200,
+              app_id=app)
+    capi.call("POST", APP + "/activity", {"id": "a-1", "name": "viewed", "contact": "bo",
+                                          "params": {"page": 1}}, 202, app_id=app)
+    capi.call("POST", APP + "/activity/batch", {"activities": [
+        {"name": "clicked", "contact": "bo", "timestamp": "2026-12-01T10:00:00Z"}]}, 202,
+        app_id=app)
+    capi.call("GET", APP + "/contact/{contact_key}", status=200, app_id=app,
+              contact_key="ana%40example.com")
+    capi.call("GET", APP + "/contact/{contact_key}/activity", status=200, app_id=app,
+              contact_key="bo")
+
+
 def test_tokens_portal_and_audit(capi, world):
     app, _ = world
     tok = capi.call("POST", AUTH + "/token", {"name": "ci", "readOnly": False,

@@ -168,6 +168,12 @@ HttpResponse list_attempts_by_endpoint(ApiContext&, const HttpRequest&, const Pa
 HttpResponse list_attempts_by_message(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse get_attempt(ApiContext&, const HttpRequest&, const Params&);
 
+HttpResponse upsert_contact(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse upsert_contacts(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse get_contact(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse list_contact_activities(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse post_activity(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse post_activities(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse list_journeys(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse create_journey(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse get_journey(ApiContext&, const HttpRequest&, const Params&);

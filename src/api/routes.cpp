@@ -13,7 +13,8 @@ std::string Route::path_template() const {
       {"app", "app_id"},           {"endpoint", "endpoint_id"},       {"msg", "msg_id"},
       {"attempt", "attempt_id"},   {"source", "source_id"},           {"event", "event_id"},
       {"customer", "customer_id"}, {"event-type", "event_type_name"}, {"catalogue", "name"},
-      {"token", "token_id"},       {"app-portal-access", "app_id"},   {"journey", "journey_id"}};
+      {"token", "token_id"},       {"app-portal-access", "app_id"},   {"journey", "journey_id"},
+      {"contact", "contact_key"}};
   std::string out = "/api/v1";
   for (size_t i = 0; i < pattern.size(); ++i) {
     out += '/';
@@ -109,6 +110,12 @@ std::vector<Route> route_table() {
       {"GET", {"app", "*", "msg", "*", "attempt", "*"}, kApp, get_attempt},
       {"GET", {"app", "*", "attempt", "endpoint", "*"}, kApp, list_attempts_by_endpoint},
       {"GET", {"app", "*", "attempt", "msg", "*"}, kApp, list_attempts_by_message},
+      {"POST", {"app", "*", "contact"}, kApp, upsert_contact},
+      {"POST", {"app", "*", "contact", "batch"}, kApp, upsert_contacts},
+      {"GET", {"app", "*", "contact", "*"}, kApp, get_contact},
+      {"GET", {"app", "*", "contact", "*", "activity"}, kApp, list_contact_activities},
+      {"POST", {"app", "*", "activity"}, kApp, post_activity},
+      {"POST", {"app", "*", "activity", "batch"}, kApp, post_activities},
       {"GET", {"app", "*", "journey"}, kApp, list_journeys},
       {"POST", {"app", "*", "journey"}, kApp, create_journey, nullptr, kAudited},
       {"GET", {"app", "*", "journey", "*"}, kApp, get_journey},

@@ -12,6 +12,7 @@
 #include "model/application.h"
 #include "model/audit.h"
 #include "model/catalog_snapshot.h"
+#include "model/contact.h"
 #include "model/endpoint.h"
 #include "model/inbound.h"
 #include "model/journey.h"
@@ -50,6 +51,8 @@ struct WriteResult {
   // endpoint_ids, whether the delivery was inserted claimed by this node, which then sends it;
   // the others are their owners' to claim. Empty: every delivery is this node's to send.
   std::vector<bool> claimed;
+  // InsertActivities: for each activity, whether its id was stored already (nothing written).
+  std::vector<bool> repeated;
 };
 
 namespace write {
@@ -122,6 +125,21 @@ struct PutJourney {
 struct DeleteJourney {
   std::string journey_id;
 };
+// Merges attributes into contacts of `app_id` (model/contact.h), creating those that are new.
+struct PutContacts {
+  std::string app_id;
+  std::vector<ContactUpdate> contacts;
+  int64_t at = 0;  // unix ms
+};
+// Stores activities of `app_id`; one whose id is stored already is not stored again
+// (WriteResult::repeated). `contacts`: the activities' contacts with the attributes the
+// activities carried, merged in the same transaction (created when new).
+struct InsertActivities {
+  std::string app_id;
+  std::vector<Activity> activities;
+  std::vector<ContactUpdate> contacts;
+  int64_t at = 0;
+};
 // Stores an inbound event; an event with the same non-empty event_key in the source is replaced
 // (keeping its id, revision + 1). With `forward`, the forwarded message is inserted in the same
 // transaction.
@@ -164,13 +182,13 @@ struct Prune {
 
 }  // namespace write
 
-using WriteOp =
-    std::variant<write::PutApplication, write::DeleteApplication, write::PutEventType,
-                 write::DeleteEventType, write::PutEndpoint, write::DeleteEndpoint,
-                 write::InsertMessage, write::RecordAttempt, write::ReleaseClaims, write::PutSource,
-                 write::DeleteSource, write::UpsertInboundEvent, write::RecordRejection,
-                 write::PutToken, write::RecordAudit, write::ExpungeContent, write::Prune,
-                 write::PutJourney, write::DeleteJourney>;
+using WriteOp = std::variant<write::PutApplication, write::DeleteApplication, write::PutEventType,
+                             write::DeleteEventType, write::PutEndpoint, write::DeleteEndpoint,
+                             write::InsertMessage, write::RecordAttempt, write::ReleaseClaims,
+                             write::PutSource, write::DeleteSource, write::UpsertInboundEvent,
+                             write::RecordRejection, write::PutToken, write::RecordAudit,
+                             write::ExpungeContent, write::Prune, write::PutJourney,
+                             write::DeleteJourney, write::PutContacts, write::InsertActivities>;
 
 // Called on the store's writer thread once the write is durable (or refused); must not block.
 using WriteCallback = std::function<void(const WriteResult&)>;
@@ -318,6 +336,12 @@ class Store {
   virtual size_t write_queue_depth() const = 0;
 
   virtual CatalogSnapshot load_catalog() = 0;
+  // A contact with its attributes; nullopt when the application has no contact with this key.
+  virtual std::optional<Contact> get_contact(const std::string& app_id, const std::string& key) = 0;
+  // A contact's activities, newest first (up to page.limit + 1, like every list).
+  virtual std::vector<Activity> list_contact_activities(const std::string& app_id,
+                                                        const std::string& key,
+                                                        const Page& page) = 0;
   // The saved versions of a journey's definition, oldest first.
   virtual std::vector<JourneyVersion> list_journey_versions(const std::string& journey_id) = 0;
   // Newest first. Returns up to page.limit + 1 rows so callers can tell whether more follow.

@@ -81,12 +81,24 @@ CREATE TABLE hookd_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, until BI
 )sql";
 
 // In the order they were written; version N is kMigrations[N - 1].
-// Journeys and the saved versions of their definitions.
+// Journeys and the saved versions of their definitions; contacts (one row per attribute) and
+// their activities in the order they arrived (seq).
 constexpr const char* kVersion3 = R"sql(
 CREATE TABLE journeys (id TEXT PRIMARY KEY, app_id TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE journey_versions (
   journey_id TEXT NOT NULL, version INTEGER NOT NULL, definition TEXT NOT NULL,
   created_at BIGINT NOT NULL, PRIMARY KEY (journey_id, version));
+CREATE TABLE contacts (
+  app_id TEXT NOT NULL, key TEXT NOT NULL, created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL, PRIMARY KEY (app_id, key));
+CREATE TABLE contact_attributes (
+  app_id TEXT NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
+  PRIMARY KEY (app_id, key, name));
+CREATE TABLE activities (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, app_id TEXT NOT NULL, id TEXT NOT NULL,
+  contact_key TEXT NOT NULL, name TEXT NOT NULL, params TEXT NOT NULL,
+  occurred_at BIGINT NOT NULL, received_at BIGINT NOT NULL, UNIQUE (app_id, id));
+CREATE INDEX activities_contact ON activities (app_id, contact_key, seq);
 )sql";
 
 constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3};

@@ -86,22 +86,25 @@ void PostgresStore::apply(const write::PutApplication& w, WriteResult&) {
 }
 
 void PostgresStore::apply(const write::DeleteApplication& w, WriteResult&) {
-  run_each(*writer_db_,
-           {"DELETE FROM inbound_events WHERE source_id IN (SELECT id FROM sources WHERE app_id = "
-            "$1)",
-            "DELETE FROM inbound_rejections WHERE source_id IN (SELECT id FROM sources WHERE "
-            "app_id = $1)",
-            "DELETE FROM inbound_rejection_counts WHERE source_id IN (SELECT id FROM sources WHERE "
-            "app_id = $1)",
-            "DELETE FROM sources WHERE app_id = $1", "DELETE FROM applications WHERE id = $1",
-            "DELETE FROM journey_versions WHERE journey_id IN (SELECT id FROM journeys WHERE "
-            "app_id = $1)",
-            "DELETE FROM journeys WHERE app_id = $1", "DELETE FROM endpoints WHERE app_id = $1",
-            "DELETE FROM deliveries WHERE app_id = $1", "DELETE FROM attempts WHERE app_id = $1",
-            "DELETE FROM expunged_messages WHERE msg_id IN (SELECT id FROM messages WHERE app_id "
-            "= $1)",
-            "DELETE FROM messages WHERE app_id = $1"},
-           w.app_id);
+  run_each(
+      *writer_db_,
+      {"DELETE FROM inbound_events WHERE source_id IN (SELECT id FROM sources WHERE app_id = "
+       "$1)",
+       "DELETE FROM inbound_rejections WHERE source_id IN (SELECT id FROM sources WHERE "
+       "app_id = $1)",
+       "DELETE FROM inbound_rejection_counts WHERE source_id IN (SELECT id FROM sources WHERE "
+       "app_id = $1)",
+       "DELETE FROM sources WHERE app_id = $1", "DELETE FROM applications WHERE id = $1",
+       "DELETE FROM journey_versions WHERE journey_id IN (SELECT id FROM journeys WHERE "
+       "app_id = $1)",
+       "DELETE FROM journeys WHERE app_id = $1", "DELETE FROM contact_attributes WHERE app_id = $1",
+       "DELETE FROM contacts WHERE app_id = $1", "DELETE FROM activities WHERE app_id = $1",
+       "DELETE FROM endpoints WHERE app_id = $1", "DELETE FROM deliveries WHERE app_id = $1",
+       "DELETE FROM attempts WHERE app_id = $1",
+       "DELETE FROM expunged_messages WHERE msg_id IN (SELECT id FROM messages WHERE app_id "
+       "= $1)",
+       "DELETE FROM messages WHERE app_id = $1"},
+      w.app_id);
 }
 
 void PostgresStore::apply(const write::PutEventType& w, WriteResult&) {

@@ -73,6 +73,21 @@ CREATE TABLE IF NOT EXISTS journeys (id TEXT PRIMARY KEY, app_id TEXT NOT NULL, 
 CREATE TABLE IF NOT EXISTS journey_versions (
   journey_id TEXT NOT NULL, version INTEGER NOT NULL, definition TEXT NOT NULL,
   created_at INTEGER NOT NULL, PRIMARY KEY (journey_id, version)) WITHOUT ROWID;
+-- Contacts, one row per attribute (a merge is an upsert of the attributes it names), and their
+-- activities in the order they arrived (seq): a contact's history is a walk of
+-- activities_contact backwards.
+CREATE TABLE IF NOT EXISTS contacts (
+  app_id TEXT NOT NULL, key TEXT NOT NULL, created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL, PRIMARY KEY (app_id, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS contact_attributes (
+  app_id TEXT NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
+  PRIMARY KEY (app_id, key, name)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS activities (
+  seq INTEGER PRIMARY KEY, app_id TEXT NOT NULL, id TEXT NOT NULL, contact_key TEXT NOT NULL,
+  name TEXT NOT NULL, params TEXT NOT NULL, occurred_at INTEGER NOT NULL,
+  received_at INTEGER NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS activities_id ON activities (app_id, id);
+CREATE INDEX IF NOT EXISTS activities_contact ON activities (app_id, contact_key, seq);
 )sql";
 
 bool has_index(Connection& db, const char* name) {

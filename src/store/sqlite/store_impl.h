@@ -70,6 +70,9 @@ class SqliteStore final : public Store {
 
   CatalogSnapshot load_catalog() override;
   std::vector<JourneyVersion> list_journey_versions(const std::string& journey_id) override;
+  std::optional<Contact> get_contact(const std::string& app_id, const std::string& key) override;
+  std::vector<Activity> list_contact_activities(const std::string& app_id, const std::string& key,
+                                                const Page& page) override;
   std::vector<Message> list_messages(const std::string& app_id, const MessageFilter& filter,
                                      const Page& page) override;
   std::optional<Message> get_message(const std::string& app_id, const std::string& msg_id) override;
@@ -150,6 +153,10 @@ class SqliteStore final : public Store {
   void apply(const write::DeleteSource& w, WriteResult& result);
   void apply(const write::PutJourney& w, WriteResult& result);
   void apply(const write::DeleteJourney& w, WriteResult& result);
+  void apply(const write::PutContacts& w, WriteResult& result);
+  void apply(const write::InsertActivities& w, WriteResult& result);
+  void merge_contacts(const std::string& app_id, const std::vector<ContactUpdate>& contacts,
+                      int64_t at);
   void apply(const write::UpsertInboundEvent& w, WriteResult& result);
   void apply(const write::RecordRejection& w, WriteResult& result);
   void apply(const write::PutToken& w, WriteResult& result);

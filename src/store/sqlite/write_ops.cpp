@@ -72,22 +72,24 @@ void SqliteStore::apply(const write::PutApplication& w, WriteResult&) {
 
 void SqliteStore::apply(const write::DeleteApplication& w, WriteResult&) {
   const std::string unmerged = std::string("DELETE FROM ") + kUnmergedMessages + " AND app_id = ?1";
-  run_each(writer_db_->handle(),
-           {"DELETE FROM inbound_events WHERE source_id IN "
-            "(SELECT id FROM sources WHERE app_id = ?1)",
-            "DELETE FROM inbound_rejections WHERE source_id IN "
-            "(SELECT id FROM sources WHERE app_id = ?1)",
-            inbound_rows::kDeleteCountsOfApp, "DELETE FROM sources WHERE app_id = ?1",
-            "DELETE FROM journey_versions WHERE journey_id IN "
-            "(SELECT id FROM journeys WHERE app_id = ?1)",
-            "DELETE FROM journeys WHERE app_id = ?1", "DELETE FROM applications WHERE id = ?1",
-            "DELETE FROM endpoints WHERE app_id = ?1", "DELETE FROM deliveries WHERE app_id = ?1",
-            "DELETE FROM attempts WHERE app_id = ?1",
-            "DELETE FROM expunged_messages WHERE msg_id IN "
-            "(SELECT id FROM message_apps WHERE app_id = ?1)",
-            "DELETE FROM messages WHERE id IN (SELECT id FROM message_apps WHERE app_id = ?1)",
-            unmerged.c_str(), "DELETE FROM message_apps WHERE app_id = ?1"},
-           w.app_id);
+  run_each(
+      writer_db_->handle(),
+      {"DELETE FROM inbound_events WHERE source_id IN "
+       "(SELECT id FROM sources WHERE app_id = ?1)",
+       "DELETE FROM inbound_rejections WHERE source_id IN "
+       "(SELECT id FROM sources WHERE app_id = ?1)",
+       inbound_rows::kDeleteCountsOfApp, "DELETE FROM sources WHERE app_id = ?1",
+       "DELETE FROM journey_versions WHERE journey_id IN "
+       "(SELECT id FROM journeys WHERE app_id = ?1)",
+       "DELETE FROM journeys WHERE app_id = ?1", "DELETE FROM contact_attributes WHERE app_id = ?1",
+       "DELETE FROM contacts WHERE app_id = ?1", "DELETE FROM activities WHERE app_id = ?1",
+       "DELETE FROM applications WHERE id = ?1", "DELETE FROM endpoints WHERE app_id = ?1",
+       "DELETE FROM deliveries WHERE app_id = ?1", "DELETE FROM attempts WHERE app_id = ?1",
+       "DELETE FROM expunged_messages WHERE msg_id IN "
+       "(SELECT id FROM message_apps WHERE app_id = ?1)",
+       "DELETE FROM messages WHERE id IN (SELECT id FROM message_apps WHERE app_id = ?1)",
+       unmerged.c_str(), "DELETE FROM message_apps WHERE app_id = ?1"},
+      w.app_id);
   message_index_->deleted(INT64_MAX);
 }
 
