@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 // Journeys as stored: an application's journey and the versions of its definition
 // (docs/journeys.md). The definition is kept as the canonical JSON journeys/definition.h renders;
@@ -31,6 +32,24 @@ struct JourneyVersion {
   int version = 0;
   std::string definition;
   int64_t created_at = 0;
+};
+
+// One contact's run through a journey version. The store keeps it, and indexes a waiting run
+// by each activity name it waits for and by its deadline; what the run's state means is the
+// runner's (journeys/runner.h).
+struct JourneyRun {
+  std::string id;  // run_...
+  std::string app_id;
+  std::string journey_id;
+  int version = 0;
+  std::string contact_key;
+  std::string correlation;           // the trigger's params[correlationKey] as JSON; empty: none
+  bool waiting = true;               // false: the run ended
+  int64_t wake_at = 0;               // waiting: when its time at the node runs out (unix ms)
+  std::vector<std::string> awaited;  // waiting: the activity names that can move it
+  std::string state;                 // the runner's state, as JSON
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
 };
 
 }  // namespace hookd

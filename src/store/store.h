@@ -53,6 +53,8 @@ struct WriteResult {
   std::vector<bool> claimed;
   // InsertActivities: for each activity, whether its id was stored already (nothing written).
   std::vector<bool> repeated;
+  // JourneyStep: the result of each of its messages, in order.
+  std::vector<WriteResult> parts;
 };
 
 namespace write {
@@ -125,6 +127,16 @@ struct PutJourney {
 struct DeleteJourney {
   std::string journey_id;
 };
+// What one step of the journey engine changes, in one transaction: the runs it started or
+// moved (each replaces the stored run of its id, with its index of awaited activities), the
+// messages their webhooks send (a repeated eventId, the run's and node's, inserts nothing),
+// and the activities it has now applied (no longer pending).
+struct JourneyStep {
+  std::vector<JourneyRun> runs;
+  std::vector<InsertMessage> messages;
+  std::string app_id;                        // of activities_done
+  std::vector<std::string> activities_done;  // activity ids
+};
 // Merges attributes into contacts of `app_id` (model/contact.h), creating those that are new.
 struct PutContacts {
   std::string app_id;
@@ -182,13 +194,14 @@ struct Prune {
 
 }  // namespace write
 
-using WriteOp = std::variant<write::PutApplication, write::DeleteApplication, write::PutEventType,
-                             write::DeleteEventType, write::PutEndpoint, write::DeleteEndpoint,
-                             write::InsertMessage, write::RecordAttempt, write::ReleaseClaims,
-                             write::PutSource, write::DeleteSource, write::UpsertInboundEvent,
-                             write::RecordRejection, write::PutToken, write::RecordAudit,
-                             write::ExpungeContent, write::Prune, write::PutJourney,
-                             write::DeleteJourney, write::PutContacts, write::InsertActivities>;
+using WriteOp =
+    std::variant<write::PutApplication, write::DeleteApplication, write::PutEventType,
+                 write::DeleteEventType, write::PutEndpoint, write::DeleteEndpoint,
+                 write::InsertMessage, write::RecordAttempt, write::ReleaseClaims, write::PutSource,
+                 write::DeleteSource, write::UpsertInboundEvent, write::RecordRejection,
+                 write::PutToken, write::RecordAudit, write::ExpungeContent, write::Prune,
+                 write::PutJourney, write::DeleteJourney, write::PutContacts,
+                 write::InsertActivities, write::JourneyStep>;
 
 // Called on the store's writer thread once the write is durable (or refused); must not block.
 using WriteCallback = std::function<void(const WriteResult&)>;
@@ -342,6 +355,17 @@ class Store {
   virtual std::vector<Activity> list_contact_activities(const std::string& app_id,
                                                         const std::string& key,
                                                         const Page& page) = 0;
+  // The journey engine's reads. Activities not applied yet, oldest first (by seq).
+  virtual std::vector<Activity> pending_activities(int limit) = 0;
+  // Waiting runs of the contact that wait for `activity` (an index lookup).
+  virtual std::vector<JourneyRun> runs_awaiting(const std::string& app_id,
+                                                const std::string& contact_key,
+                                                const std::string& activity) = 0;
+  // Waiting runs whose deadline is at or before `now`, earliest first.
+  virtual std::vector<JourneyRun> due_runs(int64_t now, int limit) = 0;
+  // Every run (waiting or ended) of the contact through the journey, oldest first.
+  virtual std::vector<JourneyRun> contact_runs(const std::string& journey_id,
+                                               const std::string& contact_key) = 0;
   // The saved versions of a journey's definition, oldest first.
   virtual std::vector<JourneyVersion> list_journey_versions(const std::string& journey_id) = 0;
   // Newest first. Returns up to page.limit + 1 rows so callers can tell whether more follow.

@@ -82,7 +82,8 @@ CREATE TABLE hookd_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, until BI
 
 // In the order they were written; version N is kMigrations[N - 1].
 // Journeys and the saved versions of their definitions; contacts (one row per attribute) and
-// their activities in the order they arrived (seq).
+// their activities in the order they arrived (seq); journey runs, indexed by deadline and by
+// the activities they wait for.
 constexpr const char* kVersion3 = R"sql(
 CREATE TABLE journeys (id TEXT PRIMARY KEY, app_id TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE journey_versions (
@@ -97,8 +98,20 @@ CREATE TABLE contact_attributes (
 CREATE TABLE activities (
   seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, app_id TEXT NOT NULL, id TEXT NOT NULL,
   contact_key TEXT NOT NULL, name TEXT NOT NULL, params TEXT NOT NULL,
-  occurred_at BIGINT NOT NULL, received_at BIGINT NOT NULL, UNIQUE (app_id, id));
+  occurred_at BIGINT NOT NULL, received_at BIGINT NOT NULL, pending BOOLEAN NOT NULL DEFAULT true,
+  UNIQUE (app_id, id));
 CREATE INDEX activities_contact ON activities (app_id, contact_key, seq);
+CREATE INDEX activities_pending ON activities (seq) WHERE pending;
+CREATE TABLE journey_runs (
+  id TEXT PRIMARY KEY, app_id TEXT NOT NULL, journey_id TEXT NOT NULL, version INTEGER NOT NULL,
+  contact_key TEXT NOT NULL, correlation TEXT NOT NULL, waiting BOOLEAN NOT NULL,
+  wake_at BIGINT NOT NULL, state TEXT NOT NULL, created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL) WITH (fillfactor = 80);
+CREATE INDEX journey_runs_due ON journey_runs (wake_at) WHERE waiting;
+CREATE INDEX journey_runs_contact ON journey_runs (journey_id, contact_key);
+CREATE TABLE journey_waits (
+  app_id TEXT NOT NULL, contact_key TEXT NOT NULL, activity TEXT NOT NULL, run_id TEXT NOT NULL,
+  PRIMARY KEY (app_id, contact_key, activity, run_id));
 )sql";
 
 constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3};

@@ -6,6 +6,7 @@
 #include <future>
 #include <thread>
 
+#include "store/journey_run_checks.h"
 #include "store/postgres/pg_schema.h"
 #include "store/postgres/test_database.h"
 
@@ -47,6 +48,16 @@ TEST_F(PostgresTest, AnInboundEventForwardingARepeatedEventIdIsRefusedAndNotStor
   EXPECT_EQ(db.exec("SELECT count(*) FROM inbound_events").int64(0, 0), 0);
   EXPECT_EQ(db.exec("SELECT count(*) FROM messages").int64(0, 0), 1);
   EXPECT_EQ(db.exec("SELECT count(*) FROM deliveries").int64(0, 0), 1);
+}
+
+TEST_F(PostgresTest, JourneyRunsAreIndexedByAwaitedActivityAndDeadline) {
+  open();
+  journey_run_checks::runs_are_indexed_by_awaited_activity_and_deadline(*store_);
+}
+
+TEST_F(PostgresTest, AJourneyStepCommitsItsMessagesAndAppliedActivities) {
+  open();
+  journey_run_checks::a_step_commits_its_messages_and_applied_activities(*store_);
 }
 
 TEST_F(PostgresTest, KeepsPayloadBytesAsTheyCame) {

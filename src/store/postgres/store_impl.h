@@ -57,6 +57,12 @@ class PostgresStore final : public Store {
   std::optional<Contact> get_contact(const std::string& app_id, const std::string& key) override;
   std::vector<Activity> list_contact_activities(const std::string& app_id, const std::string& key,
                                                 const Page& page) override;
+  std::vector<Activity> pending_activities(int limit) override;
+  std::vector<JourneyRun> runs_awaiting(const std::string& app_id, const std::string& contact_key,
+                                        const std::string& activity) override;
+  std::vector<JourneyRun> due_runs(int64_t now, int limit) override;
+  std::vector<JourneyRun> contact_runs(const std::string& journey_id,
+                                       const std::string& contact_key) override;
   std::vector<Message> list_messages(const std::string& app_id, const MessageFilter& filter,
                                      const Page& page) override;
   std::optional<Message> get_message(const std::string& app_id, const std::string& msg_id) override;
@@ -163,6 +169,8 @@ class PostgresStore final : public Store {
   void apply(const write::DeleteJourney& w, WriteResult& result);
   void apply(const write::PutContacts& w, WriteResult& result);
   void apply(const write::InsertActivities& w, WriteResult& result);
+  void apply(const write::JourneyStep& w, WriteResult& result);
+  void save_run(const JourneyRun& run);
   void merge_contacts(const std::string& app_id, const std::vector<ContactUpdate>& contacts,
                       int64_t at);
   void apply(const write::UpsertInboundEvent& w, WriteResult& result);

@@ -26,8 +26,12 @@ void SqliteStore::apply(const write::PutJourney& w, WriteResult&) {
 }
 
 void SqliteStore::apply(const write::DeleteJourney& w, WriteResult&) {
-  for (const char* sql : {"DELETE FROM journey_versions WHERE journey_id = ?1",
-                          "DELETE FROM journeys WHERE id = ?1"}) {
+  for (const char* sql :
+       {"DELETE FROM journey_waits WHERE run_id IN (SELECT id FROM journey_runs WHERE "
+        "journey_id = ?1)",
+        "DELETE FROM journey_runs WHERE journey_id = ?1",
+        "DELETE FROM journey_versions WHERE journey_id = ?1",
+        "DELETE FROM journeys WHERE id = ?1"}) {
     Statement(writer_db_->handle(), sql).bind(1, w.journey_id).run();
   }
 }

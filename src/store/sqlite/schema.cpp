@@ -85,9 +85,21 @@ CREATE TABLE IF NOT EXISTS contact_attributes (
 CREATE TABLE IF NOT EXISTS activities (
   seq INTEGER PRIMARY KEY, app_id TEXT NOT NULL, id TEXT NOT NULL, contact_key TEXT NOT NULL,
   name TEXT NOT NULL, params TEXT NOT NULL, occurred_at INTEGER NOT NULL,
-  received_at INTEGER NOT NULL);
+  received_at INTEGER NOT NULL, pending INTEGER NOT NULL DEFAULT 1);
 CREATE UNIQUE INDEX IF NOT EXISTS activities_id ON activities (app_id, id);
 CREATE INDEX IF NOT EXISTS activities_contact ON activities (app_id, contact_key, seq);
+CREATE INDEX IF NOT EXISTS activities_pending ON activities (seq) WHERE pending = 1;
+-- Journey runs: the waiting ones by deadline, and by each activity name they wait for.
+CREATE TABLE IF NOT EXISTS journey_runs (
+  id TEXT PRIMARY KEY, app_id TEXT NOT NULL, journey_id TEXT NOT NULL, version INTEGER NOT NULL,
+  contact_key TEXT NOT NULL, correlation TEXT NOT NULL, waiting INTEGER NOT NULL,
+  wake_at INTEGER NOT NULL, state TEXT NOT NULL, created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS journey_runs_due ON journey_runs (wake_at) WHERE waiting = 1;
+CREATE INDEX IF NOT EXISTS journey_runs_contact ON journey_runs (journey_id, contact_key);
+CREATE TABLE IF NOT EXISTS journey_waits (
+  app_id TEXT NOT NULL, contact_key TEXT NOT NULL, activity TEXT NOT NULL, run_id TEXT NOT NULL,
+  PRIMARY KEY (app_id, contact_key, activity, run_id)) WITHOUT ROWID;
 )sql";
 
 bool has_index(Connection& db, const char* name) {

@@ -1,0 +1,113 @@
+#pragma once
+
+// The journey engine's rows, checked the same way on both stores (journey_runs_test.cpp for
+// SQLite, store/postgres/postgres_store_test.cpp for PostgreSQL). Test code only.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "common/ids.h"
+#include "store/store.h"
+
+namespace hookd::journey_run_checks {
+
+inline JourneyRun run(const std::string& id, const std::string& contact, int64_t wake_at,
+                      std::vector<std::string> awaited) {
+  JourneyRun r;
+  r.id = id;
+  r.app_id = "app_1";
+  r.journey_id = "jrn_1";
+  r.version = 1;
+  r.contact_key = contact;
+  r.wake_at = wake_at;
+  r.awaited = std::move(awaited);
+  r.state = "{\"node\":1}";
+  r.created_at = r.updated_at = wake_at - 1'000;
+  return r;
+}
+
+inline std::vector<std::string> ids(const std::vector<JourneyRun>& runs) {
+  std::vector<std::string> out;
+  for (const auto& r : runs) out.push_back(r.id);
+  return out;
+}
+
+// Runs are found by the activities they wait for and by their deadline; a step that moves a
+// run replaces its index, and an ended run is found by neither.
+inline void runs_are_indexed_by_awaited_activity_and_deadline(Store& store) {
+  write::JourneyStep step;
+  step.runs = {run("run_a", "ana", 5'000, {"booking", "cancel"}),
+               run("run_b", "ana", 3'000, {"booking"}), run("run_c", "bo", 4'000, {"booking"})};
+  ASSERT_EQ(store.write_sync(step).status, WriteStatus::kOk);
+  EXPECT_EQ(ids(store.runs_awaiting("app_1", "ana", "booking")),
+            (std::vector<std::string>{"run_b", "run_a"}));  // oldest first
+  EXPECT_EQ(ids(store.runs_awaiting("app_1", "ana", "cancel")), std::vector<std::string>{"run_a"});
+  EXPECT_TRUE(store.runs_awaiting("app_2", "ana", "booking").empty());
+  EXPECT_EQ(ids(store.due_runs(4'000, 10)), (std::vector<std::string>{"run_b", "run_c"}));
+  EXPECT_EQ(ids(store.due_runs(9'000, 1)), std::vector<std::string>{"run_b"});
+
+  JourneyRun moved = run("run_a", "ana", 8'000, {"cancel"});
+  moved.created_at = 4'000;  // as first saved
+  moved.state = "{\"node\":2}";
+  JourneyRun ended = run("run_b", "ana", 3'000, {});
+  ended.waiting = false;
+  write::JourneyStep next;
+  next.runs = {moved, ended};
+  ASSERT_EQ(store.write_sync(next).status, WriteStatus::kOk);
+  EXPECT_TRUE(store.runs_awaiting("app_1", "ana", "booking").empty());
+  const auto cancel = store.runs_awaiting("app_1", "ana", "cancel");
+  ASSERT_EQ(cancel.size(), 1u);
+  EXPECT_EQ(cancel[0].state, "{\"node\":2}");
+  EXPECT_EQ(cancel[0].wake_at, 8'000);
+  EXPECT_EQ(ids(store.due_runs(9'000, 10)), (std::vector<std::string>{"run_c", "run_a"}));
+  const auto all = store.contact_runs("jrn_1", "ana");  // oldest first, ended ones too
+  ASSERT_EQ(ids(all), (std::vector<std::string>{"run_b", "run_a"}));
+  EXPECT_FALSE(all[0].waiting);
+  EXPECT_TRUE(all[1].waiting);
+  EXPECT_EQ(all[1].created_at, 4'000);
+}
+
+// A step's messages go in with it, a repeated eventId inserts nothing (the run's and node's
+// key), and the activities it applied are no longer pending.
+inline void a_step_commits_its_messages_and_applied_activities(Store& store) {
+  write::InsertActivities activities{"app_1", {}, {}, 1'000};
+  for (const char* id : {"act_1", "act_2", "act_3"}) {
+    activities.activities.push_back({id, "app_1", "ana", "viewed", "{}", 1'000, 1'000, 0});
+  }
+  ASSERT_EQ(store.write_sync(activities).status, WriteStatus::kOk);
+  ASSERT_EQ(store.pending_activities(10).size(), 3u);
+
+  auto message = [](const std::string& event_id) {
+    auto m = std::make_shared<Message>();
+    m->id = new_id("msg_");
+    m->app_id = "app_1";
+    m->event_type = "journey.webhook";
+    m->event_id = event_id;
+    m->payload = "{}";
+    m->created_at = 2'000;
+    return write::InsertMessage{
+        m, std::make_shared<const std::vector<std::string>>(std::vector<std::string>{"ep_1"})};
+  };
+  write::JourneyStep step;
+  step.app_id = "app_1";
+  step.runs = {run("run_a", "ana", 5'000, {"booking"})};
+  step.messages = {message("run_a:2")};
+  step.activities_done = {"act_1", "act_2"};
+  const WriteResult first = store.write_sync(step);
+  ASSERT_EQ(first.status, WriteStatus::kOk);
+  ASSERT_EQ(first.parts.size(), 1u);
+  EXPECT_EQ(first.parts[0].status, WriteStatus::kOk);
+  const auto pending = store.pending_activities(10);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].id, "act_3");
+  EXPECT_EQ(pending[0].contact_key, "ana");
+
+  // The same step again (a recovery after a crash): its message is a repeat.
+  step.messages = {message("run_a:2")};
+  const WriteResult again = store.write_sync(step);
+  ASSERT_EQ(again.parts.size(), 1u);
+  EXPECT_EQ(again.parts[0].status, WriteStatus::kConflict);
+}
+
+}  // namespace hookd::journey_run_checks
