@@ -32,6 +32,7 @@
 #include "delivery/dispatcher.h"
 #include "health/monitor.h"
 #include "health/service_health.h"
+#include "journey_engine/engine.h"
 #include "metrics/metrics.h"
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
@@ -281,6 +282,17 @@ int serve(const Config& config) {
     health->start();
     dispatcher->start();  // its loader's first pass recovers what the last run left pending
   }
+  // The journey engine moves runs on a delivering node; its webhooks go to this dispatcher.
+  std::unique_ptr<JourneyEngine> journeys;
+  if (dispatcher) {
+    journeys = std::make_unique<JourneyEngine>(
+        JourneyEngineOptions{}, catalog, *store, metrics,
+        [d = dispatcher.get()](const MessagePtr& message, const std::vector<std::string>& endpoints,
+                               const WriteResult& result) {
+          d->enqueue_new(message, endpoints, result.claimed);
+        });
+    journeys->start();
+  }
   store->set_wakeups(
       [d = dispatcher.get()] {
         if (d) d->wake_loader();
@@ -299,6 +311,7 @@ int serve(const Config& config) {
   api_options.https_only = config.https_only;
   api_options.portal_token_ttl_s = config.portal_token_ttl_ms / 1000;
   api_options.public_url = config.public_url.empty() ? listen_url(config) : config.public_url;
+  if (journeys) api_options.activities_stored = [j = journeys.get()] { j->poke(); };
   api::Api api(api_options, catalog, *store, writer, dispatcher.get(), metrics, health.get(),
                &service_health);
   if (config.serve_api) {
@@ -320,6 +333,7 @@ int serve(const Config& config) {
 
   if (server) server->stop();  // no new requests; answers still queued are dropped
   store->set_wakeups({}, {});
+  if (journeys) journeys->stop();
   if (dispatcher) dispatcher->stop();
   if (health) health->stop();
   if (follower) follower->stop();

@@ -264,7 +264,9 @@ def test_sources_and_inbound(capi, world, receiver, hookd):
 def test_journeys(capi, world):
     app, ep = world
     definition = {"name": "welcome", "nodes": [
-        {"id": "start", "type": "trigger", "activity": "signed_up", "next": "hook"},
+        {"id": "start", "type": "trigger", "activity": "signed_up", "next": "wait"},
+        {"id": "wait", "type": "waitFor", "activity": "opened", "within": "1h",
+         "matched": "hook", "timedOut": "hook"},
         {"id": "hook", "type": "webhook", "endpointId": ep}]}
     jrn = APP + "/journey/{journey_id}"
     j = capi.call("POST", APP + "/journey", {"uid": "welcome", "definition": definition}, 201,
@@ -277,6 +279,14 @@ def test_journeys(capi, world):
     capi.call("POST", jrn + "/pause", status=200, **ids)
     capi.call("POST", jrn + "/resume", status=200, **ids)
     capi.call("GET", jrn + "/version", status=200, **ids)
+    capi.call("POST", APP + "/activity", {"name": "registered", "contact": "ana"}, 202,
+              app_id=app)
+    wait_until(lambda: capi.call("GET", jrn + "/waiting", status=200, **ids,
+                                 query={"node": "wait", "limit": 1})["data"], 10, 0.05,
+               "the run to wait")
+    capi.call("GET", jrn + "/contact/{contact_key}", status=200, **ids, contact_key="ana")
+    stats = capi.call("GET", jrn + "/stats", status=200, **ids)
+    assert stats["versions"][0]["waiting"] == {"wait": 1}, stats
     capi.call("DELETE", jrn, status=204, **ids)
 
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json_fwd.hpp>
@@ -32,6 +33,8 @@ struct ApiOptions {
   bool https_only = false;                 // endpoint URLs must be https
   int64_t portal_token_ttl_s = 4 * 3'600;  // app portal tokens without an `expiry`
   std::string public_url = "http://127.0.0.1:8071";  // portal links: <public_url>/ui/#...
+  // Called (on an API worker) once activities are stored: the journey engine looks now.
+  std::function<void()> activities_stored;
 };
 
 // What handlers work with. Shared across threads; each member says how it may be used.
@@ -182,6 +185,9 @@ HttpResponse delete_journey(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse pause_journey(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse resume_journey(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse list_journey_versions(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse get_journey_stats(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse list_journey_contact_runs(ApiContext&, const HttpRequest&, const Params&);
+HttpResponse list_journey_waiting_runs(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse list_sources(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse create_source(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse get_source(ApiContext&, const HttpRequest&, const Params&);

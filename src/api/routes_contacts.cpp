@@ -141,6 +141,7 @@ json render(const Activity& a) {
 json store_activities(ApiContext& ctx, write::InsertActivities w) {
   const WriteResult result = ctx.store.write_sync(w);
   check_write(result);
+  if (ctx.options.activities_stored) ctx.options.activities_stored();
   json data = json::array();
   for (size_t i = 0; i < w.activities.size(); ++i) {
     data.push_back({{"id", w.activities[i].id},

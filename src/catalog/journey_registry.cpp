@@ -27,6 +27,14 @@ std::vector<JourneyPtr> JourneyRegistry::list(std::string_view app_id) const {
   return out;
 }
 
+std::vector<JourneyPtr> JourneyRegistry::all() const {
+  std::shared_lock lock(mu_);
+  std::vector<JourneyPtr> out;
+  out.reserve(by_id_.size());
+  for (const auto& [id, journey] : by_id_) out.push_back(journey);
+  return out;
+}
+
 void JourneyRegistry::put(const Journey& journey) {
   auto ptr = std::make_shared<const Journey>(journey);
   std::unique_lock lock(mu_);

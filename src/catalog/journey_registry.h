@@ -19,6 +19,7 @@ class JourneyRegistry final {
   // By id or uid, within the application.
   JourneyPtr find(std::string_view app_id, std::string_view id_or_uid) const;
   std::vector<JourneyPtr> list(std::string_view app_id) const;  // by id: oldest first
+  std::vector<JourneyPtr> all() const;                          // every application's, by id
   void put(const Journey& journey);
   void remove(const std::string& journey_id);
   void remove_app(const std::string& app_id);

@@ -19,7 +19,14 @@
 // Pure functions on plain values: any thread.
 namespace hookd {
 
-// Where a run is. Plain data the engine stores.
+// A node the run passed, and when (unix ms): the path the API shows.
+struct RunPathStep {
+  std::string node;  // the node's id
+  int64_t at = 0;
+  bool operator==(const RunPathStep&) const = default;
+};
+
+// Where a run is. Plain data the engine stores (journeys/run_state.h renders it as JSON).
 struct RunState {
   int node = 0;         // the node the run waits at (index into the definition's nodes)
   int64_t wake_at = 0;  // waiting: when the node's time runs out (unix ms)
@@ -31,6 +38,10 @@ struct RunState {
   int64_t trigger_at = 0;      // unix ms
   std::string correlation;     // the trigger's params[correlationKey], as JSON; empty: none
   std::vector<bool> seen;      // allOf: which of the node's activities arrived
+  // The engine's: the nodes passed so far, and the activities it holds for the run while its
+  // journey is paused (applied in order on resume). The runner carries them over unchanged.
+  std::vector<RunPathStep> path;
+  std::vector<Activity> held;
 };
 
 // A webhook a step sends: to one endpoint, or as a message of an event type. `node` and the

@@ -83,6 +83,21 @@ std::string Metrics::render_prometheus(const StoreGauges& store) const {
           "Cluster mode: due deliveries this node claimed from the database (retries, and "
           "deliveries other nodes accepted).",
           deliveries_claimed.load());
+  counter("hookd_journey_activities_applied_total",
+          "Activities the journey engine applied to the application's journeys.",
+          journey_activities_applied.load());
+  counter("hookd_journey_runs_started_total", "Journey runs started by a trigger.",
+          journey_runs_started.load());
+  counter("hookd_journey_timers_fired_total",
+          "Waiting journey runs moved by their deadline (waitFor, allOf timed out; delay over).",
+          journey_timers_fired.load());
+  counter("hookd_journey_webhooks_total", "Messages sent by journeys' webhook nodes.",
+          journey_webhooks_sent.load());
+  gauge("hookd_journey_activities_pending",
+        "Activities stored and not yet applied, as the journey engine last read them.",
+        journey_activities_pending.load());
+  journey_timer_lateness.render(out, "hookd_journey_timer_lateness_seconds",
+                                "From a waiting run's deadline to the commit that moved it.");
   delivery_latency.render(out, "hookd_delivery_latency_seconds",
                           "Time from acceptance to a successful delivery.");
   claim_duration.render(out, "hookd_claim_duration_seconds",

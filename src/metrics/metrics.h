@@ -55,6 +55,15 @@ class Metrics final {
   Histogram claim_duration{kClaimBuckets};
   std::atomic<uint64_t> deliveries_claimed{0};  // cluster mode: rows those claims took
 
+  // The journey engine (journey_engine/engine.h).
+  std::atomic<uint64_t> journey_activities_applied{0};
+  std::atomic<uint64_t> journey_runs_started{0};
+  std::atomic<uint64_t> journey_timers_fired{0};
+  std::atomic<uint64_t> journey_webhooks_sent{0};      // messages the runs' webhook nodes inserted
+  std::atomic<int64_t> journey_activities_pending{0};  // read by the engine's last pass
+  // How late due runs fired: from their deadline to the commit of the step.
+  Histogram journey_timer_lateness{kLatencyBuckets};
+
   // `store_queue_depth` and `store_commits` are read from the store when rendering.
   // What the store reports, read when the metrics are.
   struct StoreGauges {

@@ -45,11 +45,40 @@ struct JourneyRun {
   std::string contact_key;
   std::string correlation;           // the trigger's params[correlationKey] as JSON; empty: none
   bool waiting = true;               // false: the run ended
+  std::string node;                  // the id of the node it waits at, or ended at
   int64_t wake_at = 0;               // waiting: when its time at the node runs out (unix ms)
+  bool held = false;                 // activities wait in its state for its paused journey
   std::vector<std::string> awaited;  // waiting: the activity names that can move it
   std::string state;                 // the runner's state, as JSON
   int64_t created_at = 0;
   int64_t updated_at = 0;
+};
+
+// A webhook a journey sent: the message, by journey version and node (what the journey's
+// statistics count).
+struct JourneyWebhook {
+  std::string journey_id;
+  int version = 0;
+  std::string node;
+  std::string msg_id;
+};
+
+// How many runs of one journey version are where, and what became of its webhooks' deliveries.
+struct JourneyNodeCount {
+  int version = 0;
+  std::string node;
+  bool waiting = false;  // runs waiting at the node; false: runs that ended there
+  int64_t count = 0;
+};
+struct JourneyWebhookCount {
+  int version = 0;
+  std::string node;
+  int status = 0;  // the deliveries' DeliveryStatus (model/message.h)
+  int64_t count = 0;
+};
+struct JourneyStats {
+  std::vector<JourneyNodeCount> runs;
+  std::vector<JourneyWebhookCount> webhooks;
 };
 
 }  // namespace hookd

@@ -110,4 +110,64 @@ inline void a_step_commits_its_messages_and_applied_activities(Store& store) {
   EXPECT_EQ(again.parts[0].status, WriteStatus::kConflict);
 }
 
+// What the engine and the API read besides: due runs but those of paused journeys, the runs
+// holding activities, the waiting runs at a node by id, and the counts of a journey's runs and of
+// its webhooks' deliveries (a repeated message is not counted twice).
+inline void paused_held_waiting_and_counted_runs(Store& store) {
+  JourneyRun a = run("run_a", "ana", 5'000, {"booking"});
+  a.node = "wait";
+  JourneyRun b = run("run_b", "bo", 3'000, {"booking"});
+  b.node = "wait";
+  b.held = true;
+  JourneyRun c = run("run_c", "cy", 4'000, {});
+  c.journey_id = "jrn_2";
+  c.node = "pause";
+  JourneyRun d = run("run_d", "di", 0, {});
+  d.node = "end";
+  d.waiting = false;
+  auto m = std::make_shared<Message>();
+  m->id = "msg_1";
+  m->app_id = "app_1";
+  m->event_type = "journey.webhook";
+  m->event_id = "run_d:hook:2";
+  m->payload = "{}";
+  write::JourneyStep step;
+  step.runs = {a, b, c, d};
+  step.messages = {{m, std::make_shared<const std::vector<std::string>>(
+                           std::vector<std::string>{"ep_1", "ep_2"})}};
+  step.webhooks = {{"jrn_1", 1, "hook", "msg_1"}};
+  ASSERT_EQ(store.write_sync(step).status, WriteStatus::kOk);
+  EXPECT_EQ(ids(store.due_runs(9'000, 10, {"jrn_2"})),
+            (std::vector<std::string>{"run_b", "run_a"}));
+  EXPECT_EQ(ids(store.due_runs(9'000, 10, {"jrn_1", "jrn_2"})), std::vector<std::string>{});
+  EXPECT_EQ(ids(store.held_runs("jrn_1", 10)), std::vector<std::string>{"run_b"});
+  const auto held = store.held_runs("jrn_1", 10);
+  EXPECT_TRUE(held.at(0).held);
+  EXPECT_EQ(held.at(0).node, "wait");
+  EXPECT_EQ(ids(store.waiting_runs("jrn_1", "wait", "", 1)),
+            (std::vector<std::string>{"run_a", "run_b"}));  // limit + 1
+  EXPECT_EQ(ids(store.waiting_runs("jrn_1", "wait", "run_a", 10)),
+            std::vector<std::string>{"run_b"});
+  EXPECT_EQ(ids(store.waiting_runs("jrn_1", "", "", 10)),
+            (std::vector<std::string>{"run_a", "run_b"}));
+  EXPECT_TRUE(store.waiting_runs("jrn_1", "end", "", 10).empty());  // ended runs wait nowhere
+
+  auto again = std::make_shared<Message>(*m);
+  again->id = "msg_2";  // the same step planned again: a new id, the same eventId
+  step.messages = {{again, step.messages[0].endpoint_ids}};
+  step.webhooks = {{"jrn_1", 1, "hook", "msg_2"}};
+  ASSERT_EQ(store.write_sync(step).status, WriteStatus::kOk);
+  const JourneyStats stats = store.journey_stats("jrn_1");
+  ASSERT_EQ(stats.runs.size(), 2u);
+  EXPECT_EQ(stats.runs[0].node, "end");
+  EXPECT_FALSE(stats.runs[0].waiting);
+  EXPECT_EQ(stats.runs[0].count, 1);
+  EXPECT_EQ(stats.runs[1].node, "wait");
+  EXPECT_EQ(stats.runs[1].count, 2);
+  ASSERT_EQ(stats.webhooks.size(), 1u);
+  EXPECT_EQ(stats.webhooks[0].node, "hook");
+  EXPECT_EQ(stats.webhooks[0].status, static_cast<int>(DeliveryStatus::kPending));
+  EXPECT_EQ(stats.webhooks[0].count, 2);  // two endpoints, one message
+}
+
 }  // namespace hookd::journey_run_checks

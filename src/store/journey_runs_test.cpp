@@ -27,5 +27,9 @@ TEST_F(SqliteJourneyRunsTest, AStepCommitsItsMessagesAndAppliedActivities) {
   journey_run_checks::a_step_commits_its_messages_and_applied_activities(*store_);
 }
 
+TEST_F(SqliteJourneyRunsTest, PausedHeldWaitingAndCountedRuns) {
+  journey_run_checks::paused_held_waiting_and_counted_runs(*store_);
+}
+
 }  // namespace
 }  // namespace hookd

@@ -134,7 +134,8 @@ struct DeleteJourney {
 struct JourneyStep {
   std::vector<JourneyRun> runs;
   std::vector<InsertMessage> messages;
-  std::string app_id;                        // of activities_done
+  std::vector<JourneyWebhook> webhooks;  // one per message, recorded with it when it is inserted
+  std::string app_id;                    // of activities_done
   std::vector<std::string> activities_done;  // activity ids
 };
 // Merges attributes into contacts of `app_id` (model/contact.h), creating those that are new.
@@ -361,8 +362,19 @@ class Store {
   virtual std::vector<JourneyRun> runs_awaiting(const std::string& app_id,
                                                 const std::string& contact_key,
                                                 const std::string& activity) = 0;
-  // Waiting runs whose deadline is at or before `now`, earliest first.
-  virtual std::vector<JourneyRun> due_runs(int64_t now, int limit) = 0;
+  // Waiting runs whose deadline is at or before `now`, earliest first, but those of
+  // `skip_journeys` (paused ones).
+  virtual std::vector<JourneyRun> due_runs(int64_t now, int limit,
+                                           const std::vector<std::string>& skip_journeys = {}) = 0;
+  // Waiting runs of the journey that hold activities (JourneyRun::held), by id.
+  virtual std::vector<JourneyRun> held_runs(const std::string& journey_id, int limit) = 0;
+  // Waiting runs of the journey (at `node`, unless empty) by id, after `after_id`: up to
+  // limit + 1.
+  virtual std::vector<JourneyRun> waiting_runs(const std::string& journey_id,
+                                               const std::string& node, const std::string& after_id,
+                                               int limit) = 0;
+  // Where the journey's runs are, and its webhooks' deliveries by status.
+  virtual JourneyStats journey_stats(const std::string& journey_id) = 0;
   // Every run (waiting or ended) of the contact through the journey, oldest first.
   virtual std::vector<JourneyRun> contact_runs(const std::string& journey_id,
                                                const std::string& contact_key) = 0;

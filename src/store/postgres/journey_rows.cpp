@@ -22,7 +22,8 @@ void PostgresStore::apply(const write::DeleteJourney& w, WriteResult&) {
   for (const char* sql : {"DELETE FROM journey_waits WHERE run_id IN (SELECT id FROM "
                           "journey_runs WHERE journey_id = $1)",
                           "DELETE FROM journey_runs WHERE journey_id = $1",
-                          "DELETE FROM journey_versions WHERE journey_id = $1"}) {
+                          "DELETE FROM journey_versions WHERE journey_id = $1",
+                          "DELETE FROM journey_webhooks WHERE journey_id = $1"}) {
     writer_db_->send(sql, Params().add(w.journey_id));
   }
   writer_db_->send("DELETE FROM journeys WHERE id = $1", Params().add(w.journey_id));

@@ -104,11 +104,16 @@ CREATE INDEX activities_contact ON activities (app_id, contact_key, seq);
 CREATE INDEX activities_pending ON activities (seq) WHERE pending;
 CREATE TABLE journey_runs (
   id TEXT PRIMARY KEY, app_id TEXT NOT NULL, journey_id TEXT NOT NULL, version INTEGER NOT NULL,
-  contact_key TEXT NOT NULL, correlation TEXT NOT NULL, waiting BOOLEAN NOT NULL,
-  wake_at BIGINT NOT NULL, state TEXT NOT NULL, created_at BIGINT NOT NULL,
-  updated_at BIGINT NOT NULL) WITH (fillfactor = 80);
+  contact_key TEXT NOT NULL, correlation TEXT NOT NULL, node TEXT NOT NULL,
+  waiting BOOLEAN NOT NULL, wake_at BIGINT NOT NULL, held BOOLEAN NOT NULL, state TEXT NOT NULL,
+  created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL) WITH (fillfactor = 80);
 CREATE INDEX journey_runs_due ON journey_runs (wake_at) WHERE waiting;
 CREATE INDEX journey_runs_contact ON journey_runs (journey_id, contact_key);
+CREATE INDEX journey_runs_node ON journey_runs (journey_id, node, id) WHERE waiting;
+CREATE INDEX journey_runs_held ON journey_runs (journey_id, id) WHERE held;
+CREATE TABLE journey_webhooks (
+  journey_id TEXT NOT NULL, msg_id TEXT NOT NULL, version INTEGER NOT NULL, node TEXT NOT NULL,
+  PRIMARY KEY (journey_id, msg_id));
 CREATE TABLE journey_waits (
   app_id TEXT NOT NULL, contact_key TEXT NOT NULL, activity TEXT NOT NULL, run_id TEXT NOT NULL,
   PRIMARY KEY (app_id, contact_key, activity, run_id));

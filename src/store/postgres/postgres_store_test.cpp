@@ -60,6 +60,11 @@ TEST_F(PostgresTest, AJourneyStepCommitsItsMessagesAndAppliedActivities) {
   journey_run_checks::a_step_commits_its_messages_and_applied_activities(*store_);
 }
 
+TEST_F(PostgresTest, JourneyRunsPausedHeldWaitingAndCounted) {
+  open();
+  journey_run_checks::paused_held_waiting_and_counted_runs(*store_);
+}
+
 TEST_F(PostgresTest, KeepsPayloadBytesAsTheyCame) {
   open();
   const std::string bytes = std::string("{\"a\":\"\xc3\xa9\"}\n\x01\xff", 14);

@@ -60,7 +60,12 @@ class PostgresStore final : public Store {
   std::vector<Activity> pending_activities(int limit) override;
   std::vector<JourneyRun> runs_awaiting(const std::string& app_id, const std::string& contact_key,
                                         const std::string& activity) override;
-  std::vector<JourneyRun> due_runs(int64_t now, int limit) override;
+  std::vector<JourneyRun> due_runs(int64_t now, int limit,
+                                   const std::vector<std::string>& skip_journeys) override;
+  std::vector<JourneyRun> held_runs(const std::string& journey_id, int limit) override;
+  std::vector<JourneyRun> waiting_runs(const std::string& journey_id, const std::string& node,
+                                       const std::string& after_id, int limit) override;
+  JourneyStats journey_stats(const std::string& journey_id) override;
   std::vector<JourneyRun> contact_runs(const std::string& journey_id,
                                        const std::string& contact_key) override;
   std::vector<Message> list_messages(const std::string& app_id, const MessageFilter& filter,

@@ -31,6 +31,7 @@ void SqliteStore::apply(const write::DeleteJourney& w, WriteResult&) {
         "journey_id = ?1)",
         "DELETE FROM journey_runs WHERE journey_id = ?1",
         "DELETE FROM journey_versions WHERE journey_id = ?1",
+        "DELETE FROM journey_webhooks WHERE journey_id = ?1",
         "DELETE FROM journeys WHERE id = ?1"}) {
     Statement(writer_db_->handle(), sql).bind(1, w.journey_id).run();
   }

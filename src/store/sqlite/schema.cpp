@@ -92,11 +92,18 @@ CREATE INDEX IF NOT EXISTS activities_pending ON activities (seq) WHERE pending 
 -- Journey runs: the waiting ones by deadline, and by each activity name they wait for.
 CREATE TABLE IF NOT EXISTS journey_runs (
   id TEXT PRIMARY KEY, app_id TEXT NOT NULL, journey_id TEXT NOT NULL, version INTEGER NOT NULL,
-  contact_key TEXT NOT NULL, correlation TEXT NOT NULL, waiting INTEGER NOT NULL,
-  wake_at INTEGER NOT NULL, state TEXT NOT NULL, created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL);
+  contact_key TEXT NOT NULL, correlation TEXT NOT NULL, node TEXT NOT NULL,
+  waiting INTEGER NOT NULL, wake_at INTEGER NOT NULL, held INTEGER NOT NULL, state TEXT NOT NULL,
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS journey_runs_due ON journey_runs (wake_at) WHERE waiting = 1;
 CREATE INDEX IF NOT EXISTS journey_runs_contact ON journey_runs (journey_id, contact_key);
+CREATE INDEX IF NOT EXISTS journey_runs_node ON journey_runs (journey_id, node, id)
+  WHERE waiting = 1;
+CREATE INDEX IF NOT EXISTS journey_runs_held ON journey_runs (journey_id, id) WHERE held = 1;
+-- The messages journeys sent, for their statistics.
+CREATE TABLE IF NOT EXISTS journey_webhooks (
+  journey_id TEXT NOT NULL, msg_id TEXT NOT NULL, version INTEGER NOT NULL, node TEXT NOT NULL,
+  PRIMARY KEY (journey_id, msg_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS journey_waits (
   app_id TEXT NOT NULL, contact_key TEXT NOT NULL, activity TEXT NOT NULL, run_id TEXT NOT NULL,
   PRIMARY KEY (app_id, contact_key, activity, run_id)) WITHOUT ROWID;
