@@ -37,8 +37,8 @@ SERVER_MAX_BODY = 1048576  # docs/configuration.md: max_body_bytes default
 MASK = "********"
 
 SOURCE_FIELDS = ("id", "appId", "uid", "name", "kind", "webhookId", "clientId", "url",
-                 "verification", "maxBodyBytes", "forward", "idHeader", "idField", "createdAt",
-                 "updatedAt")
+                 "verification", "maxBodyBytes", "forward", "idHeader", "idField", "activities",
+                 "createdAt", "updatedAt")
 EVENT_FIELDS = ("id", "sourceId", "eventId", "customerId", "name", "score", "ts", "localtime",
                 "occurredAt", "receivedAt", "revision", "contentType", "payload", "messageId")
 SUMMARY_FIELDS = ("customerId", "eventCount", "averageScore", "latestScore", "lastEventAt")

@@ -428,6 +428,7 @@ json render(const InboundSource& src, int64_t server_max_body) {
                                                             {"eventType", src.forward_event_type}}},
               {"idHeader", text_or_null(src.id_header)},
               {"idField", text_or_null(src.id_field)},
+              {"activities", src.activities},
               {"createdAt", format_rfc3339(src.created_at)},
               {"updatedAt", format_rfc3339(src.updated_at)}};
 }

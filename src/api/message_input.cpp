@@ -69,6 +69,12 @@ bool read_field(std::string_view key, simdjson::dom::element value, MessageInput
     out.event_id = v;
   } else if (key == "channels") {
     return value.is_null() || read_channels(value, out, error);
+  } else if (key == "contact") {
+    if (value.is_null()) return true;
+    if (value.get_string().get(v) || v.empty() || v.size() > 256) {
+      return fail(error, 422, "contact: must be a contact key of 1 to 256 characters");
+    }
+    out.contact = v;
   } else if (key == "payload") {
     if (!value.is_object()) return fail(error, 422, "payload: must be a JSON object");
     has_payload = true;
@@ -81,8 +87,8 @@ bool read_field(std::string_view key, simdjson::dom::element value, MessageInput
   } else {
     return fail(error, 422,
                 std::string(key) +
-                    ": unknown field (a message has eventType, eventId, channels "
-                    "and payload)");
+                    ": unknown field (a message has eventType, eventId, channels, "
+                    "contact and payload)");
   }
   return true;
 }

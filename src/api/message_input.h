@@ -11,6 +11,9 @@ struct MessageInput {
   std::string event_type;
   std::string event_id;  // empty when absent
   std::vector<std::string> channels;
+  // hookd: the contact the message is about (docs/journeys.md): it also counts as an activity
+  // of that contact, named after the event type. Empty when absent.
+  std::string contact;
   std::string payload;  // the raw bytes of the "payload" object, exactly as they appeared
 };
 

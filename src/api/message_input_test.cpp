@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "api/message_input.h"
 #include "common/json_limits.h"
@@ -68,6 +69,23 @@ TEST(MessageInputLimits, UnknownMessageFieldsAreNamed) {
   EXPECT_FALSE(accepted(R"({"eventType":"a.b","payload":{},"tags":["x"]})", in, error));
   EXPECT_EQ(error.detail, "tags: not supported by hookd (only null is accepted)");
   EXPECT_TRUE(accepted(R"({"eventType":"a.b","payload":{},"tags":null})", in, error));
+}
+
+TEST(MessageInputLimits, AContactIsAKeyOfOneTo256Characters) {
+  api::MessageInput in;
+  api::MessageInputError error;
+  ASSERT_TRUE(
+      accepted(R"({"eventType":"a.b","payload":{},"contact":"ana@example.com"})", in, error));
+  EXPECT_EQ(in.contact, "ana@example.com");
+  api::MessageInput none;
+  ASSERT_TRUE(accepted(R"({"eventType":"a.b","payload":{},"contact":null})", none, error));
+  EXPECT_TRUE(none.contact.empty());
+  const std::vector<std::string> bad_values = {R"("")", "7", '"' + std::string(257, 'x') + '"'};
+  for (const auto& bad : bad_values) {
+    api::MessageInput out;
+    EXPECT_FALSE(accepted(R"({"eventType":"a.b","payload":{},"contact":)" + bad + "}", out, error));
+    EXPECT_EQ(error.detail.rfind("contact: ", 0), 0u) << error.detail;
+  }
 }
 
 }  // namespace

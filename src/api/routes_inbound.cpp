@@ -61,6 +61,28 @@ std::string render_receipt(const InboundEvent& event, const WriteResult& result)
   return dump(body);
 }
 
+// A Skalin event of a source that feeds activities: an activity of the contact `customerId`
+// named `event.name`, queued before the event so that it is durable when the event is
+// acknowledged. Its id comes from the eventId when there is one (a re-sent event is a repeat).
+void store_as_activity(ApiContext& ctx, const InboundSource& src, const InboundEvent& event) {
+  if (event.customer_id.empty() || event.name.empty()) return;
+  Activity a;
+  a.id = "inbound:" + src.id + ":" + (event.event_key.empty() ? event.id : event.event_key);
+  a.app_id = src.app_id;
+  a.contact_key = event.customer_id;
+  a.name = event.name;
+  a.params = event.payload;
+  a.occurred_at = event.occurred_at;
+  a.received_at = event.received_at;
+  write::InsertActivities w{
+      src.app_id, {std::move(a)}, {{event.customer_id, {}}}, event.received_at};
+  ctx.store.write(std::move(w), [&ctx](const WriteResult& result) {
+    if (result.status == WriteStatus::kOk && ctx.options.activities_stored) {
+      ctx.options.activities_stored();
+    }
+  });
+}
+
 }  // namespace
 
 void receive_webhook(ApiContext& ctx, HttpRequest&& req, const std::string& webhook_id,
@@ -138,6 +160,7 @@ void receive_webhook(ApiContext& ctx, HttpRequest&& req, const std::string& webh
                    src->forward_app_id, src->forward_event_type);
     }
   }
+  if (src->activities) store_as_activity(ctx, *src, event);
   auto stored = std::make_shared<const InboundEvent>(event);
   // A generic source's key (webhook-id, idHeader, idField) names one event its sender may retry:
   // the first is kept. A Skalin eventId re-sent carries a correction: it replaces the event.

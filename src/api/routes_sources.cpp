@@ -146,7 +146,7 @@ void read_forward(ApiContext& ctx, const json& body, bool full, InboundSource& s
 void apply_source_fields(ApiContext& ctx, const json& body, const Application& app,
                          InboundSource& src, bool full) {
   reject_unknown_fields(body, {"name", "uid", "kind", "webhookId", "clientId", "verification",
-                               "maxBodyBytes", "forward", "idHeader", "idField"});
+                               "maxBodyBytes", "forward", "idHeader", "idField", "activities"});
   if (auto name = read_string(body, "name", 256)) {
     src.name = *name;
   } else if (full) {
@@ -198,6 +198,15 @@ void apply_source_fields(ApiContext& ctx, const json& body, const Application& a
     src.id_field = *id_field;
   } else if (full) {
     src.id_field.clear();
+  }
+  if (auto activities = read_bool(body, "activities")) {
+    src.activities = *activities;
+  } else if (full) {
+    src.activities = false;
+  }
+  if (src.activities && src.kind != SourceKind::kSkalin) {
+    throw validation_error(
+        "activities: only skalin sources have the customerId and event name an activity needs");
   }
 }
 

@@ -41,6 +41,9 @@ struct InboundSource {
   std::string forward_event_type;
   std::string id_header;  // generic: header holding the de-duplication key
   std::string id_field;   // generic: top-level body field holding it
+  // skalin: each event is also an activity of the application's contact `customerId`, named
+  // `event.name` (docs/journeys.md).
+  bool activities = false;
   int64_t created_at = 0;
   int64_t updated_at = 0;
 };

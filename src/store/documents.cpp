@@ -248,6 +248,7 @@ std::string to_doc(const InboundSource& src, const SecretBox& box) {
               {"forwardEventType", src.forward_event_type},
               {"idHeader", src.id_header},
               {"idField", src.id_field},
+              {"activities", src.activities},
               {"createdAt", src.created_at},
               {"updatedAt", src.updated_at}}
       .dump();
@@ -282,6 +283,7 @@ InboundSource source_from_doc(const std::string& text, const SecretBox& box) {
   src.forward_event_type = doc.value("forwardEventType", "");
   src.id_header = doc.value("idHeader", "");
   src.id_field = doc.value("idField", "");
+  src.activities = doc.value("activities", false);
   src.created_at = doc.value("createdAt", int64_t{0});
   src.updated_at = doc.value("updatedAt", int64_t{0});
   return src;
