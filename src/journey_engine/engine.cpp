@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <pthread.h>
 #include <algorithm>
 #include <chrono>
 
@@ -21,7 +22,10 @@ JourneyEngine::JourneyEngine(JourneyEngineOptions options, const Catalog& catalo
 JourneyEngine::~JourneyEngine() { stop(); }
 
 void JourneyEngine::start() {
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "hookd-journeys");
+    loop();
+  });
 }
 
 void JourneyEngine::stop() {

@@ -81,9 +81,13 @@ void PostgresStore::apply(const write::JourneyStep& w, WriteResult& result) {
 }
 
 std::vector<Activity> PostgresStore::pending_activities(int limit) {
+  // Only rows whose transaction is older than every transaction still open: nodes commit
+  // concurrently, and a transaction still open may hold a lower seq than one already committed.
+  // Reading no further than the oldest open transaction keeps seq order the order applied.
   Sql sql(
       "SELECT seq, app_id, id, contact_key, name, params, occurred_at, received_at FROM "
-      "activities WHERE pending ORDER BY seq LIMIT ");
+      "activities WHERE pending AND age(xmin) > age(xid(pg_snapshot_xmin(pg_current_snapshot()))) "
+      "ORDER BY seq LIMIT ");
   sql.param(int64_t{limit});
   const Result r = read(sql);
   std::vector<Activity> out;
