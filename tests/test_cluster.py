@@ -7,6 +7,7 @@ suite runs on PostgreSQL (scripts/test.sh); skipped otherwise."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -290,3 +291,65 @@ def test_a_database_restart_under_cluster_load_loses_nothing(hookd_factory, make
     assert all(n.alive() for n in cluster.nodes), "a node exited instead of waiting"
     wait_until(lambda: len(arrived(receiver, accepted)) == len(accepted), 60, interval=0.5,
                what="every acknowledged message delivered")
+
+
+@pytest.mark.timeout_s(120)
+def test_journeys_run_once_for_the_cluster_in_the_order_activities_came(hookd_factory,
+                                                                      make_receiver, tmp_path):
+    """Activities of one contact reach different nodes and are applied in the order they came;
+    deadlines fire once for the whole cluster, also after the leader (whose engine fires them)
+    is killed."""
+    receiver = make_receiver()
+    cluster = Cluster(hookd_factory, tmp_path)
+    app, _ = cluster.setup(receiver.url("/journey"))
+    api = cluster.apis[0]
+    ep = cluster.endpoint
+    # "second" only counts after "first": a contact whose activities were applied out of order
+    # would wait for a "second" that never comes.
+    in_order = {"definition": {"name": "in order", "nodes": [
+        {"id": "start", "type": "trigger", "activity": "first", "next": "wait"},
+        {"id": "wait", "type": "waitFor", "activity": "second", "within": "1h",
+         "matched": "hook", "timedOut": "end"},
+        {"id": "hook", "type": "webhook", "endpointId": ep, "name": "in-order", "next": "end"},
+        {"id": "end", "type": "exit"}]}}
+    timer = {"definition": {"name": "timer", "nodes": [
+        {"id": "start", "type": "trigger", "activity": "armed", "next": "wait"},
+        {"id": "wait", "type": "delay", "duration": "4s", "next": "hook"},
+        {"id": "hook", "type": "webhook", "endpointId": ep, "name": "timer"}]}}
+    for body in (in_order, timer):
+        assert api.post(f"/api/v1/app/{app}/journey", body).status_code == 201
+    for other in cluster.apis[1:]:
+        wait_until(lambda o=other: len(o.get(f"/api/v1/app/{app}/journey").json()["data"]) == 2,
+                   5, what="the journeys on every node")
+    contacts = [f"c{i}" for i in range(30)]
+    for i, contact in enumerate(contacts):
+        for step, name in enumerate(("first", "second")):
+            node = cluster.apis[(i + step) % 3]  # the two activities reach different nodes
+            r = node.post(f"/api/v1/app/{app}/activity", {"name": name, "contact": contact})
+            assert r.status_code == 202, r.text
+        r = cluster.apis[i % 3].post(f"/api/v1/app/{app}/activity",
+                                     {"name": "armed", "contact": contact})
+        assert r.status_code == 202, r.text
+    leader = next(i for i, a in enumerate(cluster.apis)
+                  if metric_value(a.get("/metrics").text, "hookd_cluster_leader") == 1)
+
+    def names() -> Counter:
+        out: Counter = Counter()
+        for q in receiver.snapshot():
+            if b"webhook_name" in q.body:
+                item = next(iter(json.loads(q.body).values()))[0]
+                out[(item["webhook_name"], item["event_params"]["foreignkey"],
+                     q.headers.get("webhook-id"))] += 1
+        return out
+
+    wait_until(lambda: len({k[1] for k in names() if k[0] == "in-order"}) == len(contacts), 20,
+               interval=0.2, what="every contact's in-order webhook")
+    cluster.nodes[leader].kill9()  # before the 4 s timers are due
+    wait_until(lambda: len({k[1] for k in names() if k[0] == "timer"}) == len(contacts), 40,
+               interval=0.5, what="every timer fired by the next leader")
+    time.sleep(2)
+    seen = names()
+    for kind in ("in-order", "timer"):
+        per_contact = Counter(k[1] for k in seen if k[0] == kind)  # distinct messages
+        assert set(per_contact) == set(contacts), (kind, per_contact)
+        assert set(per_contact.values()) == {1}, (kind, per_contact)
