@@ -185,6 +185,10 @@ HttpResponse delete_journey(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse pause_journey(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse resume_journey(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse list_journey_versions(ApiContext&, const HttpRequest&, const Params&);
+// Queues one activity of an application (its contact created when new) without waiting for the
+// commit; the journey engine is poked once it is durable. For the flows that feed activities:
+// outbound messages that name a contact, Skalin sources with `activities`. Any thread.
+void queue_activity(ApiContext& ctx, Activity activity);
 HttpResponse get_journey_stats(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse list_journey_contact_runs(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse list_journey_waiting_runs(ApiContext&, const HttpRequest&, const Params&);

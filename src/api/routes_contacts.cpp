@@ -152,6 +152,18 @@ json store_activities(ApiContext& ctx, write::InsertActivities w) {
 
 }  // namespace
 
+void queue_activity(ApiContext& ctx, Activity a) {
+  const std::string app_id = a.app_id;
+  const int64_t at = a.received_at;
+  ContactUpdate contact{a.contact_key, {}};
+  write::InsertActivities w{app_id, {std::move(a)}, {std::move(contact)}, at};
+  ctx.store.write(std::move(w), [&ctx](const WriteResult& result) {
+    if (result.status == WriteStatus::kOk && ctx.options.activities_stored) {
+      ctx.options.activities_stored();
+    }
+  });
+}
+
 HttpResponse upsert_contact(ApiContext& ctx, const HttpRequest& req, const Params& p) {
   const json body = parse_body(req);
   const Application app = require_app(ctx, p[0]);

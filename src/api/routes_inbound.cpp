@@ -74,13 +74,7 @@ void store_as_activity(ApiContext& ctx, const InboundSource& src, const InboundE
   a.params = event.payload;
   a.occurred_at = event.occurred_at;
   a.received_at = event.received_at;
-  write::InsertActivities w{
-      src.app_id, {std::move(a)}, {{event.customer_id, {}}}, event.received_at};
-  ctx.store.write(std::move(w), [&ctx](const WriteResult& result) {
-    if (result.status == WriteStatus::kOk && ctx.options.activities_stored) {
-      ctx.options.activities_stored();
-    }
-  });
+  queue_activity(ctx, std::move(a));
 }
 
 }  // namespace

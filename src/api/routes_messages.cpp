@@ -17,21 +17,20 @@ void dispatch_new_message(ApiContext& ctx, const MessagePtr& message,
 // A message that names a contact is also an activity of it (docs/journeys.md), queued before
 // the message so that it is durable when the message is acknowledged. Its id comes from the
 // eventId when there is one, so a repeated message is a repeated activity.
+namespace {
+
 void store_as_activity(ApiContext& ctx, const Message& m, std::string contact) {
   Activity a;
   a.id = "msg:" + (m.event_id.empty() ? m.id : m.event_id);
   a.app_id = m.app_id;
-  a.contact_key = contact;
+  a.contact_key = std::move(contact);
   a.name = m.event_type;
   a.params = m.payload;
   a.occurred_at = a.received_at = m.created_at;
-  write::InsertActivities w{m.app_id, {std::move(a)}, {{std::move(contact), {}}}, m.created_at};
-  ctx.store.write(std::move(w), [&ctx](const WriteResult& result) {
-    if (result.status == WriteStatus::kOk && ctx.options.activities_stored) {
-      ctx.options.activities_stored();
-    }
-  });
+  queue_activity(ctx, std::move(a));
 }
+
+}  // namespace
 
 // Runs on the I/O thread and never blocks: the catalog is in memory, and the store write
 // completes asynchronously on the writer thread, which answers once the commit is durable.

@@ -176,7 +176,8 @@ void JourneyPlanner::restore_awaited(JourneyRun& run) {
 
 void JourneyPlanner::trigger(Batch& b, const Journey& journey, const Activity& a) {
   const auto d = definitions_.get(journey, journey.version);
-  if (!d) return;
+  // The name first: most activities trigger none of an application's journeys.
+  if (!d || d->nodes.at(JourneyDefinition::kTriggerIndex).activity != a.name) return;
   const Contact& c = contact(b, a.app_id, a.contact_key);
   if (!starts_run(*d, a, c)) return;
   if (!may_enter(b, journey, *d, a, correlation_of(*d, a))) return;
