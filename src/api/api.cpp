@@ -183,6 +183,9 @@ void Api::dispatch(HttpRequest&& req, Responder respond) {
         route.async(context_, std::move(req), params, respond);
       } catch (const ApiError& e) {
         respond(error_response(e.status(), e.code(), e.what()));
+      } catch (const std::exception& e) {  // before the handler handed the request on
+        spdlog::error("{}: {}", route.path_template(), e.what());
+        respond(error_response(500, "internal", "internal error; see the server log"));
       }
       return;
     }

@@ -136,18 +136,28 @@ json render(const Activity& a) {
 }
 
 // Stores `activities` (and their contacts, created when new, with the attributes the activities
-// carried) and answers 202 with each one's id
-// and whether it was a repeat.
-json store_activities(ApiContext& ctx, write::InsertActivities w) {
-  const WriteResult result = ctx.store.write_sync(w);
-  check_write(result);
-  if (ctx.options.activities_stored) ctx.options.activities_stored();
-  json data = json::array();
-  for (size_t i = 0; i < w.activities.size(); ++i) {
-    data.push_back({{"id", w.activities[i].id},
-                    {"duplicate", i < result.repeated.size() && result.repeated[i]}});
-  }
-  return data;
+// carried) and answers 202, once durable, with each one's id and whether it was a repeat: the
+// body is `{"id", "duplicate"}` for one activity, `{"data": [...]}` for a batch. Returns at once;
+// the answer comes from the writer thread.
+void store_activities(ApiContext& ctx, write::InsertActivities w, bool batch, Responder respond) {
+  std::vector<std::string> ids;
+  ids.reserve(w.activities.size());
+  for (const auto& a : w.activities) ids.push_back(a.id);
+  ctx.store.write(std::move(w), [&ctx, ids = std::move(ids), batch,
+                                 respond = std::move(respond)](const WriteResult& result) {
+    if (result.status != WriteStatus::kOk) {
+      const bool busy = result.status == WriteStatus::kUnavailable;
+      return respond(
+          error_response(busy ? 503 : 409, busy ? "store_unavailable" : "conflict", result.detail));
+    }
+    if (ctx.options.activities_stored) ctx.options.activities_stored();
+    json data = json::array();
+    for (size_t i = 0; i < ids.size(); ++i) {
+      data.push_back(
+          {{"id", ids[i]}, {"duplicate", i < result.repeated.size() && result.repeated[i]}});
+    }
+    respond(json_response(202, dump(batch ? json{{"data", std::move(data)}} : data.at(0))));
+  });
 }
 
 }  // namespace
@@ -211,15 +221,17 @@ HttpResponse list_contact_activities(ApiContext& ctx, const HttpRequest& req, co
       200, render_list(items, more, rows.empty() ? "" : std::to_string(rows.back().seq)));
 }
 
-HttpResponse post_activity(ApiContext& ctx, const HttpRequest& req, const Params& p) {
+// Both run on the I/O thread (the body is parsed there, the catalog is in memory) and answer
+// from the writer thread once the commit is durable, as messages do.
+void post_activity(ApiContext& ctx, HttpRequest&& req, const Params& p, Responder respond) {
   const json body = parse_body(req);
   const Application app = require_app(ctx, p[0]);
   write::InsertActivities w{app.id, {}, {}, now_unix_ms()};
   w.activities.push_back(read_activity(body, "", app.id, w.at, w.contacts.emplace_back()));
-  return json_response(202, dump(store_activities(ctx, std::move(w)).at(0)));
+  store_activities(ctx, std::move(w), false, std::move(respond));
 }
 
-HttpResponse post_activities(ApiContext& ctx, const HttpRequest& req, const Params& p) {
+void post_activities(ApiContext& ctx, HttpRequest&& req, const Params& p, Responder respond) {
   const json body = parse_body(req);
   const Application app = require_app(ctx, p[0]);
   const json& items = read_batch(body, "activities");
@@ -230,7 +242,7 @@ HttpResponse post_activities(ApiContext& ctx, const HttpRequest& req, const Para
         read_activity(items[i], "activities[" + std::to_string(i) + "].", app.id, w.at, carried));
     w.contacts.push_back(std::move(carried));
   }
-  return json_response(202, dump(json{{"data", store_activities(ctx, std::move(w))}}));
+  store_activities(ctx, std::move(w), true, std::move(respond));
 }
 
 }  // namespace hookd::api

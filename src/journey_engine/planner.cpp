@@ -43,6 +43,15 @@ std::string correlation_of(const JourneyDefinition& d, const Activity& a) {
   return it == params.end() ? std::string() : it->dump();
 }
 
+// Whether a run of `d` ever looks at the contact's attributes: otherwise the planner does not
+// read the contact.
+bool reads_contact(const JourneyDefinition& d) {
+  return std::any_of(d.nodes.begin(), d.nodes.end(), [](const JourneyNode& n) {
+    return n.contact_filter || !n.attributes.empty() ||
+           (n.type == JourneyNodeType::kCondition && n.on == JourneyConditionSubject::kContact);
+  });
+}
+
 }  // namespace
 
 std::shared_ptr<const JourneyDefinition> DefinitionCache::get(const Journey& journey, int version) {
@@ -76,6 +85,7 @@ struct JourneyPlanner::Batch {
   std::vector<std::string> order;                              // their ids, first change first
   std::map<std::string, std::vector<std::string>> by_contact;  // contact key -> their ids
   std::map<std::pair<std::string, std::string>, Contact> contacts;
+  Contact bare;  // what contact() returns for a definition that reads no attributes
 
   void put(JourneyRun run) {
     const auto it = runs.find(run.id);
@@ -96,8 +106,12 @@ struct JourneyPlanner::Batch {
 JourneyPlanner::JourneyPlanner(const Catalog& catalog, Store& store)
     : catalog_(catalog), store_(store), definitions_(store) {}
 
-const Contact& JourneyPlanner::contact(Batch& b, const std::string& app_id,
-                                       const std::string& key) {
+const Contact& JourneyPlanner::contact(Batch& b, const JourneyDefinition& d,
+                                       const std::string& app_id, const std::string& key) {
+  if (!reads_contact(d)) {  // a contact with the key only
+    b.bare = Contact{app_id, key, {}, 0, 0};
+    return b.bare;
+  }
   const auto id = std::make_pair(app_id, key);
   if (const auto it = b.contacts.find(id); it != b.contacts.end()) return it->second;
   Contact c = store_.get_contact(app_id, key).value_or(Contact{app_id, key, {}, 0, 0});
@@ -178,7 +192,7 @@ void JourneyPlanner::trigger(Batch& b, const Journey& journey, const Activity& a
   const auto d = definitions_.get(journey, journey.version);
   // The name first: most activities trigger none of an application's journeys.
   if (!d || d->nodes.at(JourneyDefinition::kTriggerIndex).activity != a.name) return;
-  const Contact& c = contact(b, a.app_id, a.contact_key);
+  const Contact& c = contact(b, *d, a.app_id, a.contact_key);
   if (!starts_run(*d, a, c)) return;
   if (!may_enter(b, journey, *d, a, correlation_of(*d, a))) return;
   JourneyRun run;
@@ -224,7 +238,7 @@ bool JourneyPlanner::move(Batch& b, JourneyRun& run, const Journey& journey, con
   if (!d || !run.waiting) return false;
   const RunState state = parse_run_state(run.state);
   RunStep step =
-      advance_run(*d, state, contact(b, run.app_id, run.contact_key), a, now, context(run));
+      advance_run(*d, state, contact(b, *d, run.app_id, run.contact_key), a, now, context(run));
   if (!step.changed) return false;
   record(b, run, *d, step, a ? a->received_at : now_unix_ms());
   return true;

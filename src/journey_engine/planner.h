@@ -60,7 +60,9 @@ class JourneyPlanner final {
 
  private:
   struct Batch;
-  const Contact& contact(Batch& b, const std::string& app_id, const std::string& key);
+  // The contact, read once per step, when `d` reads its attributes; valid until the next call.
+  const Contact& contact(Batch& b, const JourneyDefinition& d, const std::string& app_id,
+                         const std::string& key);
   std::vector<JourneyRun> awaiting(Batch& b, const Activity& a);
   // A run read from the store comes without its awaited activities: from its state.
   void restore_awaited(JourneyRun& run);

@@ -50,13 +50,14 @@ std::optional<Contact> SqliteStore::get_contact(const std::string& app_id, const
   ReaderLease db(*this);
   Query head("SELECT created_at, updated_at FROM contacts WHERE app_id = ?1 AND key = ?2");
   head.bind(1, app_id).bind(2, key);
-  auto times = head.rows(
-      *db, [](const Statement& st) { return std::pair(st.column_int(0), st.column_int(1)); });
+  auto times = head.rows(db.connection(), [](const Statement& st) {
+    return std::pair(st.column_int(0), st.column_int(1));
+  });
   if (times.empty()) return std::nullopt;
   Contact c{app_id, key, {}, times[0].first, times[0].second};
   Query attributes("SELECT name, value FROM contact_attributes WHERE app_id = ?1 AND key = ?2");
   attributes.bind(1, app_id).bind(2, key);
-  for (auto& [name, value] : attributes.rows(*db, [](const Statement& st) {
+  for (auto& [name, value] : attributes.rows(db.connection(), [](const Statement& st) {
          return std::pair(st.column_text(0), st.column_text(1));
        })) {
     c.attributes.emplace(std::move(name), std::move(value));

@@ -88,7 +88,7 @@ std::vector<Activity> SqliteStore::pending_activities(int limit) {
       "activities WHERE pending = 1 ORDER BY seq LIMIT ?1");
   query.bind(1, int64_t{limit});
   ReaderLease db(*this);
-  return query.rows(*db, [](const Statement& st) {
+  return query.rows(db.connection(), [](const Statement& st) {
     Activity a;
     a.seq = st.column_int(0);
     a.app_id = st.column_text(1);
@@ -110,7 +110,7 @@ std::vector<JourneyRun> SqliteStore::runs_awaiting(const std::string& app_id,
               "?1 AND contact_key = ?2 AND activity = ?3) AND waiting = 1 ORDER BY created_at, id");
   query.bind(1, app_id).bind(2, contact_key).bind(3, activity);
   ReaderLease db(*this);
-  return query.rows(*db, run_of);
+  return query.rows(db.connection(), run_of);
 }
 
 std::vector<JourneyRun> SqliteStore::due_runs(int64_t now, int limit,
@@ -123,7 +123,7 @@ std::vector<JourneyRun> SqliteStore::due_runs(int64_t now, int limit,
   }
   query.add(" ORDER BY wake_at LIMIT ?2");
   ReaderLease db(*this);
-  return query.rows(*db, run_of);
+  return query.rows(db.connection(), run_of);
 }
 
 std::vector<JourneyRun> SqliteStore::held_runs(const std::string& journey_id, int limit) {
@@ -175,7 +175,7 @@ std::vector<JourneyRun> SqliteStore::contact_runs(const std::string& journey_id,
               "created_at, id");
   query.bind(1, journey_id).bind(2, contact_key);
   ReaderLease db(*this);
-  return query.rows(*db, run_of);
+  return query.rows(db.connection(), run_of);
 }
 
 }  // namespace hookd::sqlite
