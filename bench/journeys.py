@@ -1,19 +1,25 @@
 #!/usr/bin/env python3
 """Journey benchmark: activities/s accepted and processed with 100 live journeys, and 1,000,000
-waiting contacts (peak RSS, timer firings/s, lateness of firings), beside hookd's own message
-ingest figure measured in the same run with the same load generator.
+waiting contacts (peak RSS; timer firings/s with every deadline due at once; lateness of firings
+whose deadlines fall due at a steady rate), beside hookd's own message ingest figure measured in
+the same run with the same load generator.
 
     bench/journeys.py [--quick] [--bin PATH] [--keep] [--sink nginx|none] [--within DURATION]
+                      [--background RATE] [--due-rate RATE]
 
   --quick      smaller counts (100,000 waiting contacts, 10,000 contacts for the 100 journeys);
-               well under 3 minutes. The full mode (1,000,000 waiting contacts) is under 15.
+               well under 3 minutes. The full mode (1,000,000 waiting contacts) is under 10.
   --bin PATH   hookd binary (default build-rel/hookd; a Release build is what means something)
   --keep       keep the temporary directory (hookd data and logs, nginx config, wrk output)
-  --sink       where the waiting journey's timed-out webhook goes: `nginx` (default: an endpoint
+  --sink       where the waiting journeys' timed-out webhook goes: `nginx` (default: an endpoint
                at the local nginx, so every firing is also a delivery), or `none` (an event type
                without endpoints: the firing commits its message and nothing is delivered)
-  --within     the waiting journey's waitFor `within` (default: quick 15 s, full 75 s); must be
-               longer than loading and applying every trigger takes (a note says when it was not)
+  --within     the capacity journey's waitFor `within` (default: quick 20 s, full 120 s); must be
+               longer than loading and applying its triggers and then posting the latency half
+               at the due rate take (a note says when it was not)
+  --background activities/s posted while the runs fire (default 1,000; 0: none)
+  --due-rate   deadlines/s of the latency phase (default 10,000): the rate its triggers are
+               posted at; below the engine's firing capacity, or the phase measures a queue
 
 Everything runs on 127.0.0.1, every process it starts is stopped on exit (also on Ctrl-C,
 SIGTERM, an error or the time limit: quick 170 s, full 840 s; BENCH_TIME_LIMIT=SECONDS overrides),
@@ -38,19 +44,32 @@ each wrk thread's first request to the response that completes its share).
      each: accepted/s (client side, 202s) and processed/s = activities applied
      (hookd_journey_activities_applied_total) / seconds from the first POST until every
      accepted activity is applied and hookd_journey_activities_pending is 0.
-  4. waiting contacts: fresh hookd, role all; one journey: trigger `enter` -> waitFor `never`
-     within W (timed out -> webhook -> exit). N contacts enter through /activity/batch, 1,000
-     per request (wrk -c16, each with an id); once every trigger is applied (pending 0, stats
-     waiting = N): peak RSS (VmHWM of /proc/PID/status; VmRSS sampled every 0.1 s). The
-     deadlines are each trigger's receipt + W, so they fall due over as long as the load took.
-     Then, while a background client posts unrelated single activities (`browse`, to waiting
-     contacts) at 1,000/s: timer firings/s (hookd_journey_timers_fired_total, from the first
-     firing to the N-th) and the lateness of the firings (hookd_journey_timer_lateness_seconds:
-     from deadline to the commit that fired it; p50 / p99 interpolated linearly inside the
-     histogram's buckets, so read them to the bucket: 0.5, 1, 2.5 s ...). Firing faster than the
-     deadlines fall due is impossible: when the firing rate is below the rate they fell due at,
-     the engine was the bound; otherwise it kept up and its capacity is above the figure.
-The table at the end is Markdown for docs/benchmarks.md; the raw numbers follow it as JSON.
+  4. waiting contacts: fresh hookd, role all; two journeys, each trigger -> waitFor `never`
+     within W (timed out -> webhook -> exit); a run's deadline is its trigger's receipt + W.
+     Capacity journey (trigger `enter`, W = --within): N/2 contacts enter through
+     /activity/batch, 1,000 per request (wrk -c16, each with an id), so their deadlines fall
+     due as fast as the load went (~170,000/s), far above any firing rate. Once those are
+     applied, the latency journey (trigger `steady`) gets the other N/2, posted from Python at
+     --due-rate (batches of rate/200 on two connections, each request at its scheduled time),
+     so their deadlines fall due at that steady rate; its W is chosen so that they begin
+     N/2 / due-rate + 10 s after the capacity journey's first deadline (time enough for those
+     to fire at any rate above the due rate; a note says when they had not). Once every trigger
+     is applied (pending 0, stats waiting = N): peak RSS (VmHWM of /proc/PID/status; VmRSS
+     sampled every 0.1 s). Then, while a background client posts unrelated single activities
+     (`browse`, to waiting contacts) at 1,000/s, two phases, each measured from its own
+     samples: timer firings/s (hookd_journey_timers_fired_total, from the first firing of the
+     phase to its last) and the lateness of the firings (hookd_journey_timer_lateness_seconds,
+     the phase's share of it: from deadline to the commit that fired it; p50 / p99 interpolated
+     linearly inside the histogram's buckets, so read them to the bucket: 0.5, 1, 2.5, 5, 10 s),
+     and the same from 2,000 runs of each journey sampled at random (after both phases) through
+     GET .../journey/{id}/contact/{key}: the time the run's path reached the webhook (the engine
+     planning the firing, just before its commit) minus its deadline (the time its path entered
+     the waitFor + W). The capacity phase's figure is its firings/s; its lateness is only the
+     queue the burst of deadlines built, reported as such. The latency phase's figures are the
+     firings/s achieved (the due rate when the engine keeps up) and their lateness.
+The table at the end is Markdown for docs/benchmarks.md; then the CPU each of hookd's threads
+used in each phase (from /proc/PID/task/*/stat, % of one core) beside how busy the whole machine
+was (/proc/stat: the load generator, nginx and anyone else), and the raw numbers as JSON.
 """
 
 from __future__ import annotations
@@ -68,6 +87,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,13 +97,17 @@ WRK_THREADS = 2
 LATENESS_BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 SAMPLE_S = 0.1
 BACKGROUND_RATE = 1000
+DUE_RATE = 10_000
+SAMPLED_RUNS = 2000
 
 MODES = {
-    "quick": {"messages": 100_000, "contacts": 10_000, "single": 60_000, "batched": 150_000,
-              "waiting": 100_000, "within": "15s", "limit": 170},
-    "full": {"messages": 400_000, "contacts": 100_000, "single": 300_000, "batched": 1_000_000,
-             "waiting": 1_000_000, "within": "75s", "limit": 840},
+    "quick": {"messages": 60_000, "contacts": 10_000, "single": 20_000, "batched": 60_000,
+              "waiting": 100_000, "within": "20s", "limit": 170},
+    "full": {"messages": 300_000, "contacts": 100_000, "single": 100_000, "batched": 300_000,
+             "waiting": 1_000_000, "within": "120s", "limit": 840},
 }
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
 
 LUA = r"""
 -- Written by bench/journeys.py: a fixed number of pre-formatted requests per wrk thread.
@@ -159,6 +183,9 @@ function init(args)
    end
    filler = wrk.format("GET", "/health", {}, nil)  -- after its share: answered 204, not counted
    sent, got, ok, bad, first_bad = 0, 0, 0, 0, "-"
+   -- wrk calls thread 0's request() once before it connects (to count pipelined requests):
+   -- that call is neither sent nor counted
+   verifying = tid == 0
    io.stderr:write(string.format("JBREADY %d %d\n", tid, quota))
    if quota == 0 then
       io.stderr:write(string.format("JBDONE %d %.6f %.6f 0 0 -\n", tid, now(), now()))
@@ -166,6 +193,10 @@ function init(args)
 end
 
 function request()
+   if verifying then
+      verifying = false
+      return filler
+   end
    if start_t == nil then start_t = now() end
    sent = sent + 1
    if sent > quota then return filler end
@@ -269,6 +300,56 @@ def pct(values: list[float], q: float) -> float:
         return 0.0
     values = sorted(values)
     return values[min(len(values) - 1, int(q / 100 * (len(values) - 1) + 0.5))]
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine, from /proc/stat."""
+    f = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return (sum(f) - f[3] - f[4]) / CLK_TCK, sum(f) / CLK_TCK
+
+
+class CpuMark:
+    """CPU used between two moments: by each of hookd's threads (summed by name) and by the
+    whole machine (every core, every process: the load generator, nginx, anyone else)."""
+
+    def __init__(self, pid: int):
+        self.pid, self.t, self.threads, self.machine = pid, time.time(), thread_cpu(pid), \
+            machine_cpu()
+
+    def since(self) -> dict:
+        secs = max(time.time() - self.t, 1e-3)
+        now, (busy, total) = thread_cpu(self.pid), machine_cpu()
+        share = {k: round(100 * (v - self.threads.get(k, 0)) / secs) for k, v in now.items()}
+        share = dict(sorted(((k, v) for k, v in share.items() if v >= 2), key=lambda kv: -kv[1]))
+        return {"seconds": round(secs, 2), "threads_pct_of_a_core": share,
+                "hookd_pct_of_a_core": round(100 * (sum(now.values()) - sum(
+                    self.threads.values())) / secs),
+                "machine_busy_pct": round(100 * (busy - self.machine[0]) / max(
+                    total - self.machine[1], 1e-3))}
+
+
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds (user + system) of each thread of pid, summed by thread name."""
+    out: dict[str, float] = {}
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return out
+    for task in tasks:
+        try:
+            stat = (task / "stat").read_text()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        out[comm] = out.get(comm, 0.0) + (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return out
+
+
+def cpu_text(c: dict) -> str:
+    threads = ", ".join(f"{k} {v}" for k, v in list(c["threads_pct_of_a_core"].items())[:6])
+    return (f"hookd {c['hookd_pct_of_a_core']} % of a core ({threads}); machine "
+            f"{c['machine_busy_pct']} % busy")
 
 
 class Client:
@@ -407,11 +488,12 @@ class Hookd:
 
 
 class Background:
-    """Threads posting single activities (`browse`, random waiting contacts) at a paced rate."""
+    """Threads posting single activities (`browse`, random waiting contacts) at a paced rate;
+    every answer is kept with its time, so that each phase gets its own figures."""
 
     def __init__(self, base: str, app: str, contacts: int, rate: int, threads: int = 2):
         self.stop_flag = threading.Event()
-        self.latencies: list[float] = []
+        self.answers: list[tuple[float, float]] = []  # (answered at, seconds) of each 202
         self.bad = 0
         self.first_bad = ""
         self.started = self.ended = 0.0
@@ -429,7 +511,7 @@ class Background:
         client = Client(base, 10)
         rnd = random.Random(k)
         next_t = time.monotonic()
-        lat, bad = [], 0
+        answers, bad = [], 0
         while not self.stop_flag.is_set():
             delay = next_t - time.monotonic()
             if delay > 0:
@@ -440,25 +522,32 @@ class Background:
             t0 = time.monotonic()
             try:
                 client.call("POST", f"/api/v1/app/{app}/activity", body, expect=(202,))
-                lat.append(time.monotonic() - t0)
+                answers.append((time.time(), time.monotonic() - t0))
             except Exception as e:  # counted and reported, never as accepted
                 bad += 1
                 if not self.first_bad:
                     self.first_bad = str(e)[:200]
         client.close()
         with self.lock:
-            self.latencies += lat
+            self.answers += answers
             self.bad += bad
 
     def finish(self) -> dict:
         self.stop_flag.set()
         for t in self.threads:
-            t.join(15)
+            if t.is_alive():
+                t.join(15)
         self.ended = time.time()
-        secs = max(self.ended - self.started, 1e-3)
-        return {"posted": len(self.latencies), "bad": self.bad, "seconds": secs,
-                "rate": len(self.latencies) / secs, "p50_ms": pct(self.latencies, 50) * 1e3,
-                "p99_ms": pct(self.latencies, 99) * 1e3, "first_bad": self.first_bad}
+        out = self.window(self.started, self.ended)
+        out.update({"bad": self.bad, "first_bad": self.first_bad})
+        return out
+
+    def window(self, t0: float, t1: float) -> dict:
+        """What was answered between t0 and t1 (after finish)."""
+        lat = [s for t, s in self.answers if t0 <= t <= t1]
+        secs = max(t1 - t0, 1e-3)
+        return {"posted": len(lat), "seconds": secs, "rate": len(lat) / secs,
+                "p50_ms": pct(lat, 50) * 1e3, "p99_ms": pct(lat, 99) * 1e3}
 
 
 class Bench:
@@ -613,8 +702,10 @@ http {{ access_log off; client_body_temp_path {t}/nginx-body; proxy_temp_path {t
             h.api.call("POST", f"/api/v1/app/{app}/endpoint", {
                 "url": f"{self.nginx_url}/sink", "eventTypes": ["bench.event"]})
             h.api.call("POST", f"/api/v1/app/{app}/msg", self.body.read_bytes(), expect=(202,))
+            mark = CpuMark(h.proc.pid)
             r = self.wrk(label, h.base, f"/api/v1/app/{app}/msg", "msg", self.mode["messages"],
                          cap_s=120)
+            r["cpu"] = mark.since()
             accepted = h.metrics().get("hookd_messages_accepted_total", 0)
             if accepted < r["ok"] + 1:
                 self.notes.append(f"{label}: hookd_messages_accepted_total {accepted:.0f} < "
@@ -718,6 +809,7 @@ http {{ access_log off; client_body_temp_path {t}/nginx-body; proxy_temp_path {t
         before = h.metrics()
         applied0 = before.get("hookd_journey_activities_applied_total", 0)
         hooks0 = before.get("hookd_journey_webhooks_total", 0)
+        mark = CpuMark(h.proc.pid)
         r = self.wrk(label, h.base, path, mode, requests, batch=batch, contacts=contacts,
                      cap_s=240, seed=3 if batch > 1 else 2)
         want = applied0 + r["ok"] * batch
@@ -728,12 +820,15 @@ http {{ access_log off; client_body_temp_path {t}/nginx-body; proxy_temp_path {t
         t_done, m = h.wait_for(f"{label}: every activity applied", lambda m: m.get(
             "hookd_journey_activities_applied_total", 0) >= want and m.get(
             "hookd_journey_activities_pending", 1) == 0, timeout=300)
+        r["cpu"] = mark.since()
         applied = m["hookd_journey_activities_applied_total"] - applied0
         seconds = max(t_done - r["start"], 1e-3)
         r.update({"activities": r["ok"] * batch, "accepted_rate": r["ok"] * batch / max(
             r["seconds"], 1e-6), "applied": applied, "processed_seconds": seconds,
             "processed_rate": applied / seconds,
             "backlog_at_end": want - applied_at_end, "drain_after_s": max(0.0, t_done - r["end"]),
+            "drain_rate": (want - applied_at_end) / (t_done - r["end"]) if t_done - r["end"] >= 1
+            else 0.0,
             "webhooks": m.get("hookd_journey_webhooks_total", 0) - hooks0})
         if applied > r["ok"] * batch + CONNS * batch:
             self.notes.append(f"{label}: {applied:,.0f} applied for {r['ok'] * batch:,} accepted")
@@ -741,7 +836,104 @@ http {{ access_log off; client_body_temp_path {t}/nginx-body; proxy_temp_path {t
             f"all applied {seconds:.2f} s after the first POST: {r['processed_rate']:,.0f}/s "
             f"(backlog {r['backlog_at_end']:,.0f} when the POSTs ended); "
             f"{r['webhooks']:,.0f} webhooks")
+        log(f"{label}: CPU until then: {cpu_text(r['cpu'])}")
         return r
+
+    def sample_runs(self, h: Hookd, app: str, jid: str, lo: int, hi: int, within_s: float,
+                    label: str) -> dict:
+        """Lateness from the runs themselves, for a random sample of the contacts w<lo>..w<hi-1>:
+        when the run's path reached the timed-out webhook (the engine planning the firing, just
+        before its commit) minus its deadline (when its path entered the waitFor, + within)."""
+        rnd = random.Random(5)
+        keys = rnd.sample(range(lo, hi), min(hi - lo, SAMPLED_RUNS))
+        late, missing = [], 0
+        for k in keys:
+            runs = h.api.call("GET", f"/api/v1/app/{app}/journey/{jid}/contact/w{k}")["data"]
+            at = {s["node"]: rfc3339(s["at"]) for r in runs[:1] for s in r["path"]}
+            if "hook" not in at or "wait" not in at:
+                missing += 1
+                continue
+            late.append(at["hook"] - (at["wait"] + within_s))
+        if missing:
+            self.notes.append(f"waiting, {label}: {missing} of {len(keys)} sampled runs had not "
+                              f"fired")
+        return {"sampled_runs": len(late), "sampled_p50": pct(late, 50),
+                "sampled_p90": pct(late, 90), "sampled_p99": pct(late, 99),
+                "sampled_max": max(late or [0.0])}
+
+    def paced_load(self, h: Hookd, app: str, lo: int, hi: int, rate: float) -> dict:
+        """POSTs the triggers `steady` of contacts w<lo>..w<hi-1> to /activity/batch at `rate`
+        activities/s: batches of rate/200 (at least 1, at most 1,000), two connections, each
+        request sent at its scheduled time (one that is late goes at once), so that the times
+        hookd received them, hence the deadlines, are spread evenly."""
+        count = hi - lo
+        batch = max(1, min(1000, round(rate / 200)))
+        requests = (count + batch - 1) // batch
+        nthreads = 2
+        path = f"/api/v1/app/{app}/activity/batch"
+        start = time.time() + 0.2
+        sent: list[tuple[float, float, float, int]] = []  # sent at, late by, seconds, activities
+        errors: list[str] = []
+        lock = threading.Lock()
+
+        def run(k: int) -> None:
+            client = Client(h.base, 30)
+            mine, bad = [], []
+            for g in range(k, requests, nthreads):
+                a, b = lo + g * batch, min(lo + (g + 1) * batch, hi)
+                body = ('{"activities":[' + ",".join(
+                    f'{{"name":"steady","contact":"w{i}","id":"steady-w{i}"}}'
+                    for i in range(a, b)) + "]}").encode()
+                due = start + g * batch / rate
+                delay = due - time.time()
+                if delay > 0:
+                    time.sleep(delay)
+                t = time.time()
+                try:
+                    client.call("POST", path, body, expect=(202,))
+                    mine.append((t, t - due, time.time() - t, b - a))
+                except Exception as e:  # counted and reported, never as accepted
+                    bad.append(str(e)[:200])
+            client.close()
+            with lock:
+                sent.extend(mine)
+                errors.extend(bad)
+
+        threads = [threading.Thread(target=run, args=(k,), daemon=True) for k in range(nthreads)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            while t.is_alive():
+                t.join(0.5)
+        sent.sort()
+        ok = sum(c for *_, c in sent)
+        if not sent:
+            raise BenchError(f"waiting-paced: nothing accepted (first error: "
+                             f"{errors[0] if errors else '-'})")
+        first, last = sent[0][0], sent[-1][0]
+        peak, j, inside = 0, 0, 0  # the busiest second of receipts, hence of deadlines
+        for i, (t, *_, c) in enumerate(sent):
+            while j < len(sent) and sent[j][0] < t + 1.0:
+                inside += sent[j][3]
+                j += 1
+            peak = max(peak, inside)
+            inside -= c
+        lat = [s for _, _, s, _ in sent]
+        out = {"activities": ok, "batch": batch, "requests": requests, "start": first,
+               "end": last, "seconds": last - first,
+               "rate": (ok - sent[-1][3]) / (last - first) if last > first else float(ok),
+               "peak_1s": peak, "late_max_ms": max(d for _, d, _, _ in sent) * 1e3,
+               "p50_ms": pct(lat, 50) * 1e3, "p99_ms": pct(lat, 99) * 1e3, "bad": len(errors)}
+        if errors:
+            self.notes.append(f"waiting-paced: {len(errors)} requests failed (first: "
+                              f"{errors[0]})")
+        if ok < count:
+            raise BenchError(f"waiting-paced: {ok} of {count} triggers accepted")
+        log(f"waiting-paced: {ok:,} triggers posted in {out['seconds']:.1f} s, {out['rate']:,.0f}/s "
+            f"(busiest second {peak:,}; {batch} per request, p50 {out['p50_ms']:.1f} ms, p99 "
+            f"{out['p99_ms']:.1f} ms; the latest request went {out['late_max_ms']:.0f} ms after "
+            f"its time)")
+        return out
 
     # ---- 3. waiting contacts
     def waiting(self) -> dict:
@@ -754,7 +946,11 @@ http {{ access_log off; client_body_temp_path {t}/nginx-body; proxy_temp_path {t
     def _waiting(self, h: Hookd) -> dict:
         api = h.api
         n = self.mode["waiting"]
-        within = self.args.within or self.mode["within"]
+        n1 = n // 2  # capacity: w0 .. w<n1-1>, loaded at once
+        n2 = n - n1  # latency: w<n1> .. w<n-1>, loaded at the due rate
+        rate = self.args.due_rate
+        within1 = self.args.within or self.mode["within"]
+        within1_s = parse_duration(within1)
         app = api.call("POST", "/api/v1/app", {"name": "waiting", "uid": "waiting"})["id"]
         if self.args.sink == "nginx":
             ep = api.call("POST", f"/api/v1/app/{app}/endpoint",
@@ -764,100 +960,190 @@ http {{ access_log off; client_body_temp_path {t}/nginx-body; proxy_temp_path {t
             api.call("POST", "/api/v1/event-type", {"name": "bench.fired",
                                                     "description": "no endpoint"})
             hook = {"id": "hook", "type": "webhook", "eventType": "bench.fired", "next": "end"}
-        jid = api.call("POST", f"/api/v1/app/{app}/journey", {"definition": {
-            "name": "waiting", "nodes": [
-                {"id": "start", "type": "trigger", "activity": "enter", "next": "wait"},
-                {"id": "wait", "type": "waitFor", "activity": "never", "within": within,
-                 "matched": "end", "timedOut": "hook"}, hook, {"id": "end", "type": "exit"}]}})
-        jid = jid["id"]
-        within_s = parse_duration(within)
-        log(f"waiting journey {jid}: waitFor within {within}, webhook to "
+
+        def journey(name: str, trigger: str, within: str) -> str:
+            return api.call("POST", f"/api/v1/app/{app}/journey", {"definition": {
+                "name": name, "nodes": [
+                    {"id": "start", "type": "trigger", "activity": trigger, "next": "wait"},
+                    {"id": "wait", "type": "waitFor", "activity": "never", "within": within,
+                     "matched": "end", "timedOut": "hook"}, hook,
+                    {"id": "end", "type": "exit"}]}})["id"]
+
+        jid1 = journey("waiting: capacity", "enter", within1)
+        log(f"capacity journey {jid1}: waitFor within {within1}, webhook to "
             f"{'nginx' if self.args.sink == 'nginx' else 'an event type with no endpoint'}")
-        requests = (n + 999) // 1000
+        # capacity half: every deadline falls due within the few seconds the load takes
+        mark = CpuMark(h.proc.pid)
+        requests = (n1 + 999) // 1000
         load = self.wrk("waiting-load", h.base, f"/api/v1/app/{app}/activity/batch", "load",
-                        requests, conns=16, batch=1000, contacts=n, cap_s=300)
+                        requests, conns=16, batch=1000, contacts=n1, cap_s=300)
         if load["ok"] < requests:
             raise BenchError(f"waiting-load: {load['ok']} of {requests} batches accepted")
-        first_due = load["start"] + within_s
+        first_due1, last_due1 = load["start"] + within1_s, load["end"] + within1_s
+        t_applied1, _ = h.wait_for("waiting: the capacity half's triggers applied", lambda m: m.get(
+            "hookd_journey_activities_applied_total", 0) >= n1 and m.get(
+            "hookd_journey_activities_pending", 1) == 0,
+            timeout=max(30.0, first_due1 + 120 - time.time()))
+        cpu_load1 = mark.since()
+        applied_rate = n1 / max(t_applied1 - load["start"], 1e-3)
+        log(f"{n1:,} capacity triggers applied {t_applied1 - load['start']:.1f} s after the first "
+            f"POST ({applied_rate:,.0f}/s)")
+        # latency half: its deadlines start `gap` after the capacity half's first one, time for
+        # those to fire at any rate above the due rate, and then fall due at the due rate
+        gap = n2 / rate + 10
+        within2_s = max(1, int(first_due1 + gap - (time.time() + 0.3) + 0.999))
+        within2 = f"{within2_s}s"
+        jid2 = journey("waiting: latency", "steady", within2)
+        log(f"latency journey {jid2}: waitFor within {within2}; {n2:,} triggers paced at "
+            f"{rate:,}/s")
+        mark = CpuMark(h.proc.pid)
+        paced = self.paced_load(h, app, n1, n, rate)
+        first_due2, last_due2 = paced["start"] + within2_s, paced["end"] + within2_s
         t_applied, m = h.wait_for("waiting: every trigger applied", lambda m: m.get(
             "hookd_journey_activities_applied_total", 0) >= n and m.get(
             "hookd_journey_activities_pending", 1) == 0,
-            timeout=max(30.0, first_due + 120 - time.time()))
-        applied_rate = n / max(t_applied - load["start"], 1e-3)
+            timeout=max(30.0, first_due1 + 60 - time.time()))
+        cpu_load2 = mark.since()
+        if within2_s < paced["seconds"] + 1:
+            self.notes.append(f"waiting: the latency half's deadlines began while its triggers "
+                              f"were still being posted (W = {within1} too short)")
         fired_early = m.get("hookd_journey_timers_fired_total", 0)
         st = h.status()
-        out = {"n": n, "within": within, "load": load, "applied_at": t_applied - load["start"],
-               "applied_rate": applied_rate, "rss_waiting": st.get("VmRSS", 0),
+        m_applied = m
+        out = {"n": n, "sink": self.args.sink, "rss_waiting": st.get("VmRSS", 0),
                "hwm_waiting": st.get("VmHWM", 0), "fired_before_applied": fired_early,
-               "sink": self.args.sink}
-        log(f"{n:,} triggers applied {out['applied_at']:.1f} s after the first POST "
-            f"({applied_rate:,.0f}/s); RSS {st.get('VmRSS', 0) / 2**20:.0f} MB, "
+               "cpu_load": cpu_load1, "cpu_paced": cpu_load2, "gap_s": first_due2 - first_due1}
+        log(f"{n:,} triggers applied; RSS {st.get('VmRSS', 0) / 2**20:.0f} MB, "
             f"VmHWM {st.get('VmHWM', 0) / 2**20:.0f} MB")
-        stats = api.call("GET", f"/api/v1/app/{app}/journey/{jid}/stats", expect=(200,))
-        waiting = sum(sum(v["waiting"].values()) for v in stats["versions"])
+        waiting = 0
+        for jid in (jid1, jid2):
+            stats = api.call("GET", f"/api/v1/app/{app}/journey/{jid}/stats", expect=(200,))
+            waiting += sum(sum(v["waiting"].values()) for v in stats["versions"])
         out["stats_waiting"] = waiting
         if fired_early:
             self.notes.append(f"waiting: {fired_early:,.0f} runs fired before every trigger was "
-                              f"applied (W = {within} was too short for this machine)")
+                              f"applied (W = {within1} was too short for this machine)")
         elif waiting != n:
             self.notes.append(f"waiting: stats say {waiting:,} waiting, not {n:,}")
-        log(f"stats: {waiting:,} waiting; first deadline in {first_due - time.time():.1f} s")
+        if t_applied > first_due1 - 1:
+            self.notes.append(f"waiting: the paced triggers were applied only "
+                              f"{first_due1 - t_applied:+.1f} s from the first capacity deadline "
+                              f"(W = {within1} too short): the capacity phase overlapped them")
+        log(f"load and apply: CPU {cpu_text(cpu_load1)}; paced: CPU {cpu_text(cpu_load2)}")
+        log(f"stats: {waiting:,} waiting; first capacity deadline in "
+            f"{first_due1 - time.time():.1f} s, first latency deadline "
+            f"{first_due2 - first_due1:.1f} s after it")
         # background activities from now until the last firing
-        bg = Background(h.base, app, n, BACKGROUND_RATE)
-        bg.start()
+        bg = Background(h.base, app, n, max(self.args.background, 1))
+        if self.args.background > 0:
+            bg.start()
         try:
-            last_due = load["end"] + within_s
-            t_all, m_all = h.wait_for("waiting: every run fired", lambda m: m.get(
+            while time.time() < first_due1 - 0.5:
+                time.sleep(0.05)
+            mark = CpuMark(h.proc.pid)
+            t_all1, m_all1 = h.wait_for("waiting: every capacity run fired", lambda m: m.get(
+                "hookd_journey_timers_fired_total", 0) >= n1,
+                timeout=max(30.0, last_due1 + 240 - time.time()))
+            cpu_fire1 = mark.since()
+            log(f"capacity phase: {n1:,} fired {t_all1 - first_due1:.1f} s after the first "
+                f"deadline; CPU {cpu_text(cpu_fire1)}")
+            if t_all1 > first_due2:
+                self.notes.append(f"waiting: the capacity phase had not drained when the latency "
+                                  f"phase's deadlines began ({t_all1 - first_due2:.1f} s later): "
+                                  f"the latency figures include its tail")
+            while time.time() < first_due2 - 0.5:
+                time.sleep(0.05)
+            mark = CpuMark(h.proc.pid)
+            t_all2, m_all2 = h.wait_for("waiting: every latency run fired", lambda m: m.get(
                 "hookd_journey_timers_fired_total", 0) >= n,
-                timeout=max(30.0, last_due + 240 - time.time()))
+                timeout=max(30.0, last_due2 + 240 - time.time()))
+            cpu_fire2 = mark.since()
         finally:
             out["background"] = bg.finish()
-        samples = [(t, s) for t, s in h.samples if t <= t_all + 1e-6]
-        firing = [(t, s["hookd_journey_timers_fired_total"]) for t, s in samples
-                  if s.get("hookd_journey_timers_fired_total", 0) > 0]
-        # the first firing: between the last sample at 0 and the first above it
-        zero = [t for t, s in samples if s.get("hookd_journey_timers_fired_total", 0) == 0]
-        t_first = firing[0][0] if firing else t_all
-        t_first_lo = max([t for t in zero if t < t_first] or [t_first])
-        secs = max(t_all - t_first_lo, 1e-3)
-        peak = 0.0
-        for i, (t, v) in enumerate(firing):  # busiest window of >= 1 s
-            j = i
-            while j < len(firing) and firing[j][0] - t < 1.0:
-                j += 1
-            if j < len(firing):
-                peak = max(peak, (firing[j][1] - v) / (firing[j][0] - t))
-        cum = lateness_buckets(m_all)
+        samples = [(t, s) for t, s in h.samples if t <= t_all2 + 1e-6]
         st = h.status()
-        bg_applied = m_all.get("hookd_journey_activities_applied_total", 0) - n
-        out.update({
-            "fire_seconds": secs, "fire_rate": n / secs, "fire_peak_1s": peak,
-            "due_rate": n / max(load["seconds"], 1e-3),
-            "first_fire_vs_due": t_first_lo - first_due,
-            "lateness_p50": bucket_quantile(cum, 0.5)[0],
-            "lateness_p90": bucket_quantile(cum, 0.9)[0],
-            "lateness_p99": bucket_quantile(cum, 0.99)[0],
-            "lateness_p99_text": bucket_quantile(cum, 0.99)[1],
-            "lateness_p50_text": bucket_quantile(cum, 0.5)[1],
-            "lateness_buckets": dict(zip([f"{b:g}" for b in LATENESS_BOUNDS] + ["+Inf"], cum)),
-            "lateness_sum": m_all.get("hookd_journey_timer_lateness_seconds_sum", 0),
-            "bg_applied": bg_applied,
-            "webhooks": m_all.get("hookd_journey_webhooks_total", 0),
-            "delivered_when_fired": m_all.get("hookd_deliveries_succeeded_total", 0),
-            "rss_peak": st.get("VmHWM", 0), "rss_sampled_max": h.rss_max_sampled})
-        log(f"{n:,} fired in {secs:.2f} s: {out['fire_rate']:,.0f}/s (peak 1 s "
-            f"{peak:,.0f}/s; deadlines fell due at {out['due_rate']:,.0f}/s); lateness p50 "
-            f"{out['lateness_p50_text']}, p99 {out['lateness_p99_text']}; background "
-            f"{out['background']['rate']:,.0f}/s; VmHWM {st.get('VmHWM', 0) / 2**20:.0f} MB")
+        cum0, cum1, cum2 = (lateness_buckets(x) for x in (m_applied, m_all1, m_all2))
+        sum0, sum1, sum2 = (x.get("hookd_journey_timer_lateness_seconds_sum", 0)
+                            for x in (m_applied, m_all1, m_all2))
+        cap = {"n": n1, "within": within1, "load": load, "applied_at": t_applied1 - load["start"],
+               "applied_rate": applied_rate, "due_rate": n1 / max(load["seconds"], 1e-3),
+               "first_due": first_due1, "cpu_fire": cpu_fire1,
+               "background": bg.window(first_due1, t_all1),
+               **firing_stats(samples, 0, n1, t_all1, first_due1),
+               **histogram_stats([b - a for a, b in zip(cum0, cum1)], sum1 - sum0)}
+        lat = {"n": n2, "within": within2, "paced": paced, "due_rate": paced["rate"],
+               "due_peak_1s": paced["peak_1s"], "first_due": first_due2, "cpu_fire": cpu_fire2,
+               "drained_before_s": first_due2 - t_all1,
+               "background": bg.window(first_due2, t_all2),
+               **firing_stats(samples, n1, n, t_all2, first_due2),
+               **histogram_stats([b - a for a, b in zip(cum1, cum2)], sum2 - sum1)}
+        if self.args.sink == "nginx":
+            before2 = [s for t, s in samples if t <= first_due2]
+            if before2:
+                cap["delivered_by_latency_phase"] = before2[-1].get(
+                    "hookd_deliveries_succeeded_total", 0)
+                if cap["delivered_by_latency_phase"] < n1:
+                    self.notes.append(
+                        f"waiting: {n1 - cap['delivered_by_latency_phase']:,.0f} webhooks of the "
+                        f"capacity phase were still undelivered when the latency phase began")
+        out.update({"capacity": cap, "latency": lat,
+                    "bg_applied": m_all2.get("hookd_journey_activities_applied_total", 0) - n,
+                    "webhooks": m_all2.get("hookd_journey_webhooks_total", 0),
+                    "delivered_when_fired": m_all2.get("hookd_deliveries_succeeded_total", 0),
+                    "rss_peak": st.get("VmHWM", 0), "rss_sampled_max": h.rss_max_sampled})
+        for name, r in (("capacity", cap), ("latency", lat)):
+            log(f"{name}: {r['n']:,} fired in {r['fire_seconds']:.2f} s: {r['fire_rate']:,.0f}/s "
+                f"(busiest second {r['fire_peak_1s']:,.0f}/s; deadlines fell due at "
+                f"{r['due_rate']:,.0f}/s); lateness p50 {r['lateness_p50_text']}, p99 "
+                f"{r['lateness_p99_text']}; background {r['background']['rate']:,.0f}/s; first "
+                f"firing {r['first_fire_vs_due']:+.2f} s from the first deadline")
+        log(f"latency phase: CPU {cpu_text(cpu_fire2)}; VmHWM {st.get('VmHWM', 0) / 2**20:.0f} MB")
+        cap.update(self.sample_runs(h, app, jid1, 0, n1, within1_s, "capacity"))
+        lat.update(self.sample_runs(h, app, jid2, n1, n, within2_s, "latency"))
         if self.args.sink == "nginx":
             try:
                 t_del, m_del = h.wait_for("waiting: every webhook delivered", lambda m: m.get(
                     "hookd_deliveries_succeeded_total", 0) >= n, timeout=60 if n > 100_000 else 20)
-                out["delivered_after_fired_s"] = t_del - t_all
+                out["delivered_after_fired_s"] = t_del - t_all2
             except BenchError as e:
                 self.notes.append(str(e))
             out["rss_peak"] = h.status().get("VmHWM", 0)
         return out
+
+
+def firing_stats(samples: list, lo: float, hi: float, t_end: float, first_due: float) -> dict:
+    """Timer firings lo..hi (hookd_journey_timers_fired_total) from the sampled metrics: from the
+    last sample at or below lo before the first one above it, to t_end; and the busiest window
+    of at least 1 s."""
+    fired = [(t, s.get("hookd_journey_timers_fired_total", 0)) for t, s in samples]
+    firing = [(t, v) for t, v in fired if v > lo]
+    t_first = firing[0][0] if firing else t_end
+    t_first_lo = max([t for t, v in fired if v <= lo and t < t_first] or [t_first])
+    secs = max(t_end - t_first_lo, 1e-3)
+    peak = 0.0
+    for i, (t, v) in enumerate(firing):
+        j = i
+        while j < len(firing) and firing[j][0] - t < 1.0:
+            j += 1
+        if j < len(firing):
+            peak = max(peak, (firing[j][1] - v) / (firing[j][0] - t))
+    return {"fire_seconds": secs, "fire_rate": (hi - lo) / secs, "fire_peak_1s": peak,
+            "first_fire_vs_due": t_first_lo - first_due}
+
+
+def histogram_stats(cum: list[float], total_sum: float) -> dict:
+    """p50 / p90 / p99 and mean of a cumulative hookd_journey_timer_lateness_seconds delta."""
+    return {"lateness_p50": bucket_quantile(cum, 0.5)[0],
+            "lateness_p90": bucket_quantile(cum, 0.9)[0],
+            "lateness_p99": bucket_quantile(cum, 0.99)[0],
+            "lateness_p50_text": bucket_quantile(cum, 0.5)[1],
+            "lateness_p99_text": bucket_quantile(cum, 0.99)[1],
+            "lateness_count": cum[-1], "lateness_mean": total_sum / max(cum[-1], 1),
+            "lateness_buckets": dict(zip([f"{b:g}" for b in LATENESS_BOUNDS] + ["+Inf"], cum))}
+
+
+def rfc3339(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 def parse_duration(text: str) -> float:
@@ -872,7 +1158,7 @@ def parse_duration(text: str) -> float:
 def report(b: Bench, res: dict, load_start: float) -> None:
     mode = "quick" if b.args.quick else "full"
     ing = res["ingest"]
-    ceiling = sum(r["rate"] for r in ing) / len(ing)
+    ceiling = sum(r["rate"] for r in ing) / len(ing) if ing else float("nan")
     mb = 2 ** 20
     lines = []
     lines.append(f"\nhookd journeys benchmark, {mode} mode, {time.strftime('%Y-%m-%d %H:%MZ', time.gmtime())}, "
@@ -897,35 +1183,59 @@ def report(b: Bench, res: dict, load_start: float) -> None:
                 f"{fmt(r['activities'])} activities, wrk -c{CONNS} | accepted {fmt(r['accepted_rate'])}/s "
                 f"(p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms per request); processed "
                 f"{fmt(r['processed_rate'])}/s (all applied {r['processed_seconds']:.1f} s after the "
-                f"first POST, {r['drain_after_s']:.1f} s after the last; {fmt(r['webhooks'])} "
-                f"webhooks) | ingest {fmt(ceiling)} msg/s (mean) | accepted "
+                f"first POST, {r['drain_after_s']:.1f} s after the last"
+                + (f", the backlog of {fmt(r['backlog_at_end'])} left then drained at "
+                   f"{fmt(r['drain_rate'])}/s" if r["drain_rate"] else "")
+                + f"; {fmt(r['webhooks'])} webhooks) | ingest {fmt(ceiling)} msg/s (mean) | accepted "
                 f"{r['accepted_rate'] / ceiling:.2f}, processed {r['processed_rate'] / ceiling:.2f} "
                 f"| processed >= 0.5 |")
     w = res.get("waiting")
     if w:
-        n = w["n"]
+        n, cap, lat = w["n"], w.get("capacity"), w.get("latency")
         sink = ("webhook to an endpoint at nginx (every firing also delivered)"
                 if w["sink"] == "nginx" else "webhook to an event type with no endpoint "
                 "(message committed, nothing delivered)")
         lines.append(
-            f"| {fmt(n)} waiting contacts (trigger -> waitFor within {w['within']} -> {sink}): "
-            f"loaded by /activity/batch, 1,000 per request, wrk -c16 | peak RSS "
-            f"{w['hwm_waiting'] / mb:,.0f} MB (VmHWM) once all waiting, {w['rss_peak'] / mb:,.0f} "
-            f"MB at the end (after firing{' and delivering' if w['sink'] == 'nginx' else ''}); "
-            f"loaded at {fmt(w['load']['rate'] * 1000)}/s, applied at {fmt(w['applied_rate'])}/s "
+            f"| {fmt(n)} waiting contacts, two journeys (trigger -> waitFor -> {sink}): "
+            f"{fmt(cap['n'])} loaded by /activity/batch, 1,000 per request, wrk -c16, then "
+            f"{fmt(lat['n'])} paced at {fmt(b.args.due_rate)}/s ({lat['paced']['batch']} per "
+            f"request) | peak RSS {w['hwm_waiting'] / mb:,.0f} MB (VmHWM) once all waiting, "
+            f"{w['rss_peak'] / mb:,.0f} MB at the end (after firing"
+            f"{' and delivering' if w['sink'] == 'nginx' else ''}); first half loaded at "
+            f"{fmt(cap['load']['rate'] * 1000)}/s, applied at {fmt(cap['applied_rate'])}/s "
             f"| — | — | <= 300 MB |")
-        bg = w["background"]
+
+        def bg_text(r: dict) -> str:
+            g = r["background"]
+            return (f"background {fmt(g['rate'])} activities/s posted meanwhile (POST p50 "
+                    f"{g['p50_ms']:.1f} ms, p99 {g['p99_ms']:.1f} ms)")
+
+        def late_text(r: dict) -> str:
+            return (f"histogram: p50 {r['lateness_p50_text']}, p99 {r['lateness_p99_text']} "
+                    f"(mean {r['lateness_mean']:.2f} s); {fmt(r['sampled_runs'])} sampled runs: "
+                    f"p50 {r['sampled_p50']:.2f} s, p99 {r['sampled_p99']:.2f} s, max "
+                    f"{r['sampled_max']:.2f} s")
         lines.append(
-            f"| timer firings of the {fmt(n)} runs, background activities meanwhile | "
-            f"{fmt(w['fire_rate'])} firings/s over {w['fire_seconds']:.1f} s (busiest second "
-            f"{fmt(w['fire_peak_1s'])}/s); the deadlines fell due at {fmt(w['due_rate'])}/s "
-            f"(spread as the load was) | — | — | >= 20,000/s |")
+            f"| capacity: timer firings of {fmt(cap['n'])} runs (within {cap['within']}) whose "
+            f"deadlines fell due at once ({fmt(cap['due_rate'])}/s, as fast as they were "
+            f"loaded, far above any firing rate) | {fmt(cap['fire_rate'])} firings/s over "
+            f"{cap['fire_seconds']:.1f} s (busiest second {fmt(cap['fire_peak_1s'])}/s); "
+            f"{bg_text(cap)} | — | — | >= 20,000/s |")
         lines.append(
-            f"| lateness of those firings (deadline to commit; hookd_journey_timer_lateness_seconds, "
-            f"interpolated in its buckets) | p50 {w['lateness_p50_text']}, p99 "
-            f"{w['lateness_p99_text']} (mean {w['lateness_sum'] / max(n, 1) * 1e3:,.0f} ms); "
-            f"background {fmt(bg['rate'])} activities/s posted meanwhile (POST p50 "
-            f"{bg['p50_ms']:.1f} ms, p99 {bg['p99_ms']:.1f} ms) | — | — | p99 <= 1 s |")
+            f"| capacity phase, deadline to firing: the queue behind deadlines due faster than "
+            f"any firing rate, not a latency (hookd_journey_timer_lateness_seconds; sampled runs: "
+            f"path time at the webhook - deadline) | {late_text(cap)} | — | — | — |")
+        lines.append(
+            f"| latency: timer firings of the other {fmt(lat['n'])} runs (within {lat['within']}), "
+            f"deadlines falling due at a steady {fmt(lat['due_rate'])}/s (busiest second "
+            f"{fmt(lat['due_peak_1s'])}) from {lat['drained_before_s']:.1f} s after the capacity "
+            f"phase drained | {fmt(lat['fire_rate'])} firings/s over {lat['fire_seconds']:.1f} s "
+            f"(busiest second {fmt(lat['fire_peak_1s'])}/s) | — | — | — |")
+        lines.append(
+            f"| latency: lateness of those firings (deadline to commit: "
+            f"hookd_journey_timer_lateness_seconds, interpolated in its buckets; and runs sampled "
+            f"at random: the time their path reached the webhook - the deadline) | "
+            f"{late_text(lat)}; {bg_text(lat)} | — | — | p99 <= 1 s |")
     print("\n".join(lines))
     if j:
         peaks = ", ".join(f"{r['rss_peak'] / mb:.0f}" for r in ing)
@@ -933,6 +1243,19 @@ def report(b: Bench, res: dict, load_start: float) -> None:
                           for k, v in sorted(j["by_kind"].items()))
         print(f"\nhookd peak RSS: ingest {peaks} MB; 100 journeys {j['rss_peak'] / mb:.0f} MB; "
               f"journeys by kind (entered / waiting / webhooks): {kinds}")
+    print("\nCPU while measuring (hookd's threads summed by name, % of one core; the machine: % "
+          f"of all {os.cpu_count()} cores, every process):")
+    for r in ing:
+        print(f"- message ingest: {cpu_text(r['cpu'])}")
+    if j:
+        print(f"- activities single, until all applied: {cpu_text(j['single']['cpu'])}")
+        print(f"- activities batched, until all applied: {cpu_text(j['batched']['cpu'])}")
+    if w:
+        print(f"- waiting contacts, first half loaded until applied: {cpu_text(w['cpu_load'])}")
+        print(f"- waiting contacts, second half paced until applied: {cpu_text(w['cpu_paced'])}")
+        print(f"- waiting contacts, capacity phase firing: "
+              f"{cpu_text(w['capacity']['cpu_fire'])}")
+        print(f"- waiting contacts, latency phase firing: {cpu_text(w['latency']['cpu_fire'])}")
     if b.notes:
         print("\nNotes:")
         for note in b.notes:
@@ -942,17 +1265,23 @@ def report(b: Bench, res: dict, load_start: float) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--bin", default=str(ROOT / "build-rel/hookd"))
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--sink", choices=["nginx", "none"], default="nginx")
     parser.add_argument("--within", default="")
+    parser.add_argument("--background", type=int, default=BACKGROUND_RATE,
+                        help="activities/s posted while the runs fire (default 1000)")
+    parser.add_argument("--due-rate", type=int, default=DUE_RATE,
+                        help="deadlines/s of the latency phase (default 10000)")
     parser.add_argument("--only", default="", help=argparse.SUPPRESS)  # ingest,journeys,waiting
     args = parser.parse_args()
     mode = MODES["quick" if args.quick else "full"]
     if args.within:
         parse_duration(args.within)
+    if args.due_rate <= 0:
+        parser.error("--due-rate must be positive")
     if not os.access(args.bin, os.X_OK):
         log(f"no hookd binary at {args.bin} (build Release into build-rel/, or pass --bin)")
         return 2
@@ -970,6 +1299,7 @@ def main() -> int:
             raise TimeLimit(f"time limit of {limit} s reached")
         raise KeyboardInterrupt(f"signal {signum}")
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)  # also when started with SIGINT ignored (a `&` job)
     signal.signal(signal.SIGALRM, on_signal)
     signal.alarm(limit)
     load_start = os.getloadavg()[0]
@@ -999,10 +1329,7 @@ def main() -> int:
         bench.cleanup()
     log(f"done in {time.monotonic() - t0:.0f} s")
     res["notes"] = bench.notes
-    if res["ingest"]:
-        report(bench, res, load_start)
-    else:
-        print("\n".join(bench.notes))
+    report(bench, res, load_start)
     return rc
 
 
