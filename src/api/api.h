@@ -33,7 +33,8 @@ struct ApiOptions {
   bool https_only = false;                 // endpoint URLs must be https
   int64_t portal_token_ttl_s = 4 * 3'600;  // app portal tokens without an `expiry`
   std::string public_url = "http://127.0.0.1:8071";  // portal links: <public_url>/ui/#...
-  // Called (on an API worker) once activities are stored: the journey engine looks now.
+  // Called on the store's writer thread once activities are durable (must not block): the
+  // journey engine looks now.
   std::function<void()> activities_stored;
 };
 
@@ -112,6 +113,8 @@ class Api final {
 // Shared by handlers: lookups that throw 404, and the check of a write's result that throws 503
 // (store unavailable) or 409 (conflict).
 Application require_app(ApiContext& ctx, const std::string& id_or_uid);
+// The application's journey with this id or uid; ApiError 404 otherwise.
+JourneyPtr require_journey(ApiContext& ctx, const Application& app, const std::string& id_or_uid);
 EndpointPtr require_endpoint(ApiContext& ctx, const Application& app, const std::string& id_or_uid);
 void check_write(const WriteResult& result);
 // Creates an application from ApplicationIn fields (create_app, app portal access); the caller

@@ -135,6 +135,10 @@ json render(const Activity& a) {
               {"receivedAt", format_rfc3339(a.received_at)}};
 }
 
+void activities_stored(ApiContext& ctx) {
+  if (ctx.options.activities_stored) ctx.options.activities_stored();
+}
+
 // Stores `activities` (and their contacts, created when new, with the attributes the activities
 // carried) and answers 202, once durable, with each one's id and whether it was a repeat: the
 // body is `{"id", "duplicate"}` for one activity, `{"data": [...]}` for a batch. Returns at once;
@@ -150,7 +154,7 @@ void store_activities(ApiContext& ctx, write::InsertActivities w, bool batch, Re
       return respond(
           error_response(busy ? 503 : 409, busy ? "store_unavailable" : "conflict", result.detail));
     }
-    if (ctx.options.activities_stored) ctx.options.activities_stored();
+    activities_stored(ctx);
     json data = json::array();
     for (size_t i = 0; i < ids.size(); ++i) {
       data.push_back(
@@ -168,9 +172,7 @@ void queue_activity(ApiContext& ctx, Activity a) {
   ContactUpdate contact{a.contact_key, {}};
   write::InsertActivities w{app_id, {std::move(a)}, {std::move(contact)}, at};
   ctx.store.write(std::move(w), [&ctx](const WriteResult& result) {
-    if (result.status == WriteStatus::kOk && ctx.options.activities_stored) {
-      ctx.options.activities_stored();
-    }
+    if (result.status == WriteStatus::kOk) activities_stored(ctx);
   });
 }
 

@@ -6,24 +6,16 @@
 #include "api/json_io.h"
 #include "api/query_params.h"
 #include "common/time.h"
+#include "journeys/run_state.h"
 
 namespace hookd::api {
 
 namespace {
 
-JourneyPtr require_journey(ApiContext& ctx, const std::string& app_id, const std::string& id) {
-  auto journey = ctx.catalog.journeys().find(app_id, id);
-  if (!journey) throw not_found("journey " + id);
-  return journey;
-}
-
 std::string render_run(const JourneyRun& run) {
   json path = json::array();
-  const json state = json::parse(run.state, nullptr, false);
-  if (state.is_object() && state.contains("path")) {
-    for (const auto& step : state["path"]) {
-      path.push_back({{"node", step.at(0)}, {"at", format_rfc3339(step.at(1).get<int64_t>())}});
-    }
+  for (const auto& step : parse_run_state(run.state).path) {
+    path.push_back({{"node", step.node}, {"at", format_rfc3339(step.at)}});
   }
   return dump(json{{"id", run.id},
                    {"version", run.version},
@@ -52,7 +44,7 @@ const char* webhook_status_name(int status) {
 
 HttpResponse get_journey_stats(ApiContext& ctx, const HttpRequest&, const Params& p) {
   const Application app = require_app(ctx, p[0]);
-  const JourneyPtr journey = require_journey(ctx, app.id, p[1]);
+  const JourneyPtr journey = require_journey(ctx, app, p[1]);
   const JourneyStats stats = ctx.store.journey_stats(journey->id);
   std::map<int, json> versions;
   const auto version = [&](int v) -> json& {
@@ -84,7 +76,7 @@ HttpResponse get_journey_stats(ApiContext& ctx, const HttpRequest&, const Params
 
 HttpResponse list_journey_contact_runs(ApiContext& ctx, const HttpRequest&, const Params& p) {
   const Application app = require_app(ctx, p[0]);
-  const JourneyPtr journey = require_journey(ctx, app.id, p[1]);
+  const JourneyPtr journey = require_journey(ctx, app, p[1]);
   std::vector<std::string> items;
   for (const auto& run : ctx.store.contact_runs(journey->id, p[2]))
     items.push_back(render_run(run));
@@ -93,7 +85,7 @@ HttpResponse list_journey_contact_runs(ApiContext& ctx, const HttpRequest&, cons
 
 HttpResponse list_journey_waiting_runs(ApiContext& ctx, const HttpRequest& req, const Params& p) {
   const Application app = require_app(ctx, p[0]);
-  const JourneyPtr journey = require_journey(ctx, app.id, p[1]);
+  const JourneyPtr journey = require_journey(ctx, app, p[1]);
   const Page page = read_page(req);
   auto rows =
       ctx.store.waiting_runs(journey->id, query_value(req, "node"), page.iterator, page.limit);

@@ -27,12 +27,6 @@ json render(const Journey& j) {
               {"updatedAt", format_rfc3339(j.updated_at)}};
 }
 
-JourneyPtr require_journey(ApiContext& ctx, const Application& app, const std::string& id) {
-  auto journey = ctx.catalog.journeys().find(app.id, id);
-  if (!journey) throw not_found("journey " + id);
-  return journey;
-}
-
 // The definition in `body`, checked against the application's endpoints and the event types:
 // 422 naming the node and the field otherwise.
 std::string read_definition(ApiContext& ctx, const Application& app, const json& body) {
@@ -102,6 +96,12 @@ HttpResponse set_status(ApiContext& ctx, const Params& p, JourneyStatus status) 
 }
 
 }  // namespace
+
+JourneyPtr require_journey(ApiContext& ctx, const Application& app, const std::string& id_or_uid) {
+  auto journey = ctx.catalog.journeys().find(app.id, id_or_uid);
+  if (!journey) throw not_found("journey " + id_or_uid);
+  return journey;
+}
 
 HttpResponse list_journeys(ApiContext& ctx, const HttpRequest& req, const Params& p) {
   const Application app = require_app(ctx, p[0]);

@@ -14,11 +14,11 @@ void dispatch_new_message(ApiContext& ctx, const MessagePtr& message,
   if (ctx.dispatcher) ctx.dispatcher->enqueue_new(message, endpoint_ids, result.claimed);
 }
 
+namespace {
+
 // A message that names a contact is also an activity of it (docs/journeys.md), queued before
 // the message so that it is durable when the message is acknowledged. Its id comes from the
 // eventId when there is one, so a repeated message is a repeated activity.
-namespace {
-
 void store_as_activity(ApiContext& ctx, const Message& m, std::string contact) {
   Activity a;
   a.id = "msg:" + (m.event_id.empty() ? m.id : m.event_id);

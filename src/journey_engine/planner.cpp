@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <stdexcept>
 
@@ -33,14 +32,6 @@ std::string run_id(const Journey& journey, const Activity& trigger) {
                 static_cast<unsigned long long>(fnv1a(key, 0xcbf29ce484222325ULL)),
                 static_cast<unsigned long long>(fnv1a(key, 0x84222325cbf29ce4ULL)));
   return out;
-}
-
-std::string correlation_of(const JourneyDefinition& d, const Activity& a) {
-  if (d.correlation_key.empty()) return {};
-  const auto params = nlohmann::json::parse(a.params, nullptr, false);
-  if (!params.is_object()) return {};
-  const auto it = params.find(d.correlation_key);
-  return it == params.end() ? std::string() : it->dump();
 }
 
 // Whether a run of `d` ever looks at the contact's attributes: otherwise the planner does not
@@ -194,7 +185,6 @@ void JourneyPlanner::trigger(Batch& b, const Journey& journey, const Activity& a
   if (!d || d->nodes.at(JourneyDefinition::kTriggerIndex).activity != a.name) return;
   const Contact& c = contact(b, *d, a.app_id, a.contact_key);
   if (!starts_run(*d, a, c)) return;
-  if (!may_enter(b, journey, *d, a, correlation_of(*d, a))) return;
   JourneyRun run;
   run.id = run_id(journey, a);
   run.app_id = a.app_id;
@@ -204,6 +194,7 @@ void JourneyPlanner::trigger(Batch& b, const Journey& journey, const Activity& a
   run.created_at = a.received_at;
   RunStep step = start_run(*d, a, c, context(run));
   run.correlation = step.state.correlation;
+  if (!may_enter(b, journey, *d, a, run.correlation)) return;
   record(b, run, *d, step, a.received_at);
   b.put(std::move(run));
   ++b.out.started;

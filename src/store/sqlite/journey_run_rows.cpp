@@ -118,10 +118,7 @@ std::vector<JourneyRun> SqliteStore::due_runs(int64_t now, int limit,
   Query query(std::string("SELECT ") + kRunColumns +
               " FROM journey_runs INDEXED BY journey_runs_due WHERE waiting = 1 AND wake_at <= ?1");
   query.bind(1, now).bind(2, int64_t{limit});
-  if (!skip_journeys.empty()) {  // NOT (1 = 1 AND journey_id IN (...))
-    query.add(" AND NOT (1 = 1").add_in("journey_id", skip_journeys, 3).add(")");
-  }
-  query.add(" ORDER BY wake_at LIMIT ?2");
+  query.add_in("journey_id", skip_journeys, 3, true).add(" ORDER BY wake_at LIMIT ?2");
   ReaderLease db(*this);
   return query.rows(db.connection(), run_of);
 }

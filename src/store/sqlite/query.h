@@ -36,12 +36,14 @@ class Query final {
     return *this;
   }
 
-  // Appends " AND column IN (?first, ?first + 1, ...)" binding `values`, when there are any.
-  Query& add_in(std::string_view column, const std::vector<std::string>& values, int first) {
+  // Appends " AND column IN (?first, ?first + 1, ...)" binding `values` (NOT IN with `negate`),
+  // when there are any.
+  Query& add_in(std::string_view column, const std::vector<std::string>& values, int first,
+                bool negate = false) {
     if (values.empty()) return *this;
     sql_ += " AND ";
     sql_ += column;
-    sql_ += " IN (";
+    sql_ += negate ? " NOT IN (" : " IN (";
     for (size_t i = 0; i < values.size(); ++i) {
       const int index = first + static_cast<int>(i);
       sql_ += (i ? ", ?" : "?") + std::to_string(index);
