@@ -60,6 +60,23 @@ TEST_F(PostgresTest, AJourneyStepCommitsItsMessagesAndAppliedActivities) {
   journey_run_checks::a_step_commits_its_messages_and_applied_activities(*store_);
 }
 
+// An activity committed while an older write transaction is open (another node's, which may
+// hold a lower sequence number) is not pending until that transaction ends.
+TEST_F(PostgresTest, ActivitiesWaitForOlderWriteTransactionsToEnd) {
+  open();
+  pg::Connection other(url_);
+  other.exec("BEGIN");
+  other.exec("SELECT pg_current_xact_id()");  // a write transaction: it has an id
+  write::InsertActivities activities{"app_1", {}, {}, 1'000};
+  activities.activities.push_back({"act_1", "app_1", "ana", "viewed", "{}", 1'000, 1'000, 0});
+  ASSERT_EQ(store_->write_sync(activities).status, WriteStatus::kOk);
+  EXPECT_TRUE(store_->pending_activities(10).empty());
+  other.exec("COMMIT");
+  const auto pending = journey_run_checks::pending_when_visible(*store_, 1);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].id, "act_1");
+}
+
 TEST_F(PostgresTest, JourneyRunsPausedHeldWaitingAndCounted) {
   open();
   journey_run_checks::paused_held_waiting_and_counted_runs(*store_);
