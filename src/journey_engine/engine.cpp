@@ -5,6 +5,8 @@
 #include <pthread.h>
 #include <algorithm>
 #include <chrono>
+#include <future>
+#include <optional>
 
 #include "common/time.h"
 
@@ -99,26 +101,84 @@ void JourneyEngine::refresh_journeys(int64_t now) {
   }
 }
 
+// Pages of activities go through two stages: planned from a snapshot of the store, then
+// committed. The next page is planned while one commits (the planner carries the committing
+// page's runs, which its snapshot may not show yet), so the engine and the writer work at once.
 size_t JourneyEngine::apply_pending() {
-  std::vector<Activity> page = store_.pending_activities(options_.batch);
-  metrics_.journey_activities_pending.store(static_cast<int64_t>(page.size()));
-  if (page.empty()) return 0;
-  // One step per application, in the order their first activity came.
+  size_t applied = 0;
+  std::optional<Page> committing;
+  int64_t after_seq = 0;
+  for (bool more = true; more;) {
+    Page page = plan_page(after_seq, !committing);
+    if (committing) {
+      const std::optional<size_t> done = settle(*committing);
+      if (!done) {  // refused: nothing of it happened, and the page planned on it is void
+        planner_.forget();
+        return applied;
+      }
+      applied += *done;
+      committing.reset();
+    }
+    more = page.activities == static_cast<size_t>(options_.batch);
+    if (page.activities == 0) break;
+    after_seq = page.last_seq;
+    for (auto& step : page.steps) planner_.carry(step.planned);
+    submit(page);
+    committing = std::move(page);
+  }
+  if (committing) applied += settle(*committing).value_or(0);
+  planner_.forget();
+  return applied;
+}
+
+JourneyEngine::Page JourneyEngine::plan_page(int64_t after_seq, bool first) {
+  // One step per application, in the order their first activity came, planned from one
+  // snapshot: the applications' runs are apart, so no step reads what another writes.
+  const auto reads = store_.group_reads();
+  std::vector<Activity> pending = store_.pending_activities(options_.batch, after_seq);
+  if (first) metrics_.journey_activities_pending.store(static_cast<int64_t>(pending.size()));
+  Page page;
+  page.activities = pending.size();
+  if (pending.empty()) return page;
+  page.last_seq = pending.back().seq;
   std::vector<std::string> apps;
   std::map<std::string, std::vector<Activity>> by_app;
-  for (auto& a : page) {
+  for (auto& a : pending) {
     auto& list = by_app[a.app_id];
     if (list.empty()) apps.push_back(a.app_id);
     list.push_back(std::move(a));
   }
-  size_t applied = 0;
   for (const auto& app : apps) {
-    PlannedStep step = planner_.apply(app, by_app[app]);
-    if (!commit(step)) break;
-    applied += by_app[app].size();
-    metrics_.journey_activities_applied.fetch_add(by_app[app].size(), std::memory_order_relaxed);
-    metrics_.journey_runs_started.fetch_add(step.started, std::memory_order_relaxed);
+    page.steps.push_back({by_app[app].size(), planner_.apply(app, by_app[app]), {}, {}});
   }
+  return page;
+}
+
+void JourneyEngine::submit(Page& page) {
+  for (auto& step : page.steps) {
+    auto promise = std::make_shared<std::promise<WriteResult>>();
+    step.result = promise->get_future();
+    write::JourneyStep& w = step.planned.write;
+    step.messages = w.messages;
+    store_.write(std::move(w), [promise](const WriteResult& r) { promise->set_value(r); });
+  }
+}
+
+std::optional<size_t> JourneyEngine::settle(Page& page) {
+  size_t applied = 0;
+  bool refused = false;
+  for (auto& step : page.steps) {
+    // Every step was handed over: each answer is awaited, even after a refusal.
+    const WriteResult result = step.result.get();
+    if (refused || !committed(result, step.messages)) {
+      refused = true;
+      continue;
+    }
+    applied += step.activities;
+    metrics_.journey_activities_applied.fetch_add(step.activities, std::memory_order_relaxed);
+    metrics_.journey_runs_started.fetch_add(step.planned.started, std::memory_order_relaxed);
+  }
+  if (refused) return std::nullopt;
   return applied;
 }
 
@@ -132,6 +192,7 @@ std::vector<std::string> JourneyEngine::skipped_journeys() const {
 
 size_t JourneyEngine::fire_due(int64_t now) {
   const std::vector<std::string> skip = skipped_journeys();
+  auto reads = store_.group_reads();
   std::vector<JourneyRun> due = store_.due_runs(now, options_.batch, skip);
   const bool whole_page = due.size() == static_cast<size_t>(options_.batch);
   std::set<std::string> behind;  // catching up, with runs that were overdue at the resume
@@ -154,6 +215,7 @@ size_t JourneyEngine::fire_due(int64_t now) {
   }
   if (fire.empty()) return 0;
   PlannedStep step = planner_.fire(fire, now);
+  reads.reset();
   if (!commit(step)) return 0;
   const int64_t committed = now_unix_ms();
   metrics_.journey_timers_fired.fetch_add(step.timer_due_at.size(), std::memory_order_relaxed);
@@ -177,12 +239,14 @@ size_t JourneyEngine::release_held() {
       ++it;
       continue;
     }
+    auto reads = store_.group_reads();
     const std::vector<JourneyRun> held = store_.held_runs(journey, room);
     if (held.empty()) {
       it = maybe_held_.erase(it);
       continue;
     }
     PlannedStep step = planner_.release(held);
+    reads.reset();
     if (!commit(step)) return moved;
     used += static_cast<int>(held.size());
     moved += held.size();
@@ -195,7 +259,11 @@ bool JourneyEngine::commit(PlannedStep& step) {
   write::JourneyStep& w = step.write;
   if (w.runs.empty() && w.messages.empty() && w.activities_done.empty()) return true;
   const std::vector<write::InsertMessage> messages = w.messages;
-  const WriteResult result = store_.write_sync(std::move(w));
+  return committed(store_.write_sync(std::move(w)), messages);
+}
+
+bool JourneyEngine::committed(const WriteResult& result,
+                              const std::vector<write::InsertMessage>& messages) {
   if (result.status != WriteStatus::kOk) {
     spdlog::warn("journey engine: the store refused a step: {}", result.detail);
     return false;

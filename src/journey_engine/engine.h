@@ -3,8 +3,10 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -23,7 +25,8 @@
 // runs, then releases activities held for journeys that were resumed; each page is one
 // write::JourneyStep: the runs' new states, the messages their webhook nodes send and the
 // activities applied commit in one transaction, and only then are the messages handed to the
-// dispatcher. A crash before the commit replays the step; the same run ids and eventIds make
+// dispatcher. The next page of activities is planned while one commits (JourneyPlanner::carry).
+// A crash before the commit replays the step; the same run ids and eventIds make
 // the replay write the same rows, so every firing happens once.
 //
 // Pause: a paused journey's runs are not fired, and activities for them are held in their state;
@@ -66,11 +69,30 @@ class JourneyEngine final {
   void loop();
   // The journeys paused now, and the ones seen resumed since the last pass.
   void refresh_journeys(int64_t now);
+  // A step of a page of activities, and its commit's answer once handed to the store.
+  struct PageStep {
+    size_t activities = 0;
+    PlannedStep planned;
+    std::vector<write::InsertMessage> messages;  // for the sink, once committed
+    std::future<WriteResult> result;
+  };
+  struct Page {
+    size_t activities = 0;
+    int64_t last_seq = 0;
+    std::vector<PageStep> steps;  // one per application
+  };
   size_t apply_pending();
+  // The pending activities after `after_seq` (the page being committed), planned.
+  Page plan_page(int64_t after_seq, bool first);
+  void submit(Page& page);
+  // Waits for the page's commits; the activities applied, or nullopt when the store refused.
+  std::optional<size_t> settle(Page& page);
   size_t fire_due(int64_t now);
   size_t release_held();
   // Commits the step; false when the store refused it (nothing of it happened).
   bool commit(PlannedStep& step);
+  // Hands a committed step's inserted messages to the sink; false when the store refused it.
+  bool committed(const WriteResult& result, const std::vector<write::InsertMessage>& messages);
   // The journeys whose due runs the next page leaves out: paused ones, and those that used
   // this second's catch-up budget.
   std::vector<std::string> skipped_journeys() const;

@@ -227,5 +227,37 @@ TEST_F(JourneyEngineTest, AStepPlannedTwiceInsertsItsMessageOnce) {
   EXPECT_EQ(stats.webhooks[0].count, 1);
 }
 
+// With a page of one activity, each page is planned while the one before it commits: the
+// later ones still see the runs the earlier ones moved, so a contact's activities apply in
+// order across pages.
+TEST_F(JourneyEngineTest, PagesPlannedWhileTheOneBeforeCommitsSeeItsRuns) {
+  engine_ =
+      std::make_unique<JourneyEngine>(JourneyEngineOptions{.batch = 1}, catalog_, *store_, metrics_,
+                                      [this](const MessagePtr& m, const std::vector<std::string>&,
+                                             const WriteResult&) { sent_.push_back(m); });
+  journey(no_booking("1h"));
+  for (int round = 0; round < 20; ++round) {
+    const std::string contact = "c" + std::to_string(round);
+    activity(contact + "-1", contact, "search", "s1");
+    activity(contact + "-2", contact, "booking", "s1");  // ends the run: matched
+    activity(contact + "-3", contact, "search", "s1");   // perKey: s1 entered already
+    activity(contact + "-4", contact, "search", "s2");   // a second run
+  }
+  EXPECT_EQ(engine_->run_once(), 80u);
+  for (int round = 0; round < 20; ++round) {
+    auto r = runs("c" + std::to_string(round));
+    ASSERT_EQ(r.size(), 2u) << round;
+    if (r[0].correlation != "\"s1\"") std::swap(r[0], r[1]);  // the key's JSON
+    EXPECT_EQ(r[0].correlation, "\"s1\"");
+    EXPECT_FALSE(r[0].waiting) << round;
+    EXPECT_EQ(r[0].node, "end") << round;
+    EXPECT_EQ(r[1].correlation, "\"s2\"");
+    EXPECT_TRUE(r[1].waiting) << round;
+  }
+  EXPECT_TRUE(sent_.empty());
+  EXPECT_TRUE(store_->pending_activities(10).empty());
+  EXPECT_EQ(metrics_.journey_activities_applied.load(), 80u);
+}
+
 }  // namespace
 }  // namespace hookd

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <set>
 #include <stdexcept>
 
 #include "common/ids.h"
@@ -69,30 +68,62 @@ std::shared_ptr<const JourneyDefinition> DefinitionCache::get(const Journey& jou
 }
 
 // What one step has touched so far: the runs it changed (each activity sees what the ones before
-// it did) and the contacts it read.
+// it did) and the contacts it read; beneath them, the runs of the steps still being committed.
 struct JourneyPlanner::Batch {
+  explicit Batch(const Runs* carried = nullptr) : carried(carried) {}
+
   PlannedStep out;
-  std::unordered_map<std::string, JourneyRun> runs;            // changed, by id
-  std::vector<std::string> order;                              // their ids, first change first
-  std::map<std::string, std::vector<std::string>> by_contact;  // contact key -> their ids
+  Runs changed;
+  std::vector<std::string> order;  // the changed runs' ids, first change first
+  const Runs* carried;
   std::map<std::pair<std::string, std::string>, Contact> contacts;
   Contact bare;  // what contact() returns for a definition that reads no attributes
 
+  // The run as this step, or else a step being committed, left it; nullptr when neither did.
+  const JourneyRun* latest(const std::string& id) const {
+    if (const auto it = changed.by_id.find(id); it != changed.by_id.end()) return &it->second;
+    if (!carried) return nullptr;
+    const auto it = carried->by_id.find(id);
+    return it == carried->by_id.end() ? nullptr : &it->second;
+  }
+  // The runs of the contact (and application) that this step or a step being committed changed.
+  template <typename F>
+  void each_changed(const std::string& app_id, const std::string& contact, F&& f) const {
+    for (const Runs* runs : {carried, &changed}) {
+      if (!runs) continue;
+      const auto it = runs->by_contact.find(contact);
+      if (it == runs->by_contact.end()) continue;
+      for (const auto& id : it->second) {
+        const JourneyRun& run = *latest(id);
+        if (run.app_id == app_id) f(run);
+      }
+    }
+  }
   void put(JourneyRun run) {
-    const auto it = runs.find(run.id);
-    if (it != runs.end()) {
+    const auto it = changed.by_id.find(run.id);
+    if (it != changed.by_id.end()) {
       it->second = std::move(run);
       return;
     }
     order.push_back(run.id);
-    by_contact[run.contact_key].push_back(run.id);
-    runs.emplace(run.id, std::move(run));
+    changed.by_contact[run.contact_key].push_back(run.id);
+    changed.by_id.emplace(run.id, std::move(run));
   }
   PlannedStep finish() {
-    for (const auto& id : order) out.write.runs.push_back(std::move(runs.at(id)));
+    for (const auto& id : order) out.write.runs.push_back(std::move(changed.by_id.at(id)));
     return std::move(out);
   }
 };
+
+void JourneyPlanner::carry(const PlannedStep& step) {
+  for (const JourneyRun& run : step.write.runs) {
+    const auto [it, inserted] = carried_.by_id.insert_or_assign(run.id, run);
+    it->second.fresh = false;  // stored by then, for the steps that move it again
+    if (inserted) carried_.by_contact[run.contact_key].push_back(run.id);
+  }
+}
+
+void JourneyPlanner::forget() { carried_ = {}; }
 
 JourneyPlanner::JourneyPlanner(const Catalog& catalog, Store& store)
     : catalog_(catalog), store_(store), definitions_(store) {}
@@ -116,7 +147,7 @@ RunContext JourneyPlanner::context(const JourneyRun& run) const {
 
 PlannedStep JourneyPlanner::apply(const std::string& app_id,
                                   const std::vector<Activity>& activities) {
-  Batch b;
+  Batch b(&carried_);
   const std::vector<JourneyPtr> journeys = catalog_.journeys().list(app_id);
   const auto journey_of = [&](const std::string& id) -> const Journey* {
     for (const auto& j : journeys) {
@@ -124,6 +155,15 @@ PlannedStep JourneyPlanner::apply(const std::string& app_id,
     }
     return nullptr;
   };
+  // The active journeys by the activity their trigger waits for: most activities trigger none.
+  std::unordered_map<std::string_view, std::vector<Trigger>> triggers;
+  for (const auto& journey : journeys) {
+    if (journey->status != JourneyStatus::kActive) continue;
+    auto d = definitions_.get(*journey, journey->version);
+    if (!d) continue;
+    const std::string_view name = d->nodes.at(JourneyDefinition::kTriggerIndex).activity;
+    triggers[name].push_back({journey.get(), std::move(d)});
+  }
   for (const Activity& a : activities) {
     for (JourneyRun& run : awaiting(b, a)) {
       const Journey* journey = journey_of(run.journey_id);
@@ -140,8 +180,8 @@ PlannedStep JourneyPlanner::apply(const std::string& app_id,
       release_held(b, run, *journey);
       if (move(b, run, *journey, &a, a.received_at) || released) b.put(std::move(run));
     }
-    for (const auto& journey : journeys) {
-      if (journey->status == JourneyStatus::kActive) trigger(b, *journey, a);
+    if (const auto it = triggers.find(a.name); it != triggers.end()) {
+      for (const Trigger& t : it->second) trigger(b, *t.journey, *t.definition, a);
     }
     b.out.write.activities_done.push_back(a.id);
   }
@@ -152,23 +192,27 @@ PlannedStep JourneyPlanner::apply(const std::string& app_id,
 // The contact's waiting runs that wait for the activity, as this step has left them.
 std::vector<JourneyRun> JourneyPlanner::awaiting(Batch& b, const Activity& a) {
   std::vector<JourneyRun> out;
-  std::set<std::string> seen;
-  const auto consider = [&](const JourneyRun& run) {
-    if (!seen.insert(run.id).second) return;
-    const auto changed = b.runs.find(run.id);
-    const JourneyRun& now = changed == b.runs.end() ? run : changed->second;
-    if (now.waiting &&
-        std::find(now.awaited.begin(), now.awaited.end(), a.name) != now.awaited.end()) {
+  std::vector<std::string> seen;  // a contact has few runs
+  const auto consider = [&](const JourneyRun& run, JourneyRun* stored) {
+    if (std::find(seen.begin(), seen.end(), run.id) != seen.end()) return;
+    seen.push_back(run.id);
+    const JourneyRun* changed = b.latest(run.id);
+    const JourneyRun& now = changed ? *changed : run;
+    if (!now.waiting ||
+        std::find(now.awaited.begin(), now.awaited.end(), a.name) == now.awaited.end()) {
+      return;
+    }
+    if (changed || !stored) {
       out.push_back(now);
+    } else {
+      out.push_back(std::move(*stored));
     }
   };
   for (auto& run : store_.runs_awaiting(a.app_id, a.contact_key, a.name)) {
-    restore_awaited(run);
-    consider(run);
+    if (!b.latest(run.id)) restore_awaited(run);
+    consider(run, &run);
   }
-  if (const auto it = b.by_contact.find(a.contact_key); it != b.by_contact.end()) {
-    for (const auto& id : it->second) consider(b.runs.at(id));
-  }
+  b.each_changed(a.app_id, a.contact_key, [&](const JourneyRun& run) { consider(run, nullptr); });
   return out;
 }
 
@@ -179,12 +223,10 @@ void JourneyPlanner::restore_awaited(JourneyRun& run) {
   if (d) run.awaited = awaited_activities(*d, parse_run_state(run.state));
 }
 
-void JourneyPlanner::trigger(Batch& b, const Journey& journey, const Activity& a) {
-  const auto d = definitions_.get(journey, journey.version);
-  // The name first: most activities trigger none of an application's journeys.
-  if (!d || d->nodes.at(JourneyDefinition::kTriggerIndex).activity != a.name) return;
-  const Contact& c = contact(b, *d, a.app_id, a.contact_key);
-  if (!starts_run(*d, a, c)) return;
+void JourneyPlanner::trigger(Batch& b, const Journey& journey, const JourneyDefinition& d,
+                             const Activity& a) {
+  const Contact& c = contact(b, d, a.app_id, a.contact_key);
+  if (!starts_run(d, a, c)) return;
   JourneyRun run;
   run.id = run_id(journey, a);
   run.app_id = a.app_id;
@@ -192,10 +234,11 @@ void JourneyPlanner::trigger(Batch& b, const Journey& journey, const Activity& a
   run.version = journey.version;
   run.contact_key = a.contact_key;
   run.created_at = a.received_at;
-  RunStep step = start_run(*d, a, c, context(run));
+  run.fresh = true;
+  RunStep step = start_run(d, a, c, context(run));
   run.correlation = step.state.correlation;
-  if (!may_enter(b, journey, *d, a, run.correlation)) return;
-  record(b, run, *d, step, a.received_at);
+  if (!may_enter(b, journey, d, a, run.correlation)) return;
+  record(b, run, d, step, a.received_at);
   b.put(std::move(run));
   ++b.out.started;
 }
@@ -203,14 +246,11 @@ void JourneyPlanner::trigger(Batch& b, const Journey& journey, const Activity& a
 bool JourneyPlanner::may_enter(Batch& b, const Journey& journey, const JourneyDefinition& d,
                                const Activity& a, const std::string& correlation) {
   std::vector<JourneyRun> runs = store_.contact_runs(journey.id, a.contact_key);
-  if (const auto it = b.by_contact.find(a.contact_key); it != b.by_contact.end()) {
-    for (const auto& id : it->second) {
-      const JourneyRun& changed = b.runs.at(id);
-      if (changed.journey_id != journey.id) continue;
-      std::erase_if(runs, [&](const JourneyRun& r) { return r.id == id; });
-      runs.push_back(changed);
-    }
-  }
+  b.each_changed(a.app_id, a.contact_key, [&](const JourneyRun& changed) {
+    if (changed.journey_id != journey.id) return;
+    std::erase_if(runs, [&](const JourneyRun& r) { return r.id == changed.id; });
+    runs.push_back(changed);
+  });
   switch (d.reentry) {
     case JourneyReentry::kOnce:
       return runs.empty();

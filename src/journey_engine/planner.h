@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -53,6 +54,10 @@ class JourneyPlanner final {
   // contact that wait for it (held instead when their journey is paused), then starts runs of
   // the active journeys it triggers, as their re-entry policy allows.
   PlannedStep apply(const std::string& app_id, const std::vector<Activity>& activities);
+  // The runs `step` changes, kept for the steps planned while it commits: their reads may
+  // not see it yet, so they read its runs from here. Until forget().
+  void carry(const PlannedStep& step);
+  void forget();
   // Moves waiting runs whose deadline is at or before `now` (their held activities first).
   PlannedStep fire(const std::vector<JourneyRun>& due, int64_t now);
   // Applies the activities held for runs whose journey is active again, in order.
@@ -66,7 +71,11 @@ class JourneyPlanner final {
   std::vector<JourneyRun> awaiting(Batch& b, const Activity& a);
   // A run read from the store comes without its awaited activities: from its state.
   void restore_awaited(JourneyRun& run);
-  void trigger(Batch& b, const Journey& journey, const Activity& a);
+  struct Trigger {
+    const Journey* journey;
+    std::shared_ptr<const JourneyDefinition> definition;
+  };
+  void trigger(Batch& b, const Journey& journey, const JourneyDefinition& d, const Activity& a);
   bool may_enter(Batch& b, const Journey& journey, const JourneyDefinition& d, const Activity& a,
                  const std::string& correlation);
   bool move(Batch& b, JourneyRun& run, const Journey& journey, const Activity* a, int64_t now);
@@ -76,9 +85,16 @@ class JourneyPlanner final {
                    const RunWebhook& webhook, size_t position);
   RunContext context(const JourneyRun& run) const;
 
+  // Runs by id, and their ids by contact key.
+  struct Runs {
+    std::unordered_map<std::string, JourneyRun> by_id;
+    std::map<std::string, std::vector<std::string>> by_contact;
+  };
+
   const Catalog& catalog_;
   Store& store_;
   DefinitionCache definitions_;
+  Runs carried_;  // see carry()
 };
 
 }  // namespace hookd

@@ -52,6 +52,9 @@ struct JourneyRun {
   std::string state;                 // the runner's state, as JSON
   int64_t created_at = 0;
   int64_t updated_at = 0;
+  // Started by the step that saves it, which then has no older index rows of it to replace.
+  // Not stored.
+  bool fresh = false;
 };
 
 // A webhook a journey sent: the message, by journey version and node (what the journey's

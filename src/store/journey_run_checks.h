@@ -53,6 +53,7 @@ inline void runs_are_indexed_by_awaited_activity_and_deadline(Store& store) {
   write::JourneyStep step;
   step.runs = {run("run_a", "ana", 5'000, {"booking", "cancel"}),
                run("run_b", "ana", 3'000, {"booking"}), run("run_c", "bo", 4'000, {"booking"})};
+  for (auto& r : step.runs) r.fresh = true;  // started by the step
   ASSERT_EQ(store.write_sync(step).status, WriteStatus::kOk);
   EXPECT_EQ(ids(store.runs_awaiting("app_1", "ana", "booking")),
             (std::vector<std::string>{"run_b", "run_a"}));  // oldest first

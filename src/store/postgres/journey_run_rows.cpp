@@ -50,9 +50,11 @@ void PostgresStore::save_run(const JourneyRun& r) {
           "excluded.node, waiting = excluded.waiting, wake_at = excluded.wake_at, held = "
           "excluded.held, state = excluded.state, updated_at = excluded.updated_at",
       p);
-  writer_db_->send(
-      "DELETE FROM journey_waits WHERE app_id = $1 AND contact_key = $2 AND run_id = $3",
-      Params().add(r.app_id).add(r.contact_key).add(r.id));
+  if (!r.fresh) {
+    writer_db_->send(
+        "DELETE FROM journey_waits WHERE app_id = $1 AND contact_key = $2 AND run_id = $3",
+        Params().add(r.app_id).add(r.contact_key).add(r.id));
+  }
   if (!r.waiting || r.awaited.empty()) return;
   std::vector<std::optional<std::string>> names(r.awaited.begin(), r.awaited.end());
   writer_db_->send(
@@ -80,14 +82,16 @@ void PostgresStore::apply(const write::JourneyStep& w, WriteResult& result) {
                    Params().add(w.app_id).add(array_literal(ids)));
 }
 
-std::vector<Activity> PostgresStore::pending_activities(int limit) {
+std::vector<Activity> PostgresStore::pending_activities(int limit, int64_t after_seq) {
   // Only rows whose transaction is older than every transaction still open: nodes commit
   // concurrently, and a transaction still open may hold a lower seq than one already committed.
   // Reading no further than the oldest open transaction keeps seq order the order applied.
   Sql sql(
       "SELECT seq, app_id, id, contact_key, name, params, occurred_at, received_at FROM "
       "activities WHERE pending AND age(xmin) > age(xid(pg_snapshot_xmin(pg_current_snapshot()))) "
-      "ORDER BY seq LIMIT ");
+      "AND seq > ");
+  sql.param(after_seq);
+  sql.add(" ORDER BY seq LIMIT ");
   sql.param(int64_t{limit});
   const Result r = read(sql);
   std::vector<Activity> out;

@@ -57,7 +57,7 @@ class PostgresStore final : public Store {
   std::optional<Contact> get_contact(const std::string& app_id, const std::string& key) override;
   std::vector<Activity> list_contact_activities(const std::string& app_id, const std::string& key,
                                                 const Page& page) override;
-  std::vector<Activity> pending_activities(int limit) override;
+  std::vector<Activity> pending_activities(int limit, int64_t after_seq) override;
   std::vector<JourneyRun> runs_awaiting(const std::string& app_id, const std::string& contact_key,
                                         const std::string& activity) override;
   std::vector<JourneyRun> due_runs(int64_t now, int limit,

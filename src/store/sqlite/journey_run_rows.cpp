@@ -49,12 +49,14 @@ void SqliteStore::save_run(const JourneyRun& r) {
       .bind(12, r.created_at)
       .bind(13, r.updated_at)
       .run();
-  writer_db_
-      ->cached("DELETE FROM journey_waits WHERE app_id = ?1 AND contact_key = ?2 AND run_id = ?3")
-      .bind(1, r.app_id)
-      .bind(2, r.contact_key)
-      .bind(3, r.id)
-      .run();
+  if (!r.fresh) {
+    writer_db_
+        ->cached("DELETE FROM journey_waits WHERE app_id = ?1 AND contact_key = ?2 AND run_id = ?3")
+        .bind(1, r.app_id)
+        .bind(2, r.contact_key)
+        .bind(3, r.id)
+        .run();
+  }
   if (!r.waiting) return;
   Statement& wait = writer_db_->cached(
       "INSERT OR IGNORE INTO journey_waits (app_id, contact_key, activity, run_id) "
@@ -82,11 +84,11 @@ void SqliteStore::apply(const write::JourneyStep& w, WriteResult& result) {
   for (const auto& id : w.activities_done) done.bind(1, w.app_id).bind(2, id).run();
 }
 
-std::vector<Activity> SqliteStore::pending_activities(int limit) {
+std::vector<Activity> SqliteStore::pending_activities(int limit, int64_t after_seq) {
   Query query(
       "SELECT seq, app_id, id, contact_key, name, params, occurred_at, received_at FROM "
-      "activities WHERE pending = 1 ORDER BY seq LIMIT ?1");
-  query.bind(1, int64_t{limit});
+      "activities WHERE pending = 1 AND seq > ?2 ORDER BY seq LIMIT ?1");
+  query.bind(1, int64_t{limit}).bind(2, after_seq);
   ReaderLease db(*this);
   return query.rows(db.connection(), [](const Statement& st) {
     Activity a;

@@ -93,17 +93,62 @@ void SqliteStore::close() {
   checkpointer_.stop();
 }
 
+namespace {
+
+// The read group this thread has open, if any (one store and connection at a time).
+struct LentReader {
+  const SqliteStore* store = nullptr;
+  Connection* conn = nullptr;
+};
+thread_local LentReader lent_reader;
+
+}  // namespace
+
 SqliteStore::ReaderLease::ReaderLease(SqliteStore& store) : store_(store) {
+  if (lent_reader.store == &store) {
+    conn_ = lent_reader.conn;
+    return;
+  }
   std::unique_lock lock(store_.readers_mu_);
   store_.readers_cv_.wait(lock, [&] { return !store_.idle_readers_.empty(); });
-  conn_ = std::move(store_.idle_readers_.back());
+  owned_ = std::move(store_.idle_readers_.back());
   store_.idle_readers_.pop_back();
+  conn_ = owned_.get();
 }
 
 SqliteStore::ReaderLease::~ReaderLease() {
+  if (!owned_) return;
   std::lock_guard lock(store_.readers_mu_);
-  store_.idle_readers_.push_back(std::move(conn_));
+  store_.idle_readers_.push_back(std::move(owned_));
   store_.readers_cv_.notify_one();
+}
+
+// A reader connection held in one read transaction (BEGIN: the snapshot is taken by the first
+// read) and lent to every ReaderLease of the thread until the group goes.
+class SqliteStore::SqliteReadGroup final : public Store::ReadGroup {
+ public:
+  explicit SqliteReadGroup(SqliteStore& store) : lease_(store) {
+    lease_.connection().exec("BEGIN");
+    lent_reader = {&store, &lease_.connection()};
+  }
+  ~SqliteReadGroup() override {
+    lent_reader = {};
+    try {
+      lease_.connection().exec("COMMIT");
+    } catch (const std::exception&) {  // a read transaction has nothing to lose
+      sqlite3_exec(*lease_, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+  }
+  SqliteReadGroup(const SqliteReadGroup&) = delete;
+  SqliteReadGroup& operator=(const SqliteReadGroup&) = delete;
+
+ private:
+  ReaderLease lease_;
+};
+
+std::unique_ptr<Store::ReadGroup> SqliteStore::group_reads() {
+  if (lent_reader.store == this) return nullptr;  // already grouped: the outer group holds
+  return std::make_unique<SqliteReadGroup>(*this);
 }
 
 }  // namespace sqlite

@@ -68,12 +68,13 @@ class SqliteStore final : public Store {
   size_t write_queue_depth() const override;
   void close() override;
 
+  std::unique_ptr<ReadGroup> group_reads() override;
   CatalogSnapshot load_catalog() override;
   std::vector<JourneyVersion> list_journey_versions(const std::string& journey_id) override;
   std::optional<Contact> get_contact(const std::string& app_id, const std::string& key) override;
   std::vector<Activity> list_contact_activities(const std::string& app_id, const std::string& key,
                                                 const Page& page) override;
-  std::vector<Activity> pending_activities(int limit) override;
+  std::vector<Activity> pending_activities(int limit, int64_t after_seq) override;
   std::vector<JourneyRun> runs_awaiting(const std::string& app_id, const std::string& contact_key,
                                         const std::string& activity) override;
   std::vector<JourneyRun> due_runs(int64_t now, int limit,
@@ -130,8 +131,10 @@ class SqliteStore final : public Store {
 
    private:
     SqliteStore& store_;
-    std::unique_ptr<Connection> conn_;
+    std::unique_ptr<Connection> owned_;  // empty when the thread's read group lends one
+    Connection* conn_ = nullptr;
   };
+  class SqliteReadGroup;
 
   // The writer thread (group_commit.cpp).
   void writer_loop();
