@@ -8,6 +8,7 @@
 
 #include "api/http.h"
 #include "catalog/catalog_endpoint.h"
+#include "common/json_text.h"
 #include "model/application.h"
 #include "model/endpoint.h"
 #include "model/inbound.h"
@@ -61,8 +62,6 @@ json render(const CatalogEndpoint& endpoint);  // with its public key, when it h
 // The endpoint's custom headers as an object.
 json render_headers(const Endpoint& endpoint);
 json render(const Attempt& attempt);
-// Appends `text` as a JSON string literal (quotes and escapes added).
-void append_json_string(std::string& out, std::string_view text);
 // The message with its payload inserted verbatim (never re-serialised); without content
 // (`with_content=false`) the payload is `{}`, as the Svix API answers.
 std::string render(const Message& message, bool with_content = true);

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 namespace hookd {
 namespace {
@@ -44,6 +46,30 @@ TEST(RunState, RefusesWhatItDidNotWrite) {
   EXPECT_THROW(parse_run_state("not json"), std::runtime_error);
   EXPECT_THROW(parse_run_state("{\"node\":1}"), std::runtime_error);
   EXPECT_THROW(parse_run_state("[]"), std::runtime_error);
+}
+
+// Keys in any order (states written before are sorted by key), and strings with quotes,
+// backslashes, control characters and UTF-8 written as valid JSON and read back the same.
+TEST(RunState, ReadsKeysInAnyOrderAndEscapesStrings) {
+  const RunState sorted = parse_run_state(
+      R"({"correlation":"","ended":true,"exit":"end","held":[],"node":2,"path":[["start",1]],)"
+      R"("seen":[],"trigger":{"at":9,"name":"t","params":"{}"},"wakeAt":0})");
+  EXPECT_TRUE(sorted.ended);
+  EXPECT_EQ(sorted.exit_id, "end");
+  EXPECT_EQ(sorted.node, 2);
+  EXPECT_EQ(sorted.trigger_at, 9);
+  EXPECT_EQ(sorted.path, (std::vector<RunPathStep>{{"start", 1}}));
+
+  RunState s;
+  s.trigger_name = "say \"hi\"\\ \n\t\x01 caf\xc3\xa9";
+  s.trigger_params = R"({"q":"a\"b"})";
+  s.path = {{"n\"1", -5}};
+  const std::string text = run_state_json(s);
+  EXPECT_EQ(text.find('\n'), std::string::npos);
+  const RunState back = parse_run_state(text);
+  EXPECT_EQ(back.trigger_name, s.trigger_name);
+  EXPECT_EQ(back.trigger_params, s.trigger_params);
+  EXPECT_EQ(back.path, s.path);
 }
 
 }  // namespace
