@@ -8,7 +8,7 @@ packages=(
   libboost-dev libboost-system-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev
   libsimdjson-dev libre2-dev nlohmann-json3-dev libssl-dev libtomlplusplus-dev libcli11-dev
   libspdlog-dev libfmt-dev libjemalloc-dev libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-pytest python3-requests python3-aiosmtpd python3-jsonschema php-cli
+  python3 python3-pytest python3-pytest-xdist python3-requests python3-aiosmtpd python3-jsonschema php-cli
   nginx-light wrk curl tinyproxy postgresql-15 postgresql-client-15
 )
 # Node.js may come from another packaging that bundles npm; only ask Debian when it is absent.

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: the module map check (docs/architecture.md), unit tests (warnings as
 # errors), the integration tests against the real binary with real receivers and real npm
-# clients, on SQLite and again on a real PostgreSQL server, the unit tests and the integration tests again under ASan+UBSan, and a short run of
-# every fuzz target. Usage: scripts/test.sh [--fast]  (--fast: no sanitizers/fuzz)
+# clients, on SQLite and again on a real PostgreSQL server, the unit tests and the integration
+# tests again under ASan+UBSan, and a short run of every fuzz target.
+# Usage: scripts/test.sh [--fast]  (--fast: no sanitizers/fuzz)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fast=0
@@ -33,11 +34,17 @@ postgres=${pg_url%/postgres}
 echo "== unit tests"
 HOOKD_TEST_POSTGRES="$postgres" ctest --test-dir build --output-on-failure -j"$jobs"
 
+# The integration tests run on $jobs pytest workers (pytest-xdist): each test starts hookd
+# processes of its own on free ports, in directories (and PostgreSQL databases) of its own. The
+# tests that stop the shared PostgreSQL server run after the others, alone.
 echo "== integration tests"
-HOOKD_BIN="$PWD/build/hookd" /usr/bin/python3 -m pytest -q tests
+HOOKD_BIN="$PWD/build/hookd" /usr/bin/python3 -m pytest -q -n "$jobs" tests
 
 echo "== integration tests on PostgreSQL"
-HOOKD_TEST_POSTGRES="$postgres" HOOKD_BIN="$PWD/build/hookd" /usr/bin/python3 -m pytest -q tests
+HOOKD_TEST_POSTGRES="$postgres" HOOKD_BIN="$PWD/build/hookd" \
+  /usr/bin/python3 -m pytest -q -n "$jobs" -m "not stops_postgres" tests
+HOOKD_TEST_POSTGRES="$postgres" HOOKD_BIN="$PWD/build/hookd" \
+  /usr/bin/python3 -m pytest -q -m stops_postgres tests
 
 if ((fast)); then exit 0; fi
 
@@ -51,7 +58,7 @@ echo "== integration tests against the ASan+UBSan server"
 # A sanitizer report stops the server, and the test that was running fails with its log.
 cmake --build build-asan -j"$jobs" --target hookd
 ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  HOOKD_BIN="$PWD/build-asan/hookd" /usr/bin/python3 -m pytest -q tests
+  HOOKD_BIN="$PWD/build-asan/hookd" /usr/bin/python3 -m pytest -q -n "$jobs" tests
 
 seconds=${HOOKD_FUZZ_SECONDS:-20}
 echo "== fuzz targets ($seconds s each; hostile_json_fuzz, deep nesting and regex filters, 3x)"

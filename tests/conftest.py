@@ -21,6 +21,8 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "timeout_s(seconds): per-test time limit (default 90 s)")
     config.addinivalue_line("markers", "sqlite_only: reads or damages the SQLite file itself; "
                             "skipped when the suite runs on PostgreSQL (HOOKD_TEST_POSTGRES)")
+    config.addinivalue_line("markers", "stops_postgres: stops the shared PostgreSQL server for a "
+                            "while; scripts/test.sh runs these after the others, one at a time")
 
 
 def pytest_collection_modifyitems(config, items):

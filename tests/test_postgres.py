@@ -47,6 +47,7 @@ def post_until_stopped(api, app, et, accepted: list[str], refused: list[int],
             time.sleep(0.02)
 
 
+@pytest.mark.stops_postgres
 def test_a_database_restart_under_load_loses_nothing_acknowledged(hookd, api, receiver,
                                                                    restart_postgres):
     app = api.create_app()["id"]
