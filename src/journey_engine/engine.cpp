@@ -122,6 +122,7 @@ size_t JourneyEngine::apply_pending() {
     more = page.activities == static_cast<size_t>(options_.batch);
     if (page.activities == 0) break;
     after_seq = page.last_seq;
+    planner_.forget();  // the page committed: the next snapshot shows its runs
     for (auto& step : page.steps) planner_.carry(step.planned);
     submit(page);
     committing = std::move(page);

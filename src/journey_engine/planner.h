@@ -55,7 +55,8 @@ class JourneyPlanner final {
   // the active journeys it triggers, as their re-entry policy allows.
   PlannedStep apply(const std::string& app_id, const std::vector<Activity>& activities);
   // The runs `step` changes, kept for the steps planned while it commits: their reads may
-  // not see it yet, so they read its runs from here. Until forget().
+  // not see it yet, so they read its runs from here. Until forget(), which the engine calls
+  // once the step committed (or was refused), so at most one page's runs are kept.
   void carry(const PlannedStep& step);
   void forget();
   // Moves waiting runs whose deadline is at or before `now` (their held activities first).
