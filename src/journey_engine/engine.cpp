@@ -109,7 +109,14 @@ size_t JourneyEngine::apply_pending() {
   std::optional<Page> committing;
   int64_t after_seq = 0;
   for (bool more = true; more;) {
-    Page page = plan_page(after_seq, !committing);
+    Page page;
+    try {
+      page = plan_page(after_seq, !committing);
+    } catch (...) {  // a read failed: the committing page is seen through first
+      if (committing) settle(*committing);  // its messages go to the sink
+      planner_.forget();
+      throw;
+    }
     if (committing) {
       const std::optional<size_t> done = settle(*committing);
       if (!done) {  // refused: nothing of it happened, and the page planned on it is void
