@@ -127,12 +127,12 @@ SqliteStore::ReaderLease::~ReaderLease() {
 // read) and lent to every ReaderLease of the thread until the group goes.
 class SqliteStore::SqliteReadGroup final : public Store::ReadGroup {
  public:
-  explicit SqliteReadGroup(SqliteStore& store) : lease_(store) {
+  explicit SqliteReadGroup(SqliteStore& store) : lease_(store), outer_(lent_reader) {
     lease_.connection().exec("BEGIN");
     lent_reader = {&store, &lease_.connection()};
   }
   ~SqliteReadGroup() override {
-    lent_reader = {};
+    lent_reader = outer_;
     try {
       lease_.connection().exec("COMMIT");
     } catch (const std::exception&) {  // a read transaction has nothing to lose
@@ -144,6 +144,7 @@ class SqliteStore::SqliteReadGroup final : public Store::ReadGroup {
 
  private:
   ReaderLease lease_;
+  const LentReader outer_;  // another store's group this thread had open, if any
 };
 
 std::unique_ptr<Store::ReadGroup> SqliteStore::group_reads() {
