@@ -57,8 +57,10 @@ HOOKD_TEST_POSTGRES="$postgres" ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_
 echo "== integration tests against the ASan+UBSan server"
 # A sanitizer report stops the server, and the test that was running fails with its log.
 cmake --build build-asan -j"$jobs" --target hookd
+# One worker: the sanitized server is several times slower, and two of them beside each other
+# stretch the timing of the hardening and cluster tests past what they allow.
 ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  HOOKD_BIN="$PWD/build-asan/hookd" /usr/bin/python3 -m pytest -q -n "$jobs" tests
+  HOOKD_BIN="$PWD/build-asan/hookd" /usr/bin/python3 -m pytest -q tests
 
 seconds=${HOOKD_FUZZ_SECONDS:-20}
 echo "== fuzz targets ($seconds s each; hostile_json_fuzz, deep nesting and regex filters, 3x)"
