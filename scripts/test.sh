@@ -57,8 +57,8 @@ HOOKD_TEST_POSTGRES="$postgres" ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_
 echo "== integration tests against the ASan+UBSan server"
 # A sanitizer report stops the server, and the test that was running fails with its log.
 cmake --build build-asan -j"$jobs" --target hookd
-# One worker: the sanitized server is several times slower, and two of them beside each other
-# stretch the timing of the hardening and cluster tests past what they allow.
+# One worker: the sanitized server is several times slower, and two such runs side by side
+# leave the timing-sensitive tests (connection caps, cluster failover) little margin.
 ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   HOOKD_BIN="$PWD/build-asan/hookd" /usr/bin/python3 -m pytest -q tests
 
