@@ -145,6 +145,18 @@ RunContext JourneyPlanner::context(const JourneyRun& run) const {
   return {app && !app->uid.empty() ? app->uid : run.app_id, run.id};
 }
 
+JourneyPlanner::Triggers JourneyPlanner::triggers_of(const std::vector<JourneyPtr>& journeys) {
+  Triggers triggers;
+  for (const auto& journey : journeys) {
+    if (journey->status != JourneyStatus::kActive) continue;
+    auto d = definitions_.get(*journey, journey->version);
+    if (!d) continue;
+    const std::string_view name = d->nodes.at(JourneyDefinition::kTriggerIndex).activity;
+    triggers[name].push_back({journey.get(), std::move(d)});
+  }
+  return triggers;
+}
+
 PlannedStep JourneyPlanner::apply(const std::string& app_id,
                                   const std::vector<Activity>& activities) {
   Batch b(&carried_);
@@ -155,15 +167,7 @@ PlannedStep JourneyPlanner::apply(const std::string& app_id,
     }
     return nullptr;
   };
-  // The active journeys by the activity their trigger waits for: most activities trigger none.
-  std::unordered_map<std::string_view, std::vector<Trigger>> triggers;
-  for (const auto& journey : journeys) {
-    if (journey->status != JourneyStatus::kActive) continue;
-    auto d = definitions_.get(*journey, journey->version);
-    if (!d) continue;
-    const std::string_view name = d->nodes.at(JourneyDefinition::kTriggerIndex).activity;
-    triggers[name].push_back({journey.get(), std::move(d)});
-  }
+  const auto triggers = triggers_of(journeys);
   for (const Activity& a : activities) {
     for (JourneyRun& run : awaiting(b, a)) {
       const Journey* journey = journey_of(run.journey_id);

@@ -76,6 +76,10 @@ class JourneyPlanner final {
     const Journey* journey;
     std::shared_ptr<const JourneyDefinition> definition;
   };
+  // The active journeys by the activity their trigger waits for (most activities trigger
+  // none); the names point into the definitions held beside them.
+  using Triggers = std::unordered_map<std::string_view, std::vector<Trigger>>;
+  Triggers triggers_of(const std::vector<JourneyPtr>& journeys);
   void trigger(Batch& b, const Journey& journey, const JourneyDefinition& d, const Activity& a);
   bool may_enter(Batch& b, const Journey& journey, const JourneyDefinition& d, const Activity& a,
                  const std::string& correlation);
