@@ -472,6 +472,12 @@ class Hookd:
                              "hookd_journey_activities_pending",
                              "hookd_journey_timers_fired_total")) + ")")
 
+    def __enter__(self) -> "Hookd":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
     def stop(self) -> None:
         self._stop.set()
         self.sampler.join(5)
@@ -694,8 +700,7 @@ http {{ access_log off; client_body_temp_path {t}/nginx-body; proxy_temp_path {t
 
     # ---- 1. the ceiling: message ingest
     def ingest(self, label: str) -> dict:
-        h = Hookd(self, label, "api")
-        try:
+        with Hookd(self, label, "api") as h:
             h.api.call("POST", "/api/v1/event-type", {"name": "bench.event",
                                                       "description": "bench"})
             app = h.api.call("POST", "/api/v1/app", {"name": "bench", "uid": "bench"})["id"]
@@ -712,16 +717,11 @@ http {{ access_log off; client_body_temp_path {t}/nginx-body; proxy_temp_path {t
                                   f"{r['ok'] + 1} 202s")
             r["rss_peak"] = h.status().get("VmHWM", 0)
             return r
-        finally:
-            h.stop()
 
     # ---- 2. 100 live journeys
     def journeys(self) -> dict:
-        h = Hookd(self, "journeys", "all")
-        try:
+        with Hookd(self, "journeys", "all") as h:
             return self._journeys(h)
-        finally:
-            h.stop()
 
     def _journeys(self, h: Hookd) -> dict:
         api = h.api
@@ -937,11 +937,8 @@ http {{ access_log off; client_body_temp_path {t}/nginx-body; proxy_temp_path {t
 
     # ---- 3. waiting contacts
     def waiting(self) -> dict:
-        h = Hookd(self, "waiting", "all")
-        try:
+        with Hookd(self, "waiting", "all") as h:
             return self._waiting(h)
-        finally:
-            h.stop()
 
     def _waiting(self, h: Hookd) -> dict:
         api = h.api

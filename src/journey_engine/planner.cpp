@@ -70,27 +70,25 @@ std::shared_ptr<const JourneyDefinition> DefinitionCache::get(const Journey& jou
 // What one step has touched so far: the runs it changed (each activity sees what the ones before
 // it did) and the contacts it read; beneath them, the runs of the steps still being committed.
 struct JourneyPlanner::Batch {
-  explicit Batch(const Runs* carried = nullptr) : carried(carried) {}
+  explicit Batch(const Runs& carried) : carried(carried) {}
 
   PlannedStep out;
   Runs changed;
   std::vector<std::string> order;  // the changed runs' ids, first change first
-  const Runs* carried;
+  const Runs& carried;             // empty but while a page of activities commits
   std::map<std::pair<std::string, std::string>, Contact> contacts;
   Contact bare;  // what contact() returns for a definition that reads no attributes
 
   // The run as this step, or else a step being committed, left it; nullptr when neither did.
   const JourneyRun* latest(const std::string& id) const {
     if (const auto it = changed.by_id.find(id); it != changed.by_id.end()) return &it->second;
-    if (!carried) return nullptr;
-    const auto it = carried->by_id.find(id);
-    return it == carried->by_id.end() ? nullptr : &it->second;
+    const auto it = carried.by_id.find(id);
+    return it == carried.by_id.end() ? nullptr : &it->second;
   }
   // The runs of the contact (and application) that this step or a step being committed changed.
   template <typename F>
   void each_changed(const std::string& app_id, const std::string& contact, F&& f) const {
-    for (const Runs* runs : {carried, &changed}) {
-      if (!runs) continue;
+    for (const Runs* runs : {&carried, &changed}) {
       const auto it = runs->by_contact.find(contact);
       if (it == runs->by_contact.end()) continue;
       for (const auto& id : it->second) {
@@ -159,7 +157,7 @@ JourneyPlanner::Triggers JourneyPlanner::triggers_of(const std::vector<JourneyPt
 
 PlannedStep JourneyPlanner::apply(const std::string& app_id,
                                   const std::vector<Activity>& activities) {
-  Batch b(&carried_);
+  Batch b(carried_);
   const std::vector<JourneyPtr> journeys = catalog_.journeys().list(app_id);
   const auto journey_of = [&](const std::string& id) -> const Journey* {
     for (const auto& j : journeys) {
@@ -345,7 +343,7 @@ void JourneyPlanner::add_message(Batch& b, const JourneyRun& run, const JourneyD
 }
 
 PlannedStep JourneyPlanner::fire(const std::vector<JourneyRun>& due, int64_t now) {
-  Batch b;
+  Batch b(carried_);
   for (JourneyRun run : due) {
     restore_awaited(run);
     const JourneyPtr journey = catalog_.journeys().find(run.app_id, run.journey_id);
@@ -366,7 +364,7 @@ PlannedStep JourneyPlanner::fire(const std::vector<JourneyRun>& due, int64_t now
 }
 
 PlannedStep JourneyPlanner::release(const std::vector<JourneyRun>& held) {
-  Batch b;
+  Batch b(carried_);
   for (JourneyRun run : held) {
     restore_awaited(run);
     const JourneyPtr journey = catalog_.journeys().find(run.app_id, run.journey_id);
