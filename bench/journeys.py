@@ -23,7 +23,8 @@ the same run with the same load generator.
 
 Everything runs on 127.0.0.1, every process it starts is stopped on exit (also on Ctrl-C,
 SIGTERM, an error or the time limit: quick 170 s, full 840 s; BENCH_TIME_LIMIT=SECONDS overrides),
-and the temporary directory is removed unless --keep. Load generator: wrk -t2 with a Lua script
+and the temporary directory is removed unless --keep (hookd logs at `warn` there;
+BENCH_HOOKD_LOG_LEVEL=info says more). Load generator: wrk -t2 with a Lua script
 this file writes (every request body formatted before the first request, so that generating a
 request costs the same for messages and for activities; a fixed count of requests, timed from
 each wrk thread's first request to the response that completes its share).
@@ -394,7 +395,7 @@ class Hookd:
         self.base = f"http://127.0.0.1:{self.port}"
         self.data = bench.tmp / name
         env = {k: v for k, v in os.environ.items() if not k.startswith("HOOKD_")}
-        env["HOOKD_LOG_LEVEL"] = "warn"
+        env["HOOKD_LOG_LEVEL"] = os.environ.get("BENCH_HOOKD_LOG_LEVEL", "warn")
         cmd = [bench.args.bin, "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir",
                str(self.data), "--admin-token", TOKEN, "--ssrf-allow", "127.0.0.0/8",
                "--role", role]

@@ -227,6 +227,29 @@ TEST_F(JourneyEngineTest, AStepPlannedTwiceInsertsItsMessageOnce) {
   EXPECT_EQ(stats.webhooks[0].count, 1);
 }
 
+// Run ids grow with the sequence of their trigger activity (new runs append to the id index),
+// one trigger gives each journey its own run, and planning a trigger again gives the same id.
+TEST_F(JourneyEngineTest, RunIdsFollowTheOrderOfTheirTriggers) {
+  journey(no_booking("1h"));
+  journey(no_booking("1h"), JourneyStatus::kActive, "jrn_2");
+  for (int i = 0; i < 12; ++i) {
+    activity("a" + std::to_string(i), "c" + std::to_string(i % 5), "search", std::to_string(i));
+  }
+  const auto pending = store_->pending_activities(100);
+  JourneyPlanner planner(catalog_, *store_);
+  const PlannedStep step = planner.apply("app_1", pending);
+  ASSERT_EQ(step.write.runs.size(), 24u);
+  std::vector<std::string> ids;
+  for (const auto& run : step.write.runs) ids.push_back(run.id);
+  for (size_t i = 0; i + 2 < ids.size(); i += 2) {
+    EXPECT_NE(ids[i], ids[i + 1]);  // the two journeys' runs of one trigger
+    EXPECT_LT(std::max(ids[i], ids[i + 1]), std::min(ids[i + 2], ids[i + 3])) << i;
+  }
+  const PlannedStep again = planner.apply("app_1", pending);
+  ASSERT_EQ(again.write.runs.size(), ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(again.write.runs[i].id, ids[i]);
+}
+
 // With a page of one activity, each page is planned while the one before it commits: the
 // later ones still see the runs the earlier ones moved, so a contact's activities apply in
 // order across pages.

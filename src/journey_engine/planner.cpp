@@ -24,12 +24,15 @@ uint64_t fnv1a(std::string_view text, uint64_t seed) {
   return h;
 }
 
+// A run's id: the trigger activity's sequence number, then a hash of the journey and the
+// activity. Planning the same trigger again gives the same id (a step planned again after a crash
+// writes the same rows), and ids grow with the order activities came in, so a page of new runs
+// is appended at the end of the id index instead of being scattered through it.
 std::string run_id(const Journey& journey, const Activity& trigger) {
   const std::string key = journey.id + '\n' + trigger.app_id + '\n' + trigger.id;
   char out[40];
-  std::snprintf(out, sizeof out, "run_%016llx%016llx",
-                static_cast<unsigned long long>(fnv1a(key, 0xcbf29ce484222325ULL)),
-                static_cast<unsigned long long>(fnv1a(key, 0x84222325cbf29ce4ULL)));
+  std::snprintf(out, sizeof out, "run_%016llx%016llx", static_cast<unsigned long long>(trigger.seq),
+                static_cast<unsigned long long>(fnv1a(key, 0xcbf29ce484222325ULL)));
   return out;
 }
 
