@@ -35,14 +35,16 @@ echo "== unit tests"
 HOOKD_TEST_POSTGRES="$postgres" ctest --test-dir build --output-on-failure -j"$jobs"
 
 # The integration tests run on $jobs pytest workers (pytest-xdist): each test starts hookd
-# processes of its own on free ports, in directories (and PostgreSQL databases) of its own. The
-# tests that stop the shared PostgreSQL server run after the others, alone.
+# processes of its own on free ports, in directories (and PostgreSQL databases) of its own; the
+# tests of an xdist_group share a worker (test_openapi.py's check that every documented operation
+# was exercised reads what its other tests recorded). The tests that stop the shared PostgreSQL
+# server run after the others, alone.
 echo "== integration tests"
-HOOKD_BIN="$PWD/build/hookd" /usr/bin/python3 -m pytest -q -n "$jobs" tests
+HOOKD_BIN="$PWD/build/hookd" /usr/bin/python3 -m pytest -q -n "$jobs" --dist loadgroup tests
 
 echo "== integration tests on PostgreSQL"
 HOOKD_TEST_POSTGRES="$postgres" HOOKD_BIN="$PWD/build/hookd" \
-  /usr/bin/python3 -m pytest -q -n "$jobs" -m "not stops_postgres" tests
+  /usr/bin/python3 -m pytest -q -n "$jobs" --dist loadgroup -m "not stops_postgres" tests
 HOOKD_TEST_POSTGRES="$postgres" HOOKD_BIN="$PWD/build/hookd" \
   /usr/bin/python3 -m pytest -q -m stops_postgres tests
 
