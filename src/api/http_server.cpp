@@ -56,14 +56,15 @@ HttpRequest to_request(http::request<http::string_body>&& req) {
 const std::string kServer = std::string("hookd/") + kVersion;
 
 // Writes the head and the body in one gathered write. Formatting the head directly costs a
-// fraction of Beast's generic serializer on this path, which every request takes.
+// fraction of Beast's generic serializer on this path, which every request takes. The answer to
+// a HEAD has the head a GET would have and no body (RFC 9110, section 9.3.2).
 asio::awaitable<void> write_response(beast::tcp_stream& stream, const HttpResponse& response,
-                                     unsigned version, bool keep_alive, beast::error_code& ec) {
+                                     unsigned version, bool keep_alive, beast::error_code& ec,
+                                     bool head_only = false) {
   const std::string head = response_head(response, version, keep_alive, kServer);
+  const bool body = status_has_body(response.status) && !head_only;
   const std::array<asio::const_buffer, 2> out{
-      asio::buffer(head),
-      asio::buffer(response.body.data(),
-                   status_has_body(response.status) ? response.body.size() : 0)};
+      asio::buffer(head), asio::buffer(response.body.data(), body ? response.body.size() : 0)};
   co_await asio::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
 }
 
@@ -145,9 +146,10 @@ asio::awaitable<void> session(tcp::socket socket, Shared& shared) {
     }
     const bool keep_alive = req.keep_alive();
     const unsigned version = req.version();
+    const bool head_only = req.method() == http::verb::head;
     const HttpResponse response = co_await dispatch(api, to_request(std::move(req)));
     stream.expires_after(std::chrono::seconds(options.idle_timeout_s));
-    co_await write_response(stream, response, version, keep_alive, ec);
+    co_await write_response(stream, response, version, keep_alive, ec, head_only);
     if (ec || !keep_alive) break;
   }
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
