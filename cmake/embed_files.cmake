@@ -4,8 +4,10 @@
 #   -DOUTPUT=<.cpp to write>  -DINCLUDE=<header declaring FUNCTION>  -DNAMESPACE=<C++ namespace>
 #   -DFUNCTION=<name of the function returning std::span<const EmbeddedFile>>
 #   -DFILES=<paths, separated by commas, in the order the span keeps>
-# Each file becomes {stem of its name, its bytes}; the bytes are written as \x escapes, so any
-# content (quotes, a ")json" sequence, non-ASCII) is kept exactly.
+#   -DBASE=<folder> (optional): name each file by its path under that folder, extension and all
+#   (e.g. "vendor/preact.js"), instead of by the stem of its name
+# Each file becomes {its name, its bytes}; the bytes are written as \x escapes, so any content
+# (quotes, a ")json" sequence, non-ASCII) is kept exactly.
 foreach(var OUTPUT INCLUDE NAMESPACE FUNCTION FILES)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "embed_files.cmake: -D${var}=... is required")
@@ -17,7 +19,11 @@ set(arrays "")
 set(entries "")
 set(index 0)
 foreach(path IN LISTS FILES)
-  get_filename_component(stem "${path}" NAME_WE)
+  if(DEFINED BASE)
+    file(RELATIVE_PATH stem "${BASE}" "${path}")
+  else()
+    get_filename_component(stem "${path}" NAME_WE)
+  endif()
   file(READ "${path}" hex HEX)
   # 32 bytes a line, each byte as \xNN, each line a string literal (adjacent ones concatenate).
   string(REGEX REPLACE "(................................................................)" "\\1\n"

@@ -311,6 +311,7 @@ int serve(const Config& config) {
   api_options.https_only = config.https_only;
   api_options.portal_token_ttl_s = config.portal_token_ttl_ms / 1000;
   api_options.public_url = config.public_url.empty() ? listen_url(config) : config.public_url;
+  api_options.web_root = config.web_root;
   if (journeys) api_options.activities_stored = [j = journeys.get()] { j->poke(); };
   api::Api api(api_options, catalog, *store, writer, dispatcher.get(), metrics, health.get(),
                &service_health);

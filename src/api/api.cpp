@@ -80,6 +80,8 @@ Api::Api(ApiOptions options, Catalog& catalog, Store& store, CatalogWriter& writ
       test_pool_("hookd-test", 8),
       context_{options_, catalog, store,          writer,     dispatcher,
                metrics,  health,  service_health, test_pool_, tests_running_},
+      assets_(options_.web_root.empty() ? dashboard::Assets()
+                                        : dashboard::Assets(options_.web_root)),
       pool_("hookd-api", options_.worker_threads) {
   routes_ = route_table();
 }
@@ -221,6 +223,11 @@ void Api::record_audit(const Route& route, const HttpRequest& req, const AuditTa
 
 void Api::handle(HttpRequest&& req, Responder respond) {
   if (handle_open_route(req, respond)) return;
+  if (dashboard::Assets::owns(req.path)) {  // the files need no token; the API they call does
+    dashboard::Reply reply = assets_.serve(req.method, req.path);
+    return respond(HttpResponse{reply.status, std::move(reply.body), std::move(reply.content_type),
+                                std::move(reply.headers)});
+  }
   if (!req.path.starts_with("/api/v1/")) {
     return respond(error_response(404, "not_found", "no such route: " + req.path));
   }

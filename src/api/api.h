@@ -15,6 +15,7 @@
 #include "api/worker_pool.h"
 #include "catalog/catalog.h"
 #include "catalog/catalog_writer.h"
+#include "dashboard/assets.h"
 #include "delivery/dispatcher.h"
 #include "delivery/ssrf.h"
 #include "health/monitor.h"
@@ -33,6 +34,7 @@ struct ApiOptions {
   bool https_only = false;                 // endpoint URLs must be https
   int64_t portal_token_ttl_s = 4 * 3'600;  // app portal tokens without an `expiry`
   std::string public_url = "http://127.0.0.1:8071";  // portal links: <public_url>/ui/#...
+  std::string web_root;  // the dashboard's files from this folder; empty: the built-in ones
   // Called on the store's writer thread once activities are durable (must not block): the
   // journey engine looks now.
   std::function<void()> activities_stored;
@@ -107,6 +109,7 @@ class Api final {
   WorkerPool test_pool_;
   ApiContext context_;
   std::vector<Route> routes_;
+  const dashboard::Assets assets_;
   WorkerPool pool_;
 };
 

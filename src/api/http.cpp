@@ -24,6 +24,8 @@ std::string_view reason(int status) {
       return "Found";
     case 304:
       return "Not Modified";
+    case 308:
+      return "Permanent Redirect";
     case 400:
       return "Bad Request";
     case 401:
@@ -79,6 +81,12 @@ std::string response_head(const HttpResponse& response, unsigned version, bool k
   if (!response.content_type.empty()) {
     head += "Content-Type: ";
     head += response.content_type;
+    head += "\r\n";
+  }
+  for (const auto& [name, value] : response.headers) {
+    head += name;
+    head += ": ";
+    head += value;
     head += "\r\n";
   }
   if (status_has_body(response.status)) {

@@ -49,6 +49,8 @@ struct HttpResponse {
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
+  // More header fields, in order; neither names nor values may hold CR or LF.
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // Sends the response; callable once, from any thread.

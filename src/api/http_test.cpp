@@ -32,6 +32,14 @@ TEST(ResponseHead, Http10SaysKeepAliveOnlyWhenKept) {
   EXPECT_EQ(response_head(r, 10, false, "s").find("Connection"), std::string::npos);
 }
 
+TEST(ResponseHead, MoreFieldsFollowTheTypeInOrder) {
+  HttpResponse r{
+      308, "moved\n", "text/plain", {{"Location", "/ui/"}, {"Cache-Control", "no-cache"}}};
+  EXPECT_EQ(response_head(r, 11, true, "s"),
+            "HTTP/1.1 308 Permanent Redirect\r\nServer: s\r\nContent-Type: text/plain\r\n"
+            "Location: /ui/\r\nCache-Control: no-cache\r\nContent-Length: 6\r\n\r\n");
+}
+
 TEST(ResponseHead, AnUnlistedStatusHasAnEmptyReason) {
   HttpResponse r{299, "", ""};
   EXPECT_EQ(response_head(r, 11, true, "s"),

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <thread>
 
@@ -267,6 +268,12 @@ bool apply_access_setting(Config& c, const std::string& key, const std::string& 
     }
     c.public_url = value;
     while (c.public_url.ends_with('/')) c.public_url.pop_back();
+  } else if (key == "web_root") {
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(std::filesystem::path(value) / "index.html", error)) {
+      throw ConfigError("web_root: '" + value + "' is not a folder with an index.html");
+    }
+    c.web_root = value;
   } else {
     return false;
   }
@@ -350,6 +357,7 @@ const std::vector<std::string>& config_keys() {
                                                 "admin_token",
                                                 "portal_token_ttl",
                                                 "public_url",
+                                                "web_root",
                                                 "ssrf_allow",
                                                 "retry_schedule",
                                                 "retry_jitter",

@@ -23,6 +23,7 @@ struct Config {
   std::string database_url;
   std::string admin_token;  // empty: generated or read from <data_dir>/admin_token
   int64_t portal_token_ttl_ms = 4 * 3'600'000;  // app portal tokens' default lifetime
+  std::string web_root;    // the dashboard's files from this folder (development); empty: built in
   std::string public_url;  // where users reach hookd (portal links); empty: http://listen
   AddressPolicy address_policy;
   RetrySchedule retry = RetrySchedule::standard();
