@@ -67,8 +67,10 @@ ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:hal
 seconds=${HOOKD_FUZZ_SECONDS:-20}
 echo "== fuzz targets ($seconds s each; hostile_json_fuzz, deep nesting and regex filters, 3x)"
 CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHOOKD_FUZZ=ON -DHOOKD_TESTS=OFF >/dev/null
-cmake --build build-fuzz -j"$jobs" --target message_input_fuzz text_parsers_fuzz inbound_fuzz filter_fuzz raw_request_fuzz hostile_json_fuzz journey_definition_fuzz dashboard_path_fuzz
-for target in message_input_fuzz text_parsers_fuzz inbound_fuzz filter_fuzz raw_request_fuzz hostile_json_fuzz journey_definition_fuzz dashboard_path_fuzz; do
+fuzz_targets=(message_input_fuzz text_parsers_fuzz inbound_fuzz filter_fuzz raw_request_fuzz
+              hostile_json_fuzz journey_definition_fuzz dashboard_path_fuzz)
+cmake --build build-fuzz -j"$jobs" --target "${fuzz_targets[@]}"
+for target in "${fuzz_targets[@]}"; do
   corpus="build-fuzz/corpus/$target"
   mkdir -p "$corpus"
   cp -n fuzz/corpus/"$target"/* "$corpus"/ 2>/dev/null || true

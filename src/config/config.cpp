@@ -255,7 +255,8 @@ bool apply_alert_setting(Config& c, const std::string& key, const std::string& v
   return true;
 }
 
-// App portal tokens: their default lifetime and the address their links point at.
+// App portal tokens (their default lifetime, the address their links point at) and where the
+// dashboard's files come from.
 bool apply_access_setting(Config& c, const std::string& key, const std::string& value) {
   if (key == "portal_token_ttl") {
     c.portal_token_ttl_ms = parse_duration(key, value, false);

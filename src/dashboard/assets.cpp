@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/hash.h"
 #include "dashboard/web_files.h"
 
 namespace hookd::dashboard {
@@ -21,18 +22,11 @@ constexpr const char* kPolicy =
 
 // FNV-1a over every file's name and bytes: a new build with any file changed has a new version.
 std::string version_of(const std::map<std::string, std::string_view, std::less<>>& files) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  const auto mix = [&h](std::string_view text) {
-    for (const unsigned char c : text) {
-      h ^= c;
-      h *= 0x100000001b3ULL;
-    }
-    h ^= 0xff;  // ends the string: "ab","c" and "a","bc" differ
-    h *= 0x100000001b3ULL;
-  };
+  constexpr std::string_view kEnd("\xff", 1);  // ends each text: "ab","c" and "a","bc" differ
+  uint64_t h = kFnv1aOffset;
   for (const auto& [name, bytes] : files) {
-    mix(name);
-    mix(bytes);
+    for (const std::string_view text : {std::string_view(name), bytes})
+      h = fnv1a(kEnd, fnv1a(text, h));
   }
   char out[17];
   std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "common/hash.h"
 #include "common/ids.h"
 #include "common/time.h"
 #include "journeys/run_state.h"
@@ -13,16 +14,6 @@
 namespace hookd {
 
 namespace {
-
-// FNV-1a, 64 bits, from `seed`: run ids from their journey and trigger activity.
-uint64_t fnv1a(std::string_view text, uint64_t seed) {
-  uint64_t h = seed;
-  for (const unsigned char c : text) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
 
 // A run's id: the trigger activity's sequence number, then a hash of the journey and the
 // activity. Planning the same trigger again gives the same id (a step planned again after a crash
@@ -32,7 +23,7 @@ std::string run_id(const Journey& journey, const Activity& trigger) {
   const std::string key = journey.id + '\n' + trigger.app_id + '\n' + trigger.id;
   char out[40];
   std::snprintf(out, sizeof out, "run_%016llx%016llx", static_cast<unsigned long long>(trigger.seq),
-                static_cast<unsigned long long>(fnv1a(key, 0xcbf29ce484222325ULL)));
+                static_cast<unsigned long long>(fnv1a(key)));
   return out;
 }
 

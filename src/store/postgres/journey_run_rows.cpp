@@ -43,13 +43,13 @@ void PostgresStore::save_run(const JourneyRun& r) {
   p.add(r.id).add(r.app_id).add(r.journey_id).add(r.version).add(r.contact_key);
   p.add(r.correlation).add(r.node).add(r.waiting ? "t" : "f").add(r.wake_at);
   p.add(r.held ? "t" : "f").add(r.state).add(r.created_at).add(r.updated_at);
-  writer_db_->send(
+  static const std::string kSave =
       std::string("INSERT INTO journey_runs (") + kRunColumns +
-          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO "
-          "UPDATE SET version = excluded.version, correlation = excluded.correlation, node = "
-          "excluded.node, waiting = excluded.waiting, wake_at = excluded.wake_at, held = "
-          "excluded.held, state = excluded.state, updated_at = excluded.updated_at",
-      p);
+      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO "
+      "UPDATE SET version = excluded.version, correlation = excluded.correlation, node = "
+      "excluded.node, waiting = excluded.waiting, wake_at = excluded.wake_at, held = "
+      "excluded.held, state = excluded.state, updated_at = excluded.updated_at";
+  writer_db_->send(kSave, p);
   if (!r.fresh) {
     writer_db_->send(
         "DELETE FROM journey_waits WHERE app_id = $1 AND contact_key = $2 AND run_id = $3",

@@ -34,12 +34,13 @@ JourneyRun run_of(const Statement& st) {
 // An update rather than a replacement: only the indexes on the columns a move changes are
 // rewritten (never the id's or the contact's).
 void SqliteStore::save_run(const JourneyRun& r) {
-  writer_db_
-      ->cached(std::string("INSERT INTO journey_runs (") + kRunColumns +
-               ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT (id) "
-               "DO UPDATE SET version = excluded.version, correlation = excluded.correlation, "
-               "node = excluded.node, waiting = excluded.waiting, wake_at = excluded.wake_at, "
-               "held = excluded.held, state = excluded.state, updated_at = excluded.updated_at")
+  static const std::string kSave =
+      std::string("INSERT INTO journey_runs (") + kRunColumns +
+      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT (id) DO "
+      "UPDATE SET version = excluded.version, correlation = excluded.correlation, node = "
+      "excluded.node, waiting = excluded.waiting, wake_at = excluded.wake_at, held = "
+      "excluded.held, state = excluded.state, updated_at = excluded.updated_at";
+  writer_db_->cached(kSave)
       .bind(1, r.id)
       .bind(2, r.app_id)
       .bind(3, r.journey_id)
