@@ -223,6 +223,7 @@ void Api::record_audit(const Route& route, const HttpRequest& req, const AuditTa
 
 void Api::handle(HttpRequest&& req, Responder respond) {
   if (handle_open_route(req, respond)) return;
+  if (handle_session(req, respond)) return;
   if (dashboard::Assets::owns(req.path)) {  // the files need no token; the API they call does
     dashboard::Reply reply = assets_.serve(req.method, req.path);
     return respond(HttpResponse{reply.status, std::move(reply.body), std::move(reply.content_type),
@@ -230,6 +231,9 @@ void Api::handle(HttpRequest&& req, Responder respond) {
   }
   if (!req.path.starts_with("/api/v1/")) {
     return respond(error_response(404, "not_found", "no such route: " + req.path));
+  }
+  if (req.authorization.empty() && !req.session_id.empty()) {
+    if (auto refused = use_session(req)) return respond(std::move(*refused));
   }
   if (auto refused = refuse_unauthorized(req)) return respond(std::move(*refused));
   if (!req.idempotency_key.empty()) {

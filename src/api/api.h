@@ -16,6 +16,7 @@
 #include "catalog/catalog.h"
 #include "catalog/catalog_writer.h"
 #include "dashboard/assets.h"
+#include "dashboard/sessions.h"
 #include "delivery/dispatcher.h"
 #include "delivery/ssrf.h"
 #include "health/monitor.h"
@@ -97,6 +98,11 @@ class Api final {
 
  private:
   bool handle_open_route(HttpRequest& request, Responder& respond);
+  // The dashboard's sign-in at /ui/session (session_routes.cpp); false for any other path.
+  bool handle_session(HttpRequest& request, Responder& respond);
+  HttpResponse session_route(const HttpRequest& request);
+  // Authenticates a request by its session cookie; the 401 or 403 answer when it cannot.
+  std::optional<HttpResponse> use_session(HttpRequest& request);
   std::optional<HttpResponse> refuse_unauthorized(HttpRequest& request) const;
   bool handle_ingest(HttpRequest& request, Responder& respond);
   void dispatch(HttpRequest&& request, Responder respond);
@@ -110,6 +116,7 @@ class Api final {
   ApiContext context_;
   std::vector<Route> routes_;
   const dashboard::Assets assets_;
+  dashboard::Sessions sessions_;
   WorkerPool pool_;
 };
 

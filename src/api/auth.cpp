@@ -31,6 +31,25 @@ const char* scope_name(Scope scope) {
   return "unknown";
 }
 
+std::optional<std::string> authenticate_secret(std::string_view secret,
+                                               const std::string& admin_token,
+                                               const TokenRegistry& tokens, int64_t now_ms,
+                                               Caller& caller) {
+  if (!secret.empty() && signing::constant_time_equal(secret, admin_token)) {
+    caller = Caller{"admin", "", false};
+    return std::nullopt;
+  }
+  // Looked up by the secret's hash: what a timing difference could reveal is the hash, which
+  // is of no use without the secret. The stored hash is compared in constant time all the same.
+  const std::string hash = signing::sha256_hex(secret);
+  const auto token = secret.empty() ? std::nullopt : tokens.by_secret_hash(hash);
+  if (!token || !signing::constant_time_equal(token->secret_hash, hash)) return "invalid token";
+  if (token->revoked_at != 0) return "token revoked";
+  if (token->expired(now_ms)) return "token expired";
+  caller = Caller{token->id, token->app_id, token->read_only};
+  return std::nullopt;
+}
+
 std::optional<HttpResponse> authenticate(std::string_view authorization,
                                          const std::string& admin_token,
                                          const TokenRegistry& tokens, int64_t now_ms,
@@ -41,24 +60,9 @@ std::optional<HttpResponse> authenticate(std::string_view authorization,
   }
   const std::string_view secret =
       authorization.starts_with(kBearer) ? authorization.substr(kBearer.size()) : "";
-  if (!secret.empty() && signing::constant_time_equal(secret, admin_token)) {
-    caller = Caller{"admin", "", false};
-    return std::nullopt;
+  if (auto refused = authenticate_secret(secret, admin_token, tokens, now_ms, caller)) {
+    return error_response(401, "authentication_failed", "Authorization: " + *refused);
   }
-  // Looked up by the secret's hash: what a timing difference could reveal is the hash, which
-  // is of no use without the secret. The stored hash is compared in constant time all the same.
-  const std::string hash = signing::sha256_hex(secret);
-  const auto token = secret.empty() ? std::nullopt : tokens.by_secret_hash(hash);
-  if (!token || !signing::constant_time_equal(token->secret_hash, hash)) {
-    return error_response(401, "authentication_failed", "Authorization: invalid token");
-  }
-  if (token->revoked_at != 0) {
-    return error_response(401, "authentication_failed", "Authorization: token revoked");
-  }
-  if (token->expired(now_ms)) {
-    return error_response(401, "authentication_failed", "Authorization: token expired");
-  }
-  caller = Caller{token->id, token->app_id, token->read_only};
   return std::nullopt;
 }
 

@@ -26,8 +26,16 @@ enum class Scope {
 
 const char* scope_name(Scope scope);
 
-// Fills `caller` from the request's Authorization header: the configured admin token, or a
-// stored token that is neither revoked nor expired. Otherwise the 401 answer.
+// Fills `caller` for the token with this secret: the configured admin token, or a stored token
+// that is neither revoked nor expired. Otherwise why not: "invalid token", "token revoked" or
+// "token expired".
+std::optional<std::string> authenticate_secret(std::string_view secret,
+                                               const std::string& admin_token,
+                                               const TokenRegistry& tokens, int64_t now_ms,
+                                               Caller& caller);
+
+// Fills `caller` from the request's Authorization header ("Bearer <secret>"), as above.
+// Otherwise the 401 answer.
 std::optional<HttpResponse> authenticate(std::string_view authorization,
                                          const std::string& admin_token,
                                          const TokenRegistry& tokens, int64_t now_ms,

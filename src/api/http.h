@@ -29,11 +29,13 @@ struct HttpRequest {
   std::string path;                          // without the query string
   std::map<std::string, std::string> query;  // percent-decoded
   std::string authorization;
+  std::string session_id;       // the dashboard's session cookie (dashboard/sessions.h)
+  std::string csrf_token;       // X-CSRF-Token, sent with a session's state-changing calls
   std::string idempotency_key;  // of a POST; api/idempotency.h
   Caller caller;                // set by the API once the token is checked
   std::string body;             // has spare capacity for simdjson's padding
-  // Every header with its name in lower case; filled for inbound webhooks (/webhook/...) only,
-  // which verify signatures: the API routes need none of them.
+  // Every header with its name in lower case; filled for inbound webhooks (/webhook/...), which
+  // verify signatures, and the dashboard's sign-in (/ui/session) only: the API routes need none.
   std::vector<std::pair<std::string, std::string>> headers;
 
   // The first header with this lower-case name, or null.

@@ -15,6 +15,7 @@
 
 #include "common/time.h"
 #include "common/version.h"
+#include "dashboard/sessions.h"
 
 namespace hookd::api {
 
@@ -36,12 +37,18 @@ HttpRequest to_request(http::request<http::string_body>&& req) {
   if (auto it = req.find(http::field::authorization); it != req.end()) {
     out.authorization = std::string(it->value());
   }
+  if (auto it = req.find(http::field::cookie); it != req.end()) {
+    out.session_id = std::string(dashboard::session_in_cookies(it->value()));
+    if (auto csrf = req.find("x-csrf-token"); csrf != req.end()) {
+      out.csrf_token = std::string(csrf->value());
+    }
+  }
   if (out.method == "POST") {
     if (auto it = req.find("idempotency-key"); it != req.end()) {
       out.idempotency_key = std::string(it->value());
     }
   }
-  if (out.path.starts_with("/webhook/")) {
+  if (out.path.starts_with("/webhook/") || out.path == "/ui/session") {
     for (const auto& field : req) {
       std::string name(field.name_string());
       for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
