@@ -10,6 +10,7 @@ packages=(
   libspdlog-dev libfmt-dev libjemalloc-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest python3-pytest-xdist python3-requests python3-aiosmtpd python3-jsonschema php-cli
   nginx-light wrk curl tinyproxy postgresql-15 postgresql-client-15
+  chromium fonts-dejavu-core
 )
 # Node.js may come from another packaging that bundles npm; only ask Debian when it is absent.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)

@@ -13,7 +13,8 @@ jobs=$(nproc)
 scripts/install-deps.sh
 echo "== module map (docs/architecture.md)"
 python3 scripts/check-modules.py
-if [[ ! -d tests/node/node_modules/axios || ! -d tests/node/node_modules/svix || ! -d tests/node/node_modules/svix1 ]]; then
+if [[ ! -d tests/node/node_modules/axios || ! -d tests/node/node_modules/svix || ! -d tests/node/node_modules/svix1 ||
+      ! -d tests/node/node_modules/playwright-core ]]; then
   (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
 fi
 

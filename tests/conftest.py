@@ -145,7 +145,7 @@ def node_dir():
     if shutil.which("node") is None:
         pytest.fail("node is not on PATH; the Node client tests need Node.js and npm")
     if not all((NODE_DIR / "node_modules" / m).exists()
-               for m in ("standardwebhooks", "svix", "axios")):
+               for m in ("standardwebhooks", "svix", "axios", "playwright-core")):
         if shutil.which("npm") is None:
             pytest.fail("tests/node/node_modules is missing and npm is not on PATH")
         r = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR,

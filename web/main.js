@@ -1,28 +1,112 @@
-// The dashboard's entry point. It shows whether this hookd is healthy (GET /health, which needs
-// no token).
-const app = document.getElementById('app');
+// The dashboard's entry point: signs in (a pasted token, or the token in an app portal link's
+// fragment), then shows the screen the path names. An admin token sees every application and
+// can switch between them; an application's token sees its own application only.
+import { html, render, useEffect, useState } from './js/html.js';
+import { currentSession, listAll, signIn, signOut } from './js/api.js';
+import { appPath, match, navigate, usePath } from './js/router.js';
+import { SignIn } from './js/views/signin.js';
+import { Apps } from './js/views/apps.js';
+import { Endpoints } from './js/views/endpoints.js';
+import { EndpointPage, NewEndpoint } from './js/views/endpoint.js';
+import { DeliveryLog } from './js/views/log.js';
 
-function line(text, cls) {
-  const p = document.createElement('p');
-  p.textContent = text;
-  if (cls) p.className = cls;
-  return p;
+// An app portal link is /ui/#token=...&app=...: the fragment never reaches a server. It is
+// read once, removed from the address bar and history, and traded for a session cookie.
+async function signInFromFragment() {
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const token = fragment.get('token');
+  if (!token) return null;
+  history.replaceState(null, '', location.pathname + location.search);
+  const session = await signIn(token);
+  const app = fragment.get('app') || session.appId;
+  if (app) navigate(appPath(app), { replace: true });
+  return session;
 }
 
-// GET /health: 204 when healthy, 503 with the reasons otherwise.
-async function showHealth() {
-  try {
-    const res = await fetch('/health');
-    if (res.status === 204) {
-      app.replaceChildren(line('hookd is running and healthy.', 'ok'));
-      return;
-    }
-    const body = await res.json().catch(() => ({}));
-    const reasons = Array.isArray(body.reasons) ? body.reasons : [`status ${res.status}`];
-    app.replaceChildren(line('hookd is degraded:', 'bad'), ...reasons.map((r) => line(r, 'muted')));
-  } catch (e) {
-    app.replaceChildren(line(`hookd cannot be reached: ${e.message}`, 'bad'));
+function AppSwitcher({ session, current }) {
+  const [apps, setApps] = useState([]);
+  useEffect(() => {
+    if (session.kind === 'admin') listAll('/app').then(setApps, () => setApps([]));
+  }, [session, current]);
+  if (session.kind !== 'admin') return html`<span class="muted">Application <code>${session.appId}</code></span>`;
+  return html`<label class="switcher">Application
+    <select value=${current || ''} onChange=${(e) => navigate(e.target.value ? appPath(e.target.value) : '/ui/apps')}>
+      <option value="">All applications</option>
+      ${apps.map((a) => html`<option value=${a.id}>${a.name}</option>`)}
+    </select></label>`;
+}
+
+const routes = [
+  ['/ui/apps', () => html`<${Apps} />`],
+  ['/ui/app/:app', (p) => html`<${Endpoints} app=${p.app} />`],
+  ['/ui/app/:app/endpoint/new', (p) => html`<${NewEndpoint} app=${p.app} />`],
+  ['/ui/app/:app/endpoint/:id', (p) => html`<${EndpointPage} app=${p.app} id=${p.id} />`],
+  ['/ui/app/:app/endpoint/:id/log', (p) => html`<${DeliveryLog} app=${p.app} id=${p.id} />`],
+];
+
+function Screen({ session, path }) {
+  const home = session.kind === 'admin' ? '/ui/apps' : appPath(session.appId);
+  useEffect(() => {
+    if (path === '/ui/' || path === '/ui') navigate(home, { replace: true });
+  }, [path, home]);
+  for (const [pattern, view] of routes) {
+    const params = match(pattern, path);
+    if (params) return view(params);
   }
+  return html`<p>No such page. <a href=${home}>Home</a></p>`;
 }
 
-showHealth();
+function Dashboard() {
+  const path = usePath();
+  const [session, setSession] = useState(undefined);
+  const [notice, setNotice] = useState(null);
+  useEffect(() => {
+    signInFromFragment()
+      .then((s) => s || currentSession())
+      .then(setSession, (e) => {
+        setNotice(e.message);
+        setSession(null);
+      });
+    // A portal link opened in a tab that already shows the dashboard changes only the fragment.
+    const onHash = () => signInFromFragment().then((s) => s && setSession(s), (e) => setNotice(e.message));
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  if (session === undefined) return html`<p class="muted">Loading…</p>`;
+  if (session === null) return html`<${SignIn} notice=${notice} onSignedIn=${setSession} />`;
+  const app = (match('/ui/app/:app', path) || match('/ui/app/:app/endpoint/:id', path)
+    || match('/ui/app/:app/endpoint/:id/log', path) || {}).app;
+  const out = async () => {
+    await signOut();
+    setSession(null);
+    navigate('/ui/', { replace: true });
+  };
+  return html`<div class="layout">
+    <nav class="topbar" aria-label="Main">
+      <a class="brand" href=${session.kind === 'admin' ? '/ui/apps' : appPath(session.appId)}>hookd</a>
+      <${AppSwitcher} session=${session} current=${app} />
+      ${app ? html`<a href=${appPath(app)}>Webhooks</a>` : null}
+      <span class="spacer"></span>
+      <span class="muted">${session.kind} token${session.readOnly ? ', read only' : ''}</span>
+      <button type="button" class="secondary" onClick=${out}>Sign out</button>
+    </nav>
+    <main id="content">${html`<${Screen} session=${session} path=${path} />`}</main>
+  </div>`;
+}
+
+// GET /health needs no token: the footer says whether hookd is healthy, signed in or not.
+async function health() {
+  const res = await fetch('/health');
+  return res.status === 204 ? 'healthy' : 'degraded';
+}
+
+function Footer() {
+  const [state, setState] = useState('…');
+  useEffect(() => {
+    health().then(setState, () => setState('unreachable'));
+  }, []);
+  return html`<footer class="muted">hookd is <span class=${state === 'healthy' ? 'ok' : 'bad'}>${state}</span>.
+    API: <code>/api/v1/</code></footer>`;
+}
+
+render(html`<${Dashboard} /><${Footer} />`, document.getElementById('app'));

@@ -1,0 +1,291 @@
+// The dashboard end to end in a real browser (Debian's chromium through playwright-core),
+// against a real hookd and a real receiver on loopback (this script's own HTTP server):
+// sign in; create a webhook with a custom header and form format; Test and see 200; activate;
+// publish an event through the API and find it in the delivery log; resend it; recover a window
+// of failed deliveries; deactivate; an application token sees its own application only; an app
+// portal link signs in. Throughout, the token must appear in no URL the browser requested and
+// in no storage of the page. Screenshots of every screen at two widths go to SCREENSHOTS.
+//
+// Usage: HOOKD_URL=http://127.0.0.1:PORT HOOKD_TOKEN=... SCREENSHOTS=dir node dashboard_e2e.mjs
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const base = process.env.HOOKD_URL;
+const adminToken = process.env.HOOKD_TOKEN;
+const shots = process.env.SCREENSHOTS;
+const secrets = [adminToken];
+const WIDE = { width: 1280, height: 900 };
+const NARROW = { width: 390, height: 844 };
+
+// ---- the receiver --------------------------------------------------------------------------
+const received = [];
+let receiverStatus = 200;
+const receiver = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    received.push({ url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString() });
+    res.writeHead(receiverStatus, { 'Content-Type': 'text/plain' });
+    res.end(receiverStatus === 200 ? 'thanks' : 'receiver down');
+  });
+});
+await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+const receiverUrl = `http://127.0.0.1:${receiver.address().port}/hook`;
+
+// ---- the API, for what a product does outside the dashboard --------------------------------
+async function callApi(method, p, body, token = adminToken) {
+  const res = await fetch(base + p, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  assert.ok(res.ok, `${method} ${p}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+async function until(what, predicate, timeoutMs = 15000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await predicate();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+// ---- the browser ----------------------------------------------------------------------------
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox'],
+});
+const context = await browser.newContext({ viewport: WIDE });
+const requested = [];
+context.on('request', (r) => requested.push(r.url()));
+const page = await context.newPage();
+const consoleErrors = [];
+page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+page.on('pageerror', (e) => consoleErrors.push(String(e)));
+
+async function shoot(name) {
+  if (!shots) return;
+  fs.mkdirSync(shots, { recursive: true });
+  await page.screenshot({ path: path.join(shots, `${name}-wide.png`), fullPage: true });
+  await page.setViewportSize(NARROW);
+  await page.screenshot({ path: path.join(shots, `${name}-narrow.png`), fullPage: true });
+  await page.setViewportSize(WIDE);
+}
+
+// The token is in no URL the browser asked for, in no storage, and not readable as a cookie.
+async function assertNoTokenExposed() {
+  for (const url of requested) {
+    for (const s of secrets) assert.ok(!url.includes(s), `a requested URL holds a token: ${url}`);
+  }
+  const storage = await page.evaluate(() => JSON.stringify([{ ...localStorage }, { ...sessionStorage }, document.cookie]));
+  for (const s of secrets) assert.ok(!storage.includes(s), 'a token is in the page storage');
+  assert.equal(await page.evaluate(() => document.cookie), '', 'the session cookie is readable by scripts');
+}
+
+let step = 0;
+async function run(name, fn) {
+  step += 1;
+  const started = Date.now();
+  try {
+    await fn();
+  } catch (e) {
+    if (shots) await page.screenshot({ path: path.join(shots, `failed-step-${step}.png`), fullPage: true }).catch(() => {});
+    throw new Error(`step ${step} (${name}): ${e.message}`, { cause: e });
+  }
+  console.log(`ok ${step} ${name} (${Date.now() - started} ms)`);
+}
+
+const eventType = `cart.abandoned${Date.now() % 100000}`;
+let appId;
+let endpointId;
+
+try {
+  await run('sign in with the admin token', async () => {
+    await callApi('POST', '/api/v1/event-type', {
+      name: eventType, description: 'A cart was left', example: { cart: 'c_1', total: 42 },
+    });
+    await page.goto(`${base}/ui/`);
+    await page.getByLabel('API token').waitFor();
+    await shoot('sign-in');
+    await page.getByLabel('API token').fill('hksk_wrong');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('token: invalid token').waitFor();
+    await page.getByLabel('API token').fill(adminToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Applications' }).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/ui/apps');
+  });
+
+  await run('create an application', async () => {
+    await page.getByLabel('Name').fill('Acme shop');
+    await page.getByRole('button', { name: 'Create application' }).click();
+    await page.getByRole('heading', { name: 'Webhooks' }).waitFor();
+    appId = decodeURIComponent(new URL(page.url()).pathname.split('/')[3]);
+    assert.match(appId, /^app_/);
+    await page.goto(`${base}/ui/apps`);
+    await page.getByRole('link', { name: 'Acme shop' }).waitFor();
+    await shoot('applications');
+  });
+
+  await run('create a webhook with a custom header and form format; errors show by the field', async () => {
+    await page.goto(`${base}/ui/app/${appId}/endpoint/new`);
+    await page.getByLabel('URL').fill('ftp://nowhere');
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    const urlError = page.locator('.field.has-error', { has: page.getByLabel('URL') }).locator('.error');
+    await urlError.waitFor();
+    assert.match(await urlError.textContent(), /^url:/);
+    await page.getByLabel('URL').fill(receiverUrl);
+    await page.getByLabel('Label').fill('Cart webhook');
+    await page.getByLabel(eventType).check();
+    await page.getByText('Example').first().click();
+    await page.getByRole('button', { name: 'Add header' }).click();
+    await page.getByLabel('Header 1 name').fill('X-Team');
+    await page.getByLabel('Header 1 value').fill('growth');
+    await page.getByLabel('Format').selectOption('form');
+    await page.getByLabel('Require a successful test').check();
+    await page.getByLabel('Create it inactive').check();
+    await shoot('new-webhook');
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    await page.getByRole('heading', { name: 'Cart webhook' }).waitFor();
+    endpointId = new URL(page.url()).pathname.split('/')[5];
+    const ep = await callApi('GET', `/api/v1/app/${appId}/endpoint/${endpointId}`);
+    assert.equal(ep.format, 'form');
+    assert.deepEqual(ep.headers, { 'X-Team': 'growth' });
+    assert.deepEqual(ep.eventTypes, [eventType]);
+    assert.equal(ep.disabled, true);
+    assert.equal(ep.requireTest, true);
+  });
+
+  await run('activating before a test is refused; Test shows the receiver\'s 200; then activate', async () => {
+    await page.getByRole('button', { name: 'Activate' }).click();
+    await page.getByText(/test_required|test/i, { exact: false }).first().waitFor();
+    const refusal = await page.locator('.actions .banner.bad').textContent();
+    assert.match(refusal, /test/);
+    await page.getByRole('button', { name: 'Send test' }).click();
+    await page.locator('.test-result').waitFor();
+    assert.match(await page.locator('.test-result .badge').textContent(), /^200$/);
+    assert.match(await page.locator('.test-result pre.response').textContent(), /thanks/);
+    const test = received.at(-1);
+    assert.equal(test.headers['x-team'], 'growth');
+    assert.match(test.headers['content-type'], /application\/x-www-form-urlencoded/);
+    await shoot('webhook-tested');
+    await page.getByRole('button', { name: 'Activate' }).click();
+    await page.getByRole('button', { name: 'Deactivate' }).waitFor();
+    assert.equal((await callApi('GET', `/api/v1/app/${appId}/endpoint/${endpointId}`)).disabled, false);
+  });
+
+  let msgId;
+  await run('an event published through the API is in the delivery log', async () => {
+    const before = received.length;
+    msgId = (await callApi('POST', `/api/v1/app/${appId}/msg`, {
+      eventType, payload: { cart: 'c_77', total: 19.5 },
+    })).id;
+    await until('the delivery', () => received.length > before);
+    const delivery = received.at(-1);
+    assert.equal(delivery.headers['x-team'], 'growth');
+    assert.equal(delivery.headers['webhook-id'], msgId);
+    assert.match(delivery.body, /c_77/);
+    await page.getByRole('link', { name: 'Delivery log' }).click();
+    await page.getByRole('heading', { name: 'Delivery log' }).waitFor();
+    await until('the attempt in the log', async () => {
+      if (await page.getByText(msgId).count()) return true;
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      return false;
+    });
+    await page.locator('tr', { hasText: msgId }).getByRole('button').click();
+    const detail = page.locator('.detail');
+    await detail.getByText('c_77').waitFor();
+    assert.match(await detail.textContent(), /200/);
+    assert.match(await detail.locator('pre.response').textContent(), /thanks/);
+    await shoot('delivery-log');
+  });
+
+  await run('resend the message', async () => {
+    const before = received.length;
+    await page.locator('.detail').getByRole('button', { name: 'Resend' }).click();
+    await page.getByText('Queued to be sent again.').waitFor();
+    await until('the resent delivery', () => received.length > before);
+    assert.equal(received.at(-1).headers['webhook-id'], msgId);
+  });
+
+  await run('recover a window of failed deliveries', async () => {
+    receiverStatus = 500;
+    const failedMsg = (await callApi('POST', `/api/v1/app/${appId}/msg`, { eventType, payload: { cart: 'c_fail' } })).id;
+    // The test defaults retry three times 200 ms apart: then the delivery has failed.
+    await until('the delivery to fail', async () => {
+      const page1 = await callApi('GET', `/api/v1/app/${appId}/endpoint/${endpointId}/msg?status=2`);
+      return page1.data.some((d) => d.id === failedMsg || d.msgId === failedMsg);
+    });
+    receiverStatus = 200;
+    const since = new Date(Date.now() - 10 * 60 * 1000);
+    const local = new Date(since.getTime() - since.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+    await page.getByLabel('Failed since').fill(local);
+    await page.getByRole('button', { name: 'Count' }).click();
+    await page.getByText('1 failed delivery will be sent again.').waitFor();
+    await shoot('recover');
+    const before = received.filter((r) => r.body.includes('c_fail') && r.headers['webhook-id'] === failedMsg).length;
+    await page.getByRole('button', { name: 'Recover 1' }).click();
+    await page.getByText('1 failed deliveries queued to be sent again.').waitFor();
+    await until('the recovered delivery', () => received.filter((r) => r.headers['webhook-id'] === failedMsg).length > before);
+  });
+
+  await run('the webhooks list shows the state, events, success chart and last delivery', async () => {
+    await page.goto(`${base}/ui/app/${appId}`);
+    const row = page.locator('tr', { hasText: 'Cart webhook' });
+    await row.waitFor();
+    assert.match(await row.textContent(), /active/);
+    assert.match(await row.textContent(), new RegExp(eventType));
+    assert.match(await row.locator('svg').getAttribute('aria-label'), /% of \d+ in 24 h/);
+    await shoot('webhooks');
+  });
+
+  await run('deactivate', async () => {
+    await page.getByRole('link', { name: 'Cart webhook' }).click();
+    await page.getByRole('button', { name: 'Deactivate' }).click();
+    await page.getByRole('button', { name: 'Activate' }).waitFor();
+    assert.equal((await callApi('GET', `/api/v1/app/${appId}/endpoint/${endpointId}`)).disabled, true);
+  });
+
+  await run('an application token sees its own application only', async () => {
+    const other = await callApi('POST', '/api/v1/app', { name: 'Other shop' });
+    const appToken = (await callApi('POST', '/api/v1/auth/token', { name: 'acme ui', appId })).token;
+    secrets.push(appToken);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API token').fill(appToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Webhooks' }).waitFor();
+    assert.equal(new URL(page.url()).pathname, `/ui/app/${appId}`);
+    assert.equal(await page.getByLabel('Application').count(), 0, 'an application token has no switcher');
+    await page.goto(`${base}/ui/app/${other.id}`);
+    await page.locator('.banner.bad').waitFor();
+    assert.match(await page.locator('.banner.bad').textContent(), /may use application/);
+    assert.equal(await page.getByText('Other shop').count(), 0);
+  });
+
+  await run('an app portal link signs in and leaves no token in the address', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API token').waitFor();
+    const access = await callApi('POST', `/api/v1/auth/app-portal-access/${appId}`, {});
+    secrets.push(access.token);
+    const link = new URL(access.url);
+    await page.goto(`${base}${link.pathname}${link.hash}`);
+    await page.getByRole('heading', { name: 'Webhooks' }).waitFor();
+    assert.equal(new URL(page.url()).hash, '');
+    assert.equal(new URL(page.url()).pathname, `/ui/app/${appId}`);
+  });
+
+  await run('no token in any requested URL, storage or script-readable cookie', assertNoTokenExposed);
+  assert.deepEqual(consoleErrors.filter((e) => !/Failed to load resource/.test(e)), [], 'console errors');
+  console.log(`all ${step} steps passed; ${requested.length} requests checked`);
+} finally {
+  await browser.close();
+  receiver.close();
+}

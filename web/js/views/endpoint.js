@@ -1,0 +1,99 @@
+// One webhook: its state, Test (send the sample and show what the receiver answered), Activate
+// and Deactivate, its signing secret, and its settings.
+import { html, useState } from '../html.js';
+import { api } from '../api.js';
+import { appPath, navigate } from '../router.js';
+import { CopyButton, Loading, StateBadge, useLoad, when } from '../ui.js';
+import { EndpointForm } from './endpoint_form.js';
+
+function TestPanel({ app, endpoint, onTested }) {
+  const [result, setResult] = useState(null);
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const run = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      setResult(await api.post(`/app/${app}/endpoint/${endpoint.id}/test`, {}));
+      onTested();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<div class="card" aria-labelledby="test-title">
+    <h3 id="test-title">Test</h3>
+    <p class="muted">Sends a sample event, signed like a delivery, and shows what the receiver answered.
+      ${endpoint.lastTest ? ` Last test: ${endpoint.lastTest.status || 'no answer'} at ${when(endpoint.lastTest.at)}.` : ''}</p>
+    <button type="button" onClick=${run} disabled=${busy}>${busy ? 'Sending…' : 'Send test'}</button>
+    ${error ? html`<p class="banner bad" role="alert">${error.message}</p>` : null}
+    ${result ? html`<div class="test-result" role="status">
+      <p><span class=${`badge ${result.success ? 'ok' : 'bad'}`}>${result.statusCode || result.errorClass}</span>
+        ${' '}in ${result.durationMs} ms${result.success ? '' : `, ${result.errorClass}`}</p>
+      <h4>Receiver's answer</h4><pre class="response">${result.response || '(empty body)'}</pre>
+      <details><summary>Sample sent</summary><pre>${JSON.stringify(result.payload, null, 2)}</pre></details>
+    </div>` : null}
+  </div>`;
+}
+
+function Activation({ app, endpoint, onChanged }) {
+  const [error, setError] = useState(null);
+  const set = async (disabled) => {
+    try {
+      onChanged(await api.patch(`/app/${app}/endpoint/${endpoint.id}`, { disabled }));
+      setError(null);
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return html`<div class="actions">
+    ${endpoint.disabled
+      ? html`<button type="button" onClick=${() => set(false)}>Activate</button>`
+      : html`<button type="button" class="secondary" onClick=${() => set(true)}>Deactivate</button>`}
+    <a class="button secondary" href=${appPath(app, `/endpoint/${endpoint.id}/log`)}>Delivery log</a>
+    ${error ? html`<p class="banner bad" role="alert">${error.message}</p>` : null}
+  </div>`;
+}
+
+function Secret({ app, endpoint }) {
+  const [secret, setSecret] = useState(null);
+  const reveal = async () => setSecret((await api.get(`/app/${app}/endpoint/${endpoint.id}/secret`)).key);
+  if (endpoint.signing && endpoint.signing.type !== 'hmac' && endpoint.signing.type) {
+    return html`<p class="muted">Signed with ${endpoint.signing.type}.</p>`;
+  }
+  return html`<div class="secret">
+    <strong>Signing secret</strong>
+    ${secret
+      ? html`<code class="wrap">${secret}</code> <${CopyButton} text=${secret} />
+        <button type="button" class="secondary" onClick=${() => setSecret(null)}>Hide</button>`
+      : html`<button type="button" class="secondary" onClick=${reveal}>Reveal</button>`}
+  </div>`;
+}
+
+export function EndpointPage({ app, id }) {
+  const [version, setVersion] = useState(0);
+  const state = useLoad(() => api.get(`/app/${app}/endpoint/${id}`), [app, id, version]);
+  const refresh = () => setVersion((v) => v + 1);
+  return html`<${Loading} state=${state}>${(ep) => html`<section aria-labelledby="ep-title">
+    <p><a href=${appPath(app)}>← Webhooks</a></p>
+    <div class="heading-row">
+      <h2 id="ep-title">${ep.label || ep.description || ep.id}</h2>
+      <${StateBadge} endpoint=${ep} />
+    </div>
+    <p class="muted url">${ep.url}</p>
+    <${Activation} app=${app} endpoint=${ep} onChanged=${refresh} />
+    <${TestPanel} app=${app} endpoint=${ep} onTested=${refresh} />
+    <div class="card"><${Secret} app=${app} endpoint=${ep} /></div>
+    <h3>Settings</h3>
+    <${EndpointForm} key=${ep.id} app=${app} endpoint=${ep} onSaved=${refresh} />
+  </section>`}<//>`;
+}
+
+export function NewEndpoint({ app }) {
+  return html`<section aria-labelledby="new-ep">
+    <p><a href=${appPath(app)}>← Webhooks</a></p>
+    <h2 id="new-ep">Add webhook</h2>
+    <${EndpointForm} app=${app} onSaved=${(ep) => navigate(appPath(app, `/endpoint/${ep.id}`))} />
+  </section>`;
+}

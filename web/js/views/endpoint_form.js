@@ -1,0 +1,167 @@
+// Creating and editing a webhook: every setting of EndpointIn that people set by hand, with the
+// API's error shown beside the field it names.
+import { html, useState } from '../html.js';
+import { api, listAll } from '../api.js';
+import { ErrorBanner, Field, useLoad } from '../ui.js';
+
+const FIELDS = ['url', 'label', 'description', 'eventTypes', 'filterTypes', 'channels', 'format',
+  'headers', 'basicAuth', 'successPolicy', 'retrySchedule', 'rateLimit', 'throttleRate',
+  'requireTest', 'disabled', 'alertEmails', 'filter'];
+
+const list = (text) => text.split(',').map((s) => s.trim()).filter(Boolean);
+
+// Event types grouped by the part of their name before the first dot ("email.opened": email).
+function groups(eventTypes) {
+  const out = new Map();
+  for (const et of eventTypes) {
+    const group = et.name.includes('.') ? et.name.split('.')[0] : 'other';
+    if (!out.has(group)) out.set(group, []);
+    out.get(group).push(et);
+  }
+  return [...out.entries()].sort(([a], [b]) => a.localeCompare(b));
+}
+
+function EventChoices({ eventTypes, chosen, setChosen, error }) {
+  const toggle = (name) => setChosen(chosen.includes(name) ? chosen.filter((n) => n !== name) : [...chosen, name]);
+  const mine = error && (error.field === 'eventTypes' || error.field === 'filterTypes');
+  return html`<fieldset class=${`field${mine ? ' has-error' : ''}`}>
+    <legend>Events</legend>
+    <small class="muted">None chosen: every event.</small>
+    ${eventTypes.length === 0 ? html`<p class="muted">No event types yet.</p>` : null}
+    ${groups(eventTypes).map(([group, types]) => html`<div class="event-group" key=${group}>
+      <strong>${group}</strong>
+      ${types.map((et) => html`<div class="event-choice" key=${et.name}>
+        <label><input type="checkbox" checked=${chosen.includes(et.name)} onChange=${() => toggle(et.name)} />
+          ${' '}<code>${et.name}</code> <span class="muted">${et.description}</span></label>
+        ${et.example ? html`<details><summary>Example</summary><pre>${JSON.stringify(et.example, null, 2)}</pre></details>` : null}
+      </div>`)}
+    </div>`)}
+    ${mine ? html`<small class="error" role="alert">${error.message}</small>` : null}
+  </fieldset>`;
+}
+
+function HeaderRows({ rows, setRows, error }) {
+  const set = (i, key, value) => setRows(rows.map((r, j) => (j === i ? { ...r, [key]: value } : r)));
+  const mine = error && error.field === 'headers';
+  return html`<fieldset class=${`field${mine ? ' has-error' : ''}`}>
+    <legend>Custom headers</legend>
+    ${rows.map((r, i) => html`<div class="row header-row" key=${i}>
+      <input aria-label=${`Header ${i + 1} name`} placeholder="X-Api-Key" value=${r.name}
+        onInput=${(e) => set(i, 'name', e.target.value)} />
+      <input aria-label=${`Header ${i + 1} value`} placeholder="value" value=${r.value}
+        onInput=${(e) => set(i, 'value', e.target.value)} />
+      <button type="button" class="secondary" aria-label=${`Remove header ${i + 1}`}
+        onClick=${() => setRows(rows.filter((_, j) => j !== i))}>Remove</button>
+    </div>`)}
+    <button type="button" class="secondary" onClick=${() => setRows([...rows, { name: '', value: '' }])}>Add header</button>
+    ${mine ? html`<small class="error" role="alert">${error.message}</small>` : null}
+  </fieldset>`;
+}
+
+function initialHeaders(endpoint) {
+  return Object.entries((endpoint && endpoint.headers) || {}).map(([name, value]) => ({ name, value }));
+}
+
+// The EndpointIn body of the form's values. On an edit, headers that were removed are sent as
+// null, which deletes them.
+function body(form, chosen, headerRows, endpoint) {
+  const f = form.elements;
+  const out = {
+    url: f.url.value.trim(),
+    label: f.label.value,
+    description: f.description.value,
+    eventTypes: chosen.length ? chosen : null,
+    channels: f.channels.value.trim() ? list(f.channels.value) : null,
+    format: f.format.value,
+    successPolicy: f.successPolicy.value,
+    requireTest: f.requireTest.checked,
+    alertEmails: list(f.alertEmails.value),
+    retrySchedule: f.retrySchedule.value.trim() ? list(f.retrySchedule.value) : null,
+    rateLimit: f.rateLimit.value ? Number(f.rateLimit.value) : null,
+  };
+  const headers = {};
+  for (const r of headerRows) if (r.name.trim()) headers[r.name.trim()] = r.value;
+  for (const name of Object.keys((endpoint && endpoint.headers) || {})) if (!(name in headers)) headers[name] = null;
+  out.headers = headers;
+  if (f.basicUser.value) out.basicAuth = { username: f.basicUser.value, password: f.basicPassword.value };
+  if (f.filter.value.trim()) {
+    try {
+      out.filter = JSON.parse(f.filter.value);
+    } catch (e) {
+      const err = new Error(`filter: not JSON (${e.message})`);
+      err.field = 'filter';
+      throw err;
+    }
+  } else if (endpoint && endpoint.filter) {
+    out.filter = null;
+  }
+  if (!endpoint) out.disabled = f.inactive.checked;
+  return out;
+}
+
+export function EndpointForm({ app, endpoint, onSaved }) {
+  const types = useLoad(() => listAll('/event-type'), []);
+  const [chosen, setChosen] = useState((endpoint && endpoint.eventTypes) || []);
+  const [headerRows, setHeaderRows] = useState(() => initialHeaders(endpoint));
+  const [error, setError] = useState(null);
+  const [saved, setSaved] = useState(false);
+  const e = endpoint || {};
+  const submit = async (event) => {
+    event.preventDefault();
+    setSaved(false);
+    try {
+      const fields = body(event.target, chosen, headerRows, endpoint);
+      const result = endpoint
+        ? await api.patch(`/app/${app}/endpoint/${endpoint.id}`, fields)
+        : await api.post(`/app/${app}/endpoint`, fields);
+      setError(null);
+      setSaved(true);
+      setHeaderRows(initialHeaders(result));
+      onSaved(result);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  // Uncontrolled inputs (defaultValue): a re-render, when an event is ticked, keeps what was typed.
+  const input = (name, props = {}) => (id, d) => html`<input id=${id} name=${name} aria-describedby=${d} ...${props} />`;
+  return html`<form class="card" onSubmit=${submit} aria-label=${endpoint ? 'Edit webhook' : 'New webhook'} novalidate>
+    <${Field} label="URL" name="url" error=${error}>${input('url', { type: 'url', required: true, defaultValue: e.url || '', placeholder: 'https://example.com/webhook' })}<//>
+    <div class="row">
+      <${Field} label="Label" name="label" error=${error}>${input('label', { defaultValue: e.label || '' })}<//>
+      <${Field} label="Description" name="description" error=${error}>${input('description', { defaultValue: e.description || '' })}<//>
+    </div>
+    <${EventChoices} eventTypes=${types.data || []} chosen=${chosen} setChosen=${setChosen} error=${error} />
+    <div class="row">
+      <${Field} label="Channels" name="channels" error=${error} hint="Comma-separated; empty: every channel.">${input('channels', { defaultValue: (e.channels || []).join(', ') })}<//>
+      <${Field} label="Format" name="format" error=${error}>${(id, d) => html`<select id=${id} name="format" aria-describedby=${d}>
+        <option value="json" selected=${e.format !== 'form'}>JSON body</option>
+        <option value="form" selected=${e.format === 'form'}>Form fields (application/x-www-form-urlencoded)</option>
+      </select>`}<//>
+    </div>
+    <${HeaderRows} rows=${headerRows} setRows=${setHeaderRows} error=${error} />
+    <fieldset class="field"><legend>Basic authentication</legend><div class="row">
+      <${Field} label="Username" name="basicAuth" error=${error}>${input('basicUser', { autocomplete: 'off', defaultValue: (e.basicAuth && e.basicAuth.username) || '' })}<//>
+      <${Field} label="Password" name="basicAuth.password" error=${error}>${input('basicPassword', { type: 'password', autocomplete: 'new-password' })}<//>
+    </div></fieldset>
+    <div class="row">
+      <${Field} label="Success means" name="successPolicy" error=${error}>${(id, d) => html`<select id=${id} name="successPolicy" aria-describedby=${d}>
+        <option value="2xx" selected=${e.successPolicy !== '200'}>any 2xx status</option>
+        <option value="200" selected=${e.successPolicy === '200'}>exactly 200</option>
+      </select>`}<//>
+      <${Field} label="Retry schedule" name="retrySchedule" error=${error} hint="e.g. 5s, 5m, 30m, 2h; empty: the default.">${input('retrySchedule', { defaultValue: (e.retrySchedule || []).join(', ') })}<//>
+      <${Field} label="Rate limit (per second)" name="rateLimit" error=${error}>${input('rateLimit', { type: 'number', min: 1, defaultValue: e.rateLimit || '' })}<//>
+    </div>
+    <${Field} label="Payload filter (JSON)" name="filter" error=${error} hint='e.g. {"data.country": "CA"}; see docs/filters.md.'>
+      ${(id, d) => html`<textarea id=${id} name="filter" rows="3" aria-describedby=${d}
+        defaultValue=${e.filter ? JSON.stringify(e.filter) : ''}></textarea>`}
+    <//>
+    <${Field} label="Alert emails" name="alertEmails" error=${error} hint="Comma-separated; told when the webhook keeps failing.">${input('alertEmails', { defaultValue: (e.alertEmails || []).join(', ') })}<//>
+    <div class="checks">
+      <label><input type="checkbox" name="requireTest" defaultChecked=${!!e.requireTest} /> Require a successful test before it can be activated</label>
+      ${endpoint ? null : html`<label><input type="checkbox" name="inactive" /> Create it inactive</label>`}
+    </div>
+    <${ErrorBanner} error=${error} fields=${FIELDS} />
+    ${saved ? html`<p class="banner ok" role="status">Saved.</p>` : null}
+    <button type="submit">${endpoint ? 'Save' : 'Create webhook'}</button>
+  </form>`;
+}
