@@ -6,6 +6,7 @@ Draft 2020-12), and every request body sent must match the documented requestBod
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlencode
 
 import pytest
@@ -14,7 +15,7 @@ import requests
 from openapi_support import (APP, AUTH, DOC_PATH, EP, SOURCE_VERIFICATIONS, SRC, CheckedApi,
                              Contract, error_sweep, every_endpoint_option, hmac_hex,
                              hookd_endpoint_options, load_doc, wait_attempts, wait_status)
-from hookd_support import wait_until
+from hookd_support import sign, wait_until
 
 DOC = load_doc()
 CONTRACT = Contract(DOC)
@@ -134,6 +135,13 @@ def test_endpoints(capi, world, receiver):
     capi.call("GET", EP + "/health", status=200, **ids)
     capi.call("GET", EP + "/stats", status=200, **ids)
     capi.call("GET", EP + "/public-key", status=409, **ids)
+    key = capi.call("GET", EP + "/secret", status=200, **ids)["key"]
+    ts, body = str(int(time.time())), '{"a": 1}'
+    received = {"webhook-id": "msg_x", "webhook-timestamp": ts,
+                "webhook-signature": sign(key, "msg_x", ts, body.encode())}
+    check = capi.call("POST", EP + "/verify-signature", {"headers": received, "body": body}, 200,
+                      **ids)
+    assert check["verified"] and check["matchedSecret"] == "current", check
     signed = capi.call("POST", APP + "/endpoint", {"url": receiver.url("/ed"),
                                                    "signing": {"type": "ed25519"}}, 201, app_id=app)
     assert signed["signing"]["publicKey"].startswith("whpk_"), signed

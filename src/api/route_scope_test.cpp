@@ -55,6 +55,7 @@ const std::map<std::string, Scope> kExpectedScopes = {
     {"GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/headers", Scope::kApp},
     {"POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/test", Scope::kApp},
     {"GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/public-key", Scope::kApp},
+    {"POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/verify-signature", Scope::kApp},
     {"PUT /api/v1/app/{app_id}/endpoint/{endpoint_id}/headers", Scope::kApp},
     {"PATCH /api/v1/app/{app_id}/endpoint/{endpoint_id}/headers", Scope::kApp},
     {"GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/stats", Scope::kApp},

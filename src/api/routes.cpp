@@ -74,6 +74,7 @@ std::vector<Route> route_table() {
       {"GET", {"app", "*", "endpoint", "*", "headers"}, kApp, get_endpoint_headers},
       {"POST", {"app", "*", "endpoint", "*", "test"}, kApp, nullptr, test_endpoint},
       {"GET", {"app", "*", "endpoint", "*", "public-key"}, kApp, get_endpoint_public_key},
+      {"POST", {"app", "*", "endpoint", "*", "verify-signature"}, kApp, verify_signature},
       {"PUT",
        {"app", "*", "endpoint", "*", "headers"},
        kApp,

@@ -208,6 +208,30 @@ try {
     await shoot('delivery-log');
   });
 
+  await run('the signature debugger on the delivery the receiver got', async () => {
+    const delivery = received.find((r) => r.headers['webhook-id'] === msgId);
+    const headerLines = Object.entries(delivery.headers).map(([k, v]) => `${k}: ${v}`).join('\n');
+    await page.goto(`${base}/ui/app/${appId}/endpoint/${endpointId}`);
+    const form = page.locator('form', { has: page.getByRole('heading', { name: 'Signature debugger' }) });
+    await form.getByLabel('Received headers').fill(headerLines);
+    await form.getByLabel('Received body').fill(delivery.body);
+    await form.getByRole('button', { name: 'Check signature' }).click();
+    await form.getByText('The signature verifies with the current secret.').waitFor();
+    await shoot('signature-debugger');
+    await form.getByLabel('Received body').fill(`${delivery.body}\n`);
+    await form.getByRole('button', { name: 'Check signature' }).click();
+    await form.getByText('the body was changed after signing').waitFor();
+    assert.match(await form.locator('.signature-result').textContent(), /whitespace or a newline was added at its end/);
+    await form.getByLabel('Received body').fill(delivery.body);
+    await form.getByLabel('Secret (optional)').fill('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
+    await form.getByRole('button', { name: 'Check signature' }).click();
+    await form.getByText('The signature does not verify.').waitFor();
+    await page.getByRole('link', { name: 'Delivery log' }).click();
+    await page.getByText(msgId).first().waitFor();
+    await page.locator('tr', { hasText: msgId }).getByRole('button').click();
+    await page.locator('.detail').getByText('c_77').waitFor();
+  });
+
   await run('resend the message', async () => {
     const before = received.length;
     await page.locator('.detail').getByRole('button', { name: 'Resend' }).click();

@@ -1,10 +1,11 @@
 // One webhook: its state, Test (send the sample and show what the receiver answered), Activate
-// and Deactivate, its signing secret, and its settings.
+// and Deactivate, its signing secret, the signature debugger, and its settings.
 import { html, useState } from '../html.js';
 import { api } from '../api.js';
 import { appPath, navigate } from '../router.js';
 import { CopyButton, Loading, StateBadge, useLoad, when } from '../ui.js';
 import { EndpointForm } from './endpoint_form.js';
+import { SignatureDebugger } from './signature.js';
 
 function TestPanel({ app, endpoint, onTested }) {
   const [result, setResult] = useState(null);
@@ -85,6 +86,7 @@ export function EndpointPage({ app, id }) {
     <${Activation} app=${app} endpoint=${ep} onChanged=${refresh} />
     <${TestPanel} app=${app} endpoint=${ep} onTested=${refresh} />
     <div class="card"><${Secret} app=${app} endpoint=${ep} /></div>
+    <${SignatureDebugger} app=${app} endpoint=${ep} />
     <h3>Settings</h3>
     <${EndpointForm} key=${ep.id} app=${app} endpoint=${ep} onSaved=${refresh} />
   </section>`}<//>`;
