@@ -24,7 +24,7 @@ TEST(SessionsTest, AnIdleSessionEndsAndAUsedOneLastsUntilItsLifetime) {
   const auto idle = sessions.open("a", 0);
   const auto used = sessions.open("b", 0);
   EXPECT_TRUE(sessions.find(used.id, 90));
-  EXPECT_TRUE(sessions.find(used.id, 180));  // idle 90 ms: lasts
+  EXPECT_TRUE(sessions.find(used.id, 180));   // idle 90 ms: lasts
   EXPECT_FALSE(sessions.find(idle.id, 180));  // idle 180 ms: ended
   EXPECT_TRUE(sessions.find(used.id, 240));
   EXPECT_FALSE(sessions.find(used.id, 250));  // its lifetime is over, however used
