@@ -1,5 +1,6 @@
 // Fuzzes every small parser of outside text: query strings, paths, URLs, timestamps, durations,
-// Retry-After values, CIDRs, secrets and base64.
+// Retry-After values, CIDRs, secrets, base64, the dashboard's session cookie, and the signature
+// debugger's reading of a pasted request.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -7,8 +8,10 @@
 #include "api/http.h"
 #include "api/validation.h"
 #include "common/time.h"
+#include "dashboard/sessions.h"
 #include "delivery/retry.h"
 #include "delivery/ssrf.h"
+#include "signing/diagnosis.h"
 #include "signing/signature.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -34,5 +37,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   hookd::signing::decode_secret(text);
+  // The session id is a part of the Cookie header, never with a separator in it.
+  const std::string_view session = hookd::dashboard::session_in_cookies(text);
+  if (session.find(';') != std::string_view::npos ||
+      (!session.empty() && text.find(session) == std::string_view::npos)) {
+    __builtin_trap();
+  }
+  if (auto compact = hookd::signing::compact_json_text(std::string(text));
+      compact && compact->size() > text.size()) {
+    __builtin_trap();
+  }
+  // A pasted request split on newlines: id, timestamp, signature, then the body.
+  hookd::signing::ReceivedRequest request;
+  std::string* parts[] = {&request.id, &request.timestamp, &request.signature, &request.body};
+  size_t at = 0;
+  for (std::string* part : parts) {
+    const size_t end =
+        part == &request.body ? text.size() : std::min(text.find('\n', at), text.size());
+    if (at <= text.size()) *part = std::string(text.substr(at, end - at));
+    at = end + 1;
+  }
+  const auto d = hookd::signing::diagnose(request, {{"given", request.signature}}, 1'700'000'000);
+  if (d.verdict.empty() || (d.verified && d.matched != "given")) __builtin_trap();
   return 0;
 }

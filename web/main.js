@@ -9,6 +9,7 @@ import { Apps } from './js/views/apps.js';
 import { Endpoints } from './js/views/endpoints.js';
 import { EndpointPage, NewEndpoint } from './js/views/endpoint.js';
 import { DeliveryLog } from './js/views/log.js';
+import { EventTypes } from './js/views/event_types.js';
 
 // An app portal link is /ui/#token=...&app=...: the fragment never reaches a server. It is
 // read once, removed from the address bar and history, and traded for a session cookie.
@@ -38,6 +39,7 @@ function AppSwitcher({ session, current }) {
 
 const routes = [
   ['/ui/apps', () => html`<${Apps} />`],
+  ['/ui/event-types', (p, session) => html`<${EventTypes} session=${session} />`],
   ['/ui/app/:app', (p) => html`<${Endpoints} app=${p.app} />`],
   ['/ui/app/:app/endpoint/new', (p) => html`<${NewEndpoint} app=${p.app} />`],
   ['/ui/app/:app/endpoint/:id', (p) => html`<${EndpointPage} app=${p.app} id=${p.id} />`],
@@ -51,7 +53,7 @@ function Screen({ session, path }) {
   }, [path, home]);
   for (const [pattern, view] of routes) {
     const params = match(pattern, path);
-    if (params) return view(params);
+    if (params) return view(params, session);
   }
   return html`<p>No such page. <a href=${home}>Home</a></p>`;
 }
@@ -86,6 +88,7 @@ function Dashboard() {
       <a class="brand" href=${session.kind === 'admin' ? '/ui/apps' : appPath(session.appId)}>hookd</a>
       <${AppSwitcher} session=${session} current=${app} />
       ${app ? html`<a href=${appPath(app)}>Webhooks</a>` : null}
+      <a href="/ui/event-types">Event catalogue</a>
       <span class="spacer"></span>
       <span class="muted">${session.kind} token${session.readOnly ? ', read only' : ''}</span>
       <button type="button" class="secondary" onClick=${out}>Sign out</button>

@@ -1,6 +1,6 @@
 // The dashboard end to end in a real browser (Debian's chromium through playwright-core),
 // against a real hookd and a real receiver on loopback (this script's own HTTP server):
-// sign in; create a webhook with a custom header and form format; Test and see 200; activate;
+// sign in; load a ready event catalogue; create a webhook with a custom header and form format; Test and see 200; activate;
 // publish an event through the API and find it in the delivery log; resend it; recover a window
 // of failed deliveries; deactivate; an application token sees its own application only; an app
 // portal link signs in. Throughout, the token must appear in no URL the browser requested and
@@ -122,6 +122,20 @@ try {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Applications' }).waitFor();
     assert.equal(new URL(page.url()).pathname, '/ui/apps');
+  });
+
+  await run('the event catalogue lists event types and loads a ready catalogue', async () => {
+    await page.getByRole('link', { name: 'Event catalogue' }).click();
+    await page.getByRole('heading', { name: 'Event catalogue' }).waitFor();
+    await page.locator('tr', { hasText: eventType }).waitFor();
+    await page.getByRole('button', { name: 'Load netcore-channels' }).click();
+    await page.getByText(/netcore-channels: \d+ created, 0 already there\./).waitFor();
+    const loaded = await callApi('GET', '/api/v1/event-type?limit=250');
+    assert.ok(loaded.data.length > 2, 'the catalogue created event types');
+    for (const et of loaded.data) await page.locator('tr', { hasText: et.name }).first().waitFor();
+    await shoot('event-catalogue');
+    await page.getByRole('link', { name: 'hookd' }).click();
+    await page.getByRole('heading', { name: 'Applications' }).waitFor();
   });
 
   await run('create an application', async () => {
