@@ -6,9 +6,11 @@ head alone, and `--web-root` serving edits at once and nothing outside its folde
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import re
 import subprocess
+from pathlib import Path
 
 import requests
 
@@ -111,3 +113,20 @@ def test_a_web_root_without_an_index_is_refused_at_start(tmp_path):
                         "--web-root", str(tmp_path)], capture_output=True, text=True, timeout=20)
     assert r.returncode == 2, r.stderr
     assert "web_root:" in r.stderr and "index.html" in r.stderr
+
+
+def test_the_whole_dashboard_is_well_under_300_kb_compressed(hookd):
+    """Every file built in, fetched from hookd and gzip-compressed (level 9, as a server or a
+    proxy in front of it would), adds up to well under 300 KB."""
+    web = Path(__file__).resolve().parent.parent / "web"
+    base = hookd.base_url
+    version = asset_paths(requests.get(base + "/ui/", timeout=10).text)[0].split("/")[3]
+    total = 0
+    for path in sorted(p for p in web.rglob("*") if p.is_file()):
+        name = path.relative_to(web).as_posix()
+        r = requests.get(f"{base}/ui/v/{version}/{name}", timeout=10)
+        assert r.status_code == 200, name
+        assert r.content == path.read_bytes(), f"{name}: hookd serves other bytes than web/ holds"
+        total += len(gzip.compress(r.content, 9))
+    print(f"dashboard: {total} bytes gzip-compressed")
+    assert total < 150_000, f"the dashboard is {total} bytes compressed"
