@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import os
+import queue
 import re
 import secrets
 import signal
@@ -544,3 +545,70 @@ def metric_value(metrics_text: str, name: str) -> float | None:
         if m and m.group(1) == name:
             total = (total or 0.0) + float(m.group(3))
     return total
+
+
+# --------------------------------------------------------------------------------------------
+# Server-Sent Events (the live tail)
+# --------------------------------------------------------------------------------------------
+
+
+class EventStreamReader:
+    """A text/event-stream GET on a socket of its own, read on a thread of its own: `status` and
+    `headers` (lower-case names) of the answer; `events` gets one (event, data) pair per event,
+    `comments` each comment line. close() shuts the socket, which ends the stream."""
+
+    def __init__(self, base_url: str, path: str, headers: dict[str, str] | None = None):
+        host, port = base_url.split("://", 1)[1].rsplit(":", 1)
+        self.sock = socket.create_connection((host, int(port)), timeout=10)
+        lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", "Accept: text/event-stream"]
+        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        self.file = self.sock.makefile("rb")
+        status_line = self.file.readline().decode()
+        self.status = int(status_line.split(" ")[1])
+        self.headers: dict[str, str] = {}
+        while (line := self.file.readline().decode().rstrip("\r\n")) != "":
+            name, _, value = line.partition(":")
+            self.headers[name.strip().lower()] = value.strip()
+        self.sock.settimeout(None)
+        self.events: "queue.Queue[tuple[str, str]]" = queue.Queue()
+        self.comments: list[str] = []
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        event, data = "message", []
+        try:
+            for raw in self.file:
+                line = raw.decode().rstrip("\r\n")
+                if line == "":
+                    if data:
+                        self.events.put((event, "\n".join(data)))
+                    event, data = "message", []
+                elif line.startswith(":"):
+                    self.comments.append(line[1:].strip())
+                elif line.startswith("event:"):
+                    event = line[6:].strip()
+                elif line.startswith("data:"):
+                    data.append(line[5:].strip())
+        except (OSError, ValueError):  # the socket was shut under the reader
+            pass
+
+    def next(self, timeout: float = 10.0) -> tuple[str, str]:
+        return self.events.get(timeout=timeout)
+
+    def next_attempt(self, timeout: float = 10.0) -> dict:
+        """The data of the next `attempt` event, parsed."""
+        end = time.monotonic() + timeout
+        while True:
+            event, data = self.next(max(0.01, end - time.monotonic()))
+            if event == "attempt":
+                return json.loads(data)
+
+    def close(self) -> None:
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+        self._thread.join(timeout=5)

@@ -15,7 +15,7 @@ import requests
 from openapi_support import (APP, AUTH, DOC_PATH, EP, SOURCE_VERIFICATIONS, SRC, CheckedApi,
                              Contract, error_sweep, every_endpoint_option, hmac_hex,
                              hookd_endpoint_options, load_doc, wait_attempts, wait_status)
-from hookd_support import sign, wait_until
+from hookd_support import EventStreamReader, sign, wait_until
 
 DOC = load_doc()
 CONTRACT = Contract(DOC)
@@ -155,6 +155,24 @@ def test_endpoints(capi, world, receiver):
                   app_id=app, endpoint_id=rsa["id"])
     capi.call("DELETE", EP, status=204, app_id=app, endpoint_id=other["id"])
     capi.call("GET", EP, status=404, app_id=app, endpoint_id=other["id"])
+
+
+def test_live_tail(capi, world, hookd):
+    """GET .../attempt/live streams text/event-stream; each attempt event is a
+    LiveAttemptOut (MessageAttemptOut with eventType and nextAttempt)."""
+    app, ep = world
+    path = f"/api/v1/app/{app}/attempt/live"
+    stream = EventStreamReader(hookd.base_url, path, {"Authorization": f"Bearer {capi.token}"})
+    try:
+        assert stream.status == 200 and stream.headers["content-type"] == "text/event-stream"
+        capi.call("POST", APP + "/msg", {"eventType": "user.created", "payload": {"u": 1}}, 202,
+                  app_id=app)
+        attempt = stream.next_attempt()
+        CONTRACT.validate_component("LiveAttemptOut", attempt, "a live tail attempt")
+        assert attempt["endpointId"] == ep and attempt["eventType"] == "user.created", attempt
+        CONTRACT.exercised.add(("GET", APP + "/attempt/live"))
+    finally:
+        stream.close()
 
 
 def test_messages_and_attempts(capi, world, receiver):

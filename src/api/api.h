@@ -172,6 +172,7 @@ HttpResponse get_endpoint_headers(ApiContext&, const HttpRequest&, const Params&
 void test_endpoint(ApiContext&, HttpRequest&&, const Params&, Responder);
 HttpResponse get_endpoint_public_key(ApiContext&, const HttpRequest&, const Params&);
 HttpResponse verify_signature(ApiContext&, const HttpRequest&, const Params&);
+void live_attempts(ApiContext&, HttpRequest&&, const Params&, Responder);
 HttpResponse update_endpoint_headers(ApiContext&, const HttpRequest&, const Params&);
 
 // An endpoint's activity and contents (routes_endpoint_activity.cpp).

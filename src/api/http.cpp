@@ -89,7 +89,9 @@ std::string response_head(const HttpResponse& response, unsigned version, bool k
     head += value;
     head += "\r\n";
   }
-  if (status_has_body(response.status)) {
+  if (response.stream) {
+    keep_alive = false;  // the stream's end is the connection's
+  } else if (status_has_body(response.status)) {
     head += "Content-Length: ";
     head += std::to_string(response.body.size());
     head += "\r\n";

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -47,12 +48,29 @@ struct HttpRequest {
   }
 };
 
+// The body of an answer that goes on after its head (Server-Sent Events): the HTTP server writes
+// the head, then what take() gives each time the stream wakes it, until the client goes or the
+// stream ends. Implementations are thread-safe.
+class EventStream {
+ public:
+  virtual ~EventStream() = default;
+  // The bytes to write next (whole "event: ...\ndata: ...\n\n" frames; empty when there are
+  // none yet).
+  virtual std::string take() = 0;
+  // `wake` is called, from any thread, when take() has bytes again; an empty function stops
+  // the calls (the server sets one when the client has gone).
+  virtual void on_ready(std::function<void()> wake) = 0;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
   // More header fields, in order; neither names nor values may hold CR or LF.
   std::vector<std::pair<std::string, std::string>> headers;
+  // Set: `body` is written first, then the stream's bytes as they come; the head has no
+  // Content-Length, and the connection closes when the stream does.
+  std::shared_ptr<EventStream> stream;
 };
 
 // Sends the response; callable once, from any thread.

@@ -75,6 +75,46 @@ asio::awaitable<void> write_response(beast::tcp_stream& stream, const HttpRespon
   co_await asio::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
 }
 
+// The rest of a Server-Sent Events answer: the stream's bytes as they come, and a comment line
+// every 15 s without any, so that proxies and browsers keep the connection open. Ends when the
+// client closes the connection (or sends anything: nothing may follow a stream), a write fails,
+// or the server stops.
+asio::awaitable<void> write_events(beast::tcp_stream& stream, EventStream& events,
+                                   beast::error_code& ec) {
+  constexpr auto kKeepAlive = std::chrono::seconds(15);
+  auto executor = co_await asio::this_coro::executor;
+  auto timer = std::make_shared<asio::steady_timer>(executor);
+  auto gone = std::make_shared<bool>(false);
+  auto byte = std::make_shared<char>();
+  // The handlers touch only what they share: they may run after this frame is gone.
+  stream.socket().async_read_some(asio::buffer(byte.get(), 1),
+                                  [timer, gone, byte](beast::error_code, size_t) {
+                                    *gone = true;
+                                    timer->cancel();
+                                  });
+  // A wake posted while this coroutine runs is handled when it next waits: nothing is missed,
+  // since take() always runs before the wait.
+  events.on_ready([timer, executor] { asio::post(executor, [timer] { timer->cancel(); }); });
+  while (!ec && !*gone) {
+    std::string bytes = events.take();
+    if (bytes.empty()) {
+      timer->expires_after(kKeepAlive);
+      beast::error_code waited;
+      co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, waited));
+      if (*gone) break;
+      bytes = events.take();
+      if (bytes.empty() && waited == asio::error::operation_aborted) continue;
+      if (bytes.empty()) bytes = ": keep-alive\n\n";
+    }
+    stream.expires_after(kKeepAlive * 2);
+    co_await asio::async_write(stream, asio::buffer(bytes),
+                               asio::redirect_error(asio::use_awaitable, ec));
+  }
+  events.on_ready(nullptr);
+  beast::error_code ignored;
+  stream.socket().cancel(ignored);  // the read, when the write ended the stream
+}
+
 // Waits for the Api's answer, resuming on this connection's executor whichever thread answers.
 asio::awaitable<HttpResponse> dispatch(Api& api, HttpRequest&& request) {
   auto executor = co_await asio::this_coro::executor;
@@ -157,6 +197,10 @@ asio::awaitable<void> session(tcp::socket socket, Shared& shared) {
     const HttpResponse response = co_await dispatch(api, to_request(std::move(req)));
     stream.expires_after(std::chrono::seconds(options.idle_timeout_s));
     co_await write_response(stream, response, version, keep_alive, ec, head_only);
+    if (response.stream) {
+      if (!ec && !head_only) co_await write_events(stream, *response.stream, ec);
+      break;
+    }
     if (ec || !keep_alive) break;
   }
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);

@@ -56,6 +56,7 @@ const std::map<std::string, Scope> kExpectedScopes = {
     {"POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/test", Scope::kApp},
     {"GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/public-key", Scope::kApp},
     {"POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/verify-signature", Scope::kApp},
+    {"GET /api/v1/app/{app_id}/attempt/live", Scope::kApp},
     {"PUT /api/v1/app/{app_id}/endpoint/{endpoint_id}/headers", Scope::kApp},
     {"PATCH /api/v1/app/{app_id}/endpoint/{endpoint_id}/headers", Scope::kApp},
     {"GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/stats", Scope::kApp},

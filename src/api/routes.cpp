@@ -110,6 +110,7 @@ std::vector<Route> route_table() {
       {"POST", {"app", "*", "msg", "*", "endpoint", "*", "resend"}, kApp, resend_message},
       {"GET", {"app", "*", "msg", "*", "attempt", "*"}, kApp, get_attempt},
       {"GET", {"app", "*", "attempt", "endpoint", "*"}, kApp, list_attempts_by_endpoint},
+      {"GET", {"app", "*", "attempt", "live"}, kApp, nullptr, live_attempts},
       {"GET", {"app", "*", "attempt", "msg", "*"}, kApp, list_attempts_by_message},
       {"POST", {"app", "*", "contact"}, kApp, upsert_contact},
       {"POST", {"app", "*", "contact", "batch"}, kApp, upsert_contacts},

@@ -21,8 +21,8 @@ Dispatcher::Dispatcher(DispatcherOptions options, const Catalog& catalog, Store&
     : options_(std::move(options)), catalog_(catalog), store_(store), metrics_(metrics) {
   const int threads = std::max(1, options_.threads);
   for (int i = 0; i < threads; ++i) {
-    workers_.push_back(std::make_unique<DeliveryWorker>(options_, catalog, store, metrics, observer,
-                                                        [this] { wake_loader(); }));
+    workers_.push_back(std::make_unique<DeliveryWorker>(
+        options_, catalog, store, metrics, observer, [this] { wake_loader(); }, &live_feed_));
   }
   std::vector<DeliveryWorker*> all;
   for (auto& w : workers_) all.push_back(w.get());

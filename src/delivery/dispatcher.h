@@ -10,6 +10,7 @@
 #include "catalog/catalog.h"
 #include "delivery/delivery_job.h"
 #include "delivery/delivery_options.h"
+#include "delivery/live_feed.h"
 #include "delivery/observer.h"
 #include "metrics/metrics.h"
 #include "model/message.h"
@@ -60,6 +61,8 @@ class Dispatcher final {
   // Due jobs waiting to start, over all delivery threads.
   size_t backlog() const;
   const DispatcherOptions& options() const { return options_; }
+  // Every attempt this node makes, for live tails (delivery/live_feed.h).
+  LiveFeed& live_feed() { return live_feed_; }
   // Where the loader reports a failed pass (and clears it with the next good one). Call before
   // start().
   void set_service_health(ServiceHealth* health) { service_health_ = health; }
@@ -88,6 +91,7 @@ class Dispatcher final {
   const Catalog& catalog_;
   Store& store_;
   Metrics& metrics_;
+  LiveFeed live_feed_;  // before the workers, which publish to it
   std::vector<std::unique_ptr<DeliveryWorker>> workers_;
   ServiceHealth* service_health_ = nullptr;  // may be null; set before start
 

@@ -16,12 +16,13 @@ constexpr int64_t kSurveyEveryMs = 100;  // survey_stalls
 
 DeliveryWorker::DeliveryWorker(const DispatcherOptions& options, const Catalog& catalog,
                                Store& store, Metrics& metrics, DeliveryObserver* observer,
-                               std::function<void()> on_room)
+                               std::function<void()> on_room, LiveFeed* live)
     : options_(options),
       catalog_(catalog),
       store_(store),
       metrics_(metrics),
       observer_(observer),
+      live_(live),
       on_room_(std::move(on_room)) {
   multi_ = curl_multi_init();
   curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);

@@ -16,6 +16,7 @@
 #include "delivery/dispatcher.h"
 #include "delivery/endpoint_gate.h"
 #include "delivery/endpoint_queues.h"
+#include "delivery/live_feed.h"
 
 namespace hookd {
 
@@ -30,7 +31,8 @@ class DeliveryWorker final {
   // `on_room` is called (on the delivery thread) when an endpoint whose queue was full, so that
   // jobs were dropped from memory (they are still pending in the store), has room again.
   DeliveryWorker(const DispatcherOptions& options, const Catalog& catalog, Store& store,
-                 Metrics& metrics, DeliveryObserver* observer, std::function<void()> on_room);
+                 Metrics& metrics, DeliveryObserver* observer, std::function<void()> on_room,
+                 LiveFeed* live = nullptr);
   ~DeliveryWorker();
 
   void start();
@@ -148,6 +150,7 @@ class DeliveryWorker final {
   Store& store_;
   Metrics& metrics_;
   DeliveryObserver* const observer_;  // may be null
+  LiveFeed* const live_;              // may be null; every attempt goes here while subscribed
   const std::function<void()> on_room_;
   CURLM* multi_ = nullptr;
   std::atomic<size_t> backlog_{0};

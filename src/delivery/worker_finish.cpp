@@ -163,6 +163,10 @@ void DeliveryWorker::record_attempts(Transfer& t, CURLcode code, const TransferO
                        i + 1 == count ? std::move(response) : response, duration_ms, now);
     if (job.claim != 0) claim_record(record, job, decision, store_.claim_lease_ms());
     count_attempt(job, decision, outcome.success, now);
+    if (live_ != nullptr && live_->active()) {
+      live_->publish({record.attempt, job.message->event_type,
+                      decision.will_retry ? decision.next_attempt_at : 0});
+    }
     if (observer_ && (!outcome.success || was_failing || job.attempts_made > 0)) {
       report_attempt(record, job, outcome, decision);
     }
