@@ -1,7 +1,7 @@
 // The dashboard end to end in a real browser (Debian's chromium through playwright-core),
 // against a real hookd and a real receiver on loopback (this script's own HTTP server):
 // sign in; load a ready event catalogue; create a webhook with a custom header and form format; Test and see 200; activate;
-// publish an event through the API and find it in the delivery log; resend it; recover a window
+// publish an event through the API and see it arrive in the live tail and the delivery log; resend it; recover a window
 // of failed deliveries; deactivate; an application token sees its own application only; an app
 // portal link signs in. Throughout, the token must appear in no URL the browser requested and
 // in no storage of the page. Screenshots of every screen at two widths go to SCREENSHOTS.
@@ -197,7 +197,11 @@ try {
   });
 
   let msgId;
-  await run('an event published through the API is in the delivery log', async () => {
+  const liveCard = () => page.locator('.card', { has: page.getByRole('heading', { name: 'Live' }) });
+  await run('an event published through the API appears in the live tail, then in the log', async () => {
+    await page.getByRole('link', { name: 'Delivery log' }).click();
+    await page.getByRole('heading', { name: 'Delivery log' }).waitFor();
+    await liveCard().getByRole('status').getByText('live', { exact: true }).waitFor();
     const before = received.length;
     msgId = (await callApi('POST', `/api/v1/app/${appId}/msg`, {
       eventType, payload: { cart: 'c_77', total: 19.5 },
@@ -207,14 +211,16 @@ try {
     assert.equal(delivery.headers['x-team'], 'growth');
     assert.equal(delivery.headers['webhook-id'], msgId);
     assert.match(delivery.body, /c_77/);
-    await page.getByRole('link', { name: 'Delivery log' }).click();
-    await page.getByRole('heading', { name: 'Delivery log' }).waitFor();
+    const liveRow = liveCard().locator('tr', { hasText: msgId });
+    await liveRow.waitFor(); // pushed by the server: no reload, no Refresh
+    assert.match(await liveRow.textContent(), /success/);
+    assert.match(await liveRow.textContent(), new RegExp(eventType));
     await until('the attempt in the log', async () => {
-      if (await page.getByText(msgId).count()) return true;
+      if (await page.locator('.history').getByText(msgId).count()) return true;
       await page.getByRole('button', { name: 'Refresh' }).click();
       return false;
     });
-    await page.locator('tr', { hasText: msgId }).getByRole('button').click();
+    await page.locator('.history tr', { hasText: msgId }).getByRole('button').click();
     const detail = page.locator('.detail');
     await detail.getByText('c_77').waitFor();
     assert.match(await detail.textContent(), /200/);
@@ -241,8 +247,8 @@ try {
     await form.getByRole('button', { name: 'Check signature' }).click();
     await form.getByText('The signature does not verify.').waitFor();
     await page.getByRole('link', { name: 'Delivery log' }).click();
-    await page.getByText(msgId).first().waitFor();
-    await page.locator('tr', { hasText: msgId }).getByRole('button').click();
+    await page.locator('.history').getByText(msgId).waitFor();
+    await page.locator('.history tr', { hasText: msgId }).getByRole('button').click();
     await page.locator('.detail').getByText('c_77').waitFor();
   });
 
@@ -263,6 +269,11 @@ try {
       return page1.data.some((d) => d.id === failedMsg || d.msgId === failedMsg);
     });
     receiverStatus = 200;
+    // The live tail showed each failed attempt as it happened, with the retry it scheduled.
+    await until('four failed attempts in the live tail', async () => (await liveCard().locator('tr', { hasText: failedMsg }).count()) === 4);
+    const failedRows = await liveCard().locator('tr', { hasText: failedMsg }).allTextContents();
+    assert.ok(failedRows.every((t) => /fail/.test(t) && /500/.test(t)), failedRows.join('\n'));
+    assert.equal(failedRows.filter((t) => /—$/.test(t.trim())).length, 1, 'only the last attempt has no next retry');
     const since = new Date(Date.now() - 10 * 60 * 1000);
     const local = new Date(since.getTime() - since.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
     await page.getByLabel('Failed since').fill(local);

@@ -1,4 +1,4 @@
-// The delivery log of one webhook: every attempt with its status, response code, latency and
+// The delivery log of one webhook: the live tail, and every attempt with its status, response code, latency and
 // error class; filters by status, event type and time; an attempt's detail with the receiver's
 // answer and the message that was sent; resend one message; recover the failed deliveries of a
 // window, saying first how many will be sent again.
@@ -6,6 +6,7 @@ import { html, useState } from '../html.js';
 import { api, listAll } from '../api.js';
 import { appPath } from '../router.js';
 import { Loading, StatusBadge, useLoad, when } from '../ui.js';
+import { LiveTail } from './live.js';
 
 const STATUS = { '': 'any status', 0: 'success', 1: 'pending', 2: 'fail', 3: 'sending' };
 
@@ -111,6 +112,9 @@ export function DeliveryLog({ app, id }) {
     <p><a href=${appPath(app, `/endpoint/${id}`)}>← Webhook</a></p>
     <div class="heading-row"><h2 id="log-title">Delivery log</h2>
       <button type="button" class="secondary" onClick=${refresh}>Refresh</button></div>
+    <${LiveTail} app=${app} endpoint=${id} />
+    <div class="history" aria-labelledby="history-title">
+    <h3 id="history-title">History</h3>
     <${Filters} filters=${filters} setFilters=${setFilters} />
     <${Loading} state=${attempts}>${(page) => (page.data.length === 0
       ? html`<p class="muted">No attempts match.</p>`
@@ -124,6 +128,7 @@ export function DeliveryLog({ app, id }) {
           <td data-label="Latency">${a.responseDurationMs} ms</td><td data-label="Error">${a.errorClass}</td>
           <td data-label="Message"><code class="wrap">${a.msgId}</code></td>
         </tr>`)}</tbody></table></div>`)}<//>
+    </div>
     ${open ? html`<${AttemptDetail} key=${open.id} app=${app} endpoint=${id} attempt=${open} onResent=${refresh} />` : null}
     <${Recover} app=${app} endpoint=${id} onRecovered=${refresh} />
   </section>`;
