@@ -63,7 +63,7 @@ const browser = await chromium.launch({
   headless: true,
   args: ['--no-sandbox'],
 });
-const context = await browser.newContext({ viewport: WIDE });
+const context = await browser.newContext({ viewport: WIDE, acceptDownloads: true });
 const requested = [];
 context.on('request', (r) => requested.push(r.url()));
 const page = await context.newPage();
@@ -252,6 +252,28 @@ try {
     await page.locator('.detail').getByText('c_77').waitFor();
   });
 
+  await run('rotate the secret: a delivery signed with the old one still verifies, as the previous secret', async () => {
+    const delivery = received.find((r) => r.headers['webhook-id'] === msgId);
+    await page.goto(`${base}/ui/app/${appId}/endpoint/${endpointId}`);
+    await page.getByRole('button', { name: 'Reveal' }).click();
+    const oldSecret = await page.locator('.secret code').textContent();
+    secrets.push(oldSecret);
+    await page.getByLabel('Old secret keeps signing for (hours)').fill('2');
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    await page.getByText('Rotated: the old secret keeps signing for 2 h.').waitFor();
+    await until('the new secret shown', async () => (await page.locator('.secret code').textContent()) !== oldSecret);
+    secrets.push(await page.locator('.secret code').textContent());
+    const form = page.locator('form', { has: page.getByRole('heading', { name: 'Signature debugger' }) });
+    await form.getByLabel('Received headers').fill(Object.entries(delivery.headers).map(([k, v]) => `${k}: ${v}`).join('\n'));
+    await form.getByLabel('Received body').fill(delivery.body);
+    await form.getByRole('button', { name: 'Check signature' }).click();
+    await form.getByText(/The signature verifies with the previous \(signs until .*\) secret\./).waitFor();
+    await page.getByRole('link', { name: 'Delivery log' }).click();
+    await page.locator('.history').getByText(msgId).waitFor();
+    await page.locator('.history tr', { hasText: msgId }).getByRole('button').click();
+    await page.locator('.detail').getByText('c_77').waitFor();
+  });
+
   await run('resend the message', async () => {
     const before = received.length;
     await page.locator('.detail').getByRole('button', { name: 'Resend' }).click();
@@ -294,6 +316,18 @@ try {
     assert.match(await row.textContent(), new RegExp(eventType));
     assert.match(await row.locator('svg').getAttribute('aria-label'), /% of \d+ in 24 h/);
     await shoot('webhooks');
+  });
+
+  await run('an Ed25519 webhook offers its public key for download', async () => {
+    const ed = await callApi('POST', `/api/v1/app/${appId}/endpoint`, { url: receiverUrl, label: 'Signed with Ed25519', signing: { type: 'ed25519' } });
+    await page.goto(`${base}/ui/app/${appId}/endpoint/${ed.id}`);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download PEM' }).click()]);
+    const pem = fs.readFileSync(await download.path(), 'utf8');
+    assert.match(pem, /^-----BEGIN PUBLIC KEY-----/);
+    assert.equal(download.suggestedFilename(), `${ed.id}.pem`);
+    assert.equal(await page.getByLabel('Signature', { exact: true }).inputValue(), 'ed25519');
+    await callApi('DELETE', `/api/v1/app/${appId}/endpoint/${ed.id}`);
+    await page.goto(`${base}/ui/app/${appId}`);
   });
 
   await run('deactivate', async () => {

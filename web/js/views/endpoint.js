@@ -57,18 +57,51 @@ function Activation({ app, endpoint, onChanged }) {
   </div>`;
 }
 
-function Secret({ app, endpoint }) {
+// Ed25519 and RSA endpoints: the public key receivers verify with, to download.
+function PublicKey({ app, endpoint }) {
+  const type = endpoint.signing.type;
+  const url = (format) => `/api/v1/app/${encodeURIComponent(app)}/endpoint/${endpoint.id}/public-key?format=${format}`;
+  const formats = type === 'rsa' ? [['pem', 'PEM'], ['xml', 'XML (.NET)']] : [['pem', 'PEM'], ['whpk', 'whpk_']];
+  return html`<div class="secret">
+    <strong>Public key</strong> <span class="muted">(signed with ${type})</span>
+    ${formats.map(([format, label]) => html` <a class="button secondary" href=${url(format)}
+      download=${`${endpoint.id}.${format === 'whpk' ? 'txt' : format}`}>Download ${label}</a>`)}
+  </div>`;
+}
+
+// HMAC endpoints: reveal the secret, and rotate it; the old one keeps signing beside the new
+// one for the grace period, so receivers can switch without losing a delivery.
+function Secret({ app, endpoint, onRotated }) {
   const [secret, setSecret] = useState(null);
-  const reveal = async () => setSecret((await api.get(`/app/${app}/endpoint/${endpoint.id}/secret`)).key);
-  if (endpoint.signing && endpoint.signing.type !== 'hmac' && endpoint.signing.type) {
-    return html`<p class="muted">Signed with ${endpoint.signing.type}.</p>`;
+  const [note, setNote] = useState(null);
+  const path = `/app/${app}/endpoint/${endpoint.id}/secret`;
+  const reveal = async () => setSecret((await api.get(path)).key);
+  const rotate = async (event) => {
+    event.preventDefault();
+    const hours = Number(event.target.elements.grace.value);
+    try {
+      await api.post(`${path}/rotate`, { gracePeriodSeconds: Math.round(hours * 3600) });
+      setNote({ ok: true, text: `Rotated: the old secret keeps signing for ${hours} h.` });
+      setSecret(secret ? (await api.get(path)).key : null);
+      onRotated();
+    } catch (e) {
+      setNote({ ok: false, text: e.message });
+    }
+  };
+  if (endpoint.signing && endpoint.signing.type && endpoint.signing.type !== 'hmac') {
+    return html`<${PublicKey} app=${app} endpoint=${endpoint} />`;
   }
   return html`<div class="secret">
     <strong>Signing secret</strong>
     ${secret
-      ? html`<code class="wrap">${secret}</code> <${CopyButton} text=${secret} />
+      ? html` <code class="wrap">${secret}</code> <${CopyButton} text=${secret} />
         <button type="button" class="secondary" onClick=${() => setSecret(null)}>Hide</button>`
-      : html`<button type="button" class="secondary" onClick=${reveal}>Reveal</button>`}
+      : html` <button type="button" class="secondary" onClick=${reveal}>Reveal</button>`}
+    <form class="row" onSubmit=${rotate} aria-label="Rotate the secret">
+      <label>Old secret keeps signing for (hours) <input name="grace" type="number" min="0" max="720" step="1" defaultValue="24" /></label>
+      <button type="submit" class="secondary">Rotate secret</button>
+    </form>
+    ${note ? html`<p class=${`banner ${note.ok ? 'ok' : 'bad'}`} role="status">${note.text}</p>` : null}
   </div>`;
 }
 
@@ -85,7 +118,7 @@ export function EndpointPage({ app, id }) {
     <p class="muted url">${ep.url}</p>
     <${Activation} app=${app} endpoint=${ep} onChanged=${refresh} />
     <${TestPanel} app=${app} endpoint=${ep} onTested=${refresh} />
-    <div class="card"><${Secret} app=${app} endpoint=${ep} /></div>
+    <div class="card"><${Secret} app=${app} endpoint=${ep} onRotated=${refresh} /></div>
     <${SignatureDebugger} app=${app} endpoint=${ep} />
     <h3>Settings</h3>
     <${EndpointForm} key=${ep.id} app=${app} endpoint=${ep} onSaved=${refresh} />

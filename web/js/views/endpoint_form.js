@@ -6,7 +6,7 @@ import { ErrorBanner, Field, useLoad } from '../ui.js';
 
 const FIELDS = ['url', 'label', 'description', 'eventTypes', 'filterTypes', 'channels', 'format',
   'headers', 'basicAuth', 'successPolicy', 'retrySchedule', 'rateLimit', 'throttleRate',
-  'requireTest', 'disabled', 'alertEmails', 'filter'];
+  'requireTest', 'disabled', 'alertEmails', 'filter', 'signing'];
 
 const list = (text) => text.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -95,6 +95,12 @@ function body(form, chosen, headerRows, endpoint) {
   } else if (endpoint && endpoint.filter) {
     out.filter = null;
   }
+  const signing = { type: f.signingType.value };
+  if (signing.type === 'rsa' && f.signingHeader.value.trim()) signing.header = f.signingHeader.value.trim();
+  if (!endpoint || signing.type !== ((endpoint.signing && endpoint.signing.type) || 'hmac')
+      || (signing.header && signing.header !== endpoint.signing.header)) {
+    out.signing = signing;
+  }
   if (!endpoint) out.disabled = f.inactive.checked;
   return out;
 }
@@ -150,6 +156,13 @@ export function EndpointForm({ app, endpoint, onSaved }) {
       </select>`}<//>
       <${Field} label="Retry schedule" name="retrySchedule" error=${error} hint="e.g. 5s, 5m, 30m, 2h; empty: the default.">${input('retrySchedule', { defaultValue: (e.retrySchedule || []).join(', ') })}<//>
       <${Field} label="Rate limit (per second)" name="rateLimit" error=${error}>${input('rateLimit', { type: 'number', min: 1, defaultValue: e.rateLimit || '' })}<//>
+    </div>
+    <div class="row">
+      <${Field} label="Signature" name="signing" error=${error}>${(id, d) => html`<select id=${id} name="signingType" aria-describedby=${d}>
+        ${[['hmac', 'HMAC-SHA256 (Standard Webhooks v1)'], ['ed25519', 'Ed25519 (Standard Webhooks v1a)'], ['rsa', 'RSA-SHA256 of the body, in a header']]
+          .map(([v, text]) => html`<option value=${v} selected=${((e.signing && e.signing.type) || 'hmac') === v}>${text}</option>`)}
+      </select>`}<//>
+      <${Field} label="RSA signature header" name="signing.header" error=${error} hint="Only for RSA, e.g. X-DI-Signature.">${input('signingHeader', { defaultValue: (e.signing && e.signing.header) || '' })}<//>
     </div>
     <${Field} label="Payload filter (JSON)" name="filter" error=${error} hint='e.g. {"data.country": "CA"}; see docs/filters.md.'>
       ${(id, d) => html`<textarea id=${id} name="filter" rows="3" aria-describedby=${d}
