@@ -56,43 +56,63 @@ bool Api::handle_session(HttpRequest& req, Responder& respond) {
   return true;
 }
 
+namespace {
+
+// What the sign-in calls work with.
+struct SignIn {
+  dashboard::Sessions& sessions;
+  const std::string& admin_token;
+  const TokenRegistry& tokens;
+  bool secure;  // the cookie gets Secure: hookd is reached over https
+  int64_t now;
+};
+
+HttpResponse sign_in(const SignIn& ctx, const HttpRequest& req) {
+  const std::string token = sign_in_token(req);
+  Caller caller;
+  if (auto refused = authenticate_secret(token, ctx.admin_token, ctx.tokens, ctx.now, caller)) {
+    return error_response(401, "authentication_failed", "token: " + *refused);
+  }
+  const auto opened = ctx.sessions.open(token, ctx.now);
+  HttpResponse response = session_answer(201, caller, opened.csrf);
+  response.headers.emplace_back("Set-Cookie", dashboard::session_cookie(opened.id, ctx.secure));
+  return response;
+}
+
+// The cookie's session, checked again against its token (revoked or expired: ended).
+HttpResponse current_session(const SignIn& ctx, const HttpRequest& req) {
+  auto session = ctx.sessions.find(req.session_id, ctx.now);
+  if (!session) return not_signed_in("none, or it ended");
+  Caller caller;
+  if (auto refused =
+          authenticate_secret(session->secret, ctx.admin_token, ctx.tokens, ctx.now, caller)) {
+    ctx.sessions.close(req.session_id);
+    return not_signed_in(*refused);
+  }
+  return session_answer(200, caller, session->csrf);
+}
+
+// Signing out ends the session; the token itself stays valid.
+HttpResponse sign_out(const SignIn& ctx, const HttpRequest& req) {
+  if (auto session = ctx.sessions.find(req.session_id, ctx.now)) {
+    if (!signing::constant_time_equal(req.csrf_token, session->csrf)) {
+      return error_response(403, "csrf", "X-CSRF-Token: missing or not this session's");
+    }
+    ctx.sessions.close(req.session_id);
+  }
+  HttpResponse response = empty_response(204);
+  response.headers.emplace_back("Set-Cookie", dashboard::cleared_session_cookie(ctx.secure));
+  return response;
+}
+
+}  // namespace
+
 HttpResponse Api::session_route(const HttpRequest& req) {
-  const bool secure = options_.public_url.starts_with("https://");
-  const int64_t now = now_unix_ms();
-  if (req.method == "POST") {
-    const std::string token = sign_in_token(req);
-    Caller caller;
-    if (auto refused = authenticate_secret(token, options_.admin_token, context_.catalog.tokens(),
-                                           now, caller)) {
-      return error_response(401, "authentication_failed", "token: " + *refused);
-    }
-    const auto opened = sessions_.open(token, now);
-    HttpResponse response = session_answer(201, caller, opened.csrf);
-    response.headers.emplace_back("Set-Cookie", dashboard::session_cookie(opened.id, secure));
-    return response;
-  }
-  if (is_read(req.method)) {
-    auto session = sessions_.find(req.session_id, now);
-    if (!session) return not_signed_in("none, or it ended");
-    Caller caller;
-    if (auto refused = authenticate_secret(session->secret, options_.admin_token,
-                                           context_.catalog.tokens(), now, caller)) {
-      sessions_.close(req.session_id);
-      return not_signed_in(*refused);
-    }
-    return session_answer(200, caller, session->csrf);
-  }
-  if (req.method == "DELETE") {  // signing out: the token itself stays valid
-    if (auto session = sessions_.find(req.session_id, now)) {
-      if (!signing::constant_time_equal(req.csrf_token, session->csrf)) {
-        return error_response(403, "csrf", "X-CSRF-Token: missing or not this session's");
-      }
-      sessions_.close(req.session_id);
-    }
-    HttpResponse response = empty_response(204);
-    response.headers.emplace_back("Set-Cookie", dashboard::cleared_session_cookie(secure));
-    return response;
-  }
+  const SignIn ctx{sessions_, options_.admin_token, context_.catalog.tokens(),
+                   options_.public_url.starts_with("https://"), now_unix_ms()};
+  if (req.method == "POST") return sign_in(ctx, req);
+  if (is_read(req.method)) return current_session(ctx, req);
+  if (req.method == "DELETE") return sign_out(ctx, req);
   HttpResponse refused = error_response(405, "method_not_allowed",
                                         req.method + " /ui/session: use GET, POST or DELETE");
   refused.headers.emplace_back("Allow", "GET, HEAD, POST, DELETE");

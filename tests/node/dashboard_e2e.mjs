@@ -166,6 +166,10 @@ try {
     await page.getByLabel('Format').selectOption('form');
     await page.getByLabel('Require a successful test').check();
     await page.getByLabel('Create it inactive').check();
+    await page.getByLabel('Messages to receive').selectOption('Batch or campaign');
+    assert.equal(await page.getByLabel('Payload filter (JSON)').inputValue(), '{"send_type":{"$in":["batch","campaign"]}}');
+    await page.getByLabel('Messages to receive').selectOption('All types of communications');
+    assert.equal(await page.getByLabel('Payload filter (JSON)').inputValue(), '');
     await shoot('new-webhook');
     await page.getByRole('button', { name: 'Create webhook' }).click();
     await page.getByRole('heading', { name: 'Cart webhook' }).waitFor();

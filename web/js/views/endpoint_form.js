@@ -8,6 +8,21 @@ const FIELDS = ['url', 'label', 'description', 'eventTypes', 'filterTypes', 'cha
   'headers', 'basicAuth', 'successPolicy', 'retrySchedule', 'rateLimit', 'throttleRate',
   'requireTest', 'disabled', 'alertEmails', 'filter', 'signing'];
 
+// Message filters as Dialog Insight offers them, as payload filters (docs/endpoint-options.md).
+const PRESETS = [
+  ['Keep the filter below as it is', undefined],
+  ['All types of communications', null],
+  ['Specific types: email and SMS only', { channel: { $in: ['email', 'sms'] } }],
+  ['Unitary sending (confirmation, web service, test)', { send_type: 'unitary' }],
+  ['Batch or campaign', { send_type: { $in: ['batch', 'campaign'] } }],
+];
+
+function presetChosen(event) {
+  const [, filter] = PRESETS[event.target.selectedIndex];
+  if (filter === undefined) return;
+  event.target.form.elements.filter.value = filter === null ? '' : JSON.stringify(filter);
+}
+
 const list = (text) => text.split(',').map((s) => s.trim()).filter(Boolean);
 
 // Event types grouped by the part of their name before the first dot ("email.opened": email).
@@ -164,6 +179,12 @@ export function EndpointForm({ app, endpoint, onSaved }) {
       </select>`}<//>
       <${Field} label="RSA signature header" name="signing.header" error=${error} hint="Only for RSA, e.g. X-DI-Signature.">${input('signingHeader', { defaultValue: (e.signing && e.signing.header) || '' })}<//>
     </div>
+    <${Field} label="Messages to receive" name="preset" error=${null}
+      hint="Dialog Insight-style message filters; the choice fills in the payload filter below.">
+      ${(id, d) => html`<select id=${id} aria-describedby=${d} onChange=${presetChosen}>
+        ${PRESETS.map(([label]) => html`<option>${label}</option>`)}
+      </select>`}
+    <//>
     <${Field} label="Payload filter (JSON)" name="filter" error=${error} hint='e.g. {"data.country": "CA"}; see docs/filters.md.'>
       ${(id, d) => html`<textarea id=${id} name="filter" rows="3" aria-describedby=${d}
         defaultValue=${e.filter ? JSON.stringify(e.filter) : ''}></textarea>`}
