@@ -10,6 +10,7 @@ import { Endpoints } from './js/views/endpoints.js';
 import { EndpointPage, NewEndpoint } from './js/views/endpoint.js';
 import { DeliveryLog } from './js/views/log.js';
 import { EventTypes } from './js/views/event_types.js';
+import { Operations } from './js/views/operations.js';
 
 // An app portal link is /ui/#token=...&app=...: the fragment never reaches a server. It is
 // read once, removed from the address bar and history, and traded for a session cookie.
@@ -40,6 +41,7 @@ function AppSwitcher({ session, current }) {
 const routes = [
   ['/ui/apps', () => html`<${Apps} />`],
   ['/ui/event-types', (p, session) => html`<${EventTypes} session=${session} />`],
+  ['/ui/operations', () => html`<${Operations} />`],
   ['/ui/app/:app', (p) => html`<${Endpoints} app=${p.app} />`],
   ['/ui/app/:app/endpoint/new', (p) => html`<${NewEndpoint} app=${p.app} />`],
   ['/ui/app/:app/endpoint/:id', (p) => html`<${EndpointPage} app=${p.app} id=${p.id} />`],
@@ -89,6 +91,7 @@ function Dashboard() {
       <${AppSwitcher} session=${session} current=${app} />
       ${app ? html`<a href=${appPath(app)}>Webhooks</a>` : null}
       <a href="/ui/event-types">Event catalogue</a>
+      ${session.kind === 'admin' ? html`<a href="/ui/operations">Operations</a>` : null}
       <span class="spacer"></span>
       <span class="muted">${session.kind} token${session.readOnly ? ', read only' : ''}</span>
       <button type="button" class="secondary" onClick=${out}>Sign out</button>

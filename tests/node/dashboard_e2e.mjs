@@ -341,6 +341,22 @@ try {
     assert.equal((await callApi('GET', `/api/v1/app/${appId}/endpoint/${endpointId}`)).disabled, true);
   });
 
+  await run('operations: this node\'s queues and rates, response times per endpoint, the audit log', async () => {
+    await page.getByRole('link', { name: 'Operations' }).click();
+    await page.getByRole('heading', { name: 'Operations' }).waitFor();
+    const accepted = page.locator('dl.gauges dt', { hasText: 'Messages accepted' }).locator('xpath=following-sibling::dd[1]');
+    await until('the metrics read', async () => Number(await accepted.textContent()) >= 2);
+    await page.getByLabel('Application').nth(1).selectOption({ label: 'Acme shop' });
+    const latency = page.locator('.card', { has: page.getByRole('heading', { name: 'Response times per endpoint' }) });
+    const row = latency.locator('tr', { hasText: 'Cart webhook' });
+    await row.waitFor();
+    assert.match(await row.textContent(), /\d+ ms/);
+    const audit = page.locator('.card', { has: page.getByRole('heading', { name: 'Audit log' }) });
+    await audit.locator('tr', { hasText: 'POST /api/v1/app/{app_id}/endpoint' }).first().waitFor();
+    assert.match(await audit.textContent(), /secret\/rotate/);
+    await shoot('operations');
+  });
+
   await run('an application token sees its own application only', async () => {
     const other = await callApi('POST', '/api/v1/app', { name: 'Other shop' });
     const appToken = (await callApi('POST', '/api/v1/auth/token', { name: 'acme ui', appId })).token;
