@@ -11,6 +11,7 @@ import { EndpointPage, NewEndpoint } from './js/views/endpoint.js';
 import { DeliveryLog } from './js/views/log.js';
 import { EventTypes } from './js/views/event_types.js';
 import { Operations } from './js/views/operations.js';
+import { SourcePage, Sources } from './js/views/sources.js';
 
 // An app portal link is /ui/#token=...&app=...: the fragment never reaches a server. It is
 // read once, removed from the address bar and history, and traded for a session cookie.
@@ -46,6 +47,8 @@ const routes = [
   ['/ui/app/:app/endpoint/new', (p) => html`<${NewEndpoint} app=${p.app} />`],
   ['/ui/app/:app/endpoint/:id', (p) => html`<${EndpointPage} app=${p.app} id=${p.id} />`],
   ['/ui/app/:app/endpoint/:id/log', (p) => html`<${DeliveryLog} app=${p.app} id=${p.id} />`],
+  ['/ui/app/:app/sources', (p) => html`<${Sources} app=${p.app} />`],
+  ['/ui/app/:app/source/:id', (p) => html`<${SourcePage} app=${p.app} id=${p.id} />`],
 ];
 
 function Screen({ session, path }) {
@@ -78,8 +81,8 @@ function Dashboard() {
   }, []);
   if (session === undefined) return html`<p class="muted">Loading…</p>`;
   if (session === null) return html`<${SignIn} notice=${notice} onSignedIn=${setSession} />`;
-  const app = (match('/ui/app/:app', path) || match('/ui/app/:app/endpoint/:id', path)
-    || match('/ui/app/:app/endpoint/:id/log', path) || {}).app;
+  const inApp = /^\/ui\/app\/([^/]+)/.exec(path);
+  const app = inApp ? decodeURIComponent(inApp[1]) : undefined;
   const out = async () => {
     await signOut();
     setSession(null);
@@ -89,7 +92,7 @@ function Dashboard() {
     <nav class="topbar" aria-label="Main">
       <a class="brand" href=${session.kind === 'admin' ? '/ui/apps' : appPath(session.appId)}>hookd</a>
       <${AppSwitcher} session=${session} current=${app} />
-      ${app ? html`<a href=${appPath(app)}>Webhooks</a>` : null}
+      ${app ? html`<a href=${appPath(app)}>Webhooks</a> <a href=${appPath(app, '/sources')}>Inbound sources</a>` : null}
       <a href="/ui/event-types">Event catalogue</a>
       ${session.kind === 'admin' ? html`<a href="/ui/operations">Operations</a>` : null}
       <span class="spacer"></span>

@@ -1,6 +1,7 @@
 #include "dashboard/sessions.h"
 
 #include "common/random.h"
+#include "signing/signature.h"
 
 namespace hookd::dashboard {
 
@@ -8,13 +9,16 @@ Sessions::Opened Sessions::open(std::string secret, int64_t now_ms) {
   Opened opened{random_hex(32), random_hex(32)};
   std::lock_guard lock(mutex_);
   make_room(now_ms);
-  sessions_[opened.id] = Session{std::move(secret), opened.csrf, now_ms, now_ms};
+  sessions_[signing::sha256_hex(opened.id)] =
+      Session{std::move(secret), opened.csrf, now_ms, now_ms};
   return opened;
 }
 
 std::optional<Session> Sessions::find(std::string_view id, int64_t now_ms) {
+  if (id.empty()) return std::nullopt;
+  const std::string key = signing::sha256_hex(id);
   std::lock_guard lock(mutex_);
-  auto it = sessions_.find(id);
+  auto it = sessions_.find(key);
   if (it == sessions_.end()) return std::nullopt;
   if (!live(it->second, now_ms)) {
     sessions_.erase(it);
@@ -25,8 +29,9 @@ std::optional<Session> Sessions::find(std::string_view id, int64_t now_ms) {
 }
 
 void Sessions::close(std::string_view id) {
+  const std::string key = signing::sha256_hex(id);
   std::lock_guard lock(mutex_);
-  if (auto it = sessions_.find(id); it != sessions_.end()) sessions_.erase(it);
+  if (auto it = sessions_.find(key); it != sessions_.end()) sessions_.erase(it);
 }
 
 size_t Sessions::size() const {

@@ -52,6 +52,8 @@ class Sessions final {
 
   const SessionLimits limits_;
   mutable std::mutex mutex_;
+  // By the SHA-256 of the id, as tokens are kept: what a lookup's timing could reveal is a
+  // hash, of no use without the id.
   std::map<std::string, Session, std::less<>> sessions_;
 };
 

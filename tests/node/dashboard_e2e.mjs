@@ -334,7 +334,40 @@ try {
     await page.goto(`${base}/ui/app/${appId}`);
   });
 
+  await run('an inbound source: its URL and client id, events, rejections and customers', async () => {
+    await page.goto(`${base}/ui/app/${appId}`);
+    await page.getByRole('link', { name: 'Inbound sources' }).click();
+    await page.getByRole('heading', { name: 'Inbound sources' }).waitFor();
+    await page.getByLabel('Name').fill('Skalin');
+    await page.getByRole('button', { name: 'Create source' }).click();
+    await page.getByRole('heading', { name: 'Skalin' }).waitFor();
+    const url = await page.locator('.card code').first().textContent();
+    assert.match(url, /\/webhook\/[^?]+\?client_id=/);
+    const post = (body) => fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const ok = await post({ eventId: 'evt0000000000001', customerId: 'acme.com', ts: '2026-12-01T10:00:00', event: { name: 'login', score: 4 } });
+    assert.ok(ok.ok, await ok.text());
+    const invalid = await post({ eventId: 'short', customerId: 'acme.com', event: { name: 'login' } });
+    assert.equal(invalid.status, 422); // refused, and not a rejection: those are refusals of who sent it
+    const stranger = await fetch(url.replace(/client_id=[^&]+/, 'client_id=not-ours'), {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ eventId: 'evt0000000000002', customerId: 'acme.com', event: { name: 'login' } }),
+    });
+    assert.ok(stranger.status === 401 || stranger.status === 403, String(stranger.status));
+    await page.reload();
+    await page.locator('[aria-label="Recent events"] tr', { hasText: 'login' }).waitFor();
+    await until('the rejection listed', async () => {
+      if (await page.locator('[aria-label="Rejections"] tr', { hasText: String(stranger.status) }).count()) return true;
+      await page.reload();
+      return false;
+    });
+    const customer = page.locator('[aria-label="Customers"] tr', { hasText: 'acme.com' });
+    await customer.waitFor();
+    assert.match(await customer.textContent(), /acme\.com\s*1\s*4/);
+    await shoot('inbound-source');
+  });
+
   await run('deactivate', async () => {
+    await page.goto(`${base}/ui/app/${appId}`);
     await page.getByRole('link', { name: 'Cart webhook' }).click();
     await page.getByRole('button', { name: 'Deactivate' }).click();
     await page.getByRole('button', { name: 'Activate' }).waitFor();
