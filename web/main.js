@@ -12,6 +12,7 @@ import { DeliveryLog } from './js/views/log.js';
 import { EventTypes } from './js/views/event_types.js';
 import { Operations } from './js/views/operations.js';
 import { SourcePage, Sources } from './js/views/sources.js';
+import { JourneyPage, Journeys } from './js/views/journeys.js';
 
 // An app portal link is /ui/#token=...&app=...: the fragment never reaches a server. It is
 // read once, removed from the address bar and history, and traded for a session cookie.
@@ -48,6 +49,8 @@ const routes = [
   ['/ui/app/:app/endpoint/:id', (p) => html`<${EndpointPage} app=${p.app} id=${p.id} />`],
   ['/ui/app/:app/endpoint/:id/log', (p) => html`<${DeliveryLog} app=${p.app} id=${p.id} />`],
   ['/ui/app/:app/sources', (p) => html`<${Sources} app=${p.app} />`],
+  ['/ui/app/:app/journeys', (p) => html`<${Journeys} app=${p.app} />`],
+  ['/ui/app/:app/journey/:id', (p) => html`<${JourneyPage} app=${p.app} id=${p.id} />`],
   ['/ui/app/:app/source/:id', (p) => html`<${SourcePage} app=${p.app} id=${p.id} />`],
 ];
 
@@ -92,7 +95,8 @@ function Dashboard() {
     <nav class="topbar" aria-label="Main">
       <a class="brand" href=${session.kind === 'admin' ? '/ui/apps' : appPath(session.appId)}>hookd</a>
       <${AppSwitcher} session=${session} current=${app} />
-      ${app ? html`<a href=${appPath(app)}>Webhooks</a> <a href=${appPath(app, '/sources')}>Inbound sources</a>` : null}
+      ${app ? html`<a href=${appPath(app)}>Webhooks</a> <a href=${appPath(app, '/sources')}>Inbound sources</a>
+        <a href=${appPath(app, '/journeys')}>Journeys</a>` : null}
       <a href="/ui/event-types">Event catalogue</a>
       ${session.kind === 'admin' ? html`<a href="/ui/operations">Operations</a>` : null}
       <span class="spacer"></span>

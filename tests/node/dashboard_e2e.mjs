@@ -366,6 +366,45 @@ try {
     await shoot('inbound-source');
   });
 
+  await run('a journey: an invalid definition shows its error on the node; counts, waiting contacts, a path, pause', async () => {
+    await page.goto(`${base}/ui/app/${appId}/journeys`);
+    await page.getByRole('heading', { name: 'Journeys' }).waitFor();
+    const broken = {
+      name: 'cart left',
+      nodes: [
+        { id: 'start', type: 'trigger', activity: 'added_to_cart', next: 'wait' },
+        { id: 'wait', type: 'waitFor', activity: 'purchase', within: 'soon', matched: 'end', timedOut: 'end' },
+        { id: 'end', type: 'exit' },
+      ],
+    };
+    await page.getByLabel('Definition (JSON)').fill(JSON.stringify(broken, null, 2));
+    await page.getByRole('button', { name: 'Create journey' }).click();
+    const bad = page.locator('li.node.has-error');
+    await bad.waitFor();
+    assert.match(await bad.textContent(), /^wait/);
+    assert.match(await bad.locator('.error').textContent(), /within/);
+    broken.nodes[1].within = '1h';
+    await page.getByLabel('Definition (JSON)').fill(JSON.stringify(broken, null, 2));
+    await page.getByRole('button', { name: 'Create journey' }).click();
+    await page.getByRole('heading', { name: 'cart left' }).waitFor();
+    const journeyId = new URL(page.url()).pathname.split('/')[5];
+    await callApi('POST', `/api/v1/app/${appId}/activity`, { name: 'added_to_cart', contact: 'ann@example.com' });
+    await until('the contact waiting', async () => {
+      const stats = await callApi('GET', `/api/v1/app/${appId}/journey/${journeyId}/stats`);
+      return stats.versions[0].waiting.wait === 1;
+    });
+    await page.reload();
+    await page.getByRole('button', { name: '1 waiting' }).click();
+    await page.locator('[aria-label="Waiting at wait"]').getByText('ann@example.com').waitFor();
+    await page.getByLabel('Contact key').fill('ann@example.com');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.locator('ol.path').getByText('start').waitFor();
+    await shoot('journey');
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.getByRole('button', { name: 'Resume' }).waitFor();
+    assert.equal((await callApi('GET', `/api/v1/app/${appId}/journey/${journeyId}`)).status, 'paused');
+  });
+
   await run('deactivate', async () => {
     await page.goto(`${base}/ui/app/${appId}`);
     await page.getByRole('link', { name: 'Cart webhook' }).click();
