@@ -13,6 +13,7 @@ import { EventTypes } from './js/views/event_types.js';
 import { Operations } from './js/views/operations.js';
 import { SourcePage, Sources } from './js/views/sources.js';
 import { JourneyPage, Journeys } from './js/views/journeys.js';
+import { MessagePage } from './js/views/message.js';
 
 // An app portal link is /ui/#token=...&app=...: the fragment never reaches a server. It is
 // read once, removed from the address bar and history, and traded for a session cookie.
@@ -48,6 +49,7 @@ const routes = [
   ['/ui/app/:app/endpoint/new', (p) => html`<${NewEndpoint} app=${p.app} />`],
   ['/ui/app/:app/endpoint/:id', (p) => html`<${EndpointPage} app=${p.app} id=${p.id} />`],
   ['/ui/app/:app/endpoint/:id/log', (p) => html`<${DeliveryLog} app=${p.app} id=${p.id} />`],
+  ['/ui/app/:app/msg/:id', (p) => html`<${MessagePage} app=${p.app} id=${p.id} />`],
   ['/ui/app/:app/sources', (p) => html`<${Sources} app=${p.app} />`],
   ['/ui/app/:app/journeys', (p) => html`<${Journeys} app=${p.app} />`],
   ['/ui/app/:app/journey/:id', (p) => html`<${JourneyPage} app=${p.app} id=${p.id} />`],

@@ -164,6 +164,7 @@ try {
     await page.getByLabel('Header 1 name').fill('X-Team');
     await page.getByLabel('Header 1 value').fill('growth');
     await page.getByLabel('Format').selectOption('form');
+    await page.getByLabel('Extra body fields (JSON object)').fill('{"source": "dashboard"}');
     await page.getByLabel('Require a successful test').check();
     await page.getByLabel('Create it inactive').check();
     await page.getByLabel('Messages to receive').selectOption('Batch or campaign');
@@ -180,6 +181,8 @@ try {
     assert.deepEqual(ep.eventTypes, [eventType]);
     assert.equal(ep.disabled, true);
     assert.equal(ep.requireTest, true);
+    assert.deepEqual(ep.extraFields, { source: 'dashboard' });
+    assert.equal(ep.batch, null);
   });
 
   await run('activating before a test is refused; Test shows the receiver\'s 200; then activate', async () => {
@@ -215,6 +218,7 @@ try {
     assert.equal(delivery.headers['x-team'], 'growth');
     assert.equal(delivery.headers['webhook-id'], msgId);
     assert.match(delivery.body, /c_77/);
+    assert.match(decodeURIComponent(delivery.body), /"source":"dashboard"/); // the extra field, in the form's data
     const liveRow = liveCard().locator('tr', { hasText: msgId });
     await liveRow.waitFor(); // pushed by the server: no reload, no Refresh
     assert.match(await liveRow.textContent(), /success/);
@@ -284,6 +288,19 @@ try {
     await page.getByText('Queued to be sent again.').waitFor();
     await until('the resent delivery', () => received.length > before);
     assert.equal(received.at(-1).headers['webhook-id'], msgId);
+    // The message's own page: its delivery to the webhook, and both attempts.
+    await page.locator('.detail').getByRole('link', { name: msgId }).click();
+    await page.getByRole('heading', { name: `Message ${msgId}` }).waitFor();
+    await page.getByText('"c_77"').waitFor();
+    await until('both attempts listed', async () => {
+      if ((await page.locator('[aria-label="Attempts"] tbody tr').count()) === 2) return true;
+      await page.reload();
+      return false;
+    });
+    assert.match(await page.locator('[aria-label="Deliveries"] tbody tr').textContent(), /Cart webhook.*success/s);
+    await shoot('message');
+    await page.goBack();
+    await page.getByRole('heading', { name: 'Delivery log' }).waitFor();
   });
 
   await run('recover a window of failed deliveries', async () => {

@@ -6,7 +6,8 @@ import { ErrorBanner, Field, useLoad } from '../ui.js';
 
 const FIELDS = ['url', 'label', 'description', 'eventTypes', 'filterTypes', 'channels', 'format',
   'headers', 'basicAuth', 'successPolicy', 'retrySchedule', 'rateLimit', 'throttleRate',
-  'requireTest', 'disabled', 'alertEmails', 'filter', 'signing'];
+  'requireTest', 'disabled', 'alertEmails', 'alertFrequency', 'filter', 'signing', 'batch',
+  'extraFields', 'fieldSelection'];
 
 // Message filters as Dialog Insight offers them, as payload filters (docs/endpoint-options.md).
 const PRESETS = [
@@ -73,12 +74,61 @@ function HeaderRows({ rows, setRows, error }) {
   </fieldset>`;
 }
 
+// The JSON of a text field; an error naming the field when it is not JSON.
+function jsonField(name, text) {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const err = new Error(`${name}: not JSON (${e.message})`);
+    err.field = name;
+    throw err;
+  }
+}
+
 function initialHeaders(endpoint) {
   return Object.entries((endpoint && endpoint.headers) || {}).map(([name, value]) => ({ name, value }));
 }
 
 // The EndpointIn body of the form's values. On an edit, headers that were removed are sent as
 // null, which deletes them.
+// The custom headers of the rows; on an edit, headers that were removed are sent as null, which
+// deletes them.
+function headersOf(headerRows, endpoint) {
+  const headers = {};
+  for (const r of headerRows) if (r.name.trim()) headers[r.name.trim()] = r.value;
+  for (const name of Object.keys((endpoint && endpoint.headers) || {})) if (!(name in headers)) headers[name] = null;
+  return headers;
+}
+
+// What the body of each request looks like: filter, transforms, batching.
+function payloadOptions(f, endpoint) {
+  const out = {
+    fieldSelection: f.fieldSelection.value.trim() ? list(f.fieldSelection.value) : null,
+    extraFields: f.extraFields.value.trim() ? jsonField('extraFields', f.extraFields.value) : null,
+  };
+  if (f.filter.value.trim()) out.filter = jsonField('filter', f.filter.value);
+  else if (endpoint && endpoint.filter) out.filter = null;
+  if (f.batchMax.value) {
+    out.batch = { maxEvents: Number(f.batchMax.value), maxWaitMs: Number(f.batchWait.value || 0) };
+    if (f.batchKey.value.trim()) out.batch.envelopeKey = f.batchKey.value.trim();
+  } else if (!endpoint || endpoint.batch) {
+    out.batch = null;
+  }
+  return out;
+}
+
+// The signing scheme, sent only when it is new or changed (changing it makes new keys).
+function signingOf(f, endpoint) {
+  const signing = { type: f.signingType.value };
+  if (signing.type === 'rsa' && f.signingHeader.value.trim()) signing.header = f.signingHeader.value.trim();
+  const before = (endpoint && endpoint.signing) || {};
+  if (endpoint && signing.type === (before.type || 'hmac') && (!signing.header || signing.header === before.header)) {
+    return {};
+  }
+  return { signing };
+}
+
+// The EndpointIn body of the form's values.
 function body(form, chosen, headerRows, endpoint) {
   const f = form.elements;
   const out = {
@@ -91,31 +141,14 @@ function body(form, chosen, headerRows, endpoint) {
     successPolicy: f.successPolicy.value,
     requireTest: f.requireTest.checked,
     alertEmails: list(f.alertEmails.value),
+    alertFrequency: f.alertFrequency.value,
     retrySchedule: f.retrySchedule.value.trim() ? list(f.retrySchedule.value) : null,
     rateLimit: f.rateLimit.value ? Number(f.rateLimit.value) : null,
+    headers: headersOf(headerRows, endpoint),
+    ...payloadOptions(f, endpoint),
+    ...signingOf(f, endpoint),
   };
-  const headers = {};
-  for (const r of headerRows) if (r.name.trim()) headers[r.name.trim()] = r.value;
-  for (const name of Object.keys((endpoint && endpoint.headers) || {})) if (!(name in headers)) headers[name] = null;
-  out.headers = headers;
   if (f.basicUser.value) out.basicAuth = { username: f.basicUser.value, password: f.basicPassword.value };
-  if (f.filter.value.trim()) {
-    try {
-      out.filter = JSON.parse(f.filter.value);
-    } catch (e) {
-      const err = new Error(`filter: not JSON (${e.message})`);
-      err.field = 'filter';
-      throw err;
-    }
-  } else if (endpoint && endpoint.filter) {
-    out.filter = null;
-  }
-  const signing = { type: f.signingType.value };
-  if (signing.type === 'rsa' && f.signingHeader.value.trim()) signing.header = f.signingHeader.value.trim();
-  if (!endpoint || signing.type !== ((endpoint.signing && endpoint.signing.type) || 'hmac')
-      || (signing.header && signing.header !== endpoint.signing.header)) {
-    out.signing = signing;
-  }
   if (!endpoint) out.disabled = f.inactive.checked;
   return out;
 }
@@ -189,7 +222,19 @@ export function EndpointForm({ app, endpoint, onSaved }) {
       ${(id, d) => html`<textarea id=${id} name="filter" rows="3" aria-describedby=${d}
         defaultValue=${e.filter ? JSON.stringify(e.filter) : ''}></textarea>`}
     <//>
+    <fieldset class="field"><legend>Batching</legend><div class="row">
+      <${Field} label="Events per request (empty: one)" name="batch.maxEvents" error=${error}>${input('batchMax', { type: 'number', min: 1, max: 1000, defaultValue: (e.batch && e.batch.maxEvents) || '' })}<//>
+      <${Field} label="Wait at most (ms)" name="batch.maxWaitMs" error=${error}>${input('batchWait', { type: 'number', min: 0, defaultValue: e.batch ? e.batch.maxWaitMs : '' })}<//>
+      <${Field} label="Envelope key" name="batch.envelopeKey" error=${error} hint="Netcore-style {key: [events]}; empty: the application's.">${input('batchKey', { defaultValue: (e.batch && e.batch.envelopeKey) || '' })}<//>
+    </div></fieldset>
+    <div class="row">
+      <${Field} label="Extra body fields (JSON object)" name="extraFields" error=${error} hint='Merged into every payload, e.g. {"source": "hookd"}.'>${input('extraFields', { defaultValue: e.extraFields ? JSON.stringify(e.extraFields) : '' })}<//>
+      <${Field} label="Send only these fields" name="fieldSelection" error=${error} hint="Comma-separated dotted paths; empty: every field.">${input('fieldSelection', { defaultValue: (e.fieldSelection || []).join(', ') })}<//>
+    </div>
     <${Field} label="Alert emails" name="alertEmails" error=${error} hint="Comma-separated; told when the webhook keeps failing.">${input('alertEmails', { defaultValue: (e.alertEmails || []).join(', ') })}<//>
+    <${Field} label="Alert at most" name="alertFrequency" error=${error}>${(id, d) => html`<select id=${id} name="alertFrequency" aria-describedby=${d}>
+      ${[['immediate', 'at once'], ['hourly', 'hourly'], ['daily', 'daily']].map(([v, text]) => html`<option value=${v} selected=${(e.alertFrequency || 'immediate') === v}>${text}</option>`)}
+    </select>`}<//>
     <div class="checks">
       <label><input type="checkbox" name="requireTest" defaultChecked=${!!e.requireTest} /> Require a successful test before it can be activated</label>
       ${endpoint ? null : html`<label><input type="checkbox" name="inactive" /> Create it inactive</label>`}

@@ -51,7 +51,7 @@ function AttemptDetail({ app, endpoint, attempt, onResent }) {
       <dt>Error class</dt><dd>${attempt.errorClass}</dd>
       <dt>Sent to</dt><dd class="url">${attempt.url}</dd>
       <dt>At</dt><dd>${when(attempt.timestamp)}</dd>
-      <dt>Message</dt><dd><code>${attempt.msgId}</code></dd>
+      <dt>Message</dt><dd><a href=${appPath(app, `/msg/${attempt.msgId}`)}><code>${attempt.msgId}</code></a></dd>
     </dl>
     <h4>Receiver's answer</h4>
     <pre class="response">${attempt.response || '(empty body)'}</pre>
