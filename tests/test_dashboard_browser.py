@@ -31,6 +31,6 @@ def test_the_dashboard_end_to_end_in_chromium(hookd, node_dir):
     assert r.returncode == 0, f"{r.stdout}\n{r.stderr}\n--- hookd log ---\n{hookd.log_tail(60)}"
     assert "steps passed" in r.stdout, r.stdout
     for screen in ("sign-in", "applications", "new-webhook", "webhook-tested", "delivery-log",
-                   "recover", "webhooks", "signature-debugger", "event-catalogue", "operations", "inbound-source", "journey", "message"):
+                   "recover", "webhooks", "signature-debugger", "event-catalogue", "operations", "inbound-source", "journey", "message", "webhooks-dark"):
         for width in ("wide", "narrow"):
             assert (shots / f"{screen}-{width}.png").stat().st_size > 1000, (screen, width)

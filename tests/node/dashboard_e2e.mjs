@@ -115,8 +115,16 @@ try {
     await page.goto(`${base}/ui/`);
     await page.getByLabel('API token').waitFor();
     await shoot('sign-in');
-    await page.getByLabel('API token').fill('hksk_wrong');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    // With the keyboard alone: Tab reaches the field, its focus is visible, Enter submits.
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => ({
+      name: document.activeElement.getAttribute('name'),
+      outline: getComputedStyle(document.activeElement).outlineStyle,
+      label: document.activeElement.labels && document.activeElement.labels[0].textContent,
+    }));
+    assert.deepEqual(focused, { name: 'token', outline: 'solid', label: 'API token' });
+    await page.keyboard.type('hksk_wrong');
+    await page.keyboard.press('Enter');
     await page.getByText('token: invalid token').waitFor();
     await page.getByLabel('API token').fill(adminToken);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -337,6 +345,12 @@ try {
     assert.match(await row.textContent(), new RegExp(eventType));
     assert.match(await row.locator('svg').getAttribute('aria-label'), /% of \d+ in 24 h/);
     await shoot('webhooks');
+    // The system's dark theme gives a dark page with light text.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    const colours = await page.evaluate(() => [getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color]);
+    assert.deepEqual(colours, ['rgb(13, 17, 23)', 'rgb(230, 237, 243)']);
+    await shoot('webhooks-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 
   await run('an Ed25519 webhook offers its public key for download', async () => {
