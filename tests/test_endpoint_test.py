@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from hookd_support import verify_signature
+from hookd_support import Reply, verify_signature
 
 
 def test_a_test_sends_the_example_payload_signed_and_reports_the_answer(api, receiver):
@@ -116,3 +116,28 @@ def test_malformed_filters_are_refused_naming_the_problem(api, receiver):
     r = api.post(base, {"url": receiver.url(), "filter": {"$or": []}})
     assert r.status_code == 422 and "$or" in r.json()["detail"], r.text
     assert api.get(base).json()["data"] == []
+
+
+def test_a_test_shows_the_request_sent_and_the_receivers_headers(api, receiver):
+    """The answer has the request exactly as the receiver got it (its signing headers, custom
+    headers and body; a basic auth password masked) and the headers the receiver answered with."""
+    app = api.create_app()
+    ep = api.create_endpoint(app["id"], receiver.url("/t"), headers={"X-Team": "growth"},
+                             format="form", basicAuth={"username": "u", "password": "pw"})
+    receiver.script(Reply(202, headers={"X-Receiver": "kept", "Content-Type": "text/plain"},
+                          body=b"queued"))
+    r = api.post(f"/api/v1/app/{app['id']}/endpoint/{ep['id']}/test", {"payload": {"k": "v w"}})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["statusCode"] == 202 and out["response"] == "queued"
+    assert out["responseHeaders"]["X-Receiver"] == "kept", out["responseHeaders"]
+    [got] = receiver.snapshot()
+    sent = out["request"]
+    assert (sent["method"], sent["url"]) == ("POST", receiver.url("/t"))
+    assert sent["body"].encode() == got.body  # the form body, byte for byte
+    for name in ("webhook-id", "webhook-timestamp", "webhook-signature", "X-Team", "Content-Type"):
+        assert sent["headers"][name] == got.headers[name.lower()], name
+    assert sent["headers"]["User-Agent"] == got.headers["user-agent"]
+    assert got.headers["authorization"] == "Basic dTpwdw==" and "dTpwdw==" not in r.text
+    assert sent["headers"]["Authorization"] == "Basic ********"
+    assert "Expect" not in sent["headers"]

@@ -42,6 +42,20 @@ MessagePtr test_message(ApiContext& ctx, const HttpRequest& req, const Applicati
   return message;
 }
 
+// Headers as a JSON object; a name given twice has its values joined with ", " (RFC 9110).
+json header_object(const HeaderList& headers) {
+  json out = json::object();
+  for (const auto& [name, value] : headers) {
+    auto it = out.find(name);
+    if (it == out.end()) {
+      out[name] = value;
+    } else {
+      *it = it->get<std::string>() + ", " + value;
+    }
+  }
+  return out;
+}
+
 // Sends the sample and records the outcome (enabling an endpoint with requireTest needs a 200).
 // Runs on the test pool: a receiver that hangs holds one of its threads until the timeout,
 // never an API worker.
@@ -61,13 +75,19 @@ HttpResponse run_test(ApiContext& ctx, const Application& app, const EndpointPtr
       check_write(ctx.writer.put(updated));
     }
   }
-  return json_response(200, dump(json{{"statusCode", result.status_code},
-                                      {"success", result.success},
-                                      {"response", result.response.substr(0, 4096)},
-                                      {"errorClass", result.error_class},
-                                      {"durationMs", result.duration_ms},
-                                      {"msgId", message->id},
-                                      {"payload", json::parse(message->payload, nullptr, false)}}));
+  return json_response(
+      200, dump(json{{"statusCode", result.status_code},
+                     {"success", result.success},
+                     {"response", result.response.substr(0, 4096)},
+                     {"responseHeaders", header_object(result.response_headers)},
+                     {"request", json{{"method", "POST"},
+                                      {"url", ep->url},
+                                      {"headers", header_object(result.request_headers)},
+                                      {"body", result.request_body}}},
+                     {"errorClass", result.error_class},
+                     {"durationMs", result.duration_ms},
+                     {"msgId", message->id},
+                     {"payload", json::parse(message->payload, nullptr, false)}}));
 }
 
 }  // namespace

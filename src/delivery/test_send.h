@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "catalog/catalog.h"
 #include "delivery/delivery_options.h"
@@ -11,12 +13,17 @@
 // on the calling thread, outside the dispatcher. Any thread may call send_now; it blocks.
 namespace hookd {
 
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
 struct TestResult {
   int status_code = 0;  // 0: no answer
   bool success = false;
   std::string response;  // the first bytes of the body, or the error
   std::string error_class;
   int64_t duration_ms = 0;
+  HeaderList response_headers;  // the receiver's (of its final answer), at most 64 and 16 KiB
+  HeaderList request_headers;   // as sent, but a basic auth password is masked
+  std::string request_body;     // as sent
 };
 
 // Sends `message` to `endpoint` now, on the calling thread: the same request a delivery makes.

@@ -11,6 +11,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 
 const base = process.env.HOOKD_URL;
@@ -64,6 +66,7 @@ const browser = await chromium.launch({
   args: ['--no-sandbox'],
 });
 const context = await browser.newContext({ viewport: WIDE, acceptDownloads: true });
+await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
 const requested = [];
 context.on('request', (r) => requested.push(r.url()));
 const page = await context.newPage();
@@ -205,6 +208,28 @@ try {
     const test = received.at(-1);
     assert.equal(test.headers['x-team'], 'growth');
     assert.match(test.headers['content-type'], /application\/x-www-form-urlencoded/);
+    // The request as sent, and the receiver's headers.
+    const shown = await page.locator('.test-result').textContent();
+    assert.ok(shown.includes(`webhook-signature: ${test.headers['webhook-signature']}`), 'the signature sent is shown');
+    assert.ok(shown.includes('X-Team: growth') && shown.includes('Content-Type: text/plain'), shown);
+    assert.equal(await page.locator('.test-result pre.request-body').textContent(), test.body);
+    // Copy as curl, run it: the receiver gets the same request again.
+    await page.getByRole('button', { name: 'Copy as curl' }).click();
+    const command = await page.evaluate(() => navigator.clipboard.readText());
+    const before = received.length;
+    // Asynchronously: the receiver answering it runs in this same process.
+    await promisify(execFile)('bash', ['-c', `${command} -sS -o /dev/null --max-time 10`]);
+    const replayed = received[before];
+    assert.equal(replayed.body, test.body);
+    for (const h of ['webhook-id', 'webhook-timestamp', 'webhook-signature', 'x-team', 'content-type']) {
+      assert.equal(replayed.headers[h], test.headers[h], h);
+    }
+    // Check its signature: the debugger gets the request and verifies it.
+    await page.getByRole('button', { name: 'Check its signature' }).click();
+    const debuggerForm = page.locator('form', { has: page.getByRole('heading', { name: 'Signature debugger' }) });
+    assert.equal(await debuggerForm.getByLabel('Received body').inputValue(), test.body);
+    await debuggerForm.getByRole('button', { name: 'Check signature' }).click();
+    await debuggerForm.getByText('The signature verifies with the current secret.').waitFor();
     await shoot('webhook-tested');
     await page.getByRole('button', { name: 'Activate' }).click();
     await page.getByRole('button', { name: 'Deactivate' }).waitFor();

@@ -7,7 +7,19 @@ import { CopyButton, Loading, StateBadge, useLoad, when } from '../ui.js';
 import { EndpointForm } from './endpoint_form.js';
 import { SignatureDebugger } from './signature.js';
 
-function TestPanel({ app, endpoint, onTested }) {
+// A request as a curl command line that sends it again, byte for byte (a masked basic auth
+// password has to be filled in).
+export function asCurl(request) {
+  const quote = (s) => `'${String(s).replace(/'/g, "'\\''")}'`;
+  const headers = Object.entries(request.headers).map(([k, v]) => ` \\\n  -H ${quote(`${k}: ${v}`)}`).join('');
+  return `curl -X ${request.method} ${quote(request.url)}${headers} \\\n  --data-binary ${quote(request.body)}`;
+}
+
+function Headers({ headers }) {
+  return html`<pre class="headers">${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\n')}</pre>`;
+}
+
+function TestPanel({ app, endpoint, onTested, onDebug }) {
   const [result, setResult] = useState(null);
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
@@ -32,8 +44,17 @@ function TestPanel({ app, endpoint, onTested }) {
     ${result ? html`<div class="test-result" role="status">
       <p><span class=${`badge ${result.success ? 'ok' : 'bad'}`}>${result.statusCode || result.errorClass}</span>
         ${' '}in ${result.durationMs} ms${result.success ? '' : `, ${result.errorClass}`}</p>
-      <h4>Receiver's answer</h4><pre class="response">${result.response || '(empty body)'}</pre>
-      <details><summary>Sample sent</summary><pre>${JSON.stringify(result.payload, null, 2)}</pre></details>
+      <h4>Receiver's answer</h4>
+      <${Headers} headers=${result.responseHeaders} />
+      <pre class="response">${result.response || '(empty body)'}</pre>
+      <h4>Request sent</h4>
+      <p class="muted">${result.request.method} ${result.request.url}</p>
+      <${Headers} headers=${result.request.headers} />
+      <pre class="request-body">${result.request.body}</pre>
+      <div class="actions">
+        <${CopyButton} text=${asCurl(result.request)} label="Copy as curl" />
+        <button type="button" class="secondary" onClick=${() => onDebug(result.request)}>Check its signature</button>
+      </div>
     </div>` : null}
   </div>`;
 }
@@ -107,6 +128,7 @@ function Secret({ app, endpoint, onRotated }) {
 
 export function EndpointPage({ app, id }) {
   const [version, setVersion] = useState(0);
+  const [sample, setSample] = useState(null);
   const state = useLoad(() => api.get(`/app/${app}/endpoint/${id}`), [app, id, version]);
   const refresh = () => setVersion((v) => v + 1);
   return html`<${Loading} state=${state}>${(ep) => html`<section aria-labelledby="ep-title">
@@ -117,9 +139,9 @@ export function EndpointPage({ app, id }) {
     </div>
     <p class="muted url">${ep.url}</p>
     <${Activation} app=${app} endpoint=${ep} onChanged=${refresh} />
-    <${TestPanel} app=${app} endpoint=${ep} onTested=${refresh} />
+    <${TestPanel} app=${app} endpoint=${ep} onTested=${refresh} onDebug=${setSample} />
     <div class="card"><${Secret} app=${app} endpoint=${ep} onRotated=${refresh} /></div>
-    <${SignatureDebugger} app=${app} endpoint=${ep} />
+    <${SignatureDebugger} key=${sample ? sample.headers['webhook-id'] : 'empty'} app=${app} endpoint=${ep} prefill=${sample} />
     <h3>Settings</h3>
     <${EndpointForm} key=${ep.id} app=${app} endpoint=${ep} onSaved=${refresh} />
   </section>`}<//>`;

@@ -17,7 +17,7 @@ export function parseHeaders(text) {
   return out;
 }
 
-export function SignatureDebugger({ app, endpoint }) {
+export function SignatureDebugger({ app, endpoint, prefill }) {
   const [result, setResult] = useState(null);
   const [error, setError] = useState(null);
   const check = async (event) => {
@@ -38,10 +38,12 @@ export function SignatureDebugger({ app, endpoint }) {
     <h3 id="sig-title">Signature debugger</h3>
     <p class="muted">Paste a request as your receiver got it. Nothing is stored or sent.</p>
     <${Field} label="Received headers" name="headers" error=${error} hint="One per line (webhook-id: msg_…), or a JSON object.">
-      ${(id, d) => html`<textarea id=${id} name="received" rows="4" spellcheck="false" aria-describedby=${d}></textarea>`}
+      ${(id, d) => html`<textarea id=${id} name="received" rows="4" spellcheck="false" aria-describedby=${d}
+        defaultValue=${prefill ? Object.entries(prefill.headers).map(([k, v]) => `${k}: ${v}`).join('\n') : ''}></textarea>`}
     <//>
     <${Field} label="Received body" name="body" error=${error} hint="Exactly as it arrived, before any parsing.">
-      ${(id, d) => html`<textarea id=${id} name="rawBody" rows="4" spellcheck="false" aria-describedby=${d}></textarea>`}
+      ${(id, d) => html`<textarea id=${id} name="rawBody" rows="4" spellcheck="false" aria-describedby=${d}
+        defaultValue=${prefill ? prefill.body : ''}></textarea>`}
     <//>
     <${Field} label="Secret (optional)" name="secret" error=${error} hint="Empty: this webhook's current secret and any still in their grace period.">
       ${(id, d) => html`<input id=${id} name="secret" type="password" autocomplete="off" aria-describedby=${d} />`}
