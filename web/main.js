@@ -3,7 +3,7 @@
 // can switch between them; an application's token sees its own application only.
 import { html, render, useEffect, useState } from './js/html.js';
 import { currentSession, listAll, signIn, signOut } from './js/api.js';
-import { appPath, match, navigate, usePath } from './js/router.js';
+import { appPath, match, navigate, startRouting, usePath } from './js/router.js';
 import { SignIn } from './js/views/signin.js';
 import { Apps } from './js/views/apps.js';
 import { Endpoints } from './js/views/endpoints.js';
@@ -124,4 +124,5 @@ function Footer() {
     API: <code>/api/v1/</code></footer>`;
 }
 
+startRouting();
 render(html`<${Dashboard} /><${Footer} />`, document.getElementById('app'));

@@ -337,6 +337,7 @@ try {
   });
 
   await run('recover a window of failed deliveries', async () => {
+    await liveCard().getByRole('status').getByText('live', { exact: true }).waitFor(); // subscribed
     receiverStatus = 500;
     const failedMsg = (await callApi('POST', `/api/v1/app/${appId}/msg`, { eventType, payload: { cart: 'c_fail' } })).id;
     // The test defaults retry three times 200 ms apart: then the delivery has failed.

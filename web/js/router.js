@@ -11,15 +11,19 @@ export function navigate(path, { replace = false } = {}) {
   listeners.forEach((fn) => fn(location.pathname));
 }
 
-window.addEventListener('popstate', () => listeners.forEach((fn) => fn(location.pathname)));
-
-document.addEventListener('click', (event) => {
-  const link = event.target.closest && event.target.closest('a[href^="/ui/"]');
-  if (!link || event.defaultPrevented || event.button !== 0) return;
-  if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey || link.target) return;
-  event.preventDefault();
-  navigate(link.getAttribute('href'));
-});
+// Follows the back and forward buttons and turns clicks on /ui/ links into history entries;
+// main.js calls it once.
+export function startRouting() {
+  window.addEventListener('popstate', () => listeners.forEach((fn) => fn(location.pathname)));
+  document.addEventListener('click', (event) => {
+    const link = event.target.closest && event.target.closest('a[href^="/ui/"]');
+    if (!link || event.defaultPrevented || event.button !== 0) return;
+    if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey || link.target) return;
+    if (link.hasAttribute('download')) return;
+    event.preventDefault();
+    navigate(link.getAttribute('href'));
+  });
+}
 
 export function usePath() {
   const [path, setPath] = useState(location.pathname);

@@ -64,12 +64,28 @@ export function Loading({ state, children }) {
   return children(state.data);
 }
 
+// Copies `text`. The Clipboard API exists only in secure contexts (https, or localhost); a
+// dashboard reached over plain http elsewhere falls back to a selected text area.
+function copyText(text) {
+  if (navigator.clipboard) return navigator.clipboard.writeText(text);
+  const area = document.createElement('textarea');
+  area.value = text;
+  area.setAttribute('readonly', '');
+  area.style.position = 'fixed';
+  area.style.opacity = '0';
+  document.body.append(area);
+  area.select();
+  const copied = document.execCommand('copy');
+  area.remove();
+  return copied ? Promise.resolve() : Promise.reject(new Error('copy refused'));
+}
+
 // A copy-to-clipboard button for `text`.
 export function CopyButton({ text, label = 'Copy' }) {
   const [done, setDone] = useState(false);
-  const copy = () => navigator.clipboard.writeText(text).then(() => {
+  const copy = () => copyText(text).then(() => {
     setDone(true);
     setTimeout(() => setDone(false), 1500);
-  });
+  }, () => setDone(false));
   return html`<button type="button" class="secondary" onClick=${copy}>${done ? 'Copied' : label}</button>`;
 }
