@@ -11,9 +11,9 @@ HttpResponse forbidden(const std::string& detail) {
   return error_response(403, "forbidden", detail);
 }
 
-bool is_read(std::string_view method) { return method == "GET" || method == "HEAD"; }
-
 }  // namespace
+
+bool is_read_method(std::string_view method) { return method == "GET" || method == "HEAD"; }
 
 const char* scope_name(Scope scope) {
   switch (scope) {
@@ -68,7 +68,7 @@ std::optional<HttpResponse> authenticate(std::string_view authorization,
 
 std::optional<HttpResponse> authorize(const Caller& caller, Scope scope, std::string_view method,
                                       std::string_view app, const Catalog& catalog) {
-  const bool read = is_read(method);
+  const bool read = is_read_method(method);
   if (caller.read_only && !read && scope != Scope::kCaller) {
     return forbidden("token " + caller.token_id + " is read-only: " + std::string(method) +
                      " needs a token that may write");

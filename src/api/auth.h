@@ -26,6 +26,10 @@ enum class Scope {
 
 const char* scope_name(Scope scope);
 
+// GET and HEAD: the methods that change nothing (read-only tokens and dashboard sign-ins without
+// a CSRF token may use only these).
+bool is_read_method(std::string_view method);
+
 // Fills `caller` for the token with this secret: the configured admin token, or a stored token
 // that is neither revoked nor expired. Otherwise why not: "invalid token", "token revoked" or
 // "token expired".

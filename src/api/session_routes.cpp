@@ -9,8 +9,6 @@ namespace hookd::api {
 
 namespace {
 
-bool is_read(std::string_view method) { return method == "GET" || method == "HEAD"; }
-
 HttpResponse not_signed_in(const std::string& why) {
   return error_response(401, "authentication_failed", "session: " + why + "; sign in again");
 }
@@ -96,7 +94,8 @@ HttpResponse current_session(const SignIn& ctx, const HttpRequest& req) {
 HttpResponse sign_out(const SignIn& ctx, const HttpRequest& req) {
   if (auto session = ctx.sessions.find(req.session_id, ctx.now)) {
     if (!signing::constant_time_equal(req.csrf_token, session->csrf)) {
-      return error_response(403, "csrf", "X-CSRF-Token: missing or not this session's");
+      return error_response(403, "csrf",
+                            "X-CSRF-Token: missing, or not the token this sign-in was given");
     }
     ctx.sessions.close(req.session_id);
   }
@@ -111,7 +110,7 @@ HttpResponse Api::session_route(const HttpRequest& req) {
   const SignIn ctx{sessions_, options_.admin_token, context_.catalog.tokens(),
                    options_.public_url.starts_with("https://"), now_unix_ms()};
   if (req.method == "POST") return sign_in(ctx, req);
-  if (is_read(req.method)) return current_session(ctx, req);
+  if (is_read_method(req.method)) return current_session(ctx, req);
   if (req.method == "DELETE") return sign_out(ctx, req);
   HttpResponse refused = error_response(405, "method_not_allowed",
                                         req.method + " /ui/session: use GET, POST or DELETE");
@@ -125,10 +124,10 @@ HttpResponse Api::session_route(const HttpRequest& req) {
 std::optional<HttpResponse> Api::use_session(HttpRequest& req) {
   auto session = sessions_.find(req.session_id, now_unix_ms());
   if (!session) return not_signed_in("none, or it ended");
-  if (!is_read(req.method) && !signing::constant_time_equal(req.csrf_token, session->csrf)) {
+  if (!is_read_method(req.method) && !signing::constant_time_equal(req.csrf_token, session->csrf)) {
     return error_response(403, "csrf",
-                          "X-CSRF-Token: missing or not this session's; a change made through a "
-                          "dashboard session must send the session's CSRF token");
+                          "X-CSRF-Token: missing, or not the token this sign-in was given; a "
+                          "change made with the dashboard's sign-in cookie must send it");
   }
   req.authorization = "Bearer " + session->secret;
   return std::nullopt;

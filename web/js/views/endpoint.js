@@ -5,7 +5,7 @@ import { api } from '../api.js';
 import { appPath, navigate } from '../router.js';
 import { CopyButton, Loading, StateBadge, useLoad, when } from '../ui.js';
 import { EndpointForm } from './endpoint_form.js';
-import { SignatureDebugger } from './signature.js';
+import { headerLines, SignatureDebugger } from './signature.js';
 
 // A request as a curl command line that sends it again, byte for byte (a masked basic auth
 // password has to be filled in).
@@ -16,7 +16,7 @@ export function asCurl(request) {
 }
 
 function Headers({ headers }) {
-  return html`<pre class="headers">${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\n')}</pre>`;
+  return html`<pre class="headers">${headerLines(headers)}</pre>`;
 }
 
 function TestPanel({ app, endpoint, onTested, onDebug }) {

@@ -5,6 +5,11 @@ import { html, useState } from '../html.js';
 import { api, ApiError } from '../api.js';
 import { Field } from '../ui.js';
 
+// {name: value} as "Name: value" lines, as a receiver logs them.
+export function headerLines(headers) {
+  return Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\n');
+}
+
 // "Name: value" lines, or a JSON object, into {name: value}.
 export function parseHeaders(text) {
   const trimmed = text.trim();
@@ -39,7 +44,7 @@ export function SignatureDebugger({ app, endpoint, prefill }) {
     <p class="muted">Paste a request as your receiver got it. Nothing is stored or sent.</p>
     <${Field} label="Received headers" name="headers" error=${error} hint="One per line (webhook-id: msg_…), or a JSON object.">
       ${(id, d) => html`<textarea id=${id} name="received" rows="4" spellcheck="false" aria-describedby=${d}
-        defaultValue=${prefill ? Object.entries(prefill.headers).map(([k, v]) => `${k}: ${v}`).join('\n') : ''}></textarea>`}
+        defaultValue=${prefill ? headerLines(prefill.headers) : ''}></textarea>`}
     <//>
     <${Field} label="Received body" name="body" error=${error} hint="Exactly as it arrived, before any parsing.">
       ${(id, d) => html`<textarea id=${id} name="rawBody" rows="4" spellcheck="false" aria-describedby=${d}
